@@ -1,0 +1,243 @@
+"""Flat and cum per node, the numbers of `go tool pprof -top`, computed with array operations.
+
+A node is what pprof calls a NodeInfo after `Profile.Aggregate` for the chosen granularity:
+functions (name), filefunctions (name, file), files (file), lines (name, file, line) or
+addresses (address, name, file, line, column). Flat of a node is the sum of the samples whose
+leaf frame is that node; cum is the sum of the samples whose stack contains it at least once.
+"""
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+
+import numpy as np
+
+from .model import Profile
+
+GRANULARITIES = ("functions", "filefunctions", "files", "lines", "addresses")
+CHUNK_SAMPLES = 1 << 16
+EXACT_FLOAT_SUM = 1 << 53  # bincount sums in float64: exact while every partial sum fits
+
+
+@dataclass(frozen=True)
+class NodeInfo:
+    """pprof's node identity; equal infos are one node."""
+
+    address: int = 0
+    name: str = ""
+    file: str = ""
+    start_line: int = 0
+    line: int = 0
+    column: int = 0
+    objfile: str = ""
+
+    def printable_name(self) -> str:
+        """The name pprof prints for the node (graph.NodeInfo.NameComponents)."""
+        parts = []
+        if self.address:
+            parts.append(f"{self.address:016x}")
+        if self.name:
+            parts.append(self.name)
+        if self.line:
+            parts.append(f"{self.file}:{self.line}" + (f":{self.column}" if self.column else ""))
+        elif self.file:
+            parts.append(self.file)
+        elif self.name:
+            pass
+        elif self.objfile:
+            parts.append(f"[{posixpath.basename(self.objfile)}]")
+        else:
+            parts.append("<unknown>")
+        return " ".join(parts)
+
+
+@dataclass(frozen=True, eq=False)
+class FrameNodes:
+    """For one granularity: the nodes, and for every location the nodes of its frames
+    (CSR layout, innermost inlined frame first)."""
+
+    infos: tuple[NodeInfo, ...]
+    names: tuple[str, ...]
+    offsets: np.ndarray  # int64 [locations + 1]
+    nodes: np.ndarray  # int32
+    first: np.ndarray  # int32 node of each location's innermost frame (the leaf for flat)
+    single: bool  # every location has exactly one frame
+
+
+@dataclass(frozen=True, eq=False)
+class Aggregate:
+    """flat and cum per node of FrameNodes, for one sample type."""
+
+    frames: FrameNodes
+    flat: np.ndarray  # int64 per node
+    cum: np.ndarray  # int64 per node
+    total: int
+
+
+def clean_path(path: str) -> str:
+    """Go's filepath.Clean, which pprof applies to every file name."""
+    if not path:
+        return path
+    cleaned = posixpath.normpath(path)
+    if cleaned.startswith("//"):
+        cleaned = "/" + cleaned.lstrip("/")
+    return cleaned
+
+
+def frame_nodes(profile: Profile, granularity: str) -> FrameNodes:
+    if granularity not in GRANULARITIES:
+        raise ValueError(f"unknown granularity {granularity!r}")
+    key = ("frame_nodes", granularity)
+    if key not in profile._cache:
+        profile._cache[key] = _build_frame_nodes(profile, granularity)
+    return profile._cache[key]
+
+
+def _build_frame_nodes(profile: Profile, granularity: str) -> FrameNodes:
+    use_function = granularity != "files"
+    use_file = granularity in ("filefunctions", "files", "lines", "addresses")
+    use_line = granularity in ("lines", "addresses")
+    use_column = granularity == "addresses"
+    use_address = granularity == "addresses"
+
+    locs = profile.locations
+    objfiles = [m.filename for m in profile.mappings]
+    function_parts = [
+        (f.name if use_function else "",
+         clean_path(f.filename) if use_file else "",
+         f.start_line)
+        for f in profile.functions]
+
+    index: dict[NodeInfo, int] = {}
+    infos: list[NodeInfo] = []
+
+    def intern(info: NodeInfo) -> int:
+        node = index.get(info)
+        if node is None:
+            node = index[info] = len(infos)
+            infos.append(info)
+        return node
+
+    addresses = locs.address.tolist()
+    mapping = locs.mapping.tolist()
+    line_offsets = locs.line_offsets.tolist()
+    line_function = locs.line_function.tolist()
+    line_number = locs.line_number.tolist()
+    line_column = locs.line_column.tolist()
+    offsets = [0]
+    nodes: list[int] = []
+    for i in range(len(locs)):
+        address = addresses[i] if use_address else 0
+        objfile = objfiles[mapping[i]] if mapping[i] >= 0 else ""
+        a, b = line_offsets[i], line_offsets[i + 1]
+        if a == b:
+            nodes.append(intern(NodeInfo(address=address, objfile=objfile)))
+        for j in range(a, b):
+            fn = line_function[j]
+            if fn < 0:
+                info = NodeInfo(address=address, objfile=objfile)
+            else:
+                name, file, start_line = function_parts[fn]
+                info = NodeInfo(
+                    address=address, name=name, file=file,
+                    line=line_number[j] if use_line else 0,
+                    column=line_column[j] if use_column else 0,
+                    start_line=0 if name else start_line,
+                    objfile="" if name else objfile)
+            nodes.append(intern(info))
+        offsets.append(len(nodes))
+    offsets_arr = np.array(offsets, dtype=np.int64)
+    nodes_arr = np.array(nodes, dtype=np.int32)
+    return FrameNodes(
+        infos=tuple(infos),
+        names=tuple(info.printable_name() for info in infos),
+        offsets=offsets_arr,
+        nodes=nodes_arr,
+        first=nodes_arr[offsets_arr[:-1]] if len(locs) else np.zeros(0, dtype=np.int32),
+        single=bool((np.diff(offsets_arr) == 1).all()),
+    )
+
+
+def aggregate(profile: Profile, sample_index: int, granularity: str) -> Aggregate:
+    key = ("aggregate", sample_index, granularity)
+    if key not in profile._cache:
+        profile._cache[key] = _aggregate(profile, sample_index, granularity)
+    return profile._cache[key]
+
+
+def _aggregate(profile: Profile, sample_index: int, granularity: str) -> Aggregate:
+    fn = frame_nodes(profile, granularity)
+    num_nodes = len(fn.infos)
+    weights = profile.values[:, sample_index]
+    total = int(weights.sum())
+    offsets = profile.stack_offsets
+    depth = np.diff(offsets)
+    # pprof skips samples whose value is zero; empty stacks add to the total only.
+    live = np.flatnonzero((weights != 0) & (depth > 0))
+    exact = int(np.abs(weights[live]).sum()) < EXACT_FLOAT_SUM
+
+    leaf_nodes = fn.first[profile.stack_locations[offsets[live]]]
+    flat = _sum_by_node(leaf_nodes, weights[live], num_nodes, exact)
+
+    cum = np.zeros(num_nodes, dtype=np.int64)
+    for c0 in range(0, len(live), CHUNK_SAMPLES):
+        chunk = live[c0:c0 + CHUNK_SAMPLES]
+        sample, node = _chunk_frames(profile, fn, chunk, depth)
+        key = sample.astype(np.int64) * num_nodes + node
+        key.sort()
+        distinct = np.ones(len(key), dtype=bool)
+        distinct[1:] = key[1:] != key[:-1]
+        key = key[distinct]
+        cum += _sum_by_node(key % num_nodes, weights[chunk][key // num_nodes], num_nodes, exact)
+    return Aggregate(frames=fn, flat=flat, cum=cum, total=total)
+
+
+def _chunk_frames(profile: Profile, fn: FrameNodes, chunk: np.ndarray, depth: np.ndarray):
+    """(local sample index, node) for every frame of the chunk's samples."""
+    starts = profile.stack_offsets[chunk]
+    counts = depth[chunk]
+    positions = _ranges(starts, starts + counts)
+    locations = profile.stack_locations[positions]
+    sample = np.repeat(np.arange(len(chunk), dtype=np.int64), counts)
+    if fn.single:
+        return sample, fn.first[locations]
+    per_loc = np.diff(fn.offsets)[locations]
+    node = fn.nodes[_ranges(fn.offsets[locations], fn.offsets[locations] + per_loc)]
+    return np.repeat(sample, per_loc), node
+
+
+def _ranges(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Concatenated arange(a[i], b[i])."""
+    lengths = b - a
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.repeat(a - (np.cumsum(lengths) - lengths), lengths) + np.arange(total)
+
+
+def _sum_by_node(nodes: np.ndarray, weights: np.ndarray, num_nodes: int, exact: bool):
+    if exact:
+        return np.rint(np.bincount(nodes, weights=weights, minlength=num_nodes)).astype(np.int64)
+    out = np.zeros(num_nodes, dtype=np.int64)
+    np.add.at(out, nodes, weights)
+    return out
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    flat: int
+    cum: int
+
+
+def top_rows(agg: Aggregate, sort: str = "flat") -> list[Row]:
+    """Nodes with a non-zero flat or cum, in pprof's order: by |flat| (or |cum|), then name,
+    then the other figure."""
+    shown = np.flatnonzero((agg.flat != 0) | (agg.cum != 0)).tolist()
+    names = agg.frames.names
+    flat, cum = agg.flat.tolist(), agg.cum.tolist()
+    if sort == "cum":
+        shown.sort(key=lambda n: (-abs(cum[n]), names[n], -abs(flat[n])))
+    else:
+        shown.sort(key=lambda n: (-abs(flat[n]), names[n], -abs(cum[n])))
+    return [Row(names[n], flat[n], cum[n]) for n in shown]

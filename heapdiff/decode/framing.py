@@ -1,0 +1,135 @@
+"""Split a serialized pprof Profile into its top-level records without a Python loop per record.
+
+runtime/pprof interleaves a million Sample records with Location and Function records, so the
+record chain is found like this: every byte that could be the tag of a length-delimited
+sample/location/function/string record (and follows a byte that ends a varint) is a candidate;
+each candidate's length varint gives where it would end; candidates whose end is another
+candidate (or the end of the data) are linked. A short Python walk then follows the real chain
+from offset 0, jumping over whole runs of linked candidates, and parses anything else (headers,
+mappings, unlinked records) one record at a time. The heuristics only decide how far a jump goes;
+every jump starts at a true record start, so they never change the result.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .varint import decode_at, read_varint
+
+# Tags (field << 3 | 2) of the repeated length-delimited fields that dominate a profile.
+CANDIDATE_TAGS = (0x12, 0x22, 0x2A, 0x32)  # sample, location, function, string_table
+
+
+class FramingError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Records:
+    """Top-level records in file order: field number, record start, payload start and end."""
+
+    field: np.ndarray
+    start: np.ndarray
+    payload: np.ndarray
+    end: np.ndarray
+
+
+def frame_records(buf: np.ndarray) -> Records:
+    n = len(buf)
+    cand, cand_payload, cand_end = _linked_candidates(buf)
+    link = np.zeros(len(cand), dtype=bool)
+    if len(cand) > 1:
+        link[:-1] = cand[1:] == cand_end[:-1]
+    breaks = np.flatnonzero(~link)  # last candidate of each run
+    data = memoryview(buf)
+
+    runs: list[tuple[int, int]] = []
+    generic: list[tuple[int, int, int, int]] = []
+    pos = 0
+    while pos < n:
+        i = int(np.searchsorted(cand, pos))
+        if i < len(cand) and cand[i] == pos:
+            j = int(breaks[np.searchsorted(breaks, i)])
+            runs.append((i, j + 1))
+            pos = int(cand_end[j])
+            continue
+        generic.append(_one_record(data, pos, n))
+        pos = generic[-1][3]
+
+    chosen = _ranges_to_indices(runs, len(cand))
+    field = (buf[cand[chosen]] >> 3).astype(np.int64)
+    start, payload, end = cand[chosen], cand_payload[chosen], cand_end[chosen]
+    if generic:
+        g = np.array(generic, dtype=np.int64)
+        field = np.concatenate([field, g[:, 0]])
+        start = np.concatenate([start, g[:, 1]])
+        payload = np.concatenate([payload, g[:, 2]])
+        end = np.concatenate([end, g[:, 3]])
+        order = np.argsort(start, kind="stable")
+        field, start, payload, end = field[order], start[order], payload[order], end[order]
+    return Records(field=field, start=start, payload=payload, end=end)
+
+
+def _ranges_to_indices(runs: list[tuple[int, int]], size: int) -> np.ndarray:
+    """The indices covered by disjoint half-open ranges, in order."""
+    mark = np.zeros(size + 1, dtype=np.int32)
+    if runs:
+        bounds = np.array(runs, dtype=np.int64)
+        np.add.at(mark, bounds[:, 0], 1)
+        np.add.at(mark, bounds[:, 1], -1)
+    return np.flatnonzero(np.cumsum(mark[:-1]) > 0)
+
+
+def _linked_candidates(buf: np.ndarray):
+    n = len(buf)
+    is_tag = buf == CANDIDATE_TAGS[0]
+    for tag in CANDIDATE_TAGS[1:]:
+        is_tag |= buf == tag
+    cand = np.flatnonzero(is_tag)
+    del is_tag
+    if len(cand) and cand[0] == 0:
+        keep = np.ones(len(cand), dtype=bool)
+        keep[1:] = buf[cand[1:] - 1] < 0x80
+    else:
+        keep = buf[cand - 1] < 0x80
+    cand = cand[keep]
+    length, nbytes = decode_at(buf, cand + 1, limit=5)
+    payload = cand + 1 + nbytes
+    end = payload + length.astype(np.int64)
+    ok = (nbytes > 0) & (end <= n)
+    cand, payload, end = cand[ok], payload[ok], end[ok]
+    # Keep candidates whose end is another candidate or the end of the data. Twice: the first
+    # pass removes most false candidates, which in turn unlinks most of the rest.
+    for _ in range(2):
+        j = np.searchsorted(cand, end)
+        hit = end == n
+        inside = j < len(cand)
+        hit[inside] |= cand[j[inside]] == end[inside]
+        cand, payload, end = cand[hit], payload[hit], end[hit]
+    return cand, payload, end
+
+
+def _one_record(data: memoryview, pos: int, n: int) -> tuple[int, int, int, int]:
+    """Parse the record at pos in plain Python: (field, start, payload start, end)."""
+    try:
+        tag, p = read_varint(data, pos)
+        field, wire = tag >> 3, tag & 7
+        if wire == 0:
+            _, end = read_varint(data, p)
+        elif wire == 1:
+            end = p + 8
+        elif wire == 2:
+            length, p = read_varint(data, p)
+            end = p + length
+        elif wire == 5:
+            end = p + 4
+        else:
+            raise FramingError(f"unknown wire type {wire} at byte {pos}")
+    except ValueError as exc:
+        raise FramingError(f"{exc} at byte {pos}") from None
+    if field == 0:
+        raise FramingError(f"field number 0 at byte {pos}")
+    if end > n:
+        raise FramingError(f"record at byte {pos} runs past the end of the data (truncated?)")
+    return field, pos, p, end

@@ -1,0 +1,418 @@
+"""Decode a serialized (already gunzipped) pprof Profile into the columnar model.
+
+The small tables (locations, functions, mappings, strings) go through upb, the generated
+protobuf module. The samples, which are nearly all of the bytes, are decoded in chunks with
+numpy: a Sample message holds nothing but varints, so its bytes split into varint tokens, and
+a few vectorised steps walk the fields of every sample of the chunk at once. Samples that use
+other wire types (no known writer does) fall back to upb one by one.
+"""
+from __future__ import annotations
+
+import numpy as np
+from google.protobuf.message import DecodeError
+
+from .. import profile_pb2 as pb
+from ..errors import InputError
+from ..model import Function, Labels, Locations, Mapping, Profile, ValueType, frozen_array
+from .framing import FramingError, frame_records
+from .varint import Tokens
+
+CHUNK_SAMPLES = 32768
+SAMPLE_FIELD = 2
+
+
+class _Malformed(Exception):
+    """A sample that breaks the format; carries the message for the user."""
+
+
+class _NeedsSlowPath(Exception):
+    """A chunk uses wire types the fast path does not handle."""
+
+
+def decode_pprof(data: bytes, source: str) -> Profile:
+    buf = np.frombuffer(data, dtype=np.uint8)
+    try:
+        records = frame_records(buf)
+    except FramingError as exc:
+        raise InputError(source, f"not a valid pprof profile: {exc}") from None
+    is_sample = records.field == SAMPLE_FIELD
+    header = _parse_tables(data, records, ~is_sample, source)
+    tables = _Tables(header, source)
+    starts = records.payload[is_sample]
+    ends = records.end[is_sample]
+    del records, is_sample
+    try:
+        values, offsets, stacks, labels = _decode_samples(
+            buf, starts, ends, len(tables.sample_types), tables.location_lookup,
+            len(tables.locations))
+    except _Malformed as exc:
+        raise InputError(source, str(exc)) from None
+    tables.check_label_strings(labels)
+    return Profile(
+        sample_types=tables.sample_types,
+        default_sample_type=tables.string(header.default_sample_type, "default_sample_type"),
+        period_type=tables.period_type,
+        period=header.period,
+        time_nanos=header.time_nanos,
+        duration_nanos=header.duration_nanos,
+        comments=tuple(tables.string(i, "comment") for i in header.comment),
+        values=frozen_array(values, np.int64),
+        stack_offsets=frozen_array(offsets, np.int64),
+        stack_locations=_freeze(stacks),
+        labels=labels,
+        locations=tables.locations,
+        functions=tables.functions,
+        mappings=tables.mappings,
+        strings=tables.strings,
+        source=source,
+        format="pprof",
+    )
+
+
+def _freeze(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array
+
+
+def _parse_tables(data: bytes, records, keep: np.ndarray, source: str) -> pb.Profile:
+    """Everything but the samples, parsed by upb from the concatenated records."""
+    start, end = records.start[keep], records.end[keep]
+    if len(start):
+        joined = np.ones(len(start), dtype=bool)
+        joined[1:] = start[1:] != end[:-1]  # True where a new contiguous run begins
+        run_starts = start[joined]
+        run_ends = end[np.append(np.flatnonzero(joined)[1:] - 1, len(end) - 1)]
+        blob = b"".join(data[a:b] for a, b in zip(run_starts.tolist(), run_ends.tolist()))
+    else:
+        blob = b""
+    try:
+        return pb.Profile.FromString(blob)
+    except DecodeError as exc:
+        raise InputError(source, f"not a valid pprof profile: {exc}") from None
+
+
+class _Tables:
+    """The profile's interned tables, resolved from ids to indices and checked."""
+
+    def __init__(self, header: pb.Profile, source: str):
+        self.source = source
+        strings = tuple(header.string_table)
+        if strings and strings[0] != "":
+            raise InputError(source, "not a valid pprof profile: string_table[0] must be empty")
+        self.strings = strings or ("",)
+        self.sample_types = tuple(
+            ValueType(self.string(v.type, "sample_type"), self.string(v.unit, "sample_type"))
+            for v in header.sample_type)
+        if not self.sample_types:
+            raise InputError(source, "not a valid pprof profile: it declares no sample types")
+        self.period_type = (
+            ValueType(self.string(header.period_type.type, "period_type"),
+                      self.string(header.period_type.unit, "period_type"))
+            if header.HasField("period_type") else None)
+        self.functions, function_index = self._functions(header)
+        self.mappings, mapping_index = self._mappings(header)
+        self.locations = self._locations(header, function_index, mapping_index)
+
+    def string(self, index: int, what: str) -> str:
+        if 0 <= index < len(self.strings):
+            return self.strings[index]
+        raise InputError(self.source, f"string index {index} out of range in {what} "
+                                      f"(the string table has {len(self.strings)} entries)")
+
+    def _functions(self, header):
+        functions = []
+        index = {}
+        for f in header.function:
+            index[f.id] = len(functions)
+            functions.append(Function(
+                name=self.string(f.name, f"function {f.id}"),
+                system_name=self.string(f.system_name, f"function {f.id}"),
+                filename=self.string(f.filename, f"function {f.id}"),
+                start_line=f.start_line))
+        return tuple(functions), index
+
+    def _mappings(self, header):
+        mappings = []
+        index = {}
+        for m in header.mapping:
+            index[m.id] = len(mappings)
+            mappings.append(Mapping(
+                start=m.memory_start, limit=m.memory_limit, offset=m.file_offset,
+                filename=self.string(m.filename, f"mapping {m.id}"),
+                build_id=self.string(m.build_id, f"mapping {m.id}"),
+                has_functions=m.has_functions, has_filenames=m.has_filenames,
+                has_line_numbers=m.has_line_numbers, has_inline_frames=m.has_inline_frames))
+        return tuple(mappings), index
+
+    def _locations(self, header, function_index, mapping_index) -> Locations:
+        n = len(header.location)
+        ids = np.zeros(n, dtype=np.uint64)
+        address = np.zeros(n, dtype=np.uint64)
+        mapping = np.full(n, -1, dtype=np.int32)
+        folded = np.zeros(n, dtype=bool)
+        offsets = np.zeros(n + 1, dtype=np.int64)
+        line_function: list[int] = []
+        line_number: list[int] = []
+        line_column: list[int] = []
+        for i, loc in enumerate(header.location):
+            ids[i] = loc.id
+            address[i] = loc.address
+            folded[i] = loc.is_folded
+            if loc.mapping_id:
+                if loc.mapping_id not in mapping_index:
+                    raise InputError(self.source, f"location {loc.id} refers to mapping id "
+                                                  f"{loc.mapping_id}, which the profile does not define")
+                mapping[i] = mapping_index[loc.mapping_id]
+            for line in loc.line:
+                if line.function_id and line.function_id not in function_index:
+                    raise InputError(self.source, f"location {loc.id} refers to function id "
+                                                  f"{line.function_id}, which the profile does not define")
+                line_function.append(function_index[line.function_id] if line.function_id else -1)
+                line_number.append(line.line)
+                line_column.append(line.column)
+            offsets[i + 1] = len(line_function)
+        if len(set(ids.tolist())) != n:
+            raise InputError(self.source, "not a valid pprof profile: duplicate location ids")
+        self.location_lookup = _IdLookup(ids)
+        return Locations(
+            ids=frozen_array(ids, np.uint64), address=frozen_array(address, np.uint64),
+            mapping=frozen_array(mapping, np.int32), is_folded=frozen_array(folded, bool),
+            line_offsets=frozen_array(offsets, np.int64),
+            line_function=frozen_array(line_function, np.int32),
+            line_number=frozen_array(line_number, np.int64),
+            line_column=frozen_array(line_column, np.int64))
+
+    def check_label_strings(self, labels: Labels) -> None:
+        for column in (labels.key, labels.str, labels.num_unit):
+            if len(column) and (column.max() >= len(self.strings) or column.min() < 0):
+                bad = column[(column >= len(self.strings)) | (column < 0)][0]
+                self.string(int(bad), "a sample label")
+
+
+class _IdLookup:
+    """Location id -> location index, by a dense table when ids are small (Go numbers them
+    1..n), else by binary search."""
+
+    def __init__(self, ids: np.ndarray):
+        self.size = len(ids)
+        if self.size and int(ids.max()) < 4 * self.size + 1024:
+            self.dense = np.full(int(ids.max()) + 1, -1, dtype=np.int64)
+            self.dense[ids.astype(np.int64)] = np.arange(self.size)
+            self.sorted_ids = None
+        else:
+            self.dense = None
+            self.order = np.argsort(ids)
+            self.sorted_ids = ids[self.order]
+
+    def indices(self, ids: np.ndarray) -> np.ndarray:
+        """Indices for ids; -1 where an id is not defined."""
+        if self.dense is not None:
+            inside = ids < np.uint64(len(self.dense))
+            out = np.full(len(ids), -1, dtype=np.int64)
+            out[inside] = self.dense[ids[inside].astype(np.int64)]
+            return out
+        if self.size == 0:
+            return np.full(len(ids), -1, dtype=np.int64)
+        j = np.searchsorted(self.sorted_ids, ids)
+        j = np.minimum(j, self.size - 1)
+        return np.where(self.sorted_ids[j] == ids, self.order[j], -1)
+
+
+def _stack_dtype(num_locations: int):
+    """The narrowest integer type for location indices: stacks are most of a profile's memory."""
+    if num_locations <= np.iinfo(np.uint8).max:
+        return np.uint8
+    if num_locations <= np.iinfo(np.uint16).max:
+        return np.uint16
+    return np.int32
+
+
+def _decode_samples(buf, starts, ends, num_types, lookup, num_locations):
+    n = len(starts)
+    values = np.zeros((n, num_types), dtype=np.int64)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    # Every frame takes at least one payload byte, so this bounds the frame count. Pages past
+    # the frames actually written are never touched, so they cost address space, not memory.
+    bound = int((ends - starts).sum()) if n else 0
+    stacks = np.empty(bound, dtype=_stack_dtype(num_locations))
+    label_parts: list[tuple[np.ndarray, ...]] = []
+    filled = 0
+    for c0 in range(0, n, CHUNK_SAMPLES):
+        c1 = min(n, c0 + CHUNK_SAMPLES)
+        try:
+            chunk = _fast_chunk(buf, starts[c0:c1], ends[c0:c1], num_types, c0)
+        except _NeedsSlowPath:
+            chunk = _slow_chunk(buf, starts[c0:c1], ends[c0:c1], num_types, c0)
+        chunk_values, counts, loc_ids, labels = chunk
+        if len(chunk_values) and chunk_values.shape[1] != num_types:
+            raise _Malformed("sample values do not match the sample types")
+        values[c0:c1] = chunk_values
+        index = lookup.indices(loc_ids)
+        if len(index) and index.min() < 0:
+            bad = int(np.flatnonzero(index < 0)[0])
+            sample = c0 + int(np.searchsorted(np.cumsum(counts), bad, side="right"))
+            raise _Malformed(f"sample {sample} refers to location id {int(loc_ids[bad])}, "
+                             f"which the profile does not define")
+        stacks[filled:filled + len(index)] = index
+        offsets[c0 + 1:c1 + 1] = filled + np.cumsum(counts)
+        filled += len(index)
+        label_sample, key, strv, num, unit = labels
+        label_parts.append((label_sample + c0, key, strv, num, unit))
+    stacks = stacks[:filled].copy() if filled < bound // 2 else stacks[:filled]
+    return values, offsets, stacks, _labels(label_parts)
+
+
+def _labels(parts) -> Labels:
+    if parts:
+        cols = [np.concatenate([p[i] for p in parts]) for i in range(5)]
+    else:
+        cols = [np.zeros(0, dtype=np.int64)] * 5
+    return Labels(sample=frozen_array(cols[0], np.int64), key=frozen_array(cols[1], np.int32),
+                  str=frozen_array(cols[2], np.int32), num=frozen_array(cols[3], np.int64),
+                  num_unit=frozen_array(cols[4], np.int32))
+
+
+def _ranges(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Concatenated arange(a[i], b[i]) for all i."""
+    lengths = b - a
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    shift = np.repeat(a - (np.cumsum(lengths) - lengths), lengths)
+    return shift + np.arange(total)
+
+
+def _fast_chunk(buf, starts, ends, num_types, first):
+    """Decode a chunk of Sample messages with vectorised steps over their varint tokens."""
+    lo, hi = int(starts[0]), int(ends[-1])
+    data = buf[lo:hi]
+    tok = Tokens(data)
+    ps, pe = starts - lo, ends - lo
+    m = len(ps)
+    t0 = np.searchsorted(tok.start, ps)
+    t1 = np.searchsorted(tok.start, pe)
+    nonempty = pe > ps
+    if nonempty.any():
+        last = t1[nonempty] - 1
+        if (last < 0).any() or (tok.end[last] != pe[nonempty] - 1).any():
+            raise _Malformed("a sample is truncated or malformed (a varint runs past its end)")
+    long_tokens = (tok.end - tok.start) >= 10
+    segments: list[tuple[np.ndarray, ...]] = []
+    cur = t0.copy()
+    active = np.flatnonzero(cur < t1)
+    step = 0
+    while len(active):
+        c = cur[active]
+        if (c + 1 >= t1[active]).any():
+            raise _Malformed("a sample is malformed: a field has no value")
+        tag = tok.value[c]
+        field = (tag >> np.uint64(3)).astype(np.int64)
+        wire = (tag & np.uint64(7)).astype(np.int64)
+        if ((wire != 0) & (wire != 2)).any():
+            raise _NeedsSlowPath
+        if long_tokens[c].any() or long_tokens[c + 1].any():
+            raise _Malformed("a sample is malformed: a varint is longer than ten bytes")
+        nxt = c + 2
+        seg_a = c + 1
+        seg_b = c + 2
+        packed = wire == 2
+        if packed.any():
+            length = tok.value[c[packed] + 1]
+            room = (pe[active[packed]] - (tok.end[c[packed] + 1] + 1)).astype(np.uint64)
+            if (length > room).any():
+                raise _Malformed("a sample is malformed: a field runs past the end of its sample")
+            pend = tok.end[c[packed] + 1] + 1 + length.astype(np.int64)
+            b = np.searchsorted(tok.start, pend)
+            at_end = pend == pe[active[packed]]
+            inside = np.minimum(b, len(tok.start) - 1)
+            if not (at_end | (tok.start[inside] == pend)).all():
+                raise _Malformed("a sample is malformed: a field ends inside a varint")
+            seg_a = seg_a.copy()
+            seg_a[packed] = c[packed] + 2
+            seg_b = seg_b.copy()
+            seg_b[packed] = b
+            nxt = nxt.copy()
+            nxt[packed] = b
+        segments.append((active, field, wire, seg_a, seg_b, np.full(len(active), step)))
+        cur[active] = nxt
+        active = active[nxt < t1[active]]
+        step += 1
+    if segments:
+        sample, field, wire, seg_a, seg_b, steps = (np.concatenate(col) for col in zip(*segments))
+        order = np.argsort(sample, kind="stable")  # field order within a sample
+        sample, field, wire = sample[order], field[order], wire[order]
+        seg_a, seg_b = seg_a[order], seg_b[order]
+    else:
+        sample = field = wire = seg_a = seg_b = np.zeros(0, dtype=np.int64)
+
+    is_loc = field == 1
+    loc_tokens = _ranges(seg_a[is_loc], seg_b[is_loc])
+    counts = np.bincount(sample[is_loc], weights=seg_b[is_loc] - seg_a[is_loc],
+                         minlength=m).astype(np.int64)
+    loc_ids = tok.value[loc_tokens]
+    if len(loc_tokens) and long_tokens[loc_tokens].any():
+        raise _Malformed("a sample is malformed: a location id is longer than ten bytes")
+
+    is_val = field == 2
+    value_counts = np.bincount(sample[is_val], weights=seg_b[is_val] - seg_a[is_val],
+                               minlength=m).astype(np.int64)
+    wrong = np.flatnonzero(value_counts != num_types)
+    if len(wrong):
+        i = int(wrong[0])
+        raise _Malformed(f"sample {first + i} has {value_counts[i]} values but the profile declares "
+                         f"{num_types} sample types")
+    value_tokens = _ranges(seg_a[is_val], seg_b[is_val])
+    values = tok.value[value_tokens].view(np.int64).reshape(m, num_types)
+
+    is_label = field == 3
+    if (is_label & (wire != 2)).any():
+        raise _Malformed("a sample is malformed: a label is not a message")
+    labels = _fast_labels(tok, sample[is_label], seg_a[is_label], seg_b[is_label])
+    return values, counts, loc_ids, labels
+
+
+def _fast_labels(tok: Tokens, sample, seg_a, seg_b):
+    """Label messages hold only varint fields, so their tokens alternate tag, value."""
+    k = len(sample)
+    key = np.zeros(k, dtype=np.int64)
+    strv = np.zeros(k, dtype=np.int64)
+    num = np.zeros(k, dtype=np.int64)
+    unit = np.zeros(k, dtype=np.int64)
+    if k:
+        lengths = seg_b - seg_a
+        if (lengths % 2).any():
+            raise _NeedsSlowPath
+        tags = _ranges(seg_a, seg_b)[::2]
+        owner = np.repeat(np.arange(k), lengths // 2)
+        tag = tok.value[tags]
+        if (tag & np.uint64(7)).any():
+            raise _NeedsSlowPath
+        field = tag >> np.uint64(3)
+        value = tok.value[tags + 1].view(np.int64)
+        for number, column in ((1, key), (2, strv), (3, num), (4, unit)):
+            rows = field == number
+            column[owner[rows]] = value[rows]
+    return sample, key, strv, num, unit
+
+
+def _slow_chunk(buf, starts, ends, num_types, first):
+    """The same as _fast_chunk, one Sample at a time through upb."""
+    values = np.zeros((len(starts), num_types), dtype=np.int64)
+    counts = np.zeros(len(starts), dtype=np.int64)
+    loc_ids: list[int] = []
+    label_rows: list[tuple[int, int, int, int, int]] = []
+    for i, (a, b) in enumerate(zip(starts.tolist(), ends.tolist())):
+        try:
+            s = pb.Sample.FromString(buf[a:b].tobytes())
+        except DecodeError as exc:
+            raise _Malformed(f"sample {first + i} is malformed: {exc}") from None
+        if len(s.value) != num_types:
+            raise _Malformed(f"sample {first + i} has {len(s.value)} values but the profile declares "
+                             f"{num_types} sample types")
+        values[i] = s.value
+        counts[i] = len(s.location_id)
+        loc_ids.extend(s.location_id)
+        label_rows.extend((i, l.key, l.str, l.num, l.num_unit) for l in s.label)
+    rows = np.array(label_rows, dtype=np.int64).reshape(-1, 5)
+    labels = tuple(rows[:, j] for j in range(5))
+    return values, counts, np.array(loc_ids, dtype=np.uint64), labels

@@ -1,0 +1,157 @@
+"""The one profile model every decoder produces.
+
+Columnar on purpose: a Go heap profile can hold a million samples and forty million frames, so
+samples, stacks and labels are numpy arrays and locations refer to interned tables by index.
+Nothing here is a Python object per sample or per frame.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+def frozen_array(values, dtype) -> np.ndarray:
+    """An array that refuses writes, so a Profile stays a value once built."""
+    array = np.ascontiguousarray(values, dtype=dtype)
+    array.flags.writeable = False
+    return array
+
+
+@dataclass(frozen=True)
+class ValueType:
+    type: str
+    unit: str
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    system_name: str
+    filename: str
+    start_line: int
+
+
+@dataclass(frozen=True)
+class Mapping:
+    start: int
+    limit: int
+    offset: int
+    filename: str
+    build_id: str
+    has_functions: bool = False
+    has_filenames: bool = False
+    has_line_numbers: bool = False
+    has_inline_frames: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class Locations:
+    """Interned locations, addressed by index. Lines are stored flat (CSR layout): location i
+    owns lines line_offsets[i]:line_offsets[i+1], innermost inlined function first."""
+
+    ids: np.ndarray  # uint64, the id the file gave each location
+    address: np.ndarray  # uint64
+    mapping: np.ndarray  # int32 index into Profile.mappings, -1 for none
+    is_folded: np.ndarray  # bool
+    line_offsets: np.ndarray  # int64, len(ids) + 1
+    line_function: np.ndarray  # int32 index into Profile.functions, -1 for none
+    line_number: np.ndarray  # int64
+    line_column: np.ndarray  # int64
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+@dataclass(frozen=True, eq=False)
+class Labels:
+    """Sample labels, one row per label: which sample, the key, and a string or a number."""
+
+    sample: np.ndarray  # int64 sample index
+    key: np.ndarray  # int32 index into Profile.strings
+    str: np.ndarray  # int32 index into Profile.strings (0 when numeric)
+    num: np.ndarray  # int64
+    num_unit: np.ndarray  # int32 index into Profile.strings
+
+    def __len__(self) -> int:
+        return len(self.sample)
+
+
+@dataclass(frozen=True)
+class MemStats:
+    """runtime.MemStats at one instant. Field names follow Go's struct; absent fields are None
+    (the debug=1 trailer, for one, carries no PauseTotalNs and no BySize)."""
+
+    fields: dict[str, int | float | bool | None]
+    by_size: tuple[tuple[int, int, int], ...] = ()  # (Size, Mallocs, Frees) per size class
+
+    def __getitem__(self, name: str):
+        return self.fields.get(name)
+
+    def get(self, name: str, default=None):
+        value = self.fields.get(name)
+        return default if value is None else value
+
+
+@dataclass(frozen=True, eq=False)
+class Profile:
+    """A pprof-shaped profile: heap, allocs, CPU, goroutine, or anything else.
+
+    Sample i has values[i] (one column per sample type) and the call stack
+    stack_locations[stack_offsets[i]:stack_offsets[i+1]] (location indices, leaf first).
+    """
+
+    sample_types: tuple[ValueType, ...]
+    default_sample_type: str
+    period_type: ValueType | None
+    period: int
+    time_nanos: int
+    duration_nanos: int
+    comments: tuple[str, ...]
+    values: np.ndarray  # int64 [samples, sample types]
+    stack_offsets: np.ndarray  # int64 [samples + 1]
+    stack_locations: np.ndarray  # int32 location indices
+    labels: Labels
+    locations: Locations
+    functions: tuple[Function, ...]
+    mappings: tuple[Mapping, ...]
+    strings: tuple[str, ...]
+    source: str = ""  # the file or URL it came from, for messages
+    format: str = "pprof"  # "pprof" or "legacy-text"
+    memstats: MemStats | None = None  # the debug=1 trailer, when present
+    max_rss: int | None = None  # the debug=1 trailer's "# MaxRSS", when present
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def num_samples(self) -> int:
+        return len(self.values)
+
+    def sample_index(self, name: str | None) -> int:
+        """The column for a sample type name; None picks the default as pprof does: the
+        default_sample_type when set, else the last type."""
+        if name is None:
+            name = self.default_sample_type or self.sample_types[-1].type
+        for i, vt in enumerate(self.sample_types):
+            if vt.type == name:
+                return i
+        if name.isdigit() and int(name) < len(self.sample_types):
+            return int(name)
+        known = ", ".join(vt.type for vt in self.sample_types)
+        raise KeyError(f"no sample type {name!r} (this profile has: {known})")
+
+    def numeric_label(self, key: str) -> np.ndarray:
+        """Per sample, the value of numeric label `key` (Go's "bytes": the object size), or 0."""
+        cached = self._cache.get(("numlabel", key))
+        if cached is not None:
+            return cached
+        out = np.zeros(self.num_samples, dtype=np.int64)
+        try:
+            key_index = self.strings.index(key)
+        except ValueError:
+            key_index = -1
+        if key_index > 0:
+            rows = (self.labels.key == key_index) & (self.labels.str == 0)
+            out[self.labels.sample[rows]] = self.labels.num[rows]
+        out.flags.writeable = False
+        self._cache[("numlabel", key)] = out
+        return out

@@ -1,0 +1,26 @@
+"""Read the text of `go tool pprof -top -unit=b` (the committed oracles) into numbers."""
+from __future__ import annotations
+
+import re
+
+TOTAL = re.compile(r"of (-?\d+)[Bb]? total")
+ROW = re.compile(r"^\s*(-?\d+)[Bb]?\s+\S+\s+\S+\s+(-?\d+)[Bb]?\s+\S+\s+(.*)$")
+INLINE_SUFFIX = re.compile(r" \((partial-)?inline\)$")
+
+
+def parse_top(text: str) -> tuple[int, list[tuple[str, int, int]]]:
+    """(total, [(name, flat, cum)]) in pprof's order; names without the (inline) suffixes,
+    which pprof adds for display only."""
+    total = None
+    rows = []
+    in_table = False
+    for line in text.splitlines():
+        if total is None and (m := TOTAL.search(line)):
+            total = int(m.group(1))
+        elif line.split() == ["flat", "flat%", "sum%", "cum", "cum%"]:
+            in_table = True
+        elif in_table and (m := ROW.match(line)):
+            rows.append((INLINE_SUFFIX.sub("", m.group(3)), int(m.group(1)), int(m.group(2))))
+    if total is None:
+        raise ValueError("no total in pprof output")
+    return total, rows
