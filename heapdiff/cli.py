@@ -1,0 +1,102 @@
+"""The `heapdiff` command line: parse arguments, run load -> analysis -> renderer, and turn
+bad input into one line on stderr and exit status 2."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from .aggregate import GRANULARITIES, aggregate, top_rows
+from .errors import InputError
+from .load import load_profile
+from .render.top import top_json, top_text
+
+DESCRIPTION = """\
+heapdiff: Go heap profiles for people chasing memory.
+Reads pprof heap/allocs profiles (.pb.gz or raw protobuf), legacy debug=1 text profiles and
+MemStats JSON, and agrees with `go tool pprof` to the byte."""
+
+DEFAULT_TEXT_ROWS = 30
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="heapdiff", description=DESCRIPTION,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    top = commands.add_parser(
+        "top", help="the heaviest functions of one profile (like go tool pprof -top)",
+        description="The heaviest nodes of one profile, with flat and cum figures equal to "
+                    "`go tool pprof -top` for the same sample type and granularity.")
+    top.add_argument("file", metavar="FILE", help="a heap/allocs profile (pprof or debug=1 text)")
+    add_profile_options(top)
+    top.add_argument("--nodecount", type=int, metavar="N",
+                     help=f"show at most N rows (0: all; default: {DEFAULT_TEXT_ROWS} in text, "
+                          "all in JSON)")
+    top.add_argument("--sort", choices=("flat", "cum"), default="flat",
+                     help="order rows by flat (default) or cum, as pprof does")
+    top.add_argument("--format", choices=("text", "json"), default="text",
+                     help="a table for people (default) or JSON with exact integers")
+    top.set_defaults(run=run_top)
+    return parser
+
+
+def add_profile_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sample-index", metavar="NAME",
+                        help="sample type, e.g. inuse_space, alloc_objects (default: the "
+                             "profile's default type, else the last one, as pprof)")
+    parser.add_argument("--granularity", choices=GRANULARITIES,
+                        help="what one row stands for (default: functions; addresses when the "
+                             "profile has no symbols)")
+
+
+def resolve_sample_index(profile, name: str | None) -> int:
+    try:
+        return profile.sample_index(name)
+    except KeyError as exc:
+        raise InputError(profile.source, exc.args[0]) from None
+
+
+def resolve_granularity(profile, requested: str | None) -> tuple[str, str]:
+    """The granularity to use, and a note when it was chosen for the user."""
+    if requested:
+        return requested, ""
+    if not profile.functions and len(profile.locations):
+        return "addresses", "No symbols in this profile: showing addresses."
+    return "functions", ""
+
+
+def run_top(args) -> int:
+    profile = load_profile(args.file)
+    index = resolve_sample_index(profile, args.sample_index)
+    granularity, note = resolve_granularity(profile, args.granularity)
+    agg = aggregate(profile, index, granularity)
+    rows = top_rows(agg, args.sort)
+    if args.format == "json":
+        if args.nodecount:
+            rows = rows[:args.nodecount]
+        json.dump(top_json(profile, index, granularity, agg, rows), sys.stdout, separators=(",", ":"))
+        sys.stdout.write("\n")
+        return 0
+    limit = DEFAULT_TEXT_ROWS if args.nodecount is None else args.nodecount
+    shown = len(rows) if limit == 0 else min(limit, len(rows))
+    sys.stdout.write(top_text(profile, index, granularity, agg, rows, shown, note))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except InputError as exc:
+        print(f"heapdiff: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        sys.stderr.close()  # the reader went away (| head): not an error
+        return 0
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""Open an input, undo gzip, and pick the decoder by content (never by file name).
+
+The only module that touches the file system for input. Everything it cannot read becomes an
+InputError naming the file and what is wrong.
+"""
+from __future__ import annotations
+
+import zlib
+from pathlib import Path
+
+from .decode.legacy_text import decode_legacy_heap, looks_like_legacy_heap
+from .decode.memstats import memstats_from_json
+from .decode.pprof import decode_pprof
+from .errors import InputError
+from .model import MemStats, Profile
+
+MAX_INPUT_BYTES = 4 << 30
+GZIP_MAGIC = b"\x1f\x8b"
+KNOWN_BINARIES = {
+    b"\x89PNG": "a PNG image",
+    b"GIF8": "a GIF image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"%PDF": "a PDF document",
+    b"PK\x03\x04": "a zip archive",
+    b"\x7fELF": "an ELF executable (give the profile, not the binary)",
+}
+
+
+def read_input(path: str | Path) -> bytes:
+    """The file's bytes, gunzipped when they are gzip."""
+    source = str(path)
+    try:
+        size = Path(path).stat().st_size
+        if size > MAX_INPUT_BYTES:
+            raise InputError(source, f"too large ({size} bytes; the limit is {MAX_INPUT_BYTES})")
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise InputError(source, "no such file") from None
+    except IsADirectoryError:
+        raise InputError(source, "is a directory, not a file") from None
+    except PermissionError:
+        raise InputError(source, "permission denied") from None
+    except OSError as exc:
+        raise InputError(source, exc.strerror or str(exc)) from None
+    return gunzip(data, source) if data.startswith(GZIP_MAGIC) else data
+
+
+def gunzip(data: bytes, source: str) -> bytes:
+    """Every gzip member, decompressed; a truncated or corrupt stream is an error."""
+    parts = []
+    rest = data
+    while rest.startswith(GZIP_MAGIC):
+        inflater = zlib.decompressobj(wbits=31)
+        try:
+            parts.append(inflater.decompress(rest))
+        except zlib.error as exc:
+            raise InputError(source, f"corrupt gzip data ({exc})") from None
+        if not inflater.eof:
+            raise InputError(source, "truncated gzip data (the file ends mid-stream)")
+        rest = inflater.unused_data
+    return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
+def decode(data: bytes, source: str) -> Profile | MemStats:
+    """Pick the decoder by what the bytes look like."""
+    if not data.strip():
+        raise InputError(source, "empty file")
+    for magic, what in KNOWN_BINARIES.items():
+        if data.startswith(magic):
+            raise InputError(source, f"{what}, not a profile")
+    head = data[:64]
+    if looks_like_legacy_heap(head):
+        return decode_legacy_heap(_text(data, source), source)
+    if head.lstrip().startswith((b"{", b"[")):
+        return memstats_from_json(_text(data, source), source)
+    if head.lstrip().startswith((b"--- ", b"heap_v2/", b"heapz")):
+        raise InputError(source, "a legacy profile format heapdiff does not read")
+    return decode_pprof(data, source)
+
+
+def _text(data: bytes, source: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(source, f"text is not UTF-8 (byte {exc.start})") from None
+
+
+def load(path: str | Path) -> Profile | MemStats:
+    return decode(read_input(path), str(path))
+
+
+def load_profile(path: str | Path) -> Profile:
+    artifact = load(path)
+    if not isinstance(artifact, Profile):
+        raise InputError(str(path), "a MemStats snapshot, not a profile")
+    return artifact

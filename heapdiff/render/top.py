@@ -1,0 +1,45 @@
+"""`heapdiff top` as a table for a terminal and as JSON."""
+from __future__ import annotations
+
+from ..aggregate import Aggregate, Row
+from ..model import Profile
+from ..units import human, percent
+from .escape import terminal
+
+
+def top_json(profile: Profile, sample_index: int, granularity: str, agg: Aggregate,
+             rows: list[Row]) -> dict:
+    vt = profile.sample_types[sample_index]
+    return {
+        "source": profile.source,
+        "sample_type": vt.type,
+        "unit": vt.unit,
+        "granularity": granularity,
+        "total": agg.total,
+        "rows": [{"name": r.name, "flat": r.flat, "cum": r.cum} for r in rows],
+    }
+
+
+def top_text(profile: Profile, sample_index: int, granularity: str, agg: Aggregate,
+             rows: list[Row], shown: int, note: str = "") -> str:
+    vt = profile.sample_types[sample_index]
+    unit = vt.unit
+    lines = [f"File: {terminal(profile.source)}",
+             f"Type: {terminal(vt.type)} ({terminal(unit)}), {granularity}"
+             + (f", period {profile.period}" if profile.period else "")]
+    if note:
+        lines.append(note)
+    lines.append(f"Total: {human(agg.total, unit)} ({agg.total} {terminal(unit)}); "
+                 f"showing {shown} of {len(rows)} rows"
+                 + ("" if shown == len(rows) else " (--nodecount 0 shows all)"))
+    cells = []
+    running = 0
+    for r in rows[:shown]:
+        running += r.flat
+        cells.append((human(r.flat, unit), percent(r.flat, agg.total), percent(running, agg.total),
+                      human(r.cum, unit), percent(r.cum, agg.total), terminal(r.name)))
+    header = ("flat", "flat%", "sum%", "cum", "cum%", "name")
+    widths = [max([len(header[i])] + [len(c[i]) for c in cells]) for i in range(5)]
+    for row in [header, *cells]:
+        lines.append(" ".join(row[i].rjust(widths[i]) for i in range(5)) + "  " + row[5])
+    return "\n".join(lines) + "\n"

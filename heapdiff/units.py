@@ -1,0 +1,35 @@
+"""Human units for the figures profiles carry: bytes in binary multiples, durations, counts."""
+from __future__ import annotations
+
+BYTE_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
+TIME_UNITS = ((1e9, "s"), (1e6, "ms"), (1e3, "µs"), (1, "ns"))
+
+
+def human(value: int | float, unit: str) -> str:
+    """`value` in `unit` (as a profile's ValueType names it) for a person to read."""
+    if unit == "bytes":
+        return human_bytes(value)
+    if unit == "nanoseconds":
+        for scale, name in TIME_UNITS:
+            if abs(value) >= scale or scale == 1:
+                return f"{value / scale:.3g}{name}"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:.3g}"
+    return f"{int(value):,}".replace(",", "_") if abs(value) >= 100_000 else str(int(value))
+
+
+def human_bytes(value: int | float) -> str:
+    size = float(value)
+    for unit in BYTE_UNITS:
+        if abs(size) < 1024 or unit == BYTE_UNITS[-1]:
+            if unit == "B":
+                return f"{int(value)}B"
+            return f"{size:.1f}{unit}" if abs(size) < 100 else f"{size:.0f}{unit}"
+        size /= 1024
+    raise AssertionError("unreachable")
+
+
+def percent(part: int | float, whole: int | float) -> str:
+    if whole == 0:
+        return "-" if part == 0 else "∞%"
+    return f"{100 * part / whole:.2f}%"
