@@ -2,11 +2,11 @@
 """Record what `go tool pprof -top` says about profile files, so tests can check heapdiff
 against pprof itself without Go installed.
 
-For every FILE it writes FILE.pprof.json:
+For every FILE it writes FILE.pprof.json (next to FILE, or in --out-dir):
   {"go": "go version ...", "command": "...", "sample_types": [...],
    "top": {"<sample_type>/<granularity>": "<pprof stdout>"}}
 
-Usage: pprof_oracle.py [--go PATH] FILE...
+Usage: pprof_oracle.py [--go PATH] [--out-dir DIR] FILE...
 """
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def sample_types(go: str, path: Path) -> list[str]:
     return [field.split("/")[0] for field in header.split()]
 
 
-def record(go: str, path: Path) -> Path:
+def record(go: str, path: Path, out_dir: Path | None = None) -> Path:
     types = sample_types(go, path)
     jobs = [(t, g) for t in types for g in GRANULARITIES]
 
@@ -57,7 +57,7 @@ def record(go: str, path: Path) -> Path:
         "sample_types": types,
         "top": top,
     }
-    target = path.with_name(path.name + ".pprof.json")
+    target = (out_dir or path.parent) / (path.name + ".pprof.json")
     target.write_text(json.dumps(oracle, indent=1, sort_keys=True) + "\n")
     return target
 
@@ -65,10 +65,11 @@ def record(go: str, path: Path) -> Path:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--go", default="go", help="the go command to use (default: go on PATH)")
+    parser.add_argument("--out-dir", type=Path, help="write the oracles here, not next to FILE")
     parser.add_argument("files", nargs="+", type=Path)
     args = parser.parse_args()
     for path in args.files:
-        print(f"oracle: {record(args.go, path)}", file=sys.stderr)
+        print(f"oracle: {record(args.go, path, args.out_dir)}", file=sys.stderr)
     return 0
 
 

@@ -24,3 +24,13 @@ def parse_top(text: str) -> tuple[int, list[tuple[str, int, int]]]:
     if total is None:
         raise ValueError("no total in pprof output")
     return total, rows
+
+
+def canonical(rows: list[tuple[str, int, int]]) -> tuple[list, list]:
+    """What pprof's -top order fixes: the sequence of (|flat|, name), and the multiset of rows.
+
+    pprof sorts by |flat|, then name, and treats distinct nodes with one printed name (same
+    file, other start line; same function, inlined or not) as equal; they come from a Go map, so
+    their relative order differs from run to run. Comparing these two views is exact otherwise.
+    """
+    return [(abs(flat), name) for name, flat, _ in rows], sorted(rows)

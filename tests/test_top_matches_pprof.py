@@ -1,0 +1,69 @@
+"""`heapdiff top --format json` equals `go tool pprof -top` (committed oracles), row by row,
+for every sample type and granularity pprof was asked about."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import PUBLIC, PUBLIC_ORACLES, SAMPLES
+from pprof_text import canonical, parse_top
+
+
+def proto_cases() -> list[tuple[Path, Path]]:
+    cases = [(o.parent / "heap.pb.gz", o) for o in sorted(SAMPLES.glob("*/*/heap.pb.gz.pprof.json"))]
+    cases += [(PUBLIC / o.name.removesuffix(".pprof.json"), o)
+              for o in sorted(PUBLIC_ORACLES.glob("*.pprof.json"))]
+    return cases
+
+
+def case_id(case) -> str:
+    profile = case[0]
+    return f"{profile.parent.parent.name}/{profile.parent.name}" if profile.parent.parent.name != "testdata" else profile.name
+
+
+def test_oracles_cover_every_sample_and_public_profile():
+    assert len(list(SAMPLES.glob("*/*/heap.pb.gz"))) == len(list(SAMPLES.glob("*/*/heap.pb.gz.pprof.json")))
+    assert len(list(SAMPLES.glob("*/*/heap.pb.gz"))) >= 16
+    readable_public = [p for p in PUBLIC.iterdir() if p.name.endswith((".pb.gz", "gobench.heap"))]
+    assert {p.name for p in readable_public} == {o.name.removesuffix(".pprof.json")
+                                                 for o in PUBLIC_ORACLES.glob("*.pprof.json")}
+
+
+@pytest.mark.parametrize("case", proto_cases(), ids=case_id)
+def test_top_json_equals_pprof_for_every_sample_type_and_granularity(case, heapdiff_json):
+    profile, oracle_path = case
+    oracle = json.loads(oracle_path.read_text())
+    assert len(oracle["top"]) == 5 * len(oracle["sample_types"])
+    for key, text in oracle["top"].items():
+        sample_type, granularity = key.split("/")
+        total, rows = parse_top(text)
+        got = heapdiff_json("top", profile, "--sample-index", sample_type,
+                            "--granularity", granularity)
+        assert got["sample_type"] == sample_type
+        assert got["total"] == total, key
+        assert canonical([(r["name"], r["flat"], r["cum"]) for r in got["rows"]]) == canonical(rows), key
+
+
+@pytest.mark.parametrize("text_oracle", sorted(SAMPLES.glob("*/*/heap.txt.pprof.json")),
+                         ids=lambda p: f"{p.parent.parent.name}/{p.parent.name}")
+def test_debug1_text_profile_equals_pprof(text_oracle, heapdiff_json):
+    """pprof without the binary only sees addresses in a debug=1 file, so its totals are the
+    oracle for the file itself; the rows are checked against pprof on the protobuf profile the
+    program wrote at the same instant (same records: totals equal)."""
+    text_profile = text_oracle.parent / "heap.txt"
+    proto_oracle = json.loads((text_oracle.parent / "heap.pb.gz.pprof.json").read_text())
+    for key, text in json.loads(text_oracle.read_text())["top"].items():
+        sample_type, granularity = key.split("/")
+        text_total, _ = parse_top(text)
+        proto_total, proto_rows = parse_top(proto_oracle["top"][key])
+        assert text_total == proto_total, f"{key}: the two files are not of one instant"
+        got = heapdiff_json("top", text_profile, "--sample-index", sample_type,
+                            "--granularity", granularity)
+        assert got["total"] == text_total, key
+        # The text carries no function start lines (pprof splits `files` nodes by them) and
+        # no columns (`addresses` nodes), so rows are compared at the other granularities.
+        if granularity in ("functions", "filefunctions", "lines"):
+            got_rows = [(r["name"], r["flat"], r["cum"]) for r in got["rows"]]
+            assert canonical(got_rows) == canonical(proto_rows), key
