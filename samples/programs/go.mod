@@ -1,0 +1,3 @@
+module heapdiff/samples
+
+go 1.22
