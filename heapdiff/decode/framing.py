@@ -81,13 +81,28 @@ def _ranges_to_indices(runs: list[tuple[int, int]], size: int) -> np.ndarray:
     return np.flatnonzero(np.cumsum(mark[:-1]) > 0)
 
 
+def _tag_table(tags) -> np.ndarray:
+    table = np.zeros(256, dtype=bool)
+    table[list(tags)] = True
+    return table
+
+
+CANDIDATE_TABLE = _tag_table(CANDIDATE_TAGS)
+# The tags a record of each kind can start with (its first field's tag), by record tag. Only a
+# speed filter: a record that starts otherwise is still read by the walk, one at a time.
+FIRST_FIELD = {
+    0x12: _tag_table((0x08, 0x0A, 0x10, 0x12, 0x1A)),  # Sample: location_id, value, label
+    0x22: _tag_table((0x08, 0x10, 0x18, 0x22, 0x28)),  # Location
+    0x2A: _tag_table((0x08, 0x10, 0x18, 0x20, 0x28)),  # Function
+    0x32: np.ones(256, dtype=bool),  # string_table: any bytes
+}
+
+
 def _linked_candidates(buf: np.ndarray):
     n = len(buf)
-    is_tag = buf == CANDIDATE_TAGS[0]
-    for tag in CANDIDATE_TAGS[1:]:
-        is_tag |= buf == tag
-    cand = np.flatnonzero(is_tag)
-    del is_tag
+    # Wire type 2 with a field number below 8 (one cheap pass), then the exact four tags.
+    cand = np.flatnonzero((buf & 0xC7) == 0x02)
+    cand = cand[CANDIDATE_TABLE[buf[cand]]]
     if len(cand) and cand[0] == 0:
         keep = np.ones(len(cand), dtype=bool)
         keep[1:] = buf[cand[1:] - 1] < 0x80
@@ -99,6 +114,13 @@ def _linked_candidates(buf: np.ndarray):
     end = payload + length.astype(np.int64)
     ok = (nbytes > 0) & (end <= n)
     cand, payload, end = cand[ok], payload[ok], end[ok]
+    plausible = payload == end
+    first = buf[np.minimum(payload, n - 1)]
+    tags = buf[cand]
+    for tag, table in FIRST_FIELD.items():
+        of_tag = tags == tag
+        plausible[of_tag] |= table[first[of_tag]]
+    cand, payload, end = cand[plausible], payload[plausible], end[plausible]
     # Keep candidates whose end is another candidate or the end of the data. Twice: the first
     # pass removes most false candidates, which in turn unlinks most of the rest.
     for _ in range(2):

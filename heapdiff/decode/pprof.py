@@ -15,7 +15,7 @@ from .. import profile_pb2 as pb
 from ..errors import InputError
 from ..model import Function, Labels, Locations, Mapping, Profile, ValueType, frozen_array
 from .framing import FramingError, frame_records
-from .varint import Tokens
+from .varint import MAX_VARINT_BYTES, decode_at, values_at
 
 CHUNK_SAMPLES = 32768
 SAMPLE_FIELD = 2
@@ -272,127 +272,120 @@ def _labels(parts) -> Labels:
                   num_unit=frozen_array(cols[4], np.int32))
 
 
-def _ranges(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Concatenated arange(a[i], b[i]) for all i."""
-    lengths = b - a
-    total = int(lengths.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    shift = np.repeat(a - (np.cumsum(lengths) - lengths), lengths)
-    return shift + np.arange(total)
-
-
 def _fast_chunk(buf, starts, ends, num_types, first):
-    """Decode a chunk of Sample messages with vectorised steps over their varint tokens."""
-    lo, hi = int(starts[0]), int(ends[-1])
-    data = buf[lo:hi]
-    tok = Tokens(data)
-    ps, pe = starts - lo, ends - lo
-    m = len(ps)
-    t0 = np.searchsorted(tok.start, ps)
-    t1 = np.searchsorted(tok.start, pe)
-    nonempty = pe > ps
-    if nonempty.any():
-        last = t1[nonempty] - 1
-        if (last < 0).any() or (tok.end[last] != pe[nonempty] - 1).any():
-            raise _Malformed("a sample is truncated or malformed (a varint runs past its end)")
-    long_tokens = (tok.end - tok.start) >= 10
-    segments: list[tuple[np.ndarray, ...]] = []
-    cur = t0.copy()
-    active = np.flatnonzero(cur < t1)
-    step = 0
+    """Decode a chunk of Sample messages: walk the fields of all its samples at once, one
+    field per step, then decode the varints of all location and value fields in one go."""
+    m = len(starts)
+    owner_parts, field_parts, a_parts, b_parts = [], [], [], []
+    pos = starts.copy()
+    active = np.flatnonzero(pos < ends)
     while len(active):
-        c = cur[active]
-        if (c + 1 >= t1[active]).any():
-            raise _Malformed("a sample is malformed: a field has no value")
-        tag = tok.value[c]
-        field = (tag >> np.uint64(3)).astype(np.int64)
-        wire = (tag & np.uint64(7)).astype(np.int64)
+        p = pos[active]
+        tag = buf[p]
+        if (tag >= 0x80).any():  # a field number above 15: not a field of Sample
+            raise _NeedsSlowPath
+        wire = tag & 7
         if ((wire != 0) & (wire != 2)).any():
             raise _NeedsSlowPath
-        if long_tokens[c].any() or long_tokens[c + 1].any():
-            raise _Malformed("a sample is malformed: a varint is longer than ten bytes")
-        nxt = c + 2
-        seg_a = c + 1
-        seg_b = c + 2
+        value, size = decode_at(buf, p + 1)
+        room = ends[active] - (p + 1 + size)
+        if (size == 0).any() or (room < 0).any():
+            raise _Malformed(f"sample {first + int(active[0])} or near it is truncated or "
+                             "malformed (a varint runs past its end)")
         packed = wire == 2
-        if packed.any():
-            length = tok.value[c[packed] + 1]
-            room = (pe[active[packed]] - (tok.end[c[packed] + 1] + 1)).astype(np.uint64)
-            if (length > room).any():
-                raise _Malformed("a sample is malformed: a field runs past the end of its sample")
-            pend = tok.end[c[packed] + 1] + 1 + length.astype(np.int64)
-            b = np.searchsorted(tok.start, pend)
-            at_end = pend == pe[active[packed]]
-            inside = np.minimum(b, len(tok.start) - 1)
-            if not (at_end | (tok.start[inside] == pend)).all():
-                raise _Malformed("a sample is malformed: a field ends inside a varint")
-            seg_a = seg_a.copy()
-            seg_a[packed] = c[packed] + 2
-            seg_b = seg_b.copy()
-            seg_b[packed] = b
-            nxt = nxt.copy()
-            nxt[packed] = b
-        segments.append((active, field, wire, seg_a, seg_b, np.full(len(active), step)))
-        cur[active] = nxt
-        active = active[nxt < t1[active]]
-        step += 1
-    if segments:
-        sample, field, wire, seg_a, seg_b, steps = (np.concatenate(col) for col in zip(*segments))
-        order = np.argsort(sample, kind="stable")  # field order within a sample
-        sample, field, wire = sample[order], field[order], wire[order]
-        seg_a, seg_b = seg_a[order], seg_b[order]
+        if (value[packed] > room[packed].astype(np.uint64)).any():
+            raise _Malformed("a sample is malformed: a field runs past the end of its sample")
+        body = p + 1 + size
+        a = np.where(packed, body, p + 1)
+        b = np.where(packed, body + value.astype(np.int64), body)
+        owner_parts.append(active)
+        field_parts.append(tag >> 3)
+        a_parts.append(a)
+        b_parts.append(b)
+        pos[active] = b
+        active = active[b < ends[active]]
+    if owner_parts:
+        owner, field = np.concatenate(owner_parts), np.concatenate(field_parts)
+        seg_a, seg_b = np.concatenate(a_parts), np.concatenate(b_parts)
+        order = np.argsort(seg_a)  # byte order: samples in order, fields in order within
+        owner, field, seg_a, seg_b = owner[order], field[order], seg_a[order], seg_b[order]
     else:
-        sample = field = wire = seg_a = seg_b = np.zeros(0, dtype=np.int64)
+        owner = field = seg_a = seg_b = np.zeros(0, dtype=np.int64)
 
+    lo, hi = int(starts[0]), int(ends[-1])
+    span = buf[lo:hi]
     is_loc = field == 1
-    loc_tokens = _ranges(seg_a[is_loc], seg_b[is_loc])
-    counts = np.bincount(sample[is_loc], weights=seg_b[is_loc] - seg_a[is_loc],
-                         minlength=m).astype(np.int64)
-    loc_ids = tok.value[loc_tokens]
-    if len(loc_tokens) and long_tokens[loc_tokens].any():
-        raise _Malformed("a sample is malformed: a location id is longer than ten bytes")
+    loc_ids, loc_counts = _varints_in_ranges(span, seg_a[is_loc] - lo, seg_b[is_loc] - lo)
+    counts = np.bincount(owner[is_loc], weights=loc_counts, minlength=m).astype(np.int64)
 
     is_val = field == 2
-    value_counts = np.bincount(sample[is_val], weights=seg_b[is_val] - seg_a[is_val],
-                               minlength=m).astype(np.int64)
-    wrong = np.flatnonzero(value_counts != num_types)
+    values, value_counts = _varints_in_ranges(span, seg_a[is_val] - lo, seg_b[is_val] - lo)
+    per_sample = np.bincount(owner[is_val], weights=value_counts, minlength=m).astype(np.int64)
+    wrong = np.flatnonzero(per_sample != num_types)
     if len(wrong):
         i = int(wrong[0])
-        raise _Malformed(f"sample {first + i} has {value_counts[i]} values but the profile declares "
-                         f"{num_types} sample types")
-    value_tokens = _ranges(seg_a[is_val], seg_b[is_val])
-    values = tok.value[value_tokens].view(np.int64).reshape(m, num_types)
+        raise _Malformed(f"sample {first + i} has {per_sample[i]} values but the profile "
+                         f"declares {num_types} sample types")
+    values = values.view(np.int64).reshape(m, num_types)
 
     is_label = field == 3
-    if (is_label & (wire != 2)).any():
-        raise _Malformed("a sample is malformed: a label is not a message")
-    labels = _fast_labels(tok, sample[is_label], seg_a[is_label], seg_b[is_label])
+    labels = _labels_of(buf, owner[is_label], seg_a[is_label], seg_b[is_label])
     return values, counts, loc_ids, labels
 
 
-def _fast_labels(tok: Tokens, sample, seg_a, seg_b):
-    """Label messages hold only varint fields, so their tokens alternate tag, value."""
-    k = len(sample)
-    key = np.zeros(k, dtype=np.int64)
-    strv = np.zeros(k, dtype=np.int64)
-    num = np.zeros(k, dtype=np.int64)
-    unit = np.zeros(k, dtype=np.int64)
-    if k:
-        lengths = seg_b - seg_a
-        if (lengths % 2).any():
+def _varints_in_ranges(span: np.ndarray, a: np.ndarray, b: np.ndarray):
+    """The varints packed in the byte ranges [a, b) of span (disjoint, in byte order), and how
+    many each range holds."""
+    nonempty = b > a
+    a_ne, b_ne = a[nonempty], b[nonempty]
+    mark = np.zeros(len(span) + 1, dtype=np.int8)
+    mark[a_ne] += 1
+    mark[b_ne] -= 1
+    inside = np.cumsum(mark[:-1], dtype=np.int8).view(bool)
+    data = span[inside]
+    is_end = data < 0x80
+    lengths = b_ne - a_ne
+    last = np.cumsum(lengths) - 1
+    if len(data) and not is_end[last].all():
+        raise _Malformed("a sample is malformed: a varint runs past the end of its field")
+    end = np.flatnonzero(is_end)
+    start = np.empty_like(end)
+    if len(end):
+        start[0] = 0
+        start[1:] = end[:-1] + 1
+    length = end - start + 1
+    if len(length) and length.max() > MAX_VARINT_BYTES:
+        raise _Malformed("a sample is malformed: a varint is longer than ten bytes")
+    values = values_at(data, start, length)
+    ends_before = np.concatenate(([0], np.cumsum(is_end, dtype=np.int64)))
+    counts = np.zeros(len(a), dtype=np.int64)
+    counts[nonempty] = ends_before[last + 1] - ends_before[last + 1 - lengths]
+    return values, counts
+
+
+def _labels_of(buf, owner, seg_a, seg_b):
+    """Label messages: a few varint fields each, walked one field per step for all labels."""
+    k = len(owner)
+    columns = {1: np.zeros(k, dtype=np.int64), 2: np.zeros(k, dtype=np.int64),
+               3: np.zeros(k, dtype=np.int64), 4: np.zeros(k, dtype=np.int64)}
+    pos = seg_a.copy()
+    active = np.flatnonzero(pos < seg_b)
+    while len(active):
+        p = pos[active]
+        tag = buf[p]
+        if (tag >= 0x80).any() or (tag & 7).any():
             raise _NeedsSlowPath
-        tags = _ranges(seg_a, seg_b)[::2]
-        owner = np.repeat(np.arange(k), lengths // 2)
-        tag = tok.value[tags]
-        if (tag & np.uint64(7)).any():
-            raise _NeedsSlowPath
-        field = tag >> np.uint64(3)
-        value = tok.value[tags + 1].view(np.int64)
-        for number, column in ((1, key), (2, strv), (3, num), (4, unit)):
+        value, size = decode_at(buf, p + 1)
+        nxt = p + 1 + size
+        if (size == 0).any() or (nxt > seg_b[active]).any():
+            raise _Malformed("a sample label is truncated or malformed")
+        field = tag >> 3
+        for number, column in columns.items():
             rows = field == number
-            column[owner[rows]] = value[rows]
-    return sample, key, strv, num, unit
+            column[active[rows]] = value[rows].view(np.int64)
+        pos[active] = nxt
+        active = active[nxt < seg_b[active]]
+    return owner, columns[1], columns[2], columns[3], columns[4]
 
 
 def _slow_chunk(buf, starts, ends, num_types, first):

@@ -1,33 +1,14 @@
 """Vectorised protobuf varints.
 
 A varint ends at the first byte below 0x80, so in a run of bytes that holds nothing but varints
-the token boundaries are simply the bytes < 0x80. numpy finds them in one pass and assembles
-the values with one shifted gather per byte, instead of a Python loop per varint.
+the boundaries are simply the bytes < 0x80. numpy finds them in one pass and assembles the
+values with one shifted gather per byte, instead of a Python loop per varint.
 """
 from __future__ import annotations
 
 import numpy as np
 
 MAX_VARINT_BYTES = 10
-
-
-class Tokens:
-    """The varint tokens of a byte span: where each starts and ends (inclusive) and its value.
-
-    Tokens longer than ten bytes (runs of high bytes inside strings) get length 0 and value 0:
-    they can only matter if a message claims them, and the caller rejects that."""
-
-    __slots__ = ("start", "end", "value")
-
-    def __init__(self, data: np.ndarray):
-        end = np.flatnonzero(data < 0x80)
-        start = np.empty_like(end)
-        if len(end):
-            start[0] = 0
-            start[1:] = end[:-1] + 1
-        self.start = start
-        self.end = end
-        self.value = values_at(data, start, end - start + 1)
 
 
 def values_at(data: np.ndarray, start: np.ndarray, length: np.ndarray) -> np.ndarray:
@@ -48,21 +29,29 @@ def decode_at(data: np.ndarray, positions: np.ndarray, limit: int = MAX_VARINT_B
     """Decode one varint at each position, without knowing where it ends.
 
     Returns (value, byte length); length is 0 where no varint ends within `limit` bytes or
-    before the end of the data."""
+    before the end of the data. Most varints are one byte: the first byte is handled for all
+    positions at once, and only the longer varints go round the loop."""
     n = len(data)
-    value = np.zeros(len(positions), dtype=np.uint64)
-    length = np.zeros(len(positions), dtype=np.int64)
-    open_ = np.ones(len(positions), dtype=bool)
-    for k in range(limit):
-        at = positions + k
-        inside = open_ & (at < n)
-        byte = data[np.minimum(at, n - 1)].astype(np.uint64)
-        value = np.where(inside, value | ((byte & np.uint64(0x7F)) << np.uint64(7 * k)), value)
-        ended = inside & (byte < 0x80)
-        length[ended] = k + 1
-        open_ &= inside & ~ended
-        if not open_.any():
+    if not len(positions):
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+    first = data[np.minimum(positions, n - 1)]
+    value = (first & 0x7F).astype(np.uint64)
+    length = (first < 0x80).astype(np.int64)
+    outside = positions >= n
+    value[outside] = 0
+    length[outside] = 0
+    going = np.flatnonzero((first >= 0x80) & ~outside)
+    for k in range(1, limit):
+        if not len(going):
             break
+        at = positions[going] + k
+        inside = at < n
+        going, at = going[inside], at[inside]
+        byte = data[at]
+        value[going] |= (byte & 0x7F).astype(np.uint64) << np.uint64(7 * k)
+        ended = byte < 0x80
+        length[going[ended]] = k + 1
+        going = going[~ended]
     return value, length
 
 
