@@ -19,6 +19,7 @@ from .varint import decode_at, read_varint
 
 # Tags (field << 3 | 2) of the repeated length-delimited fields that dominate a profile.
 CANDIDATE_TAGS = (0x12, 0x22, 0x2A, 0x32)  # sample, location, function, string_table
+BLOCK_BYTES = 1 << 20
 
 
 class FramingError(ValueError):
@@ -87,7 +88,6 @@ def _tag_table(tags) -> np.ndarray:
     return table
 
 
-CANDIDATE_TABLE = _tag_table(CANDIDATE_TAGS)
 # The tags a record of each kind can start with (its first field's tag), by record tag. Only a
 # speed filter: a record that starts otherwise is still read by the walk, one at a time.
 FIRST_FIELD = {
@@ -100,36 +100,50 @@ FIRST_FIELD = {
 
 def _linked_candidates(buf: np.ndarray):
     n = len(buf)
+    parts = [_block_candidates(buf, lo, min(n, lo + BLOCK_BYTES))
+             for lo in range(0, n, BLOCK_BYTES)]
+    cand, payload, end = (np.concatenate(col) for col in zip(*parts)) if parts else (
+        np.zeros(0, dtype=np.int64),) * 3
+    # Keep candidates that end where another begins (or at the end of the data) and begin where
+    # another ends. A true record inside a run is both; a false one is both only by a double
+    # coincidence. Twice, as removing some unlinks others. The first and last record of a run
+    # fail, and the walk reads them one at a time.
+    for _ in range(2):
+        j = np.searchsorted(cand, end)
+        keep = end == n
+        inside = j < len(cand)
+        keep[inside] |= cand[j[inside]] == end[inside]
+        pointed_to = np.zeros(len(cand), dtype=bool)
+        pointed_to[j[inside & keep]] = True
+        keep &= pointed_to
+        cand, payload, end = cand[keep], payload[keep], end[keep]
+    return cand, payload, end
+
+
+def _block_candidates(buf: np.ndarray, lo: int, hi: int):
+    """Candidates starting in buf[lo:hi]. Blocks keep temporaries small: fresh large arrays
+    cost more in page faults than in arithmetic."""
+    n = len(buf)
+    block = buf[lo:hi]
     # Wire type 2 with a field number below 8 (one cheap pass), then the exact four tags.
-    cand = np.flatnonzero((buf & 0xC7) == 0x02)
-    cand = cand[CANDIDATE_TABLE[buf[cand]]]
-    if len(cand) and cand[0] == 0:
-        keep = np.ones(len(cand), dtype=bool)
-        keep[1:] = buf[cand[1:] - 1] < 0x80
-    else:
-        keep = buf[cand - 1] < 0x80
-    cand = cand[keep]
+    cand = np.flatnonzero((block & 0xC7) == 0x02)
+    tag = block[cand]
+    exact = (tag == 0x12) | (tag == 0x22) | (tag == 0x2A) | (tag == 0x32)
+    cand, tag = cand[exact] + lo, tag[exact]
+    after_varint = buf[np.maximum(cand - 1, 0)] < 0x80
+    after_varint[cand == 0] = True
+    cand, tag = cand[after_varint], tag[after_varint]
     length, nbytes = decode_at(buf, cand + 1, limit=5)
     payload = cand + 1 + nbytes
     end = payload + length.astype(np.int64)
-    ok = (nbytes > 0) & (end <= n)
-    cand, payload, end = cand[ok], payload[ok], end[ok]
-    plausible = payload == end
     first = buf[np.minimum(payload, n - 1)]
-    tags = buf[cand]
-    for tag, table in FIRST_FIELD.items():
-        of_tag = tags == tag
-        plausible[of_tag] |= table[first[of_tag]]
-    cand, payload, end = cand[plausible], payload[plausible], end[plausible]
-    # Keep candidates whose end is another candidate or the end of the data. Twice: the first
-    # pass removes most false candidates, which in turn unlinks most of the rest.
-    for _ in range(2):
-        j = np.searchsorted(cand, end)
-        hit = end == n
-        inside = j < len(cand)
-        hit[inside] |= cand[j[inside]] == end[inside]
-        cand, payload, end = cand[hit], payload[hit], end[hit]
-    return cand, payload, end
+    plausible = (nbytes > 0) & (end <= n)
+    field_ok = payload == end
+    for record_tag, table in FIRST_FIELD.items():
+        of_tag = tag == record_tag
+        field_ok[of_tag] |= table[first[of_tag]]
+    plausible &= field_ok
+    return cand[plausible], payload[plausible], end[plausible]
 
 
 def _one_record(data: memoryview, pos: int, n: int) -> tuple[int, int, int, int]:

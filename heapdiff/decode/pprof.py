@@ -43,8 +43,7 @@ def decode_pprof(data: bytes, source: str) -> Profile:
     del records, is_sample
     try:
         values, offsets, stacks, labels = _decode_samples(
-            buf, starts, ends, len(tables.sample_types), tables.location_lookup,
-            len(tables.locations))
+            buf, starts, ends, len(tables.sample_types), tables.location_lookup)
     except _Malformed as exc:
         raise InputError(source, str(exc)) from None
     tables.check_label_strings(labels)
@@ -191,50 +190,55 @@ class _Tables:
 
 class _IdLookup:
     """Location id -> location index, by a dense table when ids are small (Go numbers them
-    1..n), else by binary search."""
+    1..n), else by binary search. Indices come out in the narrowest dtype that holds them."""
 
     def __init__(self, ids: np.ndarray):
         self.size = len(ids)
+        self.dtype = _stack_dtype(self.size)
+        self.missing = np.iinfo(self.dtype).max  # never a valid index: size < max
         if self.size and int(ids.max()) < 4 * self.size + 1024:
-            self.dense = np.full(int(ids.max()) + 1, -1, dtype=np.int64)
+            self.dense = np.full(int(ids.max()) + 1, self.missing, dtype=self.dtype)
             self.dense[ids.astype(np.int64)] = np.arange(self.size)
-            self.sorted_ids = None
         else:
             self.dense = None
             self.order = np.argsort(ids)
             self.sorted_ids = ids[self.order]
 
     def indices(self, ids: np.ndarray) -> np.ndarray:
-        """Indices for ids; -1 where an id is not defined."""
+        """Indices for ids; `missing` where an id is not defined."""
+        if not len(ids):
+            return np.zeros(0, dtype=self.dtype)
         if self.dense is not None:
+            if int(ids.max()) < len(self.dense):
+                return self.dense.take(ids.astype(np.intp, copy=False))
             inside = ids < np.uint64(len(self.dense))
-            out = np.full(len(ids), -1, dtype=np.int64)
-            out[inside] = self.dense[ids[inside].astype(np.int64)]
+            out = np.full(len(ids), self.missing, dtype=self.dtype)
+            out[inside] = self.dense[ids[inside].astype(np.intp)]
             return out
         if self.size == 0:
-            return np.full(len(ids), -1, dtype=np.int64)
-        j = np.searchsorted(self.sorted_ids, ids)
-        j = np.minimum(j, self.size - 1)
-        return np.where(self.sorted_ids[j] == ids, self.order[j], -1)
+            return np.full(len(ids), self.missing, dtype=self.dtype)
+        j = np.minimum(np.searchsorted(self.sorted_ids, ids), self.size - 1)
+        return np.where(self.sorted_ids[j] == ids, self.order[j], self.missing).astype(self.dtype)
 
 
 def _stack_dtype(num_locations: int):
-    """The narrowest integer type for location indices: stacks are most of a profile's memory."""
-    if num_locations <= np.iinfo(np.uint8).max:
+    """The narrowest integer type for location indices (its maximum stays free to mark a
+    missing location): stacks are most of a profile's memory."""
+    if num_locations < np.iinfo(np.uint8).max:
         return np.uint8
-    if num_locations <= np.iinfo(np.uint16).max:
+    if num_locations < np.iinfo(np.uint16).max:
         return np.uint16
     return np.int32
 
 
-def _decode_samples(buf, starts, ends, num_types, lookup, num_locations):
+def _decode_samples(buf, starts, ends, num_types, lookup):
     n = len(starts)
     values = np.zeros((n, num_types), dtype=np.int64)
     offsets = np.zeros(n + 1, dtype=np.int64)
     # Every frame takes at least one payload byte, so this bounds the frame count. Pages past
     # the frames actually written are never touched, so they cost address space, not memory.
     bound = int((ends - starts).sum()) if n else 0
-    stacks = np.empty(bound, dtype=_stack_dtype(num_locations))
+    stacks = np.empty(bound, dtype=lookup.dtype)
     label_parts: list[tuple[np.ndarray, ...]] = []
     filled = 0
     for c0 in range(0, n, CHUNK_SAMPLES):
@@ -248,8 +252,8 @@ def _decode_samples(buf, starts, ends, num_types, lookup, num_locations):
             raise _Malformed("sample values do not match the sample types")
         values[c0:c1] = chunk_values
         index = lookup.indices(loc_ids)
-        if len(index) and index.min() < 0:
-            bad = int(np.flatnonzero(index < 0)[0])
+        if len(index) and index.max() == lookup.missing:
+            bad = int(np.flatnonzero(index == lookup.missing)[0])
             sample = c0 + int(np.searchsorted(np.cumsum(counts), bad, side="right"))
             raise _Malformed(f"sample {sample} refers to location id {int(loc_ids[bad])}, "
                              f"which the profile does not define")
@@ -338,14 +342,18 @@ def _varints_in_ranges(span: np.ndarray, a: np.ndarray, b: np.ndarray):
     many each range holds."""
     nonempty = b > a
     a_ne, b_ne = a[nonempty], b[nonempty]
-    mark = np.zeros(len(span) + 1, dtype=np.int8)
-    mark[a_ne] += 1
-    mark[b_ne] -= 1
-    inside = np.cumsum(mark[:-1], dtype=np.int8).view(bool)
-    data = span[inside]
-    is_end = data < 0x80
     lengths = b_ne - a_ne
-    last = np.cumsum(lengths) - 1
+    # The span alternates gap, range, gap, range, ...: a mask by repeating runs.
+    runs = np.empty(2 * len(a_ne) + 1, dtype=np.int64)
+    runs[0:-1:2] = a_ne - np.concatenate(([0], b_ne[:-1]))
+    runs[1::2] = lengths
+    runs[-1] = len(span) - (b_ne[-1] if len(b_ne) else 0)
+    pattern = np.zeros(len(runs), dtype=bool)
+    pattern[1::2] = True
+    data = span[np.repeat(pattern, runs)]
+    is_end = data < 0x80
+    first = np.cumsum(lengths) - lengths
+    last = first + lengths - 1
     if len(data) and not is_end[last].all():
         raise _Malformed("a sample is malformed: a varint runs past the end of its field")
     end = np.flatnonzero(is_end)
@@ -357,9 +365,8 @@ def _varints_in_ranges(span: np.ndarray, a: np.ndarray, b: np.ndarray):
     if len(length) and length.max() > MAX_VARINT_BYTES:
         raise _Malformed("a sample is malformed: a varint is longer than ten bytes")
     values = values_at(data, start, length)
-    ends_before = np.concatenate(([0], np.cumsum(is_end, dtype=np.int64)))
     counts = np.zeros(len(a), dtype=np.int64)
-    counts[nonempty] = ends_before[last + 1] - ends_before[last + 1 - lengths]
+    counts[nonempty] = np.searchsorted(end, last, "right") - np.searchsorted(end, first)
     return values, counts
 
 
