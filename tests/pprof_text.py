@@ -34,3 +34,19 @@ def canonical(rows: list[tuple[str, int, int]]) -> tuple[list, list]:
     their relative order differs from run to run. Comparing these two views is exact otherwise.
     """
     return [(abs(flat), name) for name, flat, _ in rows], sorted(rows)
+
+
+def elide_type_arguments(name: str) -> str:
+    """Go's tracebacks (and so the debug=1 text) print generic functions as F[...]; the
+    protobuf profile spells the type arguments out."""
+    out, depth = [], 0
+    for ch in name:
+        if ch == "[":
+            if depth == 0:
+                out.append("[...]")
+            depth += 1
+        elif ch == "]" and depth:
+            depth -= 1
+        elif depth == 0:
+            out.append(ch)
+    return "".join(out)

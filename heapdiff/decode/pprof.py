@@ -29,7 +29,7 @@ class _NeedsSlowPath(Exception):
     """A chunk uses wire types the fast path does not handle."""
 
 
-def decode_pprof(data: bytes, source: str) -> Profile:
+def decode_pprof(data: bytes | bytearray, source: str) -> Profile:
     buf = np.frombuffer(data, dtype=np.uint8)
     try:
         records = frame_records(buf)
@@ -57,7 +57,7 @@ def decode_pprof(data: bytes, source: str) -> Profile:
         comments=tuple(tables.string(i, "comment") for i in header.comment),
         values=frozen_array(values, np.int64),
         stack_offsets=frozen_array(offsets, np.int64),
-        stack_locations=_freeze(stacks),
+        stack_locations=stacks,
         labels=labels,
         locations=tables.locations,
         functions=tables.functions,
@@ -81,7 +81,8 @@ def _parse_tables(data: bytes, records, keep: np.ndarray, source: str) -> pb.Pro
         joined[1:] = start[1:] != end[:-1]  # True where a new contiguous run begins
         run_starts = start[joined]
         run_ends = end[np.append(np.flatnonzero(joined)[1:] - 1, len(end) - 1)]
-        blob = b"".join(data[a:b] for a, b in zip(run_starts.tolist(), run_ends.tolist()))
+        view = memoryview(data)
+        blob = b"".join(view[a:b] for a, b in zip(run_starts.tolist(), run_ends.tolist()))
     else:
         blob = b""
     try:
@@ -239,7 +240,10 @@ def _decode_samples(buf, starts, ends, num_types, lookup):
     # the frames actually written are never touched, so they cost address space, not memory.
     bound = int((ends - starts).sum()) if n else 0
     stacks = np.empty(bound, dtype=lookup.dtype)
-    label_parts: list[tuple[np.ndarray, ...]] = []
+    # A label takes at least two payload bytes; like the stacks, untouched pages cost nothing.
+    label_columns = [np.empty(bound // 2, dtype=t)
+                     for t in (np.int64, np.int32, np.int32, np.int64, np.int32)]
+    labels_filled = 0
     filled = 0
     for c0 in range(0, n, CHUNK_SAMPLES):
         c1 = min(n, c0 + CHUNK_SAMPLES)
@@ -260,20 +264,12 @@ def _decode_samples(buf, starts, ends, num_types, lookup):
         stacks[filled:filled + len(index)] = index
         offsets[c0 + 1:c1 + 1] = filled + np.cumsum(counts)
         filled += len(index)
-        label_sample, key, strv, num, unit = labels
-        label_parts.append((label_sample + c0, key, strv, num, unit))
-    stacks = stacks[:filled].copy() if filled < bound // 2 else stacks[:filled]
-    return values, offsets, stacks, _labels(label_parts)
-
-
-def _labels(parts) -> Labels:
-    if parts:
-        cols = [np.concatenate([p[i] for p in parts]) for i in range(5)]
-    else:
-        cols = [np.zeros(0, dtype=np.int64)] * 5
-    return Labels(sample=frozen_array(cols[0], np.int64), key=frozen_array(cols[1], np.int32),
-                  str=frozen_array(cols[2], np.int32), num=frozen_array(cols[3], np.int64),
-                  num_unit=frozen_array(cols[4], np.int32))
+        k = len(labels[0])
+        for column, part in zip(label_columns, (labels[0] + c0, *labels[1:])):
+            column[labels_filled:labels_filled + k] = part
+        labels_filled += k
+    sample, key, strv, num, unit = (_freeze(c[:labels_filled]) for c in label_columns)
+    return values, offsets, _freeze(stacks[:filled]), Labels(sample, key, strv, num, unit)
 
 
 def _fast_chunk(buf, starts, ends, num_types, first):
