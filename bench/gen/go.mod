@@ -1,0 +1,3 @@
+module heapdiff/bench/gen
+
+go 1.22
