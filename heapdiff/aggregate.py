@@ -173,37 +173,46 @@ def _aggregate(profile: Profile, sample_index: int, granularity: str) -> Aggrega
     offsets = profile.stack_offsets
     depth = np.diff(offsets)
     # pprof skips samples whose value is zero; empty stacks add to the total only.
-    live = np.flatnonzero((weights != 0) & (depth > 0))
-    exact = int(np.abs(weights[live]).sum()) < EXACT_FLOAT_SUM
+    live = (weights != 0) & (depth > 0)
+    live_index = np.flatnonzero(live)
+    exact = int(np.abs(weights[live_index]).sum()) < EXACT_FLOAT_SUM
 
-    leaf_nodes = fn.first[profile.stack_locations[offsets[live]]]
-    flat = _sum_by_node(leaf_nodes, weights[live], num_nodes, exact)
+    leaf_nodes = fn.first[profile.stack_locations[offsets[live_index]]]
+    flat = _sum_by_node(leaf_nodes, weights[live_index], num_nodes, exact)
 
     cum = np.zeros(num_nodes, dtype=np.int64)
-    for c0 in range(0, len(live), CHUNK_SAMPLES):
-        chunk = live[c0:c0 + CHUNK_SAMPLES]
-        sample, node = _chunk_frames(profile, fn, chunk, depth)
-        key = sample.astype(np.int64) * num_nodes + node
-        key.sort()
-        distinct = np.ones(len(key), dtype=bool)
-        distinct[1:] = key[1:] != key[:-1]
-        key = key[distinct]
-        cum += _sum_by_node(key % num_nodes, weights[chunk][key // num_nodes], num_nodes, exact)
+    extra = np.diff(fn.offsets) - 1  # inlined frames beyond the innermost, per location
+    key_type = np.uint32 if num_nodes <= (1 << 16) else np.int64
+    chunk = CHUNK_SAMPLES if key_type is np.uint32 else max(1, (1 << 40) // max(num_nodes, 1))
+    for c0 in range(0, profile.num_samples, chunk):
+        c1 = min(profile.num_samples, c0 + chunk)
+        keys, owner = _chunk_keys(profile, fn, extra, live, depth, c0, c1, key_type, num_nodes)
+        keys.sort()
+        distinct = np.ones(len(keys), dtype=bool)
+        distinct[1:] = keys[1:] != keys[:-1]
+        keys = keys[distinct]
+        cum += _sum_by_node(keys % num_nodes, weights[c0:c1][keys // num_nodes], num_nodes, exact)
     return Aggregate(frames=fn, flat=flat, cum=cum, total=total)
 
 
-def _chunk_frames(profile: Profile, fn: FrameNodes, chunk: np.ndarray, depth: np.ndarray):
-    """(local sample index, node) for every frame of the chunk's samples."""
-    starts = profile.stack_offsets[chunk]
-    counts = depth[chunk]
-    positions = _ranges(starts, starts + counts)
-    locations = profile.stack_locations[positions]
-    sample = np.repeat(np.arange(len(chunk), dtype=np.int64), counts)
+def _chunk_keys(profile, fn, extra, live, depth, c0, c1, key_type, num_nodes):
+    """sample * num_nodes + node for every frame of the live samples c0..c1 (local sample
+    numbers), inlined frames included."""
+    locations = profile.stack_locations[profile.stack_offsets[c0]:profile.stack_offsets[c1]]
+    sample = np.repeat(np.arange(c1 - c0, dtype=key_type), depth[c0:c1])
+    keep = live[c0:c1][sample]
+    locations, sample = locations[keep], sample[keep]
+    keys = sample * key_type(num_nodes) + fn.first[locations].astype(key_type)
     if fn.single:
-        return sample, fn.first[locations]
-    per_loc = np.diff(fn.offsets)[locations]
-    node = fn.nodes[_ranges(fn.offsets[locations], fn.offsets[locations] + per_loc)]
-    return np.repeat(sample, per_loc), node
+        return keys, sample
+    inlined = extra[locations] > 0
+    if inlined.any():
+        at, owner = locations[inlined], sample[inlined]
+        count = extra[at]
+        nodes = fn.nodes[_ranges(fn.offsets[at] + 1, fn.offsets[at + 1])]
+        keys = np.concatenate([keys, np.repeat(owner, count) * key_type(num_nodes)
+                               + nodes.astype(key_type)])
+    return keys, sample
 
 
 def _ranges(a: np.ndarray, b: np.ndarray) -> np.ndarray:
