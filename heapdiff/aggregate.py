@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .model import Profile
+from .parallel import ordered_map
 
 GRANULARITIES = ("functions", "filefunctions", "files", "lines", "addresses")
 CHUNK_SAMPLES = 1 << 16
@@ -184,14 +185,18 @@ def _aggregate(profile: Profile, sample_index: int, granularity: str) -> Aggrega
     extra = np.diff(fn.offsets) - 1  # inlined frames beyond the innermost, per location
     key_type = np.uint32 if num_nodes <= (1 << 16) else np.int64
     chunk = CHUNK_SAMPLES if key_type is np.uint32 else max(1, (1 << 40) // max(num_nodes, 1))
-    for c0 in range(0, profile.num_samples, chunk):
+
+    def chunk_cum(c0: int) -> np.ndarray:
         c1 = min(profile.num_samples, c0 + chunk)
-        keys, owner = _chunk_keys(profile, fn, extra, live, depth, c0, c1, key_type, num_nodes)
+        keys = _chunk_keys(profile, fn, extra, live, depth, c0, c1, key_type, num_nodes)
         keys.sort()
         distinct = np.ones(len(keys), dtype=bool)
         distinct[1:] = keys[1:] != keys[:-1]
         keys = keys[distinct]
-        cum += _sum_by_node(keys % num_nodes, weights[c0:c1][keys // num_nodes], num_nodes, exact)
+        return _sum_by_node(keys % num_nodes, weights[c0:c1][keys // num_nodes], num_nodes, exact)
+
+    for part in ordered_map(chunk_cum, range(0, profile.num_samples, chunk)):
+        cum += part
     return Aggregate(frames=fn, flat=flat, cum=cum, total=total)
 
 
@@ -199,20 +204,24 @@ def _chunk_keys(profile, fn, extra, live, depth, c0, c1, key_type, num_nodes):
     """sample * num_nodes + node for every frame of the live samples c0..c1 (local sample
     numbers), inlined frames included."""
     locations = profile.stack_locations[profile.stack_offsets[c0]:profile.stack_offsets[c1]]
-    sample = np.repeat(np.arange(c1 - c0, dtype=key_type), depth[c0:c1])
-    keep = live[c0:c1][sample]
-    locations, sample = locations[keep], sample[keep]
-    keys = sample * key_type(num_nodes) + fn.first[locations].astype(key_type)
+    base = np.arange(c1 - c0, dtype=key_type) * key_type(num_nodes)
+    frame_base = np.repeat(base, depth[c0:c1])
+    keys = frame_base + fn.first[locations].astype(key_type)
+    chunk_live = live[c0:c1]
+    keep = None if chunk_live.all() else np.repeat(chunk_live, depth[c0:c1])
+    if keep is not None:
+        keys = keys[keep]
     if fn.single:
-        return keys, sample
+        return keys
     inlined = extra[locations] > 0
+    if keep is not None:
+        inlined &= keep
     if inlined.any():
-        at, owner = locations[inlined], sample[inlined]
+        at = locations[inlined]
         count = extra[at]
         nodes = fn.nodes[_ranges(fn.offsets[at] + 1, fn.offsets[at + 1])]
-        keys = np.concatenate([keys, np.repeat(owner, count) * key_type(num_nodes)
-                               + nodes.astype(key_type)])
-    return keys, sample
+        keys = np.concatenate([keys, np.repeat(frame_base[inlined], count) + nodes.astype(key_type)])
+    return keys
 
 
 def _ranges(a: np.ndarray, b: np.ndarray) -> np.ndarray:

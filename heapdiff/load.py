@@ -6,8 +6,12 @@ InputError naming the file and what is wrong.
 from __future__ import annotations
 
 import re
-import zlib
 from pathlib import Path
+
+try:  # ISA-L inflates twice as fast as zlib; same API, same results
+    from isal import isal_zlib as zlib
+except ImportError:  # a platform without isal wheels
+    import zlib
 
 from .decode.legacy_text import decode_legacy_heap, looks_like_legacy_heap
 from .decode.memstats import memstats_from_json

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..parallel import ordered_map
 from .varint import decode_at, read_varint
 
 # Tags (field << 3 | 2) of the repeated length-delimited fields that dominate a profile.
@@ -100,8 +101,8 @@ FIRST_FIELD = {
 
 def _linked_candidates(buf: np.ndarray):
     n = len(buf)
-    parts = [_block_candidates(buf, lo, min(n, lo + BLOCK_BYTES))
-             for lo in range(0, n, BLOCK_BYTES)]
+    parts = list(ordered_map(lambda lo: _block_candidates(buf, lo, min(n, lo + BLOCK_BYTES)),
+                             range(0, n, BLOCK_BYTES)))
     cand, payload, end = (np.concatenate(col) for col in zip(*parts)) if parts else (
         np.zeros(0, dtype=np.int64),) * 3
     # Keep candidates that end where another begins (or at the end of the data) and begin where

@@ -14,10 +14,11 @@ from google.protobuf.message import DecodeError
 from .. import profile_pb2 as pb
 from ..errors import InputError
 from ..model import Function, Labels, Locations, Mapping, Profile, ValueType, frozen_array
+from ..parallel import ordered_map
 from .framing import FramingError, frame_records
 from .varint import MAX_VARINT_BYTES, decode_at, values_at
 
-CHUNK_SAMPLES = 32768
+CHUNK_SAMPLES = 16384
 SAMPLE_FIELD = 2
 
 
@@ -245,22 +246,25 @@ def _decode_samples(buf, starts, ends, num_types, lookup):
                      for t in (np.int64, np.int32, np.int32, np.int64, np.int32)]
     labels_filled = 0
     filled = 0
-    for c0 in range(0, n, CHUNK_SAMPLES):
+
+    def decode_chunk(c0: int):
         c1 = min(n, c0 + CHUNK_SAMPLES)
         try:
             chunk = _fast_chunk(buf, starts[c0:c1], ends[c0:c1], num_types, c0)
         except _NeedsSlowPath:
             chunk = _slow_chunk(buf, starts[c0:c1], ends[c0:c1], num_types, c0)
         chunk_values, counts, loc_ids, labels = chunk
-        if len(chunk_values) and chunk_values.shape[1] != num_types:
-            raise _Malformed("sample values do not match the sample types")
-        values[c0:c1] = chunk_values
         index = lookup.indices(loc_ids)
         if len(index) and index.max() == lookup.missing:
             bad = int(np.flatnonzero(index == lookup.missing)[0])
             sample = c0 + int(np.searchsorted(np.cumsum(counts), bad, side="right"))
             raise _Malformed(f"sample {sample} refers to location id {int(loc_ids[bad])}, "
                              f"which the profile does not define")
+        return c0, c1, chunk_values, counts, index, labels
+
+    for c0, c1, chunk_values, counts, index, labels in ordered_map(
+            decode_chunk, range(0, n, CHUNK_SAMPLES)):
+        values[c0:c1] = chunk_values
         stacks[filled:filled + len(index)] = index
         offsets[c0 + 1:c1 + 1] = filled + np.cumsum(counts)
         filled += len(index)
@@ -315,27 +319,31 @@ def _fast_chunk(buf, starts, ends, num_types, first):
     lo, hi = int(starts[0]), int(ends[-1])
     span = buf[lo:hi]
     is_loc = field == 1
-    loc_ids, loc_counts = _varints_in_ranges(span, seg_a[is_loc] - lo, seg_b[is_loc] - lo)
+    loc_ids, loc_counts = _varints_in_ranges(span, seg_a[is_loc] - lo, seg_b[is_loc] - lo,
+                                             two_byte=True)
     counts = np.bincount(owner[is_loc], weights=loc_counts, minlength=m).astype(np.int64)
 
     is_val = field == 2
-    values, value_counts = _varints_in_ranges(span, seg_a[is_val] - lo, seg_b[is_val] - lo)
-    per_sample = np.bincount(owner[is_val], weights=value_counts, minlength=m).astype(np.int64)
-    wrong = np.flatnonzero(per_sample != num_types)
-    if len(wrong):
-        i = int(wrong[0])
-        raise _Malformed(f"sample {first + i} has {per_sample[i]} values but the profile "
-                         f"declares {num_types} sample types")
-    values = values.view(np.int64).reshape(m, num_types)
+    values = _packed_values(buf, owner[is_val], seg_a[is_val], seg_b[is_val], m, num_types)
+    if values is None:
+        values, value_counts = _varints_in_ranges(span, seg_a[is_val] - lo, seg_b[is_val] - lo)
+        per_sample = np.bincount(owner[is_val], weights=value_counts, minlength=m).astype(np.int64)
+        wrong = np.flatnonzero(per_sample != num_types)
+        if len(wrong):
+            i = int(wrong[0])
+            raise _Malformed(f"sample {first + i} has {per_sample[i]} values but the profile "
+                             f"declares {num_types} sample types")
+        values = values.view(np.int64).reshape(m, num_types)
 
     is_label = field == 3
     labels = _labels_of(buf, owner[is_label], seg_a[is_label], seg_b[is_label])
     return values, counts, loc_ids, labels
 
 
-def _varints_in_ranges(span: np.ndarray, a: np.ndarray, b: np.ndarray):
+def _varints_in_ranges(span: np.ndarray, a: np.ndarray, b: np.ndarray, two_byte: bool = False):
     """The varints packed in the byte ranges [a, b) of span (disjoint, in byte order), and how
-    many each range holds."""
+    many each range holds. With two_byte, values are expected below 2**14 (location ids) and
+    decoded with a few narrow passes when no varint is longer than two bytes."""
     nonempty = b > a
     a_ne, b_ne = a[nonempty], b[nonempty]
     lengths = b_ne - a_ne
@@ -352,7 +360,9 @@ def _varints_in_ranges(span: np.ndarray, a: np.ndarray, b: np.ndarray):
     last = first + lengths - 1
     if len(data) and not is_end[last].all():
         raise _Malformed("a sample is malformed: a varint runs past the end of its field")
-    end = np.flatnonzero(is_end)
+    if two_byte and len(data) and not (~is_end[:-1] & ~is_end[1:]).any():
+        return _two_byte_varints(data, is_end, first, last, nonempty, len(a))
+    end = np.flatnonzero(is_end).astype(np.int32)  # a chunk's bytes are far below 2**31
     start = np.empty_like(end)
     if len(end):
         start[0] = 0
@@ -364,6 +374,40 @@ def _varints_in_ranges(span: np.ndarray, a: np.ndarray, b: np.ndarray):
     counts = np.zeros(len(a), dtype=np.int64)
     counts[nonempty] = np.searchsorted(end, last, "right") - np.searchsorted(end, first)
     return values, counts
+
+
+def _packed_values(buf, owner, seg_a, seg_b, m, num_types):
+    """The common layout, one packed value field per sample holding exactly num_types varints,
+    decoded varint by varint for all samples at once. None when the layout is otherwise."""
+    if len(owner) != m:
+        return None
+    order = np.argsort(owner, kind="stable")
+    pos, stop = seg_a[order], seg_b[order]
+    values = np.empty((m, num_types), dtype=np.uint64)
+    for t in range(num_types):
+        value, size = decode_at(buf, pos)
+        if (size == 0).any():
+            return None
+        values[:, t] = value
+        pos = pos + size
+    if (pos != stop).any():
+        return None
+    return values.view(np.int64)
+
+
+def _two_byte_varints(data, is_end, first, last, nonempty, num_ranges):
+    """Varints of one or two bytes: the value at each end byte, joined with the byte before
+    it when that one continues a varint."""
+    continued = np.zeros(len(data), dtype=bool)
+    continued[1:] = ~is_end[:-1]
+    value = data.astype(np.uint16)
+    low = np.zeros(len(data), dtype=np.uint16)
+    low[1:] = value[:-1] & 0x7F
+    value = np.where(continued, (value << 7) | low, value)[is_end]
+    ends_so_far = np.cumsum(is_end, dtype=np.int32)
+    counts = np.zeros(num_ranges, dtype=np.int64)
+    counts[nonempty] = ends_so_far[last] - ends_so_far[first] + is_end[first]
+    return value, counts
 
 
 def _labels_of(buf, owner, seg_a, seg_b):
