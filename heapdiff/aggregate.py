@@ -18,6 +18,7 @@ from .parallel import ordered_map
 GRANULARITIES = ("functions", "filefunctions", "files", "lines", "addresses")
 CHUNK_SAMPLES = 1 << 16
 EXACT_FLOAT_SUM = 1 << 53  # bincount sums in float64: exact while every partial sum fits
+INLINED_FLAG = {np.uint32: 1 << 31, np.int64: 1 << 62}  # above every key of its type
 
 
 @dataclass(frozen=True)
@@ -186,9 +187,11 @@ def _aggregate(profile: Profile, sample_index: int, granularity: str) -> Aggrega
     key_type = np.uint32 if num_nodes <= (1 << 16) else np.int64
     chunk = CHUNK_SAMPLES if key_type is np.uint32 else max(1, (1 << 40) // max(num_nodes, 1))
 
+    table = _location_table(fn, extra, key_type)
+
     def chunk_cum(c0: int) -> np.ndarray:
         c1 = min(profile.num_samples, c0 + chunk)
-        keys = _chunk_keys(profile, fn, extra, live, depth, c0, c1, key_type, num_nodes)
+        keys = _chunk_keys(profile, fn, table, extra, live, depth, c0, c1, key_type, num_nodes)
         keys.sort()
         distinct = np.ones(len(keys), dtype=bool)
         distinct[1:] = keys[1:] != keys[:-1]
@@ -200,28 +203,38 @@ def _aggregate(profile: Profile, sample_index: int, granularity: str) -> Aggrega
     return Aggregate(frames=fn, flat=flat, cum=cum, total=total)
 
 
-def _chunk_keys(profile, fn, extra, live, depth, c0, c1, key_type, num_nodes):
+def _chunk_keys(profile, fn, table, extra, live, depth, c0, c1, key_type, num_nodes):
     """sample * num_nodes + node for every frame of the live samples c0..c1 (local sample
-    numbers), inlined frames included."""
+    numbers), inlined frames included. `table` gives, per location, its innermost node with
+    the top bit set when the location has inlined frames too: one gather per frame."""
     locations = profile.stack_locations[profile.stack_offsets[c0]:profile.stack_offsets[c1]]
-    base = np.arange(c1 - c0, dtype=key_type) * key_type(num_nodes)
-    frame_base = np.repeat(base, depth[c0:c1])
-    keys = frame_base + fn.first[locations].astype(key_type)
+    frame_base = np.repeat(np.arange(c1 - c0, dtype=key_type) * key_type(num_nodes), depth[c0:c1])
+    packed = table.take(locations)
     chunk_live = live[c0:c1]
     keep = None if chunk_live.all() else np.repeat(chunk_live, depth[c0:c1])
-    if keep is not None:
-        keys = keys[keep]
     if fn.single:
-        return keys
-    inlined = extra[locations] > 0
+        keys = packed
+        keys += frame_base
+        return keys if keep is None else keys[keep]
+    flag = INLINED_FLAG[key_type]
+    inlined = packed >= flag
+    keys = packed & key_type(flag - 1)
+    keys += frame_base
     if keep is not None:
-        inlined &= keep
+        keys, inlined = keys[keep], inlined & keep
     if inlined.any():
         at = locations[inlined]
         count = extra[at]
         nodes = fn.nodes[_ranges(fn.offsets[at] + 1, fn.offsets[at + 1])]
         keys = np.concatenate([keys, np.repeat(frame_base[inlined], count) + nodes.astype(key_type)])
     return keys
+
+
+def _location_table(fn: FrameNodes, extra: np.ndarray, key_type) -> np.ndarray:
+    table = fn.first.astype(key_type)
+    if not fn.single:
+        table[extra > 0] |= key_type(INLINED_FLAG[key_type])
+    return table
 
 
 def _ranges(a: np.ndarray, b: np.ndarray) -> np.ndarray:
