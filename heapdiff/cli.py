@@ -84,8 +84,20 @@ def run_top(args) -> int:
     return 0
 
 
+def prefer_small_pages() -> None:
+    """numpy advises huge pages for big arrays. heapdiff makes many short-lived ones, and where
+    THP defrag is `madvise` (a common default) each huge-page fault may stall on compaction;
+    measured on a million-sample profile: 2.1 s steady with small pages, 2.1-2.6 s with huge."""
+    try:
+        from numpy._core.multiarray import _set_madvise_hugepage
+    except ImportError:  # numpy < 2 or without the switch: leave the default
+        return
+    _set_madvise_hugepage(False)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    prefer_small_pages()
     try:
         return args.run(args)
     except InputError as exc:
