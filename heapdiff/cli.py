@@ -9,6 +9,7 @@ import sys
 from .aggregate import GRANULARITIES, aggregate, top_rows
 from .errors import InputError
 from .load import load_profile
+from .progress import TerminalProgress
 from .render.top import top_json, top_text
 
 DESCRIPTION = """\
@@ -67,7 +68,8 @@ def resolve_granularity(profile, requested: str | None) -> tuple[str, str]:
 
 
 def run_top(args) -> int:
-    profile = load_profile(args.file)
+    with TerminalProgress() as progress:
+        profile = load_profile(args.file, progress)
     index = resolve_sample_index(profile, args.sample_index)
     granularity, note = resolve_granularity(profile, args.granularity)
     agg = aggregate(profile, index, granularity)

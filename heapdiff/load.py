@@ -18,6 +18,7 @@ from .decode.memstats import memstats_from_json
 from .decode.pprof import decode_pprof
 from .errors import InputError
 from .model import MemStats, Profile
+from .progress import Report, silent
 
 MAX_INPUT_BYTES = 4 << 30
 INFLATE_PIECE = 16 << 20
@@ -32,9 +33,10 @@ KNOWN_BINARIES = {
 }
 
 
-def read_input(path: str | Path) -> bytes | bytearray:
+def read_input(path: str | Path, progress: Report = silent) -> bytes | bytearray:
     """The file's bytes, gunzipped when they are gzip."""
     source = str(path)
+    progress(f"reading {source}")
     try:
         size = Path(path).stat().st_size
         if size > MAX_INPUT_BYTES:
@@ -48,7 +50,10 @@ def read_input(path: str | Path) -> bytes | bytearray:
         raise InputError(source, "permission denied") from None
     except OSError as exc:
         raise InputError(source, exc.strerror or str(exc)) from None
-    return gunzip(data, source) if data.startswith(GZIP_MAGIC) else data
+    if data.startswith(GZIP_MAGIC):
+        progress(f"inflating {source} ({len(data) >> 20} MiB)")
+        return gunzip(data, source)
+    return data
 
 
 def gunzip(data: bytes, source: str) -> bytearray:
@@ -76,7 +81,7 @@ def gunzip(data: bytes, source: str) -> bytearray:
     return out
 
 
-def decode(data: bytes | bytearray, source: str) -> Profile | MemStats:
+def decode(data: bytes | bytearray, source: str, progress: Report = silent) -> Profile | MemStats:
     """Pick the decoder by what the bytes look like."""
     if not re.match(rb"\s*\S", data):
         raise InputError(source, "empty file")
@@ -90,7 +95,7 @@ def decode(data: bytes | bytearray, source: str) -> Profile | MemStats:
         return memstats_from_json(_text(data, source), source)
     if head.lstrip().startswith((b"--- ", b"heap_v2/", b"heapz")):
         raise InputError(source, "a legacy profile format heapdiff does not read")
-    return decode_pprof(data, source)
+    return decode_pprof(data, source, progress)
 
 
 def _text(data: bytes | bytearray, source: str) -> str:
@@ -100,12 +105,12 @@ def _text(data: bytes | bytearray, source: str) -> str:
         raise InputError(source, f"text is not UTF-8 (byte {exc.start})") from None
 
 
-def load(path: str | Path) -> Profile | MemStats:
-    return decode(read_input(path), str(path))
+def load(path: str | Path, progress: Report = silent) -> Profile | MemStats:
+    return decode(read_input(path, progress), str(path), progress)
 
 
-def load_profile(path: str | Path) -> Profile:
-    artifact = load(path)
+def load_profile(path: str | Path, progress: Report = silent) -> Profile:
+    artifact = load(path, progress)
     if not isinstance(artifact, Profile):
         raise InputError(str(path), "a MemStats snapshot, not a profile")
     return artifact

@@ -15,6 +15,7 @@ from .. import profile_pb2 as pb
 from ..errors import InputError
 from ..model import Function, Labels, Locations, Mapping, Profile, ValueType, frozen_array
 from ..parallel import ordered_map
+from ..progress import Report, silent
 from .framing import FramingError, frame_records
 from .varint import MAX_VARINT_BYTES, decode_at, values_at
 
@@ -30,8 +31,9 @@ class _NeedsSlowPath(Exception):
     """A chunk uses wire types the fast path does not handle."""
 
 
-def decode_pprof(data: bytes | bytearray, source: str) -> Profile:
+def decode_pprof(data: bytes | bytearray, source: str, progress: Report = silent) -> Profile:
     buf = np.frombuffer(data, dtype=np.uint8)
+    progress(f"framing {source} ({len(data) >> 20} MiB)")
     try:
         records = frame_records(buf)
     except FramingError as exc:
@@ -44,7 +46,8 @@ def decode_pprof(data: bytes | bytearray, source: str) -> Profile:
     del records, is_sample
     try:
         values, offsets, stacks, labels = _decode_samples(
-            buf, starts, ends, len(tables.sample_types), tables.location_lookup)
+            buf, starts, ends, len(tables.sample_types), tables.location_lookup,
+            lambda done: progress(f"decoding {source}: {done:,} of {len(starts):,} samples"))
     except _Malformed as exc:
         raise InputError(source, str(exc)) from None
     tables.check_label_strings(labels)
@@ -233,7 +236,7 @@ def _stack_dtype(num_locations: int):
     return np.int32
 
 
-def _decode_samples(buf, starts, ends, num_types, lookup):
+def _decode_samples(buf, starts, ends, num_types, lookup, progress):
     n = len(starts)
     values = np.zeros((n, num_types), dtype=np.int64)
     offsets = np.zeros(n + 1, dtype=np.int64)
@@ -264,6 +267,7 @@ def _decode_samples(buf, starts, ends, num_types, lookup):
 
     for c0, c1, chunk_values, counts, index, labels in ordered_map(
             decode_chunk, range(0, n, CHUNK_SAMPLES)):
+        progress(c1)
         values[c0:c1] = chunk_values
         stacks[filled:filled + len(index)] = index
         offsets[c0 + 1:c1 + 1] = filled + np.cumsum(counts)
