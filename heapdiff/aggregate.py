@@ -163,14 +163,15 @@ def _build_frame_nodes(profile: Profile, granularity: str) -> FrameNodes:
 def aggregate(profile: Profile, sample_index: int, granularity: str) -> Aggregate:
     key = ("aggregate", sample_index, granularity)
     if key not in profile._cache:
-        profile._cache[key] = _aggregate(profile, sample_index, granularity)
+        profile._cache[key] = aggregate_weights(profile, profile.values[:, sample_index],
+                                                granularity)
     return profile._cache[key]
 
 
-def _aggregate(profile: Profile, sample_index: int, granularity: str) -> Aggregate:
+def aggregate_weights(profile: Profile, weights: np.ndarray, granularity: str) -> Aggregate:
+    """flat and cum for one value per sample (a column of the profile, or scaled values)."""
     fn = frame_nodes(profile, granularity)
     num_nodes = len(fn.infos)
-    weights = profile.values[:, sample_index]
     total = int(weights.sum())
     offsets = profile.stack_offsets
     depth = np.diff(offsets)

@@ -7,6 +7,11 @@ For every FILE it writes FILE.pprof.json (next to FILE, or in --out-dir):
    "top": {"<sample_type>/<granularity>": "<pprof stdout>"}}
 
 Usage: pprof_oracle.py [--go PATH] [--out-dir DIR] FILE...
+       pprof_oracle.py [--go PATH] --diff BASE NEW --out ORACLE.json
+
+With --diff it records `go tool pprof -top` of NEW against BASE in the three diff modes
+(-diff_base, -base, -diff_base -normalize), for every sample type, at the functions and lines
+granularities: {"go", "base", "new", "sample_types", "top": {"<mode>/<type>/<gran>": text}}.
 """
 from __future__ import annotations
 
@@ -62,12 +67,45 @@ def record(go: str, path: Path, out_dir: Path | None = None) -> Path:
     return target
 
 
+DIFF_MODES = {"diff-base": ("-diff_base={base}",), "base": ("-base={base}",),
+              "diff-base-normalize": ("-diff_base={base}", "-normalize")}
+DIFF_GRANULARITIES = ("functions", "lines")
+
+
+def record_diff(go: str, base: Path, new: Path, target: Path) -> Path:
+    types = sample_types(go, new)
+    jobs = [(m, t, g) for m in DIFF_MODES for t in types for g in DIFF_GRANULARITIES]
+
+    def run(job: tuple[str, str, str]) -> tuple[str, str]:
+        mode, t, g = job
+        flags = [f.format(base=base) for f in DIFF_MODES[mode]]
+        out = pprof(go, *TOP_ARGS, *flags, f"-sample_index={t}", f"-{g}", str(new))
+        if out.returncode != 0:
+            raise RuntimeError(f"{new}: pprof {job} failed: {out.stderr.strip()}")
+        return f"{mode}/{t}/{g}", out.stdout
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        top = dict(pool.map(run, jobs))
+    version = subprocess.run([go, "version"], capture_output=True, text=True).stdout.strip()
+    oracle = {"go": version, "base": base.name, "new": new.name, "sample_types": types,
+              "command": "go tool pprof " + " ".join(TOP_ARGS)
+                         + " MODE -sample_index=TYPE -GRANULARITY NEW", "top": top}
+    target.write_text(json.dumps(oracle, indent=1, sort_keys=True) + "\n")
+    return target
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--go", default="go", help="the go command to use (default: go on PATH)")
     parser.add_argument("--out-dir", type=Path, help="write the oracles here, not next to FILE")
-    parser.add_argument("files", nargs="+", type=Path)
+    parser.add_argument("--diff", nargs=2, type=Path, metavar=("BASE", "NEW"),
+                        help="record the diff of NEW against BASE instead")
+    parser.add_argument("--out", type=Path, help="with --diff: where to write the oracle")
+    parser.add_argument("files", nargs="*", type=Path)
     args = parser.parse_args()
+    if args.diff:
+        print(f"oracle: {record_diff(args.go, *args.diff, args.out)}", file=sys.stderr)
+        return 0
     for path in args.files:
         print(f"oracle: {record(args.go, path, args.out_dir)}", file=sys.stderr)
     return 0

@@ -1,0 +1,239 @@
+"""The diff of a new profile against base profiles, with the numbers of `go tool pprof -top`.
+
+pprof merges the base, negated, into the new profile; every node's flat and cum then come out
+as new - base. heapdiff aggregates each side on its own and merges the nodes by pprof's node
+identity, which gives the same deltas and keeps the base and new columns pprof throws away.
+Modes (pprof's flags): `diff-base` (-diff_base: percentages of the base total) and `base`
+(-base: equal samples cancel, percentages of the sum of |net| over the merged samples);
+`normalize` scales the new profile to the base's total first (-normalize).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .aggregate import Aggregate, NodeInfo, aggregate, aggregate_weights
+from .errors import InputError
+from .model import Profile, ValueType
+
+MODES = ("diff-base", "base")
+
+
+@dataclass(frozen=True)
+class DiffRow:
+    name: str
+    base_flat: int
+    new_flat: int
+    base_cum: int
+    new_cum: int
+
+    @property
+    def delta_flat(self) -> int:
+        return self.new_flat - self.base_flat
+
+    @property
+    def delta_cum(self) -> int:
+        return self.new_cum - self.base_cum
+
+    @property
+    def status(self) -> str:
+        """'new' (absent from the base), 'gone' (absent from the new profile) or ''."""
+        if self.base_cum == 0 and self.base_flat == 0:
+            return "new"
+        if self.new_cum == 0 and self.new_flat == 0:
+            return "gone"
+        return ""
+
+
+@dataclass(frozen=True)
+class Diff:
+    sample_type: ValueType
+    granularity: str
+    mode: str
+    normalized: bool
+    base_total: int  # sum of |value| over the base samples
+    new_total: int  # sum of the new samples' values (after normalizing)
+    total: int  # pprof's denominator for percentages in this mode
+    rows: tuple[DiffRow, ...]  # every node whose flat or cum changed, pprof's order
+
+
+def sample_index_in(profile: Profile, name: str | None) -> int:
+    try:
+        return profile.sample_index(name)
+    except KeyError as exc:
+        raise InputError(profile.source, exc.args[0]) from None
+
+
+def diff_profiles(bases: list[Profile], new: Profile, sample_type: str | None = None,
+                  granularity: str = "functions", mode: str = "diff-base",
+                  normalize: bool = False) -> Diff:
+    if mode not in MODES:
+        raise ValueError(f"unknown diff mode {mode!r}")
+    new_index = sample_index_in(new, sample_type)
+    name = new.sample_types[new_index].type
+    base_indices = [sample_index_in(b, name) for b in bases]
+    for b in bases:
+        if len(b.sample_types) != len(new.sample_types):
+            raise InputError(b.source, f"its sample types differ from {new.source}'s")
+
+    base_aggs = [aggregate(b, i, granularity) for b, i in zip(bases, base_indices)]
+    new_weights = new.values[:, new_index]
+    if normalize:
+        new_weights = normalized(new, bases, new_index)
+        new_agg = aggregate_weights(new, new_weights, granularity)
+    else:
+        new_agg = aggregate(new, new_index, granularity)
+
+    infos: dict[NodeInfo, int] = {}
+    base_flat, base_cum = _merge(infos, base_aggs)
+    new_flat, new_cum = _merge(infos, [new_agg])
+    size = len(infos)
+    base_flat, base_cum = _pad(base_flat, size), _pad(base_cum, size)
+    new_flat, new_cum = _pad(new_flat, size), _pad(new_cum, size)
+
+    base_total = sum(int(np.abs(b.values[:, i]).sum()) for b, i in zip(bases, base_indices))
+    new_total = int(new_weights.sum())
+    if mode == "diff-base" and base_total > 0:
+        total = base_total
+    elif mode == "diff-base":
+        total = int(np.abs(new_weights).sum())
+    else:
+        total = _net_total(bases, base_indices, new, new_weights)
+
+    names = [info.printable_name() for info in infos]
+    changed = np.flatnonzero((new_flat != base_flat) | (new_cum != base_cum)).tolist()
+    rows = [DiffRow(names[n], int(base_flat[n]), int(new_flat[n]), int(base_cum[n]),
+                    int(new_cum[n])) for n in changed]
+    rows.sort(key=lambda r: (-abs(r.delta_flat), r.name, -abs(r.delta_cum)))
+    return Diff(sample_type=new.sample_types[new_index], granularity=granularity, mode=mode,
+                normalized=normalize, base_total=base_total, new_total=new_total, total=total,
+                rows=tuple(rows))
+
+
+def normalized(new: Profile, bases: list[Profile], index: int) -> np.ndarray:
+    """pprof's Profile.Normalize: the new values scaled by base sum / new sum, each rounded
+    half away from zero (Go's math.Round)."""
+    name = new.sample_types[index].type
+    base_sum = sum(int(b.values[:, b.sample_index(name)].sum()) for b in bases)
+    new_sum = int(new.values[:, index].sum())
+    ratio = 0.0 if new_sum == 0 else float(base_sum) / float(new_sum)
+    if ratio == 1.0:
+        return new.values[:, index]
+    scaled = new.values[:, index].astype(np.float64) * ratio
+    return (np.sign(scaled) * np.floor(np.abs(scaled) + 0.5)).astype(np.int64)
+
+
+def _merge(infos: dict[NodeInfo, int], aggs: list[Aggregate]) -> tuple[np.ndarray, np.ndarray]:
+    """Sum flat and cum of several aggregates into the shared node numbering `infos`."""
+    flat = np.zeros(0, dtype=np.int64)
+    cum = np.zeros(0, dtype=np.int64)
+    for agg in aggs:
+        index = np.array([infos.setdefault(info, len(infos)) for info in agg.frames.infos],
+                         dtype=np.int64)
+        flat, cum = _pad(flat, len(infos)), _pad(cum, len(infos))
+        np.add.at(flat, index, agg.flat)
+        np.add.at(cum, index, agg.cum)
+    return flat, cum
+
+
+def _pad(array: np.ndarray, size: int) -> np.ndarray:
+    if len(array) >= size:
+        return array
+    return np.concatenate([array, np.zeros(size - len(array), dtype=array.dtype)])
+
+
+# --- the -base denominator: sum of |net| over samples merged by pprof's sample key ----------
+
+def _net_total(bases, base_indices, new, new_weights) -> int:
+    """Samples with the same stack (by pprof's location key) and labels cancel when pprof
+    merges the negated base into the new profile; the total is the sum of |net values|.
+    Samples are grouped by two independent 64-bit hashes of that key."""
+    registry: dict = {}
+    parts = [(_sample_hashes(new, registry), new_weights)]
+    parts += [(_sample_hashes(b, registry), -b.values[:, i]) for b, i in zip(bases, base_indices)]
+    h1 = np.concatenate([p[0][0] for p in parts])
+    h2 = np.concatenate([p[0][1] for p in parts])
+    values = np.concatenate([p[1] for p in parts])
+    order = np.lexsort((h2, h1))
+    h1, h2, values = h1[order], h2[order], values[order]
+    starts = np.ones(len(h1), dtype=bool)
+    starts[1:] = (h1[1:] != h1[:-1]) | (h2[1:] != h2[:-1])
+    if not len(values):
+        return 0
+    net = np.add.reduceat(values, np.flatnonzero(starts))
+    return int(np.abs(net).sum())
+
+
+MULTIPLIERS = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))
+
+
+def _sample_hashes(profile: Profile, registry: dict) -> tuple[np.ndarray, np.ndarray]:
+    canonical = _canonical_locations(profile, registry)
+    frames = canonical[profile.stack_locations].astype(np.uint64) + np.uint64(1)
+    offsets = profile.stack_offsets
+    depth = np.diff(offsets)
+    position = np.arange(len(frames), dtype=np.int64) - np.repeat(offsets[:-1], depth)
+    label_mix = _label_hashes(profile, registry)
+    out = []
+    for k, multiplier in enumerate(MULTIPLIERS):
+        powers = _powers(multiplier, int(depth.max()) if len(depth) else 0)
+        terms = frames * powers[position]
+        h = np.zeros(profile.num_samples, dtype=np.uint64)
+        nonempty = depth > 0
+        if nonempty.any():
+            h[nonempty] = np.add.reduceat(terms, offsets[:-1][nonempty])
+        h = (h ^ label_mix[k]) * multiplier + depth.astype(np.uint64)
+        out.append(h)
+    return out[0], out[1]
+
+
+def _powers(multiplier: np.uint64, n: int) -> np.ndarray:
+    """multiplier ** i for i < n, modulo 2**64 (array products wrap silently)."""
+    steps = np.full(max(n - 1, 0), multiplier, dtype=np.uint64)
+    return np.concatenate(([np.uint64(1)], np.cumprod(steps, dtype=np.uint64)))
+
+
+def _canonical_locations(profile: Profile, registry: dict) -> np.ndarray:
+    """pprof's locationKey per location: address relative to its mapping, the mapping's key,
+    the lines (function key, line, column), folded or not; numbered across profiles."""
+    locs = profile.locations
+    mapping_keys = []
+    for m in profile.mappings:
+        size = m.limit - m.start
+        size = size + 0xFFF - ((size + 0xFFF) % 0x1000)
+        mapping_keys.append((size, m.offset, m.build_id or m.filename))
+    functions = [(f.start_line, f.name, f.system_name, f.filename) for f in profile.functions]
+    out = np.zeros(len(locs), dtype=np.int64)
+    offsets = locs.line_offsets.tolist()
+    for i in range(len(locs)):
+        mapping = int(locs.mapping[i])
+        address = int(locs.address[i])
+        mkey = None
+        if mapping >= 0:
+            address -= profile.mappings[mapping].start
+            mkey = mapping_keys[mapping]
+        lines = tuple((functions[f] if f >= 0 else None, int(n), int(c))
+                      for f, n, c in zip(locs.line_function[offsets[i]:offsets[i + 1]].tolist(),
+                                         locs.line_number[offsets[i]:offsets[i + 1]],
+                                         locs.line_column[offsets[i]:offsets[i + 1]]))
+        key = ("loc", mkey, address, bool(locs.is_folded[i]), lines)
+        out[i] = registry.setdefault(key, len(registry))
+    return out
+
+
+def _label_hashes(profile: Profile, registry: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Per sample, an order-free mix of its labels (sum of one hash per label)."""
+    labels = profile.labels
+    ident = np.array([registry.setdefault(("label", profile.strings[k], profile.strings[s],
+                                           profile.strings[u]), len(registry))
+                      for k, s, u in zip(labels.key.tolist(), labels.str.tolist(),
+                                         labels.num_unit.tolist())], dtype=np.int64)
+    out = []
+    for multiplier in MULTIPLIERS:
+        per_label = ((ident.astype(np.uint64) + np.uint64(7)) * multiplier
+                     ^ labels.num.astype(np.uint64)) * multiplier
+        mix = np.zeros(profile.num_samples, dtype=np.uint64)
+        np.add.at(mix, labels.sample, per_label)
+        out.append(mix)
+    return out[0], out[1]
