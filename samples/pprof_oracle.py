@@ -70,6 +70,11 @@ def record(go: str, path: Path, out_dir: Path | None = None) -> Path:
 DIFF_MODES = {"diff-base": ("-diff_base={base}",), "base": ("-base={base}",),
               "diff-base-normalize": ("-diff_base={base}", "-normalize")}
 DIFF_GRANULARITIES = ("functions", "lines")
+# pprof's filters on the default diff (inuse_space, functions): key -> flags.
+DIFF_FILTERS = {"focus=Insert|Put": ("-focus=Insert|Put",), "ignore=SessionRing": ("-ignore=SessionRing",),
+                "hide=^runtime": ("-hide=^runtime",), "show=^main\\.": ("-show=^main\\.",),
+                "tagfocus=bytes=1kb:": ("-tagfocus=bytes=1kb:",),
+                "drop_negative": ("-drop_negative",)}
 
 
 def record_diff(go: str, base: Path, new: Path, target: Path) -> Path:
@@ -84,8 +89,17 @@ def record_diff(go: str, base: Path, new: Path, target: Path) -> Path:
             raise RuntimeError(f"{new}: pprof {job} failed: {out.stderr.strip()}")
         return f"{mode}/{t}/{g}", out.stdout
 
+    def run_filter(key: str) -> tuple[str, str]:
+        out = pprof(go, *TOP_ARGS, f"-diff_base={base}", "-sample_index=inuse_space",
+                    "-functions", *DIFF_FILTERS[key], str(new))
+        if out.returncode != 0:
+            raise RuntimeError(f"{new}: pprof filter {key} failed: {out.stderr.strip()}")
+        return f"filter/{key}", out.stdout
+
     with ThreadPoolExecutor(max_workers=2) as pool:
         top = dict(pool.map(run, jobs))
+        if "inuse_space" in types:
+            top.update(pool.map(run_filter, DIFF_FILTERS))
     version = subprocess.run([go, "version"], capture_output=True, text=True).stdout.strip()
     oracle = {"go": version, "base": base.name, "new": new.name, "sample_types": types,
               "command": "go tool pprof " + " ".join(TOP_ARGS)
