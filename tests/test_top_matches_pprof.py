@@ -14,10 +14,14 @@ from pprof_text import canonical, elide_type_arguments, parse_top
 PROFILE_WRITER = "runtime/pprof."
 
 
+def public_top_oracles() -> list[Path]:
+    return sorted(o for o in PUBLIC_ORACLES.glob("*.pprof.json")
+                  if not o.name.endswith(".diff.pprof.json"))
+
+
 def proto_cases() -> list[tuple[Path, Path]]:
     cases = [(o.parent / "heap.pb.gz", o) for o in sorted(SAMPLES.glob("*/*/heap.pb.gz.pprof.json"))]
-    cases += [(PUBLIC / o.name.removesuffix(".pprof.json"), o)
-              for o in sorted(PUBLIC_ORACLES.glob("*.pprof.json"))]
+    cases += [(PUBLIC / o.name.removesuffix(".pprof.json"), o) for o in public_top_oracles()]
     return cases
 
 
@@ -31,7 +35,7 @@ def test_oracles_cover_every_sample_and_public_profile():
     assert len(list(SAMPLES.glob("*/*/heap.pb.gz"))) >= 16
     readable_public = [p for p in PUBLIC.iterdir() if p.name.endswith((".pb.gz", "gobench.heap"))]
     assert {p.name for p in readable_public} == {o.name.removesuffix(".pprof.json")
-                                                 for o in PUBLIC_ORACLES.glob("*.pprof.json")}
+                                                 for o in public_top_oracles()}
 
 
 @pytest.mark.parametrize("case", proto_cases(), ids=case_id)

@@ -1,0 +1,178 @@
+"""The call graph of a diff, as a networkx DiGraph, and the queries the CLI and the TUI share.
+
+Nodes are the diff's nodes (pprof's node identity at the chosen granularity) with base, new and
+delta flat and cum; edges go caller -> callee with base, new and delta weights. As in pprof,
+an edge counts once per sample however often a recursive stack repeats it, and a node calling
+itself makes no edge.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+
+from .aggregate import FrameNodes, NodeInfo, frame_nodes
+from .diff import Diff, normalized, sample_index_in
+from .model import Profile
+from .parallel import ordered_map
+
+CHUNK_SAMPLES = 1 << 15
+
+
+@dataclass(frozen=True)
+class Hop:
+    caller: str
+    callee: str
+    delta: int
+
+
+@dataclass(frozen=True)
+class Path:
+    """A chain of calls from a root to the node where the change is allocated."""
+
+    nodes: tuple[str, ...]
+    hops: tuple[Hop, ...]
+    leaf_delta: int  # the delta flat of the last node
+
+
+def build_graph(d: Diff, bases: list[Profile], new: Profile) -> nx.DiGraph:
+    """The diff's call graph: node attributes from the diff rows (all nodes, changed or not),
+    edge weights aggregated from the samples of each side."""
+    name = d.sample_type.type
+    infos: dict[NodeInfo, int] = {}
+    graph = nx.DiGraph(sample_type=name, unit=d.sample_type.unit, total=d.total)
+    sides = [(b, b.values[:, sample_index_in(b, name)], "base") for b in bases]
+    index = sample_index_in(new, name)
+    weights = normalized(new, bases, index) if d.normalized else new.values[:, index]
+    sides.append((new, weights, "new"))
+    for profile, w, side in sides:
+        fn = frame_nodes(profile, d.granularity)
+        ids = [infos.setdefault(info, len(infos)) for info in fn.infos]
+        flat, cum, edges = _weights(profile, fn, w)
+        for local, node in enumerate(ids):
+            if not graph.has_node(node):
+                graph.add_node(node, name=fn.names[local], base_flat=0, new_flat=0,
+                               base_cum=0, new_cum=0)
+            graph.nodes[node][f"{side}_flat"] += int(flat[local])
+            graph.nodes[node][f"{side}_cum"] += int(cum[local])
+        for (caller, callee), value in edges.items():
+            u, v = ids[caller], ids[callee]
+            if not graph.has_edge(u, v):
+                graph.add_edge(u, v, base=0, new=0)
+            graph.edges[u, v][side] += value
+    for _, data in graph.nodes(data=True):
+        data["delta_flat"] = data["new_flat"] - data["base_flat"]
+        data["delta_cum"] = data["new_cum"] - data["base_cum"]
+    for _, _, data in graph.edges(data=True):
+        data["delta"] = data["new"] - data["base"]
+    return graph
+
+
+def _weights(profile: Profile, fn: FrameNodes, weights: np.ndarray):
+    """flat, cum per node and {(caller, callee): weight} for one profile."""
+    n = len(fn.infos)
+    flat = np.zeros(n, dtype=np.int64)
+    cum = np.zeros(n, dtype=np.int64)
+    offsets = profile.stack_offsets
+    depth = np.diff(offsets)
+    live = (weights != 0) & (depth > 0)
+
+    def chunk(c0: int):
+        c1 = min(profile.num_samples, c0 + CHUNK_SAMPLES)
+        locations = profile.stack_locations[offsets[c0]:offsets[c1]]
+        per_loc = np.diff(fn.offsets)[locations]
+        positions = _ranges(fn.offsets[locations], fn.offsets[locations] + per_loc)
+        nodes = fn.nodes[positions].astype(np.int64)  # leaf first, innermost line first
+        sample = np.repeat(np.repeat(np.arange(c1 - c0), depth[c0:c1]), per_loc)
+        keep = live[c0:c1][sample]
+        nodes, sample = nodes[keep], sample[keep]
+        w = weights[c0:c1]
+        first = np.ones(len(sample), dtype=bool)
+        first[1:] = sample[1:] != sample[:-1]
+        chunk_flat = np.bincount(nodes[first], weights=w[sample[first]], minlength=n)
+        node_keys = np.unique(sample * n + nodes)
+        chunk_cum = np.bincount(node_keys % n, weights=w[node_keys // n], minlength=n)
+        callee, caller, owner = nodes[:-1], nodes[1:], sample[:-1]
+        real = (owner == sample[1:]) & (caller != callee)
+        edge_keys = np.unique((owner[real] * n + caller[real]) * n + callee[real])
+        pair = edge_keys % (n * n)
+        pairs, inverse = np.unique(pair, return_inverse=True)
+        values = np.bincount(inverse, weights=w[edge_keys // (n * n)], minlength=len(pairs))
+        return chunk_flat, chunk_cum, pairs, values
+
+    edges: dict[tuple[int, int], int] = {}
+    for chunk_flat, chunk_cum, pairs, values in ordered_map(
+            chunk, range(0, profile.num_samples, CHUNK_SAMPLES)):
+        flat += np.rint(chunk_flat).astype(np.int64)
+        cum += np.rint(chunk_cum).astype(np.int64)
+        for p, v in zip(pairs.tolist(), np.rint(values).astype(np.int64).tolist()):
+            key = (p // n, p % n)
+            edges[key] = edges.get(key, 0) + v
+    return flat, cum, edges
+
+
+def _ranges(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    lengths = b - a
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.repeat(a - (np.cumsum(lengths) - lengths), lengths) + np.arange(total)
+
+
+def find(graph: nx.DiGraph, pattern: str) -> list[int]:
+    regex = re.compile(pattern)
+    return [n for n, data in graph.nodes(data=True) if regex.search(data["name"])]
+
+
+def peek(graph: nx.DiGraph, node: int) -> tuple[list[tuple[str, dict]], list[tuple[str, dict]]]:
+    """Callers and callees of a node with their edge weights, largest |delta| first."""
+    callers = [(graph.nodes[u]["name"], data) for u, _, data in graph.in_edges(node, data=True)]
+    callees = [(graph.nodes[v]["name"], data) for _, v, data in graph.out_edges(node, data=True)]
+    order = lambda item: (-abs(item[1]["delta"]), item[0])  # noqa: E731
+    return sorted(callers, key=order), sorted(callees, key=order)
+
+
+def change_paths(graph: nx.DiGraph, count: int = 5, growth: bool = True) -> list[Path]:
+    """The paths that carry most of the net growth (or shrinkage): from each of the `count`
+    nodes whose own allocations changed most, up through the caller edge that carries most of
+    the change, to a root."""
+    sign = 1 if growth else -1
+    leaves = sorted((n for n, d in graph.nodes(data=True) if sign * d["delta_flat"] > 0),
+                    key=lambda n: (-sign * graph.nodes[n]["delta_flat"], graph.nodes[n]["name"]))
+    paths = []
+    for leaf in leaves[:count]:
+        chain = [leaf]
+        hops = []
+        seen = {leaf}
+        node = leaf
+        while True:
+            callers = [(u, d["delta"]) for u, _, d in graph.in_edges(node, data=True)
+                       if u not in seen and sign * d["delta"] > 0]
+            if not callers:
+                break
+            caller, delta = max(callers, key=lambda c: (sign * c[1], -c[0]))
+            hops.append(Hop(graph.nodes[caller]["name"], graph.nodes[node]["name"], delta))
+            chain.append(caller)
+            seen.add(caller)
+            node = caller
+        chain.reverse()
+        hops.reverse()
+        paths.append(Path(nodes=tuple(graph.nodes[n]["name"] for n in chain), hops=tuple(hops),
+                          leaf_delta=graph.nodes[leaf]["delta_flat"]))
+    return paths
+
+
+def prune(graph: nx.DiGraph, node_fraction: float = 0.005,
+          edge_fraction: float = 0.001) -> nx.DiGraph:
+    """pprof's -nodefraction / -edgefraction on deltas: drop nodes whose |delta cum|, and edges
+    whose |delta|, is below that fraction of the diff's total."""
+    total = abs(graph.graph.get("total", 0))
+    node_cut = abs(int(total * node_fraction))
+    edge_cut = abs(int(total * edge_fraction))
+    kept = [n for n, d in graph.nodes(data=True) if abs(d["delta_cum"]) > node_cut]
+    pruned = graph.subgraph(kept).copy()
+    pruned.remove_edges_from([(u, v) for u, v, d in pruned.edges(data=True)
+                              if abs(d["delta"]) <= edge_cut])
+    return pruned

@@ -1,0 +1,115 @@
+"""Options and input handling shared by the subcommands."""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+
+from ..aggregate import GRANULARITIES
+from ..errors import InputError
+from ..filters import SampleFilter, parse_tagfocus
+from ..filters import apply as apply_filter
+from ..load import load_profile
+from ..model import Profile
+from ..progress import Report
+
+DEFAULT_TEXT_ROWS = 30
+
+
+def add_profile_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sample-index", metavar="NAME",
+                        help="sample type, e.g. inuse_space, alloc_objects (default: the "
+                             "profile's default type, else the last one, as pprof)")
+    parser.add_argument("--granularity", choices=GRANULARITIES,
+                        help="what one row stands for (default: functions; addresses when the "
+                             "profile has no symbols)")
+
+
+def add_output_options(parser: argparse.ArgumentParser, formats=("text", "json")) -> None:
+    parser.add_argument("--nodecount", type=int, metavar="N",
+                        help=f"show at most N rows (0: all; default: {DEFAULT_TEXT_ROWS} in "
+                             "text, all otherwise)")
+    parser.add_argument("--format", choices=formats, default="text",
+                        help="a table for people (default), or " + ", ".join(formats[1:]))
+
+
+def add_diff_inputs(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("files", nargs="+", metavar="FILE",
+                        help="BASE NEW, or just NEW with --base; several bases are merged")
+    parser.add_argument("--base", action="append", default=[], metavar="FILE",
+                        help="a base profile (repeat to merge several, as pprof does)")
+    add_profile_options(parser)
+    add_filter_options(parser)
+
+
+def add_filter_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("filters (pprof's, applied to every profile)")
+    group.add_argument("--focus", metavar="REGEX",
+                       help="keep samples with a frame matching REGEX (function, file or binary)")
+    group.add_argument("--ignore", metavar="REGEX", help="drop samples with a matching frame")
+    group.add_argument("--hide", metavar="REGEX", help="remove matching frames from stacks")
+    group.add_argument("--show", metavar="REGEX", help="keep only matching frames in stacks")
+    group.add_argument("--tagfocus", metavar="KEY=LOW:HIGH",
+                       help="keep samples whose numeric label is in range, e.g. bytes=1kb:64kb "
+                            "(object sizes)")
+
+
+def sample_filter(args) -> SampleFilter:
+    def regex(option: str, text: str | None):
+        if text is None:
+            return None
+        try:
+            return re.compile(text)
+        except re.error as exc:
+            raise InputError(option, f"bad regular expression {text!r}: {exc}") from None
+
+    tag_key = tag_low = tag_high = None
+    if args.tagfocus:
+        try:
+            tag_key, tag_low, tag_high = parse_tagfocus(args.tagfocus)
+        except ValueError as exc:
+            raise InputError("--tagfocus", str(exc)) from None
+    return SampleFilter(focus=regex("--focus", args.focus), ignore=regex("--ignore", args.ignore),
+                        hide=regex("--hide", args.hide), show=regex("--show", args.show),
+                        tag_key=tag_key, tag_low=tag_low, tag_high=tag_high)
+
+
+def load_diff_inputs(args, progress: Report) -> tuple[list[str], str, list[Profile], Profile]:
+    """The base paths, the new path, and the profiles, filtered."""
+    base_paths = [*args.base, *args.files[:-1]]
+    new_path = args.files[-1]
+    if not base_paths:
+        raise InputError(new_path, "no base profile: give BASE NEW, or --base BASE NEW")
+    chosen = sample_filter(args)
+    bases = [apply_filter(load_profile(p, progress), chosen) for p in base_paths]
+    new = apply_filter(load_profile(new_path, progress), chosen)
+    return [str(p) for p in base_paths], str(new_path), bases, new
+
+
+def resolve_sample_index(profile: Profile, name: str | None) -> int:
+    try:
+        return profile.sample_index(name)
+    except KeyError as exc:
+        raise InputError(profile.source, exc.args[0]) from None
+
+
+def resolve_granularity(profile: Profile, requested: str | None) -> tuple[str, str]:
+    """The granularity to use, and a note when it was chosen for the user."""
+    if requested:
+        return requested, ""
+    if not profile.functions and len(profile.locations):
+        return "addresses", "No symbols in this profile: showing addresses."
+    return "functions", ""
+
+
+def limit_rows(rows: list, nodecount: int | None, text: bool) -> list:
+    """The rows to show: --nodecount, or by default 30 in text and all otherwise."""
+    if nodecount is None:
+        nodecount = DEFAULT_TEXT_ROWS if text else 0
+    return rows if nodecount == 0 else rows[:nodecount]
+
+
+def write_json(document: dict) -> None:
+    json.dump(document, sys.stdout, separators=(",", ":"))
+    sys.stdout.write("\n")

@@ -1,0 +1,41 @@
+"""heapdiff sizes BASE NEW"""
+from __future__ import annotations
+
+import sys
+
+from ..progress import TerminalProgress
+from ..sizes import size_changes
+from ..units import human, human_bytes
+from .options import add_diff_inputs, add_output_options, limit_rows, load_diff_inputs, write_json
+
+
+def register(commands) -> None:
+    sizes = commands.add_parser(
+        "sizes", help="the change per object size (Go's `bytes` label)",
+        description="Net change per object size: Go labels each heap sample with the size of "
+                    "its objects, so this shows, say, that 1 KiB objects grew by 40 MiB.")
+    add_diff_inputs(sizes)
+    add_output_options(sizes)
+    sizes.set_defaults(run=run)
+
+
+def run(args) -> int:
+    with TerminalProgress() as progress:
+        _, _, bases, new = load_diff_inputs(args, progress)
+    rows = size_changes(bases, new, args.sample_index)
+    shown = limit_rows(rows, args.nodecount, args.format == "text")
+    vt = new.sample_types[new.sample_index(args.sample_index)]
+    if args.format == "json":
+        write_json({"sample_type": vt.type, "unit": vt.unit,
+                    "rows": [{"size": r.size, "base": r.base, "new": r.new, "delta": r.delta}
+                             for r in shown]})
+        return 0
+    lines = [f"Type: {vt.type} ({vt.unit}), by object size; {len(shown)} of {len(rows)} "
+             "changed sizes",
+             f"{'object size':>12} {'base':>10} {'new':>10} {'Δ':>11}"]
+    for r in shown:
+        delta = human(abs(r.delta), vt.unit)
+        lines.append(f"{human_bytes(r.size):>12} {human(r.base, vt.unit):>10} "
+                     f"{human(r.new, vt.unit):>10} {('+' if r.delta > 0 else '-') + delta:>11}")
+    sys.stdout.write("\n".join(lines) + "\n")
+    return 0

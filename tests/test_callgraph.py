@@ -1,0 +1,111 @@
+"""The diff's call graph: edges once per sample, recursion as pprof counts it, and the queries."""
+from __future__ import annotations
+
+import json
+
+from conftest import SAMPLES
+from heapdiff.callgraph import build_graph, change_paths, find, peek, prune
+from heapdiff.decode.pprof import decode_pprof
+from heapdiff.diff import diff_profiles
+from heapdiff.load import load_profile
+from pbwire import heap_profile
+
+LEAKY = SAMPLES / "leaky_cache"
+
+
+def graph_of(base_samples, new_samples):
+    base = decode_pprof(heap_profile(base_samples), "base")
+    new = decode_pprof(heap_profile(new_samples), "new")
+    d = diff_profiles([base], new, "inuse_space")
+    g = build_graph(d, [base], new)
+    by_name = {data["name"]: n for n, data in g.nodes(data=True)}
+    return g, by_name
+
+
+def test_edges_carry_base_new_and_delta_weights():
+    # location 1 main.leaf, 2 main.middle, 3 main.root; stacks are leaf first
+    g, n = graph_of([([1, 2, 3], [1, 100])], [([1, 2, 3], [1, 300]), ([2, 3], [1, 50])])
+    edge = g.edges[n["main.middle"], n["main.leaf"]]
+    assert (edge["base"], edge["new"], edge["delta"]) == (100, 300, 200)
+    edge = g.edges[n["main.root"], n["main.middle"]]
+    assert (edge["base"], edge["new"], edge["delta"]) == (100, 350, 250)
+    assert g.nodes[n["main.middle"]]["delta_flat"] == 50
+    assert g.nodes[n["main.root"]]["delta_cum"] == 250
+
+
+def test_recursion_counts_an_edge_and_a_node_once_per_sample():
+    # leaf <- middle <- leaf <- middle <- root: middle->leaf appears twice in one stack
+    g, n = graph_of([], [([1, 2, 1, 2, 3], [1, 64])])
+    assert g.edges[n["main.middle"], n["main.leaf"]]["new"] == 64
+    assert g.edges[n["main.leaf"], n["main.middle"]]["new"] == 64
+    assert g.nodes[n["main.leaf"]]["new_cum"] == 64
+    assert g.nodes[n["main.leaf"]]["new_flat"] == 64
+
+
+def test_a_function_calling_itself_makes_no_edge():
+    g, n = graph_of([], [([1, 1, 3], [1, 32])])
+    assert not g.has_edge(n["main.leaf"], n["main.leaf"])
+    assert g.edges[n["main.root"], n["main.leaf"]]["new"] == 32
+
+
+def test_graph_nodes_agree_with_the_diff_rows():
+    base, new = load_profile(LEAKY / "base" / "heap.pb.gz"), load_profile(LEAKY / "later" / "heap.pb.gz")
+    d = diff_profiles([base], new)
+    g = build_graph(d, [base], new)
+    nodes = {data["name"]: data for _, data in g.nodes(data=True)}
+    for row in d.rows:
+        node = nodes[row.name]
+        assert (node["delta_flat"], node["delta_cum"]) == (row.delta_flat, row.delta_cum)
+    for node, data in g.nodes(data=True):  # without recursion, what flows in is at most cum
+        inflow = sum(e["new"] for _, _, e in g.in_edges(node, data=True))
+        assert 0 <= inflow <= data["new_cum"]
+
+
+def test_growth_path_runs_from_main_main_to_the_cache_insert():
+    base, new = load_profile(LEAKY / "base" / "heap.pb.gz"), load_profile(LEAKY / "later" / "heap.pb.gz")
+    d = diff_profiles([base], new)
+    path = change_paths(build_graph(d, [base], new), count=1)[0]
+    assert path.nodes[-1] == "main.(*Cache).Insert"
+    chain = list(path.nodes)
+    assert chain[chain.index("main.main"):] == ["main.main", "main.serve", "main.handleRequest",
+                                                "main.(*Cache).Insert"]
+    assert all(h.delta > 40 << 20 for h in path.hops)
+
+
+def test_shrink_paths_follow_negative_deltas():
+    base, new = load_profile(LEAKY / "base" / "heap.pb.gz"), load_profile(LEAKY / "later" / "heap.pb.gz")
+    d = diff_profiles([base], new)
+    for path in change_paths(build_graph(d, [base], new), count=3, growth=False):
+        assert path.leaf_delta < 0 and all(h.delta < 0 for h in path.hops)
+
+
+def test_peek_lists_callers_and_callees_with_deltas():
+    base, new = load_profile(LEAKY / "base" / "heap.pb.gz"), load_profile(LEAKY / "later" / "heap.pb.gz")
+    g = build_graph(diff_profiles([base], new), [base], new)
+    [serve] = find(g, r"^main\.serve$")
+    callers, callees = peek(g, serve)
+    assert [name for name, _ in callers] == ["main.main"]
+    assert callees[0][0] == "main.handleRequest" and callees[0][1]["delta"] > 40 << 20
+
+
+def test_prune_drops_small_nodes_and_edges():
+    base, new = load_profile(LEAKY / "base" / "heap.pb.gz"), load_profile(LEAKY / "later" / "heap.pb.gz")
+    g = build_graph(diff_profiles([base], new), [base], new)
+    pruned = prune(g, node_fraction=0.05, edge_fraction=0.05)
+    total = g.graph["total"]
+    assert 0 < pruned.number_of_nodes() < g.number_of_nodes()
+    assert all(abs(d["delta_cum"]) > total * 0.05 for _, d in pruned.nodes(data=True))
+    assert all(abs(d["delta"]) > total * 0.05 for _, _, d in pruned.edges(data=True))
+
+
+def test_paths_command_prints_the_path(heapdiff_json):
+    got = heapdiff_json("paths", LEAKY / "base" / "heap.pb.gz", LEAKY / "later" / "heap.pb.gz")
+    assert got["paths"][0]["nodes"][-1] == "main.(*Cache).Insert"
+    assert "main.main" in got["paths"][0]["nodes"]
+
+
+def test_sizes_show_the_1kib_entries_growing(heapdiff_json):
+    got = heapdiff_json("sizes", LEAKY / "base" / "heap.pb.gz", LEAKY / "later" / "heap.pb.gz")
+    first = got["rows"][0]
+    assert first["size"] == 1024 and first["delta"] > 35 << 20
+    assert first["delta"] == first["new"] - first["base"]
