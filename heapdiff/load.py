@@ -89,6 +89,8 @@ def decode(data: bytes | bytearray, source: str, progress: Report = silent) -> P
         if data.startswith(magic):
             raise InputError(source, f"{what}, not a profile")
     head = data[:64]
+    if not _is_text(head):
+        return decode_pprof(data, source, progress)
     if looks_like_legacy_heap(head):
         return decode_legacy_heap(_text(data, source), source)
     if head.lstrip().startswith((b"{", b"[")):
@@ -96,6 +98,14 @@ def decode(data: bytes | bytearray, source: str, progress: Report = silent) -> P
     if head.lstrip().startswith((b"--- ", b"heap_v2/", b"heapz")):
         raise InputError(source, "a legacy profile format heapdiff does not read")
     return decode_pprof(data, source, progress)
+
+
+def _is_text(head: bytes | bytearray) -> bool:
+    """UTF-8 without control characters other than white space (a cut last character is fine)."""
+    text = bytes(head).decode("utf-8", errors="ignore")
+    if len(text.encode()) < len(head) - 3:
+        return False
+    return not any(ord(c) < 0x20 and c not in "\t\n\r" for c in text)
 
 
 def _text(data: bytes | bytearray, source: str) -> str:

@@ -3,7 +3,7 @@ standard output, and never a traceback. Each case runs the real command."""
 from __future__ import annotations
 
 import gzip
-import os
+import random
 import re
 
 import pytest
@@ -12,6 +12,10 @@ from conftest import PUBLIC, SAMPLES, run_heapdiff
 from pbwire import heap_profile
 
 GOOD = [([1, 2, 3], [2, 32])]
+
+
+def noise(size: int, seed: int) -> bytes:
+    return random.Random(seed).randbytes(size)
 
 
 def assert_rejected(path, reason: str) -> str:
@@ -50,7 +54,7 @@ def test_empty_file(tmp_path):
 
 
 def test_png(tmp_path):
-    png = b"\x89PNG\r\n\x1a\n" + os.urandom(200)
+    png = b"\x89PNG\r\n\x1a\n" + noise(200, 1)
     assert_rejected(write(tmp_path, "heap.pb.gz", png), "PNG image")
 
 
@@ -59,14 +63,20 @@ def test_truncated_gzip(tmp_path):
     assert_rejected(write(tmp_path, "cut.pb.gz", whole[: len(whole) // 2]), "truncated gzip")
 
 
-def test_gzip_of_random_bytes(tmp_path):
-    data = gzip.compress(os.urandom(4096))
-    assert_rejected(write(tmp_path, "random.pb.gz", data), "not a valid pprof profile|sample|string")
+@pytest.mark.parametrize("seed", range(5))
+def test_gzip_of_random_bytes(tmp_path, seed):
+    data = gzip.compress(noise(4096, seed))
+    assert_rejected(write(tmp_path, "random.pb.gz", data), "not a valid pprof profile")
 
 
-def test_raw_random_bytes(tmp_path):
-    assert_rejected(write(tmp_path, "random.bin", os.urandom(4096)),
-                    "not a valid pprof profile|sample|string")
+@pytest.mark.parametrize("seed", range(5))
+def test_raw_random_bytes(tmp_path, seed):
+    assert_rejected(write(tmp_path, "random.bin", noise(4096, seed)), "not a valid pprof profile")
+
+
+def test_random_bytes_that_open_like_json_are_not_called_text(tmp_path):
+    assert_rejected(write(tmp_path, "brace.bin", b"{\x80\x81\xfe" + noise(4096, 9)),
+                    "not a valid pprof profile")
 
 
 def test_sample_pointing_at_a_missing_location(tmp_path):

@@ -1,13 +1,16 @@
 """heapdiff diff BASE NEW"""
 from __future__ import annotations
 
-import sys
-
+from ..callgraph import build_graph, prune
 from ..diff import MODES, diff_profiles
+from ..errors import InputError
+from ..output import emit
 from ..progress import TerminalProgress
 from ..render.diff import SORTS, diff_json, diff_text, drop_negative, sort_rows
-from .options import (add_diff_inputs, add_output_options, limit_rows, load_diff_inputs,
-                      resolve_granularity, write_json)
+from ..render.dot import diff_dot
+from ..render.pprof_export import diff_profile_bytes
+from .options import (add_diff_inputs, add_output_options, json_text, limit_rows,
+                      load_diff_inputs, resolve_granularity)
 
 
 def register(commands) -> None:
@@ -23,7 +26,15 @@ def register(commands) -> None:
     diff.add_argument("--sort", choices=SORTS, default="delta",
                       help="delta (default: largest |flat delta| first, pprof's order), base, "
                            "new, or delta-pct (relative change, new functions first)")
-    add_output_options(diff)
+    add_output_options(diff, formats=("text", "json", "dot", "pprof"))
+    diff.add_argument("-o", "--output", metavar="FILE",
+                      help="write to FILE (whole or not at all) instead of standard output")
+    diff.add_argument("--nodefraction", type=float, default=0.005, metavar="F",
+                      help="dot: drop nodes whose |delta cum| is below F of the total "
+                           "(default 0.005, as pprof)")
+    diff.add_argument("--edgefraction", type=float, default=0.001, metavar="F",
+                      help="dot: drop edges whose |delta| is below F of the total "
+                           "(default 0.001, as pprof)")
     diff.set_defaults(run=run)
 
 
@@ -47,14 +58,27 @@ def compute(args, progress):
 
 
 def run(args) -> int:
+    if args.format == "pprof" and args.mode != "diff-base":
+        raise InputError("--format pprof", "the pprof export is a -diff_base profile; "
+                                           "leave out --mode base")
     with TerminalProgress() as progress:
-        base_paths, new_path, _, _, result = compute(args, progress)
+        base_paths, new_path, bases, new, result = compute(args, progress)
+        if args.format == "pprof":
+            progress("writing the pprof profile")
+            emit(diff_profile_bytes(bases, new, args.normalize), args.output)
+            return 0
+        if args.format == "dot":
+            progress("building the call graph")
+            graph = prune(build_graph(result, bases, new), args.nodefraction, args.edgefraction)
+            title = (f"{result.sample_type.type}: {', '.join(base_paths)} -> {new_path}")
+            emit(diff_dot(graph, title), args.output)
+            return 0
     rows = sort_rows(result.rows, args.sort)
     if args.drop_negative:
         rows = drop_negative(rows)
     shown = limit_rows(rows, args.nodecount, args.format == "text")
     if args.format == "json":
-        write_json(diff_json(result, base_paths, new_path, shown))
+        emit(json_text(diff_json(result, base_paths, new_path, shown)), args.output)
     else:
-        sys.stdout.write(diff_text(result, base_paths, new_path, rows, len(shown)))
+        emit(diff_text(result, base_paths, new_path, rows, len(shown)), args.output)
     return 0

@@ -110,6 +110,9 @@ def limit_rows(rows: list, nodecount: int | None, text: bool) -> list:
     return rows if nodecount == 0 else rows[:nodecount]
 
 
+def json_text(document: dict) -> str:
+    return json.dumps(document, separators=(",", ":")) + "\n"
+
+
 def write_json(document: dict) -> None:
-    json.dump(document, sys.stdout, separators=(",", ":"))
-    sys.stdout.write("\n")
+    sys.stdout.write(json_text(document))
