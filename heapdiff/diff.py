@@ -65,63 +65,93 @@ def sample_index_in(profile: Profile, name: str | None) -> int:
         raise InputError(profile.source, exc.args[0]) from None
 
 
-def diff_profiles(bases: list[Profile], new: Profile, sample_type: str | None = None,
-                  granularity: str = "functions", mode: str = "diff-base",
-                  normalize: bool = False) -> Diff:
+@dataclass(frozen=True, eq=False)
+class Side:
+    """What a diff needs of one profile, so that the profile itself can be dropped: its
+    aggregate, totals, and for -base its sample keys and values."""
+
+    agg: Aggregate
+    sample_type: ValueType
+    sum: int  # sum of values
+    abs_sum: int  # sum of |values|
+    keys: tuple[np.ndarray, np.ndarray] | None = None
+    values: np.ndarray | None = None
+
+
+def side_of(profile: Profile, sample_type: str | None, granularity: str, mode: str,
+            registry: dict, scale_to: int | None = None) -> Side:
+    """Summarize one profile. With scale_to (the base sum), its values are normalized first."""
+    index = sample_index_in(profile, sample_type)
+    weights = profile.values[:, index]
+    if scale_to is not None:
+        weights = scaled(weights, scale_to)
+        agg = aggregate_weights(profile, weights, granularity)
+    else:
+        agg = aggregate(profile, index, granularity)
+    keys = _sample_hashes(profile, registry) if mode == "base" else None
+    return Side(agg=agg, sample_type=profile.sample_types[index], sum=int(weights.sum()),
+                abs_sum=int(np.abs(weights).sum()), keys=keys,
+                values=weights if mode == "base" else None)
+
+
+def diff_sides(bases: list[Side], new: Side, granularity: str, mode: str,
+               normalize: bool) -> Diff:
     if mode not in MODES:
         raise ValueError(f"unknown diff mode {mode!r}")
-    new_index = sample_index_in(new, sample_type)
-    name = new.sample_types[new_index].type
-    base_indices = [sample_index_in(b, name) for b in bases]
-    for b in bases:
-        if len(b.sample_types) != len(new.sample_types):
-            raise InputError(b.source, f"its sample types differ from {new.source}'s")
-
-    base_aggs = [aggregate(b, i, granularity) for b, i in zip(bases, base_indices)]
-    new_weights = new.values[:, new_index]
-    if normalize:
-        new_weights = normalized(new, bases, new_index)
-        new_agg = aggregate_weights(new, new_weights, granularity)
-    else:
-        new_agg = aggregate(new, new_index, granularity)
-
     infos: dict[NodeInfo, int] = {}
-    base_flat, base_cum = _merge(infos, base_aggs)
-    new_flat, new_cum = _merge(infos, [new_agg])
+    base_flat, base_cum = _merge(infos, [b.agg for b in bases])
+    new_flat, new_cum = _merge(infos, [new.agg])
     size = len(infos)
     base_flat, base_cum = _pad(base_flat, size), _pad(base_cum, size)
     new_flat, new_cum = _pad(new_flat, size), _pad(new_cum, size)
 
-    base_total = sum(int(np.abs(b.values[:, i]).sum()) for b, i in zip(bases, base_indices))
-    new_total = int(new_weights.sum())
-    if mode == "diff-base" and base_total > 0:
-        total = base_total
-    elif mode == "diff-base":
-        total = int(np.abs(new_weights).sum())
+    base_total = sum(b.abs_sum for b in bases)
+    if mode == "diff-base":
+        total = base_total if base_total > 0 else new.abs_sum
     else:
-        total = _net_total(bases, base_indices, new, new_weights)
+        total = _net_total(new, bases)
 
     names = [info.printable_name() for info in infos]
     changed = np.flatnonzero((new_flat != base_flat) | (new_cum != base_cum)).tolist()
     rows = [DiffRow(names[n], int(base_flat[n]), int(new_flat[n]), int(base_cum[n]),
                     int(new_cum[n])) for n in changed]
     rows.sort(key=lambda r: (-abs(r.delta_flat), r.name, -abs(r.delta_cum)))
-    return Diff(sample_type=new.sample_types[new_index], granularity=granularity, mode=mode,
-                normalized=normalize, base_total=base_total, new_total=new_total, total=total,
+    return Diff(sample_type=new.sample_type, granularity=granularity, mode=mode,
+                normalized=normalize, base_total=base_total, new_total=new.sum, total=total,
                 rows=tuple(rows))
 
 
+def diff_profiles(bases: list[Profile], new: Profile, sample_type: str | None = None,
+                  granularity: str = "functions", mode: str = "diff-base",
+                  normalize: bool = False) -> Diff:
+    """The diff of profiles in memory (see diff_sides for one side at a time)."""
+    name = new.sample_types[sample_index_in(new, sample_type)].type
+    for b in bases:
+        if len(b.sample_types) != len(new.sample_types):
+            raise InputError(b.source, f"its sample types differ from {new.source}'s")
+    registry: dict = {}
+    base_sides = [side_of(b, name, granularity, mode, registry) for b in bases]
+    scale_to = sum(b.sum for b in base_sides) if normalize else None
+    new_side = side_of(new, name, granularity, mode, registry, scale_to)
+    return diff_sides(base_sides, new_side, granularity, mode, normalize)
+
+
 def normalized(new: Profile, bases: list[Profile], index: int) -> np.ndarray:
-    """pprof's Profile.Normalize: the new values scaled by base sum / new sum, each rounded
-    half away from zero (Go's math.Round)."""
+    """The new profile's column `index` normalized to the bases (pprof's Profile.Normalize)."""
     name = new.sample_types[index].type
     base_sum = sum(int(b.values[:, b.sample_index(name)].sum()) for b in bases)
-    new_sum = int(new.values[:, index].sum())
-    ratio = 0.0 if new_sum == 0 else float(base_sum) / float(new_sum)
+    return scaled(new.values[:, index], base_sum)
+
+
+def scaled(values: np.ndarray, target_sum: int) -> np.ndarray:
+    """values scaled by target_sum / their sum, each rounded half away from zero (Go's
+    math.Round), as pprof's ScaleN does; all zero when their sum is zero."""
+    own_sum = int(values.sum())
+    ratio = 0.0 if own_sum == 0 else float(target_sum) / float(own_sum)
     if ratio == 1.0:
-        return new.values[:, index]
-    scaled = new.values[:, index].astype(np.float64) * ratio
-    return (np.sign(scaled) * np.floor(np.abs(scaled) + 0.5)).astype(np.int64)
+        return values
+    product = values.astype(np.float64) * ratio
+    return (np.sign(product) * np.floor(np.abs(product) + 0.5)).astype(np.int64)
 
 
 def _merge(infos: dict[NodeInfo, int], aggs: list[Aggregate]) -> tuple[np.ndarray, np.ndarray]:
@@ -145,22 +175,20 @@ def _pad(array: np.ndarray, size: int) -> np.ndarray:
 
 # --- the -base denominator: sum of |net| over samples merged by pprof's sample key ----------
 
-def _net_total(bases, base_indices, new, new_weights) -> int:
+def _net_total(new: Side, bases: list[Side]) -> int:
     """Samples with the same stack (by pprof's location key) and labels cancel when pprof
     merges the negated base into the new profile; the total is the sum of |net values|.
     Samples are grouped by two independent 64-bit hashes of that key."""
-    registry: dict = {}
-    parts = [(_sample_hashes(new, registry), new_weights)]
-    parts += [(_sample_hashes(b, registry), -b.values[:, i]) for b, i in zip(bases, base_indices)]
-    h1 = np.concatenate([p[0][0] for p in parts])
-    h2 = np.concatenate([p[0][1] for p in parts])
-    values = np.concatenate([p[1] for p in parts])
+    parts = [(new.keys, new.values)] + [(b.keys, -b.values) for b in bases]
+    h1 = np.concatenate([k[0] for k, _ in parts])
+    h2 = np.concatenate([k[1] for k, _ in parts])
+    values = np.concatenate([v for _, v in parts])
+    if not len(values):
+        return 0
     order = np.lexsort((h2, h1))
     h1, h2, values = h1[order], h2[order], values[order]
     starts = np.ones(len(h1), dtype=bool)
     starts[1:] = (h1[1:] != h1[:-1]) | (h2[1:] != h2[:-1])
-    if not len(values):
-        return 0
     net = np.add.reduceat(values, np.flatnonzero(starts))
     return int(np.abs(net).sum())
 

@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 from ..callgraph import build_graph, prune
-from ..diff import MODES, diff_profiles
+from ..diff import MODES, diff_profiles, diff_sides, side_of
 from ..errors import InputError
 from ..output import emit
 from ..progress import TerminalProgress
 from ..render.diff import SORTS, diff_json, diff_text, drop_negative, sort_rows
 from ..render.dot import diff_dot
 from ..render.pprof_export import diff_profile_bytes
-from .options import (add_diff_inputs, add_output_options, json_text, limit_rows,
-                      load_diff_inputs, resolve_granularity)
+from ..filters import apply as apply_filter
+from ..load import load_profile
+from .options import (add_diff_inputs, add_output_options, diff_paths, json_text, limit_rows,
+                      load_diff_inputs, resolve_granularity, resolve_sample_index,
+                      sample_filter)
 
 
 def register(commands) -> None:
@@ -48,7 +51,7 @@ def add_mode_options(parser) -> None:
 
 
 def compute(args, progress):
-    """Load, filter and diff: (base paths, new path, bases, new, Diff)."""
+    """Load, filter and diff, keeping the profiles: (base paths, new path, bases, new, Diff)."""
     base_paths, new_path, bases, new = load_diff_inputs(args, progress)
     granularity, _ = resolve_granularity(new, args.granularity)
     progress("diffing")
@@ -57,22 +60,37 @@ def compute(args, progress):
     return base_paths, new_path, bases, new, result
 
 
+def compute_lean(args, progress):
+    """The same Diff with one profile in memory at a time: each is reduced to what the diff
+    needs (its aggregate and totals) before the next is read. (base paths, new path, Diff)."""
+    base_paths, new_path = diff_paths(args)
+    chosen = sample_filter(args)
+    registry: dict = {}
+    new = apply_filter(load_profile(new_path, progress), chosen)
+    name = new.sample_types[resolve_sample_index(new, args.sample_index)].type
+    granularity, _ = resolve_granularity(new, args.granularity)
+    new_side = None
+    if not args.normalize:  # a normalized new side needs the base sums first
+        new_side = side_of(new, name, granularity, args.mode, registry)
+        new = None
+    sides = []
+    for path in base_paths:
+        base = apply_filter(load_profile(path, progress), chosen)
+        sides.append(side_of(base, name, granularity, args.mode, registry))
+        del base
+    if new_side is None:
+        new_side = side_of(new, name, granularity, args.mode, registry,
+                           scale_to=sum(side.sum for side in sides))
+    progress("diffing")
+    return base_paths, new_path, diff_sides(sides, new_side, granularity, args.mode,
+                                            args.normalize)
+
+
 def run(args) -> int:
-    if args.format == "pprof" and args.mode != "diff-base":
-        raise InputError("--format pprof", "the pprof export is a -diff_base profile; "
-                                           "leave out --mode base")
+    if args.format in ("pprof", "dot"):
+        return run_export(args)
     with TerminalProgress() as progress:
-        base_paths, new_path, bases, new, result = compute(args, progress)
-        if args.format == "pprof":
-            progress("writing the pprof profile")
-            emit(diff_profile_bytes(bases, new, args.normalize), args.output)
-            return 0
-        if args.format == "dot":
-            progress("building the call graph")
-            graph = prune(build_graph(result, bases, new), args.nodefraction, args.edgefraction)
-            title = (f"{result.sample_type.type}: {', '.join(base_paths)} -> {new_path}")
-            emit(diff_dot(graph, title), args.output)
-            return 0
+        base_paths, new_path, result = compute_lean(args, progress)
     rows = sort_rows(result.rows, args.sort)
     if args.drop_negative:
         rows = drop_negative(rows)
@@ -81,4 +99,22 @@ def run(args) -> int:
         emit(json_text(diff_json(result, base_paths, new_path, shown)), args.output)
     else:
         emit(diff_text(result, base_paths, new_path, rows, len(shown)), args.output)
+    return 0
+
+
+def run_export(args) -> int:
+    """The pprof profile or the DOT graph of the diff: these need the profiles themselves."""
+    if args.format == "pprof" and args.mode != "diff-base":
+        raise InputError("--format pprof", "the pprof export is a -diff_base profile; "
+                                           "leave out --mode base")
+    with TerminalProgress() as progress:
+        base_paths, new_path, bases, new, result = compute(args, progress)
+        if args.format == "pprof":
+            progress("writing the pprof profile")
+            emit(diff_profile_bytes(bases, new, args.normalize), args.output)
+        else:
+            progress("building the call graph")
+            graph = prune(build_graph(result, bases, new), args.nodefraction, args.edgefraction)
+            title = f"{result.sample_type.type}: {', '.join(base_paths)} -> {new_path}"
+            emit(diff_dot(graph, title), args.output)
     return 0

@@ -75,16 +75,22 @@ def sample_filter(args) -> SampleFilter:
                         tag_key=tag_key, tag_low=tag_low, tag_high=tag_high)
 
 
-def load_diff_inputs(args, progress: Report) -> tuple[list[str], str, list[Profile], Profile]:
-    """The base paths, the new path, and the profiles, filtered."""
-    base_paths = [*args.base, *args.files[:-1]]
-    new_path = args.files[-1]
+def diff_paths(args) -> tuple[list[str], str]:
+    """The base paths (--base, then all FILEs but the last) and the new path (the last)."""
+    base_paths = [str(p) for p in (*args.base, *args.files[:-1])]
+    new_path = str(args.files[-1])
     if not base_paths:
         raise InputError(new_path, "no base profile: give BASE NEW, or --base BASE NEW")
+    return base_paths, new_path
+
+
+def load_diff_inputs(args, progress: Report) -> tuple[list[str], str, list[Profile], Profile]:
+    """The base paths, the new path, and the profiles, filtered."""
+    base_paths, new_path = diff_paths(args)
     chosen = sample_filter(args)
     bases = [apply_filter(load_profile(p, progress), chosen) for p in base_paths]
     new = apply_filter(load_profile(new_path, progress), chosen)
-    return [str(p) for p in base_paths], str(new_path), bases, new
+    return base_paths, new_path, bases, new
 
 
 def resolve_sample_index(profile: Profile, name: str | None) -> int:
