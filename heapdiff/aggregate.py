@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .arrays import concat_ranges
 from .model import Profile
 from .parallel import ordered_map
 
@@ -226,7 +227,7 @@ def _chunk_keys(profile, fn, table, extra, live, depth, c0, c1, key_type, num_no
     if inlined.any():
         at = locations[inlined]
         count = extra[at]
-        nodes = fn.nodes[_ranges(fn.offsets[at] + 1, fn.offsets[at + 1])]
+        nodes = fn.nodes[concat_ranges(fn.offsets[at] + 1, fn.offsets[at + 1])]
         keys = np.concatenate([keys, np.repeat(frame_base[inlined], count) + nodes.astype(key_type)])
     return keys
 
@@ -236,15 +237,6 @@ def _location_table(fn: FrameNodes, extra: np.ndarray, key_type) -> np.ndarray:
     if not fn.single:
         table[extra > 0] |= key_type(INLINED_FLAG[key_type])
     return table
-
-
-def _ranges(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Concatenated arange(a[i], b[i])."""
-    lengths = b - a
-    total = int(lengths.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    return np.repeat(a - (np.cumsum(lengths) - lengths), lengths) + np.arange(total)
 
 
 def _sum_by_node(nodes: np.ndarray, weights: np.ndarray, num_nodes: int, exact: bool):

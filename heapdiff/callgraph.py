@@ -14,6 +14,7 @@ import networkx as nx
 import numpy as np
 
 from .aggregate import FrameNodes, NodeInfo, frame_nodes
+from .arrays import concat_ranges
 from .diff import Diff, normalized, sample_index_in
 from .model import Profile
 from .parallel import ordered_map
@@ -83,7 +84,7 @@ def _weights(profile: Profile, fn: FrameNodes, weights: np.ndarray):
         c1 = min(profile.num_samples, c0 + CHUNK_SAMPLES)
         locations = profile.stack_locations[offsets[c0]:offsets[c1]]
         per_loc = np.diff(fn.offsets)[locations]
-        positions = _ranges(fn.offsets[locations], fn.offsets[locations] + per_loc)
+        positions = concat_ranges(fn.offsets[locations], fn.offsets[locations] + per_loc)
         nodes = fn.nodes[positions].astype(np.int64)  # leaf first, innermost line first
         sample = np.repeat(np.repeat(np.arange(c1 - c0), depth[c0:c1]), per_loc)
         keep = live[c0:c1][sample]
@@ -111,14 +112,6 @@ def _weights(profile: Profile, fn: FrameNodes, weights: np.ndarray):
             key = (p // n, p % n)
             edges[key] = edges.get(key, 0) + v
     return flat, cum, edges
-
-
-def _ranges(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    lengths = b - a
-    total = int(lengths.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    return np.repeat(a - (np.cumsum(lengths) - lengths), lengths) + np.arange(total)
 
 
 def find(graph: nx.DiGraph, pattern: str) -> list[int]:

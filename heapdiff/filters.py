@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .arrays import concat_ranges
 from .model import Labels, Locations, Profile, frozen_array
 
 UNITS = {"": 1, "b": 1, "kb": 1 << 10, "kib": 1 << 10, "mb": 1 << 20, "mib": 1 << 20,
@@ -165,7 +166,7 @@ def _subset(profile: Profile, keep: np.ndarray, stacks, offsets, locations) -> P
     index = np.flatnonzero(keep)
     depth = np.diff(offsets)[index]
     starts = offsets[:-1][index]
-    positions = np.repeat(starts - (np.cumsum(depth) - depth), depth) + np.arange(int(depth.sum()))
+    positions = concat_ranges(starts, starts + depth)
     new_offsets = np.concatenate(([0], np.cumsum(depth)))
     old_to_new = np.full(profile.num_samples, -1, dtype=np.int64)
     old_to_new[index] = np.arange(len(index))
