@@ -1,13 +1,11 @@
 """heapdiff diff BASE NEW"""
 from __future__ import annotations
 
-from ..callgraph import build_graph, prune
 from ..diff import MODES, diff_profiles, diff_sides, side_of
 from ..errors import InputError
 from ..output import emit
 from ..progress import TerminalProgress
 from ..render.diff import SORTS, diff_json, diff_text, drop_negative, sort_rows
-from ..render.dot import diff_dot
 from ..render.pprof_export import diff_profile_bytes
 from ..filters import apply as apply_filter
 from ..load import load_profile
@@ -113,6 +111,10 @@ def run_export(args) -> int:
             progress("writing the pprof profile")
             emit(diff_profile_bytes(bases, new, args.normalize), args.output)
         else:
+            # networkx takes 0.1 s and 20 MB to import: only the graph outputs pay for it.
+            from ..callgraph import build_graph, prune
+            from ..render.dot import diff_dot
+
             progress("building the call graph")
             graph = prune(build_graph(result, bases, new), args.nodefraction, args.edgefraction)
             title = f"{result.sample_type.type}: {', '.join(base_paths)} -> {new_path}"

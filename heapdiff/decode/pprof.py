@@ -315,7 +315,12 @@ def _fast_chunk(buf, starts, ends, num_types, first):
     if owner_parts:
         owner, field = np.concatenate(owner_parts), np.concatenate(field_parts)
         seg_a, seg_b = np.concatenate(a_parts), np.concatenate(b_parts)
-        order = np.argsort(seg_a)  # byte order: samples in order, fields in order within
+        if all(len(part) == m for part in owner_parts):
+            # every sample has the same number of fields (Go's layout): byte order is the
+            # step order transposed
+            order = np.arange(len(owner)).reshape(len(owner_parts), m).T.ravel()
+        else:
+            order = np.argsort(seg_a)  # byte order: samples in order, fields in order within
         owner, field, seg_a, seg_b = owner[order], field[order], seg_a[order], seg_b[order]
     else:
         owner = field = seg_a = seg_b = np.zeros(0, dtype=np.int64)
@@ -385,8 +390,11 @@ def _packed_values(buf, owner, seg_a, seg_b, m, num_types):
     decoded varint by varint for all samples at once. None when the layout is otherwise."""
     if len(owner) != m:
         return None
-    order = np.argsort(owner, kind="stable")
-    pos, stop = seg_a[order], seg_b[order]
+    if len(owner) > 1 and (owner[1:] < owner[:-1]).any():
+        order = np.argsort(owner, kind="stable")
+        pos, stop = seg_a[order], seg_b[order]
+    else:
+        pos, stop = seg_a, seg_b
     values = np.empty((m, num_types), dtype=np.uint64)
     for t in range(num_types):
         value, size = decode_at(buf, pos)
