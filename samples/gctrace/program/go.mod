@@ -1,0 +1,3 @@
+module gctracesample
+
+go 1.19
