@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .commands import diff, graph, sizes, top
+from .commands import diff, explain, graph, sizes, top
 from .errors import InputError
 
 DESCRIPTION = """\
@@ -17,14 +17,16 @@ MemStats JSON, and agrees with `go tool pprof` to the byte.
   heapdiff diff BASE NEW        what grew between two profiles, base | new | delta
   heapdiff paths BASE NEW       the call paths that carry the growth
   heapdiff peek BASE NEW REGEX  callers and callees of a function, with their deltas
-  heapdiff sizes BASE NEW       the change per object size"""
+  heapdiff sizes BASE NEW       the change per object size
+  heapdiff explain FILE|DIR...  where every byte of RSS went, with findings
+  heapdiff gc LOG               GC health from a gctrace log"""
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="heapdiff", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for command in (top, diff, graph, sizes):
+    for command in (top, diff, graph, sizes, explain):
         command.register(commands)
     return parser
 

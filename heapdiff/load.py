@@ -5,6 +5,7 @@ InputError naming the file and what is wrong.
 """
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -14,10 +15,13 @@ except ImportError:  # a platform without isal wheels
     import zlib
 
 from .decode.legacy_text import decode_legacy_heap, looks_like_legacy_heap
-from .decode.memstats import memstats_from_json
+from .decode.gctrace import decode_gctrace, looks_like_gctrace
+from .decode.memstats import memstats_from_document
+from .decode.metrics import looks_like_metrics, metrics_from_dict
 from .decode.pprof import decode_pprof
+from .decode.procfs import decode_procfs, looks_like_smaps_rollup, looks_like_status
 from .errors import InputError
-from .model import MemStats, Profile
+from .model import GCTrace, MemStats, Metrics, ProcMem, Profile
 from .progress import Report, silent
 
 MAX_INPUT_BYTES = 4 << 30
@@ -81,7 +85,7 @@ def gunzip(data: bytes, source: str) -> bytearray:
     return out
 
 
-def decode(data: bytes | bytearray, source: str, progress: Report = silent) -> Profile | MemStats:
+def decode(data: bytes | bytearray, source: str, progress: Report = silent) -> Artifact:
     """Pick the decoder by what the bytes look like."""
     if not re.match(rb"\s*\S", data):
         raise InputError(source, "empty file")
@@ -94,10 +98,27 @@ def decode(data: bytes | bytearray, source: str, progress: Report = silent) -> P
     if looks_like_legacy_heap(head):
         return decode_legacy_heap(_text(data, source), source)
     if head.lstrip().startswith((b"{", b"[")):
-        return memstats_from_json(_text(data, source), source)
+        return _decode_json(_text(data, source), source)
     if head.lstrip().startswith((b"--- ", b"heap_v2/", b"heapz")):
         raise InputError(source, "a legacy profile format heapdiff does not read")
+    if head.startswith(b"Name:") or bytes(data[:512]).split(b"\n", 1)[0].rstrip().endswith(b"[rollup]"):
+        text = _text(data, source)
+        if looks_like_status(text) or looks_like_smaps_rollup(text):
+            return decode_procfs(text, source)
+    text = bytes(data[:1 << 16]).decode("utf-8", errors="replace")
+    if looks_like_gctrace(text):
+        return decode_gctrace(_text(data, source), source)
     return decode_pprof(data, source, progress)
+
+
+def _decode_json(text: str, source: str) -> MemStats | Metrics:
+    try:
+        document = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise InputError(source, f"not valid JSON: {exc}") from None
+    if looks_like_metrics(document):
+        return metrics_from_dict(document, source)
+    return memstats_from_document(document, source)
 
 
 def _is_text(head: bytes | bytearray) -> bool:
@@ -115,12 +136,20 @@ def _text(data: bytes | bytearray, source: str) -> str:
         raise InputError(source, f"text is not UTF-8 (byte {exc.start})") from None
 
 
-def load(path: str | Path, progress: Report = silent) -> Profile | MemStats:
+Artifact = Profile | MemStats | Metrics | ProcMem | GCTrace
+
+
+def load(path: str | Path, progress: Report = silent) -> Artifact:
     return decode(read_input(path, progress), str(path), progress)
 
 
 def load_profile(path: str | Path, progress: Report = silent) -> Profile:
     artifact = load(path, progress)
     if not isinstance(artifact, Profile):
-        raise InputError(str(path), "a MemStats snapshot, not a profile")
+        raise InputError(str(path), f"{describe(artifact)}, not a profile")
     return artifact
+
+
+def describe(artifact: Artifact) -> str:
+    return {Profile: "a profile", MemStats: "a MemStats snapshot", Metrics: "a runtime/metrics dump",
+            ProcMem: "a /proc memory file", GCTrace: "a gctrace log"}[type(artifact)]

@@ -155,3 +155,58 @@ class Profile:
         out.flags.writeable = False
         self._cache[("numlabel", key)] = out
         return out
+
+
+@dataclass(frozen=True)
+class ProcMem:
+    """/proc/PID/status or /proc/PID/smaps_rollup: fields in bytes (the kernel's kB are KiB)."""
+
+    kind: str  # "status" or "smaps_rollup"
+    fields: dict[str, int]
+    source: str = ""
+
+    @property
+    def rss(self) -> int | None:
+        return self.fields.get("VmRSS" if self.kind == "status" else "Rss")
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """runtime/metrics as one JSON object: name -> number, histograms as (counts, buckets)."""
+
+    values: dict[str, float | int]
+    histograms: dict[str, tuple[tuple[int, ...], tuple[float, ...]]]
+    source: str = ""
+
+    def get(self, name: str):
+        return self.values.get(name)
+
+
+@dataclass(frozen=True)
+class GCCycle:
+    """One `gc N @T s P%: ...` line of GODEBUG=gctrace=1."""
+
+    number: int
+    start: float  # seconds since the program started
+    cpu_percent: int  # GC CPU since start, cumulative
+    clock_ms: tuple[float, float, float]  # sweep termination, concurrent mark, mark termination
+    cpu_ms: tuple[float, float, float, float, float]  # sweep term, assist, background, idle, mark term
+    heap_start_mb: int
+    heap_end_mb: int
+    live_mb: int  # marked live at the end of the cycle
+    goal_mb: int
+    stacks_mb: int | None  # Go 1.18+
+    globals_mb: int | None  # Go 1.18+
+    procs: int
+    forced: bool
+
+    @property
+    def mark_cpu_ms(self) -> float:
+        return self.cpu_ms[1] + self.cpu_ms[2] + self.cpu_ms[3]
+
+
+@dataclass(frozen=True)
+class GCTrace:
+    cycles: tuple[GCCycle, ...]
+    other_lines: int  # the program's own output between the gc lines
+    source: str = ""

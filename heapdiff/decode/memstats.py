@@ -2,7 +2,6 @@
 the `# runtime.MemStats` trailer of a debug=1 heap profile."""
 from __future__ import annotations
 
-import json
 import re
 
 from ..errors import InputError
@@ -16,13 +15,10 @@ PAIRED = {"Stack": ("StackInuse", "StackSys"), "MSpan": ("MSpanInuse", "MSpanSys
 TRAILER_LINE = re.compile(r"^# (\w+) = (.*)$")
 
 
-def memstats_from_json(text: str, source: str) -> MemStats:
-    try:
-        document = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        raise InputError(source, f"not valid JSON: {exc}") from None
+def memstats_from_document(document, source: str) -> MemStats:
+    """A parsed JSON document: expvar's /debug/vars (key memstats) or a bare MemStats."""
     if isinstance(document, dict) and isinstance(document.get("memstats"), dict):
-        document = document["memstats"]  # expvar's /debug/vars
+        document = document["memstats"]
     return memstats_from_dict(document, source)
 
 

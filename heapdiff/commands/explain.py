@@ -1,0 +1,74 @@
+"""heapdiff explain FILE|DIR..., heapdiff gc LOG"""
+from __future__ import annotations
+
+from ..errors import InputError
+from ..findings import findings
+from ..gchealth import gc_health
+from ..output import emit
+from ..progress import TerminalProgress
+from ..reconcile import waterfall
+from ..render.explain import changes_json, changes_text, explain_json, explain_text, gc_text
+from ..snapshot import load_snapshot
+from .options import json_text
+
+
+def register(commands) -> None:
+    explain = commands.add_parser(
+        "explain", help="where every byte of RSS went, and whether the GC is healthy",
+        description="Reconcile the heap profile (as of an earlier GC), MemStats (an instant) "
+                    "and RSS (the kernel's view) into a waterfall whose rows add up to RSS, "
+                    "with findings and advice. Give the artifacts of one moment in any "
+                    "combination, or a folder holding them.")
+    explain.add_argument("paths", nargs="+", metavar="FILE|DIR",
+                         help="heap profile, MemStats JSON or /debug/vars, /proc/PID/status, "
+                              "smaps_rollup, runtime/metrics JSON, gctrace log, or a folder")
+    explain.add_argument("--base", action="append", default=[], metavar="FILE|DIR",
+                         help="the artifacts of an earlier moment: show how each row changed")
+    explain.add_argument("--format", choices=("text", "json"), default="text")
+    explain.add_argument("-o", "--output", metavar="FILE", help="write to FILE")
+    explain.set_defaults(run=run_explain)
+
+    gc = commands.add_parser(
+        "gc", help="GC health from a gctrace log: cycles, CPU, live heap and goal over time",
+        description="Read a GODEBUG=gctrace=1 log (program output mixed in is fine) and show "
+                    "how often the GC runs, what it costs and how the live heap and the goal "
+                    "moved, with sparklines.")
+    gc.add_argument("log", metavar="LOG")
+    gc.add_argument("--format", choices=("text", "json"), default="text")
+    gc.set_defaults(run=run_gc)
+
+
+def run_explain(args) -> int:
+    with TerminalProgress() as progress:
+        snap = load_snapshot(args.paths, progress)
+        earlier = waterfall(load_snapshot(args.base, progress)) if args.base else None
+    w = waterfall(snap)
+    health = gc_health(snap)
+    found = findings(snap, w, health)
+    if args.format == "json":
+        document = explain_json(w, found, health, snap.sources)
+        if earlier is not None:
+            document["changes"] = changes_json(earlier, w)
+        emit(json_text(document), args.output)
+    else:
+        text = explain_text(w, found, health, snap.sources)
+        if earlier is not None:
+            text += changes_text(earlier, w)
+        emit(text, args.output)
+    return 0
+
+
+def run_gc(args) -> int:
+    snap = load_snapshot([args.log])
+    if snap.gctrace is None:
+        raise InputError(args.log, "not a gctrace log (GODEBUG=gctrace=1 output)")
+    health = gc_health(snap)
+    if args.format == "json":
+        emit(json_text({"cycles": health.cycles, "forced": health.forced,
+                        "per_second": health.per_second, "cpu_percent": health.cpu_percent,
+                        "mark_cpu_ms_per_mib": health.mark_cpu_ms_per_mib,
+                        "live_mb": list(health.live_series), "goal_mb": list(health.goal_series)}),
+             None)
+    else:
+        emit(gc_text(health), None)
+    return 0

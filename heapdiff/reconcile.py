@@ -1,0 +1,196 @@
+"""Where every byte of RSS went: a waterfall from the heap profile's figure to the process RSS.
+
+The heap profile describes the heap at the end of an earlier GC (reference §1.5); MemStats is
+an instant; RSS is the kernel's view. The rows add up exactly:
+  profile_inuse + since_last_gc        = HeapAlloc
+  + fragmentation                      = HeapInuse
+  + free_retained + stacks + metadata  = Sys - HeapReleased  (what GOMEMLIMIT sees)
+  + outside_go + untouched             = RSS
+outside_go is at least the file-backed pages (the binary, libraries); untouched is what is left
+when the remainder is negative: Go memory the kernel never backed."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .sizeclasses import BY_SIZE, minimum_bytes
+from .snapshot import Snapshot
+
+METADATA = ("MSpanSys", "MCacheSys", "BuckHashSys", "GCSys", "OtherSys")
+NEEDS_PROFILE = "a heap profile (/debug/pprof/heap)"
+NEEDS_MEMSTATS = "MemStats (/debug/vars, memstats.json, or a ?debug=1 heap profile)"
+NEEDS_RSS = "/proc/PID/status or /proc/PID/smaps_rollup"
+
+
+@dataclass(frozen=True)
+class Row:
+    component: str
+    bytes: int | None  # None: the given files cannot determine it
+    cause: str
+    advice: str = ""
+    needs: str = ""  # what would determine an unknown row
+    sigma: int | None = None  # sampling error (1 sigma) of an estimate
+
+
+@dataclass(frozen=True)
+class PinnedSpans:
+    """Whole spans that perfect packing of the live objects would free (a lower bound of the
+    live objects' spans), and the size class that most likely holds them."""
+
+    minimum_bytes: int  # the fewest span bytes the live objects need
+    pinned: int  # HeapInuse - minimum_bytes
+    size: int  # the suspect class: most spans allocated beyond what its live objects need
+    live_objects: int
+    allocated_objects: int
+
+
+@dataclass(frozen=True)
+class Waterfall:
+    rss: int | None
+    rss_source: str
+    rows: tuple[Row, ...]
+    pinned: PinnedSpans | None
+
+    def get(self, component: str) -> int | None:
+        for row in self.rows:
+            if row.component == component:
+                return row.bytes
+        return None
+
+    @property
+    def leading(self) -> Row | None:
+        """The largest known row between the profile's figure and RSS: the main reason RSS
+        differs from what the heap profile shows."""
+        known = [r for r in self.rows if r.bytes is not None and r.component != "profile_inuse"]
+        return max(known, key=lambda r: abs(r.bytes)) if known else None
+
+
+def waterfall(s: Snapshot) -> Waterfall:
+    m = s.memstats
+    profile_inuse, sigma = _profile_inuse(s)
+    rows = [Row("profile_inuse", profile_inuse,
+                "the heap profile's in-use estimate, as of an earlier GC (sampled)",
+                "", "" if profile_inuse is not None else NEEDS_PROFILE, sigma)]
+    if m is None:
+        rows.append(Row("memstats", None, "how the Go runtime's memory splits",
+                        needs=NEEDS_MEMSTATS))
+        if s.rss is not None and profile_inuse is not None:
+            rows.append(Row("unattributed", s.rss - profile_inuse,
+                            "RSS beyond the profile; MemStats would split it",
+                            needs=NEEDS_MEMSTATS))
+        return Waterfall(s.rss, s.rss_source, tuple(rows), None)
+
+    heap_alloc, heap_inuse = m["HeapAlloc"], m["HeapInuse"]
+    if profile_inuse is not None:
+        rows.append(Row("since_last_gc", heap_alloc - profile_inuse,
+                        "heap allocated since the GC the profile describes: garbage not yet "
+                        "collected, and new objects",
+                        "the profile lags: take it with ?gc=1 (runtime.GC first) to see the "
+                        "live heap; a lower GOGC or a GOMEMLIMIT collects sooner"))
+    else:
+        rows.append(Row("heap_alloc", heap_alloc, "heap objects, live and not yet swept",
+                        needs=NEEDS_PROFILE))
+    pinned = _pinned_spans(s)
+    frag_cause = "free slots inside spans that hold live objects (size-class fragmentation)"
+    if pinned and pinned.pinned > 0:
+        frag_cause += (f"; at least {_mib(pinned.pinned)} are whole spans a perfect packing "
+                       f"would free, most likely {pinned.size}-byte objects")
+    rows.append(Row("fragmentation", heap_inuse - heap_alloc, frag_cause,
+                    "the GC never moves objects: keep long-lived objects apart from short-lived "
+                    "ones of the same size (allocate them together, or copy survivors into a "
+                    "fresh slice/map) so whole spans empty"))
+    rows.append(Row("free_retained", m["HeapIdle"] - m["HeapReleased"],
+                    "free heap pages the scavenger has not returned to the OS yet",
+                    "returned slowly in the background, at once by debug.FreeOSMemory(); a "
+                    "GOMEMLIMIT makes the scavenger keep below it"))
+    rows.append(Row("stacks", m.get("StackSys", 0), "goroutine stacks",
+                    "fewer goroutines (a worker pool), or shallower recursion"))
+    rows.append(Row("runtime_metadata", sum(m.get(k, 0) for k in METADATA),
+                    "the runtime's own structures: spans, mcaches, profiling buckets, GC "
+                    "bitmaps, other"))
+    go_mapped = m["Sys"] - m["HeapReleased"]
+    rss = s.rss
+    if rss is None:
+        rows.append(Row("outside_go", None, "memory outside Go: cgo, mmap, the binary",
+                        needs=NEEDS_RSS))
+        rows.append(Row("untouched", None, "Go memory the kernel never backed",
+                        needs=NEEDS_RSS))
+    else:
+        remainder = rss - go_mapped
+        files = (s.status.fields.get("RssFile") if s.status else None) or 0
+        outside = remainder if remainder >= files else files
+        rows.append(Row("outside_go", outside,
+                        "resident memory Go does not account: cgo and C libraries, mmap'ed "
+                        "regions, the binary and libraries (file pages)",
+                        "invisible to MemStats, pprof and GOMEMLIMIT: look at /proc/PID/smaps "
+                        "for the mappings; size off-heap caches deliberately"))
+        rows.append(Row("untouched", remainder - outside,
+                        "Go memory mapped but never written, so never resident (e.g. a "
+                        "ballast), or swapped out",
+                        "harmless for RSS, but it counts against GOMEMLIMIT; since Go 1.19 "
+                        "set GOMEMLIMIT instead of keeping a ballast"))
+    return Waterfall(rss, s.rss_source, tuple(rows), pinned)
+
+
+def _mib(n: int) -> str:
+    return f"{n / (1 << 20):.1f} MiB"
+
+
+def _profile_inuse(s: Snapshot) -> tuple[int | None, int | None]:
+    """The profile's inuse_space total and its 1-sigma sampling error (reference §1.4):
+    variance = sum over records of n s^2 (1-p) / p^2, with n the raw sample count."""
+    p = s.profile
+    if p is None:
+        return None, None
+    try:
+        space, objects = p.sample_index("inuse_space"), p.sample_index("inuse_objects")
+    except KeyError:
+        return None, None
+    total = int(p.values[:, space].sum())
+    rate = p.period
+    if rate <= 1:
+        return total, 0
+    size = p.numeric_label("bytes").astype(np.float64)
+    keep = size > 0
+    prob = -np.expm1(-size[keep] / rate)
+    raw = np.rint(p.values[keep, objects] * prob)
+    variance = float((raw * size[keep] ** 2 * (1 - prob) / prob ** 2).sum())
+    return total, int(math.sqrt(max(variance, 0.0)))
+
+
+def _pinned_spans(s: Snapshot) -> PinnedSpans | None:
+    """Live objects per size: MemStats.BySize where it reports (classes up to 18432 B), the
+    profile's `bytes` labels beyond; allocated objects per size from the profile."""
+    m, p = s.memstats, s.profile
+    if m is None or (p is None and not m.by_size):
+        return None
+    live: dict[int, int] = {}
+    allocated: dict[int, int] = {}
+    if p is not None:
+        sizes = p.numeric_label("bytes")
+        for name, target in (("inuse_objects", live), ("alloc_objects", allocated)):
+            try:
+                column = p.values[:, p.sample_index(name)]
+            except KeyError:
+                continue
+            for size, count in zip(sizes.tolist(), column.tolist()):
+                if size > 0:
+                    target[size] = target.get(size, 0) + count
+    for size, mallocs, frees in m.by_size:
+        if size > 0:
+            live[size] = mallocs - frees
+            allocated[size] = max(allocated.get(size, 0), mallocs)
+    minimum = sum(minimum_bytes(size, n) for size, n in live.items())
+
+    def excess(size: int) -> int:
+        return minimum_bytes(size, allocated.get(size, 0)) - minimum_bytes(size, live.get(size, 0))
+
+    small = [size for size in allocated if size in BY_SIZE]
+    if not small:
+        return None
+    suspect = max(small, key=excess)
+    return PinnedSpans(minimum_bytes=minimum, pinned=max(0, m["HeapInuse"] - minimum),
+                       size=suspect, live_objects=live.get(suspect, 0),
+                       allocated_objects=allocated.get(suspect, 0))
