@@ -108,7 +108,8 @@ def decode(data: bytes | bytearray, source: str, progress: Report = silent) -> A
     text = bytes(data[:1 << 16]).decode("utf-8", errors="replace")
     if looks_like_gctrace(text):
         return decode_gctrace(_text(data, source), source)
-    return decode_pprof(data, source, progress)
+    raise InputError(source, "text, but not a heap profile, MemStats JSON, runtime/metrics JSON, "
+                             "/proc status or smaps_rollup, or a gctrace log")
 
 
 def _decode_json(text: str, source: str) -> MemStats | Metrics:
