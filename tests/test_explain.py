@@ -107,3 +107,27 @@ def test_gc_command_prints_a_timeline_with_sparklines():
 def test_gc_command_refuses_what_is_not_a_gctrace():
     result = run_heapdiff("gc", SAMPLES / "gc_thrash" / "later" / "memstats.json")
     assert result.returncode == 2 and "not a gctrace log" in result.stderr
+
+
+def runaway_log(rising: bool) -> str:
+    lines = []
+    for k in range(12):
+        live = 100 + (60 * k if rising else 0)
+        lines.append(f"gc {k + 1} @{0.5 * k:.3f}s {30 + k if rising else 3}%: 0.1+200+0.1 ms clock, "
+                     f"0.2+150/250/10+0.2 ms cpu, {live}->{live + 40}->{live} MB, {2 * live} MB goal, "
+                     "0 MB stacks, 0 MB globals, 2 P")
+    return "\n".join(lines) + "\n"
+
+
+def test_gc_runaway_is_raised_when_the_goal_keeps_rising_under_heavy_gc(tmp_path, heapdiff_json):
+    log = tmp_path / "gctrace.log"
+    log.write_text(runaway_log(rising=True))
+    got = heapdiff_json("explain", log)
+    [runaway] = [f for f in got["findings"] if f["id"] == "gc_runaway"]
+    assert runaway["severity"] == "critical" and "GOMEMLIMIT" in runaway["advice"]
+
+
+def test_gc_runaway_stays_silent_on_a_steady_heap(tmp_path, heapdiff_json):
+    log = tmp_path / "gctrace.log"
+    log.write_text(runaway_log(rising=False))
+    assert "gc_runaway" not in [f["id"] for f in heapdiff_json("explain", log)["findings"]]
