@@ -1,0 +1,1 @@
+"""The binary route: the call into the runtime allocator at each leaf address, decoded."""
