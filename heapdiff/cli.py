@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .commands import diff, explain, graph, sizes, top
+from .commands import diff, explain, graph, retainers, sizes, top
 from .errors import InputError
 
 DESCRIPTION = """\
@@ -19,14 +19,15 @@ MemStats JSON, and agrees with `go tool pprof` to the byte.
   heapdiff peek BASE NEW REGEX  callers and callees of a function, with their deltas
   heapdiff sizes BASE NEW       the change per object size
   heapdiff explain FILE|DIR...  where every byte of RSS went, with findings
-  heapdiff gc LOG               GC health from a gctrace log"""
+  heapdiff gc LOG               GC health from a gctrace log
+  heapdiff retainers PROFILE    live sites ranked by the bytes the GC must scan"""
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="heapdiff", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for command in (top, diff, graph, sizes, explain):
+    for command in (top, diff, graph, sizes, explain, retainers):
         command.register(commands)
     return parser
 

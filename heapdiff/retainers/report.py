@@ -1,0 +1,122 @@
+"""Putting the routes together for one profile: binary first, then source, then hints; the
+cross-checks with runtime/metrics and gctrace; growth against a base profile."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from ..errors import InputError
+from ..load import read_input
+from ..model import GCTrace, Metrics, Profile
+from .analyze import Site, advice, rank, scan_bytes, sites_of, with_binary
+
+
+@dataclass(frozen=True)
+class Retainers:
+    sites: tuple[Site, ...]
+    known_share: float  # share of in-use bytes with a verdict (binary or source)
+    scan_total: int  # predicted scan bytes over sites with a verdict
+    scan_heap: int | None = None  # /gc/scan/heap:bytes, when metrics are given
+    mark_cpu_ms: float | None = None  # median mark CPU per cycle, when a gctrace is given
+    growth: dict | None = None  # site key -> scan bytes in the base
+
+
+def site_key(site: Site) -> tuple:
+    return (site.function, site.file, site.line, site.type)
+
+
+def analyse(profile: Profile, binary: str | None = None, source: str | None = None,
+            metrics: Metrics | None = None, gctrace: GCTrace | None = None,
+            base: Profile | None = None, go: str | None = None) -> Retainers:
+    sites = _resolve(profile, binary, source, go)
+    growth = None
+    if base is not None:
+        growth = {site_key(s): s.scan_bytes for s in _resolve(base, binary, source, go)}
+    total_bytes = sum(s.inuse_bytes for s in sites) or 1
+    known = [s for s in sites if s.evidence in ("binary", "source")]
+    mark = None
+    if gctrace is not None:
+        values = sorted(c.mark_cpu_ms for c in gctrace.cycles)
+        mark = values[len(values) // 2]
+    scan_heap = metrics.get("/gc/scan/heap:bytes") if metrics is not None else None
+    return Retainers(sites=tuple(rank(sites)),
+                     known_share=sum(s.inuse_bytes for s in known) / total_bytes,
+                     scan_total=sum(s.scan_bytes or 0 for s in known),
+                     scan_heap=int(scan_heap) if scan_heap is not None else None,
+                     mark_cpu_ms=mark, growth=growth)
+
+
+def _resolve(profile: Profile, binary: str | None, source: str | None, go: str | None) -> list[Site]:
+    sites = sites_of(profile)
+    if binary is not None:
+        sites = _binary_route(profile, sites, binary)
+    if source is not None:
+        sites = _source_route(sites, source, go)
+    return sites
+
+
+def _binary_route(profile: Profile, sites: list[Site], path: str) -> list[Site]:
+    from .binary.callsite import Decoder
+    from .binary.image import Image
+
+    image = Image(bytes(read_input(path)), path)
+    ids = {m.build_id for m in profile.mappings if m.build_id}
+    if ids and image.build_id not in ids:
+        raise InputError(path, f"build id {image.build_id or '(none)'} is not the profile's "
+                               f"({', '.join(sorted(ids))}): give the binary that wrote the profile")
+    decoder = Decoder(image)
+    main = _main_mapping(profile, image.build_id)
+
+    def vaddr(address: int | None) -> int | None:
+        if address is None:
+            return None
+        if main is None:
+            return address
+        return image.vaddr(address - main.start + main.offset)
+
+    return [with_binary(s, decoder.site(vaddr(s.address), vaddr(s.caller_address)))
+            if vaddr(s.address) is not None else s for s in sites]
+
+
+def _main_mapping(profile: Profile, build_id: str):
+    for m in profile.mappings:
+        if m.build_id == build_id:
+            return m
+    return profile.mappings[0] if profile.mappings else None
+
+
+def _source_route(sites: list[Site], source: str, go: str | None) -> list[Site]:
+    from .source import source_candidates
+
+    wanted = [s for s in sites if s.evidence == "heuristic" and s.file and s.line]
+    if not wanted:
+        return sites
+    found = source_candidates(Path(source), sorted({(s.file, s.line) for s in wanted}), go=go)
+    out = []
+    for s in sites:
+        candidates = found.get((s.file, s.line), []) if s in wanted else []
+        out.append(_with_source(s, candidates) if candidates else s)
+    return out
+
+
+def _with_source(site: Site, candidates) -> Site:
+    """One verdict when the likeliest candidates agree, or object size settles it; several
+    allocations on one line that disagree stay ambiguous."""
+    best = min(c.priority for c in candidates)
+    top = [c for c in candidates if c.priority == best and c.pointers is not None]
+    if len({c.pointers for c in top}) > 1:
+        sized = [c for c in top if c.size and (site.object_size % c.size == 0)]
+        top = sized if sized and len({c.pointers for c in sized}) == 1 else top
+    if not top or len({c.pointers for c in top}) > 1:
+        return replace(site, reason=f"source: ambiguous, {len(candidates)} allocations on "
+                                    "this line")
+    c = top[0]
+    verdict = "scan" if c.pointers else "noscan"
+    how = "array" if c.kind in ("make-slice", "append", "slice-literal") else \
+        "map" if c.kind in ("make-map", "map-assign", "map-literal") else "object"
+    fraction = c.ptr_fraction if c.pointers else 0.0
+    ptr_bytes = int(round((c.ptr_fraction or 0) * c.size)) if c.size and c.pointers else 0
+    return replace(site, evidence="source", verdict=verdict, type=c.type,
+                   pointer_fraction=fraction,
+                   scan_bytes=scan_bytes(site, how, c.size, ptr_bytes if c.size else None, verdict),
+                   reason=f"source: {c.expr}", advice=advice(verdict, how, c.type, site))
