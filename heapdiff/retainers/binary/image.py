@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bisect
 import io
+import struct
 from dataclasses import dataclass
 
 from elftools.common.exceptions import ELFError
@@ -44,8 +45,8 @@ class Image:
                 if sym["st_info"]["type"] == "STT_FUNC" and sym["st_size"]:
                     functions.append(Function(sym["st_value"], sym["st_value"] + sym["st_size"],
                                               sym.name))
-        except ELFError as exc:
-            raise InputError(source, f"not an ELF binary: {exc}") from None
+        except (ELFError, ValueError, struct.error, KeyError) as exc:
+            raise InputError(source, f"not a readable ELF binary: {exc}") from None
         functions.sort(key=lambda f: f.start)
         self.functions = functions
         self._starts = [f.start for f in functions]
