@@ -1,8 +1,6 @@
 """The diff's call graph: edges once per sample, recursion as pprof counts it, and the queries."""
 from __future__ import annotations
 
-import json
-
 from conftest import SAMPLES
 from heapdiff.callgraph import build_graph, change_paths, find, peek, prune
 from heapdiff.decode.pprof import decode_pprof

@@ -1,0 +1,3 @@
+module heapdiff/allocsite
+
+go 1.21
