@@ -2,6 +2,8 @@
 pose as verdicts, and the refusal of a binary that did not write the profile."""
 from __future__ import annotations
 
+import json
+
 from conftest import SAMPLES, run_heapdiff
 
 POINTERS = SAMPLES / "pointer_slice"
@@ -79,3 +81,50 @@ def test_text_output_labels_evidence_and_advice():
     assert "binary" in result.stdout and "[]int instead of []*int" in result.stdout
     hints = run_heapdiff("retainers", POINTERS / "later" / "heap.pb.gz")
     assert "hint:" in hints.stdout
+
+
+REALISTIC = SAMPLES / "retainers"
+
+
+def test_realistic_program_has_fifteen_kinds_of_site():
+    expected = json.loads((REALISTIC / "expected.json").read_text())
+    assert len(expected) >= 15
+    assert {True, False} == {e["pointers"] for e in expected}
+
+
+def test_binary_route_decides_95_percent_of_a_realistic_heap_and_is_never_wrong(heapdiff_json):
+    """Checked against the truth from the source (samples/retainers/expected.json)."""
+    expected = {e.get("leaf", e["function"]): e
+                for e in json.loads((REALISTIC / "expected.json").read_text())}
+    got = heapdiff_json("retainers", REALISTIC / "later" / "heap.pb.gz",
+                        "--binary", SAMPLES / "binaries" / "retainers.gz")
+    total = sum(s["inuse_bytes"] for s in got["sites"])
+    decided = sum(s["inuse_bytes"] for s in got["sites"] if s["evidence"] == "binary")
+    assert decided / total >= 0.95
+    checked = 0
+    for s in got["sites"]:
+        truth = expected.get(s["function"])
+        if truth is None:
+            continue
+        assert s["evidence"] == "binary", s
+        assert (s["verdict"] == "scan") == truth["pointers"], s
+        assert s["type"] == truth["type"], s
+        assert (s["scan_bytes"] > 0) == truth["pointers"]
+        checked += 1
+    assert checked == len(expected)
+
+
+def test_generic_instances_are_resolved_through_the_callers_dictionary(heapdiff_json):
+    got = heapdiff_json("retainers", REALISTIC / "later" / "heap.pb.gz",
+                        "--binary", SAMPLES / "binaries" / "retainers.gz")
+    shapes = {s["function"]: s for s in got["sites"] if s["function"].startswith("main.mk[")}
+    assert shapes["main.mk[go.shape.*uint8]"]["type"] == "[]*int"
+    assert shapes["main.mk[go.shape.int]"]["type"] == "[]int"
+
+
+def test_maps_are_judged_by_their_group_type(heapdiff_json):
+    got = heapdiff_json("retainers", REALISTIC / "later" / "heap.pb.gz",
+                        "--binary", SAMPLES / "binaries" / "retainers.gz")
+    maps = {s["type"]: s for s in got["sites"] if (s["type"] or "").startswith("map[")}
+    assert maps["map[string]*main.Node"]["verdict"] == "scan"
+    assert maps["map[int64]int64"]["verdict"] == "noscan"

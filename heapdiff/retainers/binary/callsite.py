@@ -53,6 +53,13 @@ NOSCAN_PRODUCERS = re.compile(
     r"slicerunetostring|mallocgcSmallNoScanSC\d+|mallocgcTinySC\d+|mallocgcSmallNoscan)$")
 SCAN_SPECIALISED = re.compile(r"^runtime\.mallocgcSmallScan\w*$")  # (size AX, type BX)
 HEADERS = {"runtime.convTstring": ("string", 16, 8), "runtime.convTslice": ("[]byte", 24, 8)}
+# Pointer-free producers whose result type the callee itself names.
+NOSCAN_NAMES = {"runtime.convT16": "uint16", "runtime.convT32": "uint32",
+                "runtime.convT64": "uint64", "runtime.rawbyteslice": "[]byte",
+                "runtime.stringtoslicebyte": "[]byte", "runtime.rawruneslice": "[]int32",
+                "runtime.stringtoslicerune": "[]int32", "internal/bytealg.MakeNoZero": "[]byte"}
+STRING_DATA = re.compile(r"^runtime\.(concatstring\d|concatstrings|slicebytetostring|rawstring|"
+                         r"rawstringtmp|intstring|slicerunetostring)$")
 
 
 @dataclass(frozen=True)
@@ -113,8 +120,12 @@ class Decoder:
             named = None
             if callee.startswith("runtime.mallocgc"):  # the type is passed (BX) for its name
                 named, _ = self._type_in("rbx", insns, i, caller_address)
-            return CallSite("noscan", callee, "noscan", named.name if named else None,
-                            named.size if named else None, 0, note="pointer-free data")
+            elif callee == "runtime.convTnoptr":  # convTnoptr(t *_type AX, v)
+                named, _ = self._type_in("rax", insns, i, caller_address)
+            name = named.name if named else NOSCAN_NAMES.get(callee) or (
+                "string" if STRING_DATA.match(callee) else None)
+            return CallSite("noscan", callee, "noscan", name, named.size if named else None, 0,
+                            note="pointer-free data")
         if MAP_ASSIGN.match(callee):
             how, register = "map", "rax"
         elif SCAN_SPECIALISED.match(callee):
