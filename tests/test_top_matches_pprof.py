@@ -22,7 +22,8 @@ def merge_same_names(rows):
         entry = merged.setdefault(name, [0, 0])
         entry[0] += flat
         entry[1] += cum
-    return [(name, flat, cum) for name, (flat, cum) in merged.items()]
+    rows = [(name, flat, cum) for name, (flat, cum) in merged.items()]
+    return sorted(rows, key=lambda r: (-abs(r[1]), r[0]))  # pprof's order
 
 
 def public_top_oracles() -> list[Path]:
