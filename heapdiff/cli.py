@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .commands import diff, explain, graph, retainers, sizes, top
+from .commands import diff, explain, graph, report, retainers, sizes, top
 from .errors import InputError
 
 DESCRIPTION = """\
@@ -20,14 +20,15 @@ MemStats JSON, and agrees with `go tool pprof` to the byte.
   heapdiff sizes BASE NEW       the change per object size
   heapdiff explain FILE|DIR...  where every byte of RSS went, with findings
   heapdiff gc LOG               GC health from a gctrace log
-  heapdiff retainers PROFILE    live sites ranked by the bytes the GC must scan"""
+  heapdiff retainers PROFILE    live sites ranked by the bytes the GC must scan
+  heapdiff report [--base ...] FILES  all of it as Markdown for an incident ticket"""
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="heapdiff", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for command in (top, diff, graph, sizes, explain, retainers):
+    for command in (top, diff, graph, sizes, explain, retainers, report):
         command.register(commands)
     return parser
 

@@ -1,0 +1,37 @@
+"""heapdiff report [--base FILE|DIR]... FILE|DIR... [-o findings.md]"""
+from __future__ import annotations
+
+from ..output import emit
+from ..progress import TerminalProgress
+from .options import json_text
+
+
+def register(commands) -> None:
+    report = commands.add_parser(
+        "report", help="the findings as Markdown for an incident ticket (or JSON)",
+        description="Gather what grew (with --base), where the memory went, GC health, the "
+                    "pointer-dense retainers and every finding into one GitHub-flavoured "
+                    "Markdown document; the same bytes for the same inputs.")
+    report.add_argument("paths", nargs="+", metavar="FILE|DIR", help="the artifacts of the moment to report on")
+    report.add_argument("--base", action="append", default=[], metavar="FILE|DIR",
+                        help="the artifacts of an earlier moment, to report growth (repeat "
+                             "for several files)")
+    report.add_argument("--binary", metavar="PATH", help="the binary, for the retainers' verdicts")
+    report.add_argument("--source", metavar="DIR", help="the source, for the retainers")
+    report.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    report.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: stdout)")
+    report.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from ..gather import gather
+    from ..render.markdown import report_markdown
+    from ..render.report_json import report_json
+
+    with TerminalProgress() as progress:
+        gathered = gather(args.paths, args.base, args.binary, args.source, progress)
+    if args.format == "json":
+        emit(json_text(report_json(gathered)), args.output)
+    else:
+        emit(report_markdown(gathered), args.output)
+    return 0

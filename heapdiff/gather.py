@@ -1,0 +1,110 @@
+"""Everything heapdiff finds about one or two moments, gathered for a report: the diff and its
+growth paths, object sizes, the waterfall with findings and GC health, the retainers, and the
+commands that reproduce each part. Plain values: the Markdown and JSON renderers share them."""
+from __future__ import annotations
+
+import datetime
+import shlex
+from dataclasses import dataclass, field
+
+from .diff import Diff, diff_profiles
+from .findings import Finding, findings
+from .gchealth import GCHealth, gc_health
+from .model import Profile
+from .progress import Report, silent
+from .reconcile import Waterfall, waterfall
+from .sizes import SizeRow, size_changes
+from .snapshot import Snapshot, load_snapshot
+
+
+@dataclass(frozen=True)
+class Input:
+    role: str  # base or new
+    path: str
+    kind: str
+    time: str = ""  # the profile's own time stamp (UTC), never the clock
+    sample_types: str = ""
+    build_id: str = ""
+
+
+@dataclass(frozen=True)
+class Gathered:
+    title: str  # what the user named: the files or folders of the moment reported on
+    inputs: tuple[Input, ...]
+    diff: Diff | None = None
+    paths: tuple = ()
+    sizes: tuple[SizeRow, ...] = ()
+    waterfall: Waterfall | None = None
+    base_waterfall: Waterfall | None = None
+    findings: tuple[Finding, ...] = ()
+    gc: GCHealth | None = None
+    retainers: object | None = None  # retainers.report.Retainers
+    commands: dict[str, str] = field(default_factory=dict)
+
+
+def gather(new_paths: list[str], base_paths: list[str], binary: str | None = None,
+           source: str | None = None, progress: Report = silent) -> Gathered:
+    new = load_snapshot(new_paths, progress)
+    base = load_snapshot(base_paths, progress) if base_paths else None
+    inputs = _inputs("new", new) + (_inputs("base", base) if base else ())
+    quote = lambda paths: " ".join(shlex.quote(p) for p in paths)  # noqa: E731
+    commands: dict[str, str] = {}
+    result = dict(inputs=inputs, title=" ".join(new_paths))
+    if base is not None and base.profile is not None and new.profile is not None:
+        progress("diffing")
+        d = diff_profiles([base.profile], new.profile)
+        result["diff"] = d
+        result["sizes"] = tuple(size_changes([base.profile], new.profile, None)[:10])
+        pair = f"{shlex.quote(base.profile.source)} {shlex.quote(new.profile.source)}"
+        commands["growth"] = f"heapdiff diff {pair}"
+        commands["paths"] = f"heapdiff paths {pair}"
+        commands["sizes"] = f"heapdiff sizes {pair}"
+        from .callgraph import build_graph, change_paths
+
+        result["paths"] = tuple(change_paths(build_graph(d, [base.profile], new.profile), 3))
+    if new.memstats is not None or new.rss is not None:
+        w = waterfall(new)
+        health = gc_health(new)
+        result.update(waterfall=w, gc=health, findings=tuple(findings(new, w, health)))
+        commands["memory"] = f"heapdiff explain {quote(new_paths)}" + (
+            f" --base {quote(base_paths)}" if base_paths else "")
+        if base is not None and (base.memstats is not None or base.rss is not None):
+            result["base_waterfall"] = waterfall(base)
+    if new.profile is not None:
+        from .retainers.report import analyse
+
+        progress("reading the allocation sites")
+        result["retainers"] = analyse(new.profile, binary, source, new.metrics, new.gctrace,
+                                      base.profile if base else None)
+        commands["retainers"] = (f"heapdiff retainers {shlex.quote(new.profile.source)}"
+                                 + (f" --binary {shlex.quote(binary)}" if binary else "")
+                                 + (f" --source {shlex.quote(source)}" if source else ""))
+    return Gathered(commands=commands, **result)
+
+
+def _inputs(role: str, s: Snapshot) -> tuple[Input, ...]:
+    out = []
+    for path in s.sources:
+        kind, time, types, build = "artifact", "", "", ""
+        p: Profile | None = s.profile if s.profile is not None and s.profile.source == path else None
+        if p is not None:
+            kind = "heap profile" if p.format == "pprof" else "heap profile (debug=1 text)"
+            if p.time_nanos:
+                time = datetime.datetime.fromtimestamp(p.time_nanos / 1e9, datetime.timezone.utc) \
+                    .strftime("%Y-%m-%d %H:%M:%S UTC")
+            types = ", ".join(vt.type for vt in p.sample_types)
+            build = next((m.build_id for m in p.mappings if m.build_id), "")
+        elif s.memstats is not None and s.memstats_source == path:
+            kind = "MemStats"
+        elif s.status is not None and s.status.source == path:
+            kind = "/proc status"
+        elif s.smaps is not None and s.smaps.source == path:
+            kind = "/proc smaps_rollup"
+        elif s.metrics is not None and s.metrics.source == path:
+            kind = "runtime/metrics"
+        elif s.gctrace is not None and s.gctrace.source == path:
+            kind = "gctrace log"
+        else:
+            kind = "not used (another file of its kind was)"
+        out.append(Input(role, path, kind, time, types, build))
+    return tuple(out)

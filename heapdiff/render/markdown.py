@@ -1,0 +1,197 @@
+"""The findings as GitHub-flavoured Markdown for an incident ticket: deterministic (no clock),
+sections without data left out, every name from a profile escaped."""
+from __future__ import annotations
+
+from ..gather import Gathered
+from ..units import human, human_bytes
+from .diff import change_percent, signed
+from .escape import markdown as md
+from .escape import mermaid
+from .explain import bar, gc_summary
+
+GROWTH_ROWS = 15
+RETAINER_ROWS = 10
+
+
+def report_markdown(g: Gathered) -> str:
+    parts = [f"# heapdiff report: {_title(g)}", "", *_summary(g), ""]
+    for section in (_inputs, _growth, _paths, _sizes, _memory, _gc, _retainers, _findings,
+                    _reproduce):
+        lines = section(g)
+        if lines:
+            parts += lines + [""]
+    return "\n".join(parts).rstrip() + "\n"
+
+
+def _title(g: Gathered) -> str:
+    return md(g.title)
+
+
+def _top_growth(g: Gathered):
+    if g.diff is None:
+        return None
+    grown = [r for r in g.diff.rows if r.delta_flat > 0]
+    return grown[0] if grown else None
+
+
+def summary_lines(g: Gathered) -> list[str]:
+    """Three lines: what grew, the leading cause of the RSS gap (or the leading finding), and
+    the one action to take first. Plain text; escaped by the caller."""
+    lines = []
+    severe = [f for f in g.findings if f.severity in ("critical", "warning")]
+    unit = g.diff.sample_type.unit if g.diff else "bytes"
+    if severe:
+        lines.append(f"{severe[0].id}: {severe[0].title}.")
+    top = _top_growth(g)
+    if top is not None:
+        lines.append(f"{top.name} grew by {signed(top.delta_flat, unit)} "
+                     f"({g.diff.sample_type.type}: {human(top.base_flat, unit)} -> "
+                     f"{human(top.new_flat, unit)}); the whole profile changed by "
+                     f"{signed(g.diff.new_total - g.diff.base_total, unit)}.")
+    w = g.waterfall
+    if w is not None and w.leading is not None and w.rss is not None and len(lines) < 2:
+        profile = w.get("profile_inuse")
+        shown = f"the heap profile shows {human_bytes(profile)}; " if profile is not None else ""
+        lines.append(f"Of RSS {human_bytes(w.rss)}, {shown}the largest other part is "
+                     f"{w.leading.component}: {human_bytes(w.leading.bytes)}.")
+    action = severe[0].advice if severe else (
+        f"Start with the growth path to {top.name}." if top is not None else
+        g.findings[0].advice if g.findings else "")
+    if action:
+        lines.append(f"First: {action}")
+    return lines[:3]
+
+
+def _summary(g: Gathered) -> list[str]:
+    return [f"> {md(line)}  " for line in summary_lines(g)]
+
+
+def _table(header: list[str], rows: list[list[str]], align: str) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |",
+             "|" + "|".join(" ---: " if a == "r" else " --- " for a in align) + "|"]
+    lines += ["| " + " | ".join(cells) + " |" for cells in rows]
+    return lines
+
+
+def _inputs(g: Gathered) -> list[str]:
+    rows = [[i.role, md(i.path), md(i.kind), md(i.time),
+             md(i.sample_types), md(i.build_id)] for i in g.inputs]
+    return ["## Inputs", "", *_table(["moment", "file", "kind", "time", "sample types",
+                                      "build id"], rows, "llllll")]
+
+
+def _growth(g: Gathered) -> list[str]:
+    if g.diff is None or not g.diff.rows:
+        return []
+    d, unit = g.diff, g.diff.sample_type.unit
+    rows = [[md(r.name), human(r.base_flat, unit), human(r.new_flat, unit),
+             signed(r.delta_flat, unit), change_percent(r.delta_flat, r.base_flat),
+             human(r.base_cum, unit), human(r.new_cum, unit), signed(r.delta_cum, unit),
+             r.status] for r in d.rows[:GROWTH_ROWS]]
+    return [f"## Top growth ({md(d.sample_type.type)})", "",
+            f"Base total {human(d.base_total, unit)}, new total {human(d.new_total, unit)}, "
+            f"net change {signed(d.new_total - d.base_total, unit)}.", "",
+            *_table(["function", "base flat", "new flat", "Δ flat", "Δ%", "base cum",
+                     "new cum", "Δ cum", ""], rows, "lrrrrrrrl")]
+
+
+def _paths(g: Gathered) -> list[str]:
+    if not g.paths:
+        return []
+    unit = g.diff.sample_type.unit
+    lines = ["## Growth paths", "", "```mermaid", "flowchart TD"]
+    ids: dict[str, str] = {}
+
+    def node(name: str, label: str) -> str:
+        if name not in ids:
+            ids[name] = f"n{len(ids)}"
+            lines.append(f'  {ids[name]}["{mermaid(label)}"]')
+        return ids[name]
+
+    for path in g.paths:
+        previous = node(path.nodes[0], path.nodes[0])
+        for hop in path.hops:
+            current = node(hop.callee, f"{hop.callee} {signed(hop.delta, unit)}")
+            edge = f"  {previous} --> {current}"
+            if edge not in lines:
+                lines.append(edge)
+            previous = current
+    lines.append("```")
+    return lines
+
+
+def _sizes(g: Gathered) -> list[str]:
+    if not g.sizes:
+        return []
+    rows = [[human_bytes(r.size), human_bytes(r.base), human_bytes(r.new), signed(r.delta, "bytes")]
+            for r in g.sizes]
+    return ["## Object sizes", "", *_table(["object size", "base", "new", "Δ"], rows, "rrrr")]
+
+
+def _memory(g: Gathered) -> list[str]:
+    w = g.waterfall
+    if w is None:
+        return []
+    scale = max([abs(r.bytes) for r in w.rows if r.bytes is not None] + [1])
+    rows = []
+    base = g.base_waterfall
+    for r in w.rows:
+        known = r.bytes is not None
+        cells = [md(r.component), human_bytes(r.bytes) if known else "unknown",
+                 f"{100 * r.bytes / w.rss:.1f}%" if known and w.rss else "",
+                 f"`{bar(r.bytes, scale)}`" if known and bar(r.bytes, scale) else ""]
+        if base is not None:
+            before = base.get(r.component)
+            cells.append(signed(r.bytes - before, "bytes") if known and before is not None else "")
+        cells.append(md(r.cause if known else f"needs {r.needs}"))
+        rows.append(cells)
+    header = ["component", "bytes", "share of RSS", "bar"] + (["change"] if base else []) + \
+        ["what it is"]
+    lines = ["## Where the memory went", "",
+             f"RSS {human_bytes(w.rss)} ({md(w.rss_source)})." if w.rss is not None else
+             "RSS unknown: give /proc/PID/status or smaps\\_rollup.", ""]
+    if w.leading is not None:
+        lines += [f"Leading cause of the gap between the profile and RSS: "
+                  f"**{md(w.leading.component)}**.", ""]
+    return lines + _table(header, rows, "lrrl" + ("r" if base else "") + "l")
+
+
+def _gc(g: Gathered) -> list[str]:
+    if g.gc is None:
+        return []
+    return ["## GC health", "", md(gc_summary(g.gc))]
+
+
+def _retainers(g: Gathered) -> list[str]:
+    r = g.retainers
+    if r is None or not r.sites:
+        return []
+    rows = []
+    for s in r.sites[:RETAINER_ROWS]:
+        verdict = f"hint: {s.hint}" if s.evidence == "heuristic" else s.verdict
+        rows.append([md(s.function), md(f"{s.file}:{s.line}"), md(s.type or ""), s.evidence,
+                     md(verdict), human_bytes(s.inuse_bytes),
+                     "unknown" if s.scan_bytes is None else human_bytes(s.scan_bytes),
+                     md(s.advice)])
+    return ["## Pointer-dense retainers", "",
+            f"Verdicts for {100 * r.known_share:.0f}% of in-use bytes (evidence: binary > source "
+            "> heuristic; heuristic rows are hints, not verdicts).", "",
+            *_table(["site", "where", "type", "evidence", "verdict", "in use", "GC scans",
+                     "advice"], rows, "llllllrl")]
+
+
+def _findings(g: Gathered) -> list[str]:
+    if not g.findings:
+        return []
+    lines = ["## Findings", ""]
+    for f in g.findings:
+        figure = f" ({human_bytes(f.bytes)})" if f.bytes is not None else ""
+        lines += [f"### {f.severity}: `{f.id}`{figure}", "", md(f.title) + ".", "",
+                  md(f.detail), "", f"**Do:** {md(f.advice)}", ""]
+    return lines[:-1]
+
+
+def _reproduce(g: Gathered) -> list[str]:
+    if not g.commands:
+        return []
+    return ["## How to reproduce", "", "```sh", *g.commands.values(), "```"]
