@@ -13,10 +13,13 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	touch $@
 
+# What grew in the leaking-cache sample, along which path, and where its RSS went; then the
+# pointer-dense retainers of the []*T sample, read from its binary.
 demo: setup
-	$(PY) -m heapdiff top $(SAMPLE)/base/heap.pb.gz --nodecount 8
-	$(PY) -m heapdiff top $(SAMPLE)/later/heap.pb.gz --nodecount 8
-	$(PY) -m heapdiff top $(SAMPLE)/later/heap.txt --sample-index alloc_space --granularity lines --nodecount 8
+	$(PY) -m heapdiff diff $(SAMPLE)/base/heap.pb.gz $(SAMPLE)/later/heap.pb.gz --nodecount 8
+	$(PY) -m heapdiff paths $(SAMPLE)/base/heap.pb.gz $(SAMPLE)/later/heap.pb.gz --count 1
+	$(PY) -m heapdiff explain --base $(SAMPLE)/base $(SAMPLE)/later
+	$(PY) -m heapdiff retainers samples/pointer_slice/later/heap.pb.gz --binary samples/binaries/pointer_slice.gz --nodecount 4
 
 test: setup
 	$(PY) -m pytest -q
