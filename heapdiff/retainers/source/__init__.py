@@ -98,7 +98,8 @@ def source_candidates(source_dir: Path, queries: list[tuple[str, int]], go: str 
     proc = _run([helper, "-go", go_bin, "-dir", str(source_dir.resolve()), "-queries", "-"],
                 env, where, deadline, timeout, cwd=source_dir, stdin="\n".join(asked) + "\n")
     if proc.returncode != 0:
-        raise InputError(where, f"the helper failed: {_first_line(proc.stderr, proc.returncode)}")
+        why = _first_line(proc.stderr, proc.returncode).removeprefix("allocsite: ")
+        raise InputError(where, f"the helper failed: {why}")
     try:
         doc = json.loads(proc.stdout)
         for r in doc["results"]:
