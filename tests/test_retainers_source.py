@@ -170,3 +170,23 @@ def test_no_go_toolchain(monkeypatch):
     with pytest.raises(InputError) as e:
         source_candidates(PROGRAMS, [("pointer_slice/main.go", 3)], go="/no/such/go")
     assert "no Go toolchain found" in str(e.value) and "\n" not in str(e.value)
+
+
+def test_source_route_decides_a_realistic_heap_and_is_never_wrong(heapdiff_json, monkeypatch):
+    """`heapdiff retainers --source` on the realistic sample, without the binary, checked
+    against the truth from its source (samples/retainers/expected.json)."""
+    import json
+
+    monkeypatch.setenv("PATH", f"{Path(GO).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    expected = {e.get("leaf", e["function"]): e
+                for e in json.loads((SAMPLES / "retainers" / "expected.json").read_text())}
+    got = heapdiff_json("retainers", SAMPLES / "retainers" / "later" / "heap.pb.gz",
+                        "--source", PROGRAMS)
+    total = sum(s["inuse_bytes"] for s in got["sites"])
+    decided = [s for s in got["sites"] if s["evidence"] == "source"]
+    assert sum(s["inuse_bytes"] for s in decided) / total >= 0.95
+    for s in decided:
+        if s["function"] in expected:
+            assert (s["verdict"] == "scan") == expected[s["function"]]["pointers"], s
+    shapes = {s["function"]: s["verdict"] for s in decided if s["function"].startswith("main.mk[")}
+    assert shapes == {"main.mk[go.shape.*uint8]": "scan", "main.mk[go.shape.int]": "noscan"}

@@ -2,6 +2,7 @@
 cross-checks with runtime/metrics and gctrace; growth against a base profile."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -9,6 +10,8 @@ from ..errors import InputError
 from ..load import read_input
 from ..model import GCTrace, Metrics, Profile
 from .analyze import Site, advice, rank, scan_bytes, sites_of, with_binary
+
+SHAPES = re.compile(r"\[go\.shape\.([^\]]*)\]")  # all of the instance's shapes
 
 
 @dataclass(frozen=True)
@@ -99,21 +102,41 @@ def _source_route(sites: list[Site], source: str, go: str | None) -> list[Site]:
     return out
 
 
+def gc_shape(function: str) -> tuple[str, bool] | None:
+    """The GC shape of a generic instance's name (main.mk[go.shape.*uint8]) and whether it
+    holds pointers; None for other functions or several type parameters."""
+    match = SHAPES.search(function)
+    if match is None or "," in match.group(1):
+        return None
+    shape = match.group(1)
+    return shape, shape.startswith(("*", "[]", "map[", "chan ", "func", "interface", "string"))
+
+
 def _with_source(site: Site, candidates) -> Site:
     """One verdict when the likeliest candidates agree, or object size settles it; several
     allocations on one line that disagree stay ambiguous."""
     best = min(c.priority for c in candidates)
+    shape = gc_shape(site.function)
+    if shape is not None:  # a type parameter's verdict comes from the instance's GC shape
+        candidates = [replace(c, pointers=shape[1], type=f"{c.type} [{shape[0]}]",
+                              ptr_fraction=1.0 if shape[1] else 0.0, size=c.size or 8)
+                      if c.pointers is None and c.priority == best else c for c in candidates]
     top = [c for c in candidates if c.priority == best and c.pointers is not None]
     if len({c.pointers for c in top}) > 1:
         sized = [c for c in top if c.size and (site.object_size % c.size == 0)]
         top = sized if sized and len({c.pointers for c in sized}) == 1 else top
-    if not top or len({c.pointers for c in top}) > 1:
-        return replace(site, reason=f"source: ambiguous, {len(candidates)} allocations on "
-                                    "this line")
+    if not top:
+        return replace(site, reason="source: the type depends on a type parameter")
+    if len({c.pointers for c in top}) > 1:
+        return replace(site, reason=f"source: ambiguous, {len(top)} allocations on this line "
+                                    "disagree")
     c = top[0]
     verdict = "scan" if c.pointers else "noscan"
-    how = "array" if c.kind in ("make-slice", "append", "slice-literal") else \
-        "map" if c.kind in ("make-map", "map-assign", "map-literal") else "object"
+    # sizes are per element (slices, channel buffers, string bytes) or per map slot
+    how = "array" if c.kind in ("make-slice", "append", "slice-literal", "string-concat",
+                                "string-conv") else \
+        "map" if c.kind in ("make-map", "map-assign", "map-literal") else \
+        "chan" if c.kind == "make-chan" else "object"
     fraction = c.ptr_fraction if c.pointers else 0.0
     ptr_bytes = int(round((c.ptr_fraction or 0) * c.size)) if c.size and c.pointers else 0
     return replace(site, evidence="source", verdict=verdict, type=c.type,
