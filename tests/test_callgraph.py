@@ -107,3 +107,16 @@ def test_sizes_show_the_1kib_entries_growing(heapdiff_json):
     first = got["rows"][0]
     assert first["size"] == 1024 and first["delta"] > 35 << 20
     assert first["delta"] == first["new"] - first["base"]
+
+
+def test_call_tree_children_are_built_lazily_and_ordered_by_delta():
+    from heapdiff.calltree import CallTree
+
+    base, new = load_profile(LEAKY / "base" / "heap.pb.gz"), load_profile(LEAKY / "later" / "heap.pb.gz")
+    tree = CallTree([base], new, "inuse_space", "functions")
+    roots = tree.children()
+    assert [abs(n.delta) for n in roots] == sorted((abs(n.delta) for n in roots), reverse=True)
+    assert [n.name for n in tree.growth_path()][-4:] == ["main.main", "main.serve",
+                                                         "main.handleRequest", "main.(*Cache).Insert"]
+    callers = CallTree([base], new, "inuse_space", "functions", bottom_up=True).children()
+    assert callers[0].name == "main.(*Cache).Insert" and callers[0].delta == 43680375
