@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from importlib.metadata import entry_points
 
 from .commands import diff, explain, graph, report, retainers, sizes, top
 from .errors import InputError
@@ -21,7 +22,8 @@ MemStats JSON, and agrees with `go tool pprof` to the byte.
   heapdiff explain FILE|DIR...  where every byte of RSS went, with findings
   heapdiff gc LOG               GC health from a gctrace log
   heapdiff retainers PROFILE    live sites ranked by the bytes the GC must scan
-  heapdiff report [--base ...] FILES  all of it as Markdown for an incident ticket"""
+  heapdiff report [--base ...] FILES  all of it as Markdown for an incident ticket
+  heapdiff tui [--base ...] FILES     browse it all in the terminal"""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in (top, diff, graph, sizes, explain, retainers, report):
         command.register(commands)
+    for plugin in entry_points(group="heapdiff.commands"):  # e.g. the TUI, which imports us
+        plugin.load()(commands)
     return parser
 
 

@@ -1,0 +1,23 @@
+"""`heapdiff tui`: registered into heapdiff's CLI through an entry point (heapdiff.commands),
+so heapdiff itself never imports the TUI."""
+from __future__ import annotations
+
+
+def register(commands) -> None:
+    tui = commands.add_parser(
+        "tui", help="browse the diff, call graph, memory waterfall and retainers",
+        description="heapdiff in the terminal: one profile, a pair (--base), the artifacts of "
+                    "two moments, or a folder of snapshot folders (the oldest is the base).")
+    tui.add_argument("paths", nargs="+", metavar="FILE|DIR")
+    tui.add_argument("--base", action="append", default=[], metavar="FILE|DIR")
+    tui.add_argument("--source", metavar="DIR", help="map the profile's file paths into a checkout")
+    tui.add_argument("--report", default="heapdiff-report.md", metavar="FILE",
+                     help="where m writes the Markdown report (default heapdiff-report.md)")
+    tui.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from .app import HeapdiffApp
+
+    HeapdiffApp(args.paths, args.base, args.source, args.report).run()
+    return 0

@@ -1,0 +1,114 @@
+"""What the TUI shows, computed by heapdiff (the TUI computes nothing of its own): the inputs
+of one or two moments, the settings the keys change, and the analyses for those settings."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from heapdiff.aggregate import GRANULARITIES
+from heapdiff.diff import Diff, diff_profiles
+from heapdiff.filters import SampleFilter
+from heapdiff.filters import apply as apply_filter
+from heapdiff.findings import Finding, findings
+from heapdiff.gchealth import GCHealth, gc_health
+from heapdiff.model import Profile
+from heapdiff.reconcile import Waterfall, waterfall
+from heapdiff.snapshot import Snapshot, load_snapshot
+
+
+@dataclass(frozen=True)
+class Settings:
+    sample_type: str | None = None
+    granularity: str = "functions"
+    mode: str = "diff-base"
+    normalize: bool = False
+    focus: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+
+    def next_granularity(self) -> Settings:
+        i = GRANULARITIES.index(self.granularity)
+        return replace(self, granularity=GRANULARITIES[(i + 1) % len(GRANULARITIES)])
+
+
+@dataclass
+class Moments:
+    """The loaded inputs: the new moment and, if any, the base moment."""
+
+    new: Snapshot
+    base: Snapshot | None
+    source_dir: str | None = None
+
+    @property
+    def new_profile(self) -> Profile:
+        return self.new.profile
+
+    @property
+    def base_profiles(self) -> list[Profile]:
+        return [self.base.profile] if self.base is not None and self.base.profile else []
+
+
+def load_moments(paths: list[str], base_paths: list[str], progress) -> Moments:
+    """`tui FILES`, `tui --base FILES FILES`, or `tui DIR` with snapshot folders inside (the
+    oldest, by name, is the base; the newest the new moment)."""
+    if not base_paths and len(paths) == 1 and Path(paths[0]).is_dir():
+        rounds = sorted(p for p in Path(paths[0]).iterdir() if p.is_dir())
+        if len(rounds) >= 2:
+            base_paths, paths = [str(rounds[0])], [str(rounds[-1])]
+    new = load_snapshot(paths, progress)
+    base = load_snapshot(base_paths, progress) if base_paths else None
+    if new.profile is None:
+        from heapdiff.errors import InputError
+        raise InputError(" ".join(paths), "no heap profile among these inputs")
+    return Moments(new, base)
+
+
+@dataclass
+class Analysis:
+    settings: Settings
+    sample_types: tuple[str, ...]
+    bases: list[Profile]
+    new: Profile
+    diff: Diff
+    waterfall: Waterfall | None = None
+    findings: list[Finding] = field(default_factory=list)
+    gc: GCHealth | None = None
+    _graph: object = None
+    _trees: dict = field(default_factory=dict)
+    _retainers: object = None
+
+    @property
+    def graph(self):
+        if self._graph is None:
+            from heapdiff.callgraph import build_graph
+            self._graph = build_graph(self.diff, self.bases, self.new)
+        return self._graph
+
+    def tree(self, bottom_up: bool):
+        if bottom_up not in self._trees:
+            from heapdiff.calltree import CallTree
+            self._trees[bottom_up] = CallTree(self.bases, self.new, self.diff.sample_type.type,
+                                              self.settings.granularity, bottom_up=bottom_up)
+        return self._trees[bottom_up]
+
+    def retainers(self):
+        if self._retainers is None:
+            from heapdiff.retainers.report import analyse
+            self._retainers = analyse(self.new)
+        return self._retainers
+
+
+def analyse(m: Moments, s: Settings) -> Analysis:
+    import re
+
+    chosen = SampleFilter(focus=re.compile("|".join(map(re.escape, s.focus))) if s.focus else None,
+                          ignore=re.compile("|".join(map(re.escape, s.ignore))) if s.ignore else None)
+    bases = [apply_filter(p, chosen) for p in m.base_profiles]
+    new = apply_filter(m.new_profile, chosen)
+    d = diff_profiles(bases, new, s.sample_type, s.granularity, s.mode, s.normalize)
+    a = Analysis(settings=s, sample_types=tuple(v.type for v in new.sample_types),
+                 bases=bases, new=new, diff=d)
+    if m.new.memstats is not None or m.new.rss is not None:
+        a.waterfall = waterfall(m.new)
+        a.gc = gc_health(m.new)
+        a.findings = findings(m.new, a.waterfall, a.gc)
+    return a

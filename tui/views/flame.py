@@ -1,0 +1,130 @@
+"""Flame: a diff icicle graph. Width by the new value (a gone node keeps its base width),
+colour by delta (growth red, shrink green); Enter zooms into the selected frame, Esc out."""
+from __future__ import annotations
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.strip import Strip
+from textual.widget import Widget
+
+from heapdiff.render.escape import terminal
+
+MAX_DEPTH = 40
+
+
+def colour(delta: int, scale: int) -> Style:
+    if scale <= 0 or delta == 0:
+        return Style(bgcolor="grey30", color="white")
+    strength = min(1.0, abs(delta) / scale)
+    level = int(80 + 175 * strength)
+    return Style(bgcolor=f"rgb({level},40,40)" if delta > 0 else f"rgb(40,{level},40)",
+                 color="white")
+
+
+class FlameView(Widget, can_focus=True):
+    DEFAULT_CSS = "FlameView { height: 1fr; }"
+    BINDINGS = [Binding("left,h", "move(-1)", "left", show=False),
+                Binding("right,l", "move(1)", "right", show=False),
+                Binding("up,k", "level(-1)", "up", show=False),
+                Binding("down,j", "level(1)", "down", show=False),
+                Binding("enter", "zoom", "zoom in", show=False),
+                Binding("escape", "unzoom", "zoom out", show=False)]
+    selected = reactive((0, 0))
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.analysis = None
+        self.zoom: list = []  # the path of TreeNodes zoomed into
+        self.rows: list[list[tuple[int, int, object]]] = []
+
+    def show(self, analysis) -> None:
+        self.analysis = analysis
+        self.zoom = []
+        self.layout_rows()
+
+    def on_resize(self, event) -> None:
+        if self.analysis is not None:
+            self.layout_rows()
+
+    def layout_rows(self) -> None:
+        """Rows of (x, width, node), depth by depth, down to one column."""
+        width = max(self.size.width, 20)
+        tree = self.analysis.tree(False)
+        top = tree.children(self.zoom[-1].path) if self.zoom else tree.children(())
+        total = sum(max(n.new, n.base) for n in top) or 1
+        self.scale = max([abs(n.delta) for n in top] + [1])
+        rows, level = [], [(0, width, n) for n in self._spread(top, 0, width, total)]
+        while level and len(rows) < MAX_DEPTH:
+            rows.append(level)
+            below = []
+            for x, w, node in level:
+                kids = tree.children(node.path)
+                below += self._spread_at(kids, x, w, max(node.new, node.base) or 1)
+            level = below
+        self.rows = rows
+        self.selected = (0, 0)
+        self.refresh()
+
+    def _spread(self, nodes, x, width, total):
+        return [n for _, _, n in self._spread_at(nodes, x, width, total)]
+
+    def _spread_at(self, nodes, x, width, total):
+        out = []
+        for n in sorted(nodes, key=lambda n: -max(n.new, n.base)):
+            w = int(width * max(n.new, n.base) / total)
+            if w < 1:
+                continue
+            out.append((x, w, n))
+            x += w
+        return out
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if y >= len(self.rows):
+            return Strip.blank(width)
+        segments, cursor = [], 0
+        for i, (x, w, node) in enumerate(self.rows[y]):
+            if x > cursor:
+                segments.append(Segment(" " * (x - cursor)))
+            label = terminal(node.name)[:max(0, w - 1)].ljust(w)
+            style = colour(node.delta, self.scale)
+            if (y, i) == self.selected:
+                style += Style(reverse=True, bold=True)
+            segments.append(Segment(label, style))
+            cursor = x + w
+        return Strip(segments).adjust_cell_length(width)
+
+    def node(self):
+        y, i = self.selected
+        if y < len(self.rows) and i < len(self.rows[y]):
+            return self.rows[y][i][2]
+        return None
+
+    def action_move(self, step: int) -> None:
+        y, i = self.selected
+        if self.rows:
+            self.selected = (y, max(0, min(len(self.rows[y]) - 1, i + step)))
+            self.refresh()
+
+    def action_level(self, step: int) -> None:
+        y, i = self.selected
+        if not self.rows:
+            return
+        x = self.rows[y][i][0]
+        y = max(0, min(len(self.rows) - 1, y + step))
+        nearest = min(range(len(self.rows[y])), key=lambda k: abs(self.rows[y][k][0] - x))
+        self.selected = (y, nearest)
+        self.refresh()
+
+    def action_zoom(self) -> None:
+        node = self.node()
+        if node is not None:
+            self.zoom.append(node)
+            self.layout_rows()
+
+    def action_unzoom(self) -> None:
+        if self.zoom:
+            self.zoom.pop()
+            self.layout_rows()

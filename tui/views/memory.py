@@ -1,0 +1,41 @@
+"""Memory: the explain waterfall as bars, the findings, GC health with sparklines."""
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from heapdiff.render.explain import bar, gc_summary, sparkline
+from heapdiff.units import human_bytes
+
+
+class MemoryView(Static):
+    def show(self, analysis) -> None:
+        w = analysis.waterfall
+        text = Text()
+        if w is None:
+            text.append("No MemStats or /proc files given: heapdiff tui DIR with a snapshot "
+                        "folder, or add memstats.json and status.txt.")
+            self.update(text)
+            return
+        text.append(f"RSS {human_bytes(w.rss) if w.rss is not None else 'unknown'}\n", style="bold")
+        scale = max([abs(r.bytes) for r in w.rows if r.bytes is not None] + [1])
+        for r in w.rows:
+            if r.bytes is None:
+                text.append(f"{r.component:<17} {'unknown':>10}  needs {r.needs}\n", style="dim")
+                continue
+            text.append(f"{r.component:<17} {human_bytes(r.bytes):>10} ")
+            text.append(bar(r.bytes, scale), style="red" if r.bytes >= 0 else "green")
+            text.append("\n")
+        if w.leading is not None:
+            text.append(f"\nLeading cause: {w.leading.component}\n", style="bold")
+        if analysis.gc is not None:
+            text.append("\n" + gc_summary(analysis.gc) + "\n")
+            if analysis.gc.live_series:
+                top = max(analysis.gc.goal_series + analysis.gc.live_series)
+                text.append(f"live {sparkline(analysis.gc.live_series, top=top)}\n")
+                text.append(f"goal {sparkline(analysis.gc.goal_series, top=top)}\n")
+        for f in analysis.findings:
+            text.append(f"\n[{f.severity}] {f.id}: {f.title}\n", style="bold red" if
+                        f.severity != "info" else "bold")
+            text.append(f"  {f.detail}\n  Do: {f.advice}\n")
+        self.update(text)

@@ -1,0 +1,94 @@
+"""Top: functions with base, new and delta for flat and cum; sort by any column; / filters."""
+from __future__ import annotations
+
+import re
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Input, Static
+
+from heapdiff.render.diff import change_percent, signed
+from heapdiff.units import human
+
+from ..widgets.rowtable import Column, RowTable
+
+COLUMNS = [Column("base flat", 9), Column("new flat", 9), Column("Δ flat", 10), Column("Δ%", 8),
+           Column("base cum", 9), Column("new cum", 9), Column("Δ cum", 10), Column("", 6, False),
+           Column("name", 60, False)]
+SORT_KEYS = ["base_flat", "new_flat", "delta_flat", "delta_pct", "base_cum", "new_cum",
+             "delta_cum", "status", "name"]
+
+
+class TopView(Vertical):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.analysis = None
+        self.sort = "delta_flat"
+        self.pattern: re.Pattern | None = None
+        self.shown = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="top-summary")
+        yield Input(placeholder="filter (regex), Enter to keep, Esc to clear", id="top-filter")
+        yield RowTable(COLUMNS, id="top-table")
+
+    def on_mount(self) -> None:
+        self.query_one("#top-filter").display = False
+
+    def show(self, analysis, selected: str | None = None) -> None:
+        self.analysis = analysis
+        self.refill(selected)
+
+    def _key(self, row):
+        if self.sort == "name":
+            return row.name
+        if self.sort == "status":
+            return (row.status, row.name)
+        if self.sort == "delta_pct":
+            return -(abs(row.delta_flat / row.base_flat) if row.base_flat else float("inf"))
+        return -abs(getattr(row, self.sort))
+
+    def refill(self, selected: str | None = None) -> None:
+        d = self.analysis.diff
+        unit = d.sample_type.unit
+        rows = [r for r in d.rows if self.pattern is None or self.pattern.search(r.name)]
+        if self.sort != "delta_flat":
+            rows = sorted(rows, key=self._key)
+        self.shown = rows
+        table = self.query_one(RowTable)
+        cells = [(human(r.base_flat, unit), human(r.new_flat, unit), signed(r.delta_flat, unit),
+                  change_percent(r.delta_flat, r.base_flat), human(r.base_cum, unit),
+                  human(r.new_cum, unit), signed(r.delta_cum, unit), r.status, r.name)
+                 for r in rows]
+        tones = [1 if r.delta_cum > 0 else -1 if r.delta_cum < 0 else 0 for r in rows]
+        keep = next((i for i, r in enumerate(rows) if r.name == selected), 0)
+        table.set_rows(cells, tones, keep)
+        s = self.analysis.settings
+        self.query_one("#top-summary", Static).update(
+            f"{d.sample_type.type}, {s.granularity}, mode {s.mode}"
+            + (", normalized" if s.normalize else "")
+            + f" | base {human(d.base_total, unit)} -> new {human(d.new_total, unit)} "
+              f"({signed(d.new_total - d.base_total, unit)}) | {len(rows)} rows, sorted by {self.sort}")
+
+    def cycle_sort(self) -> None:
+        self.sort = SORT_KEYS[(SORT_KEYS.index(self.sort) + 1) % len(SORT_KEYS)]
+        self.refill(self.selected())
+
+    def selected(self) -> str | None:
+        table = self.query_one(RowTable)
+        return self.shown[table.cursor].name if self.shown else None
+
+    def open_filter(self) -> None:
+        box = self.query_one("#top-filter", Input)
+        box.display = True
+        box.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        try:
+            self.pattern = re.compile(event.value) if event.value else None
+        except re.error:
+            return  # an unfinished regex: keep the last good filter while typing
+        self.refill(self.selected())
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one(RowTable).focus()
