@@ -59,5 +59,9 @@ class CallTreeView(Tree):
             if not grown:
                 break
             node = max(grown, key=lambda c: c.data.delta)
+        self.call_after_refresh(self._reveal, node)
+
+    def _reveal(self, node) -> None:
+        """Select a node once the tree has laid out the lines its expansion added."""
         self.select_node(node)
         self.scroll_to_node(node)

@@ -1,0 +1,264 @@
+"""The TUI through Textual's Pilot: every view and key, asserting on what is shown."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from conftest import SAMPLES
+from pbwire import heap_profile
+from tui.app import HeapdiffApp
+from tui.views.flame import FlameView
+from tui.views.memory import MemoryView
+from tui.views.peek import PeekView
+from tui.views.retainers import RetainersView
+from tui.views.source import SourceView
+from tui.views.top import TopView
+from tui.views.tree import CallTreeView
+from tui.widgets.rowtable import RowTable
+
+LEAKY = SAMPLES / "leaky_cache"
+SIZE = (140, 40)
+
+
+async def loaded(app: HeapdiffApp, pilot) -> None:
+    for _ in range(200):
+        if app.analysis is not None and app.workers._workers == set() or \
+                (app.analysis is not None and not any(w.is_running for w in app.workers)):
+            break
+        await pilot.pause(0.05)
+    await pilot.pause()
+
+
+def run(coro_fn, paths=None, base=None, **kwargs):
+    async def main():
+        app = HeapdiffApp([str(p) for p in (paths or [LEAKY])], [str(p) for p in (base or [])],
+                          **kwargs)
+        async with app.run_test(size=SIZE) as pilot:
+            await loaded(app, pilot)
+            await coro_fn(app, pilot)
+    asyncio.run(main())
+
+
+def table_rows(app, view) -> list[tuple[str, ...]]:
+    return app.query_one(view).query_one(RowTable).rows
+
+
+def test_first_screen_shows_the_cache_insert_on_top_with_its_growth():
+    async def check(app, pilot):
+        rows = table_rows(app, TopView)
+        assert rows[0][-1] == "main.(*Cache).Insert" and rows[0][2] == "+41.7MiB"
+        assert app.query_one("#tabs").display and app.selected == "main.(*Cache).Insert"
+    run(check)
+
+
+def test_number_keys_switch_views():
+    async def check(app, pilot):
+        for key, tab in zip("2345671", ("tree", "peek", "flame", "source", "memory",
+                                          "retainers", "top")):
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.query_one("TabbedContent").active == tab
+    run(check)
+
+
+def test_jk_and_arrows_move_the_selection_and_it_is_kept_across_views():
+    async def check(app, pilot):
+        await pilot.press("j")
+        await pilot.press("down")
+        await pilot.press("k")
+        await pilot.pause()
+        second = app.query_one(TopView).shown[1].name
+        assert app.selected == second
+        await pilot.press("3")
+        await pilot.pause()
+        assert second in str(app.query_one("#peek-title").render())
+    run(check)
+
+
+def test_slash_filters_by_regex_as_you_type():
+    async def check(app, pilot):
+        await pilot.press("slash")
+        await pilot.press(*"Session")
+        await pilot.pause()
+        rows = table_rows(app, TopView)
+        assert rows and all("Session" in r[-1] for r in rows)
+    run(check)
+
+
+def test_o_sorts_by_the_next_column():
+    async def check(app, pilot):
+        await pilot.press("o")
+        await pilot.pause()
+        top = app.query_one(TopView)
+        assert top.sort == "delta_pct"
+        assert "sorted by delta_pct" in str(top.query_one("#top-summary").render())
+    run(check)
+
+
+def test_tree_g_reveals_the_growth_path_from_main_main():
+    async def check(app, pilot):
+        await pilot.press("2")
+        await pilot.pause()
+        await pilot.press("g")
+        await pilot.pause(0.3)
+        tree = app.query_one(CallTreeView)
+        node, chain = tree.cursor_node, []
+        while node is not None and node.data is not None:
+            chain.append(node.data.name)
+            node = node.parent
+        assert chain[:4] == ["main.(*Cache).Insert", "main.handleRequest", "main.serve", "main.main"]
+    run(check)
+
+
+def test_b_toggles_the_tree_to_callers():
+    async def check(app, pilot):
+        await pilot.press("2")
+        await pilot.pause()
+        await pilot.press("b")
+        await pilot.pause()
+        tree = app.query_one(CallTreeView)
+        assert tree.bottom_up and tree.root.children[0].data.name == "main.(*Cache).Insert"
+    run(check)
+
+
+def test_peek_lists_callers_and_enter_walks_to_one():
+    async def check(app, pilot):
+        await pilot.press("3")
+        await pilot.pause()
+        rows = table_rows(app, PeekView)
+        assert rows[0][3] == "caller" and rows[0][4] == "main.handleRequest"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.selected == "main.handleRequest"
+    run(check)
+
+
+def test_flame_draws_the_icicle_and_zooms_with_enter_and_esc():
+    async def check(app, pilot):
+        await pilot.press("4")
+        await pilot.pause(0.3)
+        flame = app.query_one(FlameView)
+        assert flame.rows and flame.rows[0][0][2].name == "runtime.main"
+        await pilot.press("j", "enter")
+        await pilot.pause()
+        assert flame.zoom and flame.rows[0][0][2].name != "runtime.main"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not flame.zoom and flame.rows[0][0][2].name == "runtime.main"
+    run(check)
+
+
+def test_source_view_shows_line_deltas_for_the_selected_function():
+    async def check(app, pilot):
+        await pilot.press("5")
+        await pilot.pause()
+        text = str(app.query_one(SourceView).render())
+        assert "main.(*Cache).Insert" in text or "c.entries" in text or "+" in text
+    run(check, source_dir=str(SAMPLES / "programs"))
+
+
+def test_memory_view_shows_the_waterfall_and_findings():
+    async def check(app, pilot):
+        await pilot.press("6")
+        await pilot.pause()
+        text = str(app.query_one(MemoryView).render())
+        assert "profile_inuse" in text and "Leading cause" in text and "free_retained" in text
+    run(check)
+
+
+def test_retainers_view_labels_evidence():
+    async def check(app, pilot):
+        await pilot.press("7")
+        await pilot.pause(0.3)
+        rows = table_rows(app, RetainersView)
+        assert rows and all(r[3] in ("binary", "source", "heuristic") for r in rows)
+    run(check)
+
+
+@pytest.mark.parametrize("key, check_settings", [
+    ("s", lambda s: s.sample_type == "alloc_objects"),
+    ("G", lambda s: s.granularity == "filefunctions"),
+    ("d", lambda s: s.mode == "base"),
+    ("n", lambda s: s.normalize),
+    ("f", lambda s: s.focus == ("main.(*Cache).Insert",)),
+    ("i", lambda s: s.ignore == ("main.(*Cache).Insert",)),
+])
+def test_setting_keys_reanalyse(key, check_settings):
+    async def check(app, pilot):
+        await pilot.press(key)
+        await loaded(app, pilot)
+        await pilot.pause(0.3)
+        assert check_settings(app.analysis.settings)
+    run(check)
+
+
+def test_ignore_removes_the_function_from_the_rows():
+    async def check(app, pilot):
+        await pilot.press("i")
+        await pilot.pause(0.5)
+        await loaded(app, pilot)
+        assert all(r[-1] != "main.(*Cache).Insert" for r in table_rows(app, TopView))
+    run(check)
+
+
+def test_m_writes_the_markdown_report_and_says_where(tmp_path):
+    target = tmp_path / "report.md"
+
+    async def check(app, pilot):
+        await pilot.press("m")
+        for _ in range(100):
+            if target.exists():
+                break
+            await pilot.pause(0.05)
+        assert target.read_text().startswith("# heapdiff report")
+    run(check, report_path=str(target))
+
+
+def test_question_mark_opens_help():
+    async def check(app, pilot):
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HelpScreen"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert type(app.screen).__name__ != "HelpScreen"
+    run(check)
+
+
+def test_the_palette_lists_every_action():
+    async def check(app, pilot):
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for expected in ("Sample type", "Granularity", "Diff mode", "Normalize", "Focus",
+                         "Ignore", "Report", "Show flame"):
+            assert expected in titles
+    run(check)
+
+
+def test_hostile_names_display_literally(tmp_path):
+    evil = "main.[bold]x[/bold]\x1b[31mred" + "y" * 300
+    strings = ["", "inuse_objects", "count", "inuse_space", "bytes", evil, "main.b", "main.c", "x.go"]
+    base, new = tmp_path / "b.pb", tmp_path / "n.pb"
+    base.write_bytes(heap_profile([([1, 2, 3], [1, 16])], strings=strings))
+    new.write_bytes(heap_profile([([1, 2, 3], [9, 144])], strings=strings))
+
+    async def check(app, pilot):
+        rows = table_rows(app, TopView)
+        assert rows[0][-1].startswith("main.[bold]x[/bold]\\x1b[31mred")
+        for key in "234567":
+            await pilot.press(key)
+            await pilot.pause(0.2)
+        assert app.is_running
+    run(check, paths=[new], base=[base])
+
+
+def test_a_strange_profile_does_not_crash(tmp_path):
+    empty = tmp_path / "empty.pb"
+    empty.write_bytes(heap_profile([]))
+
+    async def check(app, pilot):
+        for key in "1234567sGdn":
+            await pilot.press(key)
+            await pilot.pause(0.1)
+        assert app.is_running
+    run(check, paths=[empty])
