@@ -1,0 +1,36 @@
+"""SVG snapshots of each TUI view on the leaking-cache pair, at a fixed terminal size.
+Update them with `pytest tests/test_tui_snapshots.py --snapshot-update` after a deliberate
+change, and look at the SVGs before committing."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import SAMPLES
+from tui.app import HeapdiffApp
+
+SIZE = (120, 34)
+
+
+def app() -> HeapdiffApp:
+    return HeapdiffApp([str(SAMPLES / "leaky_cache")], [])
+
+
+def after_loading(*keys: str):
+    async def run_before(pilot) -> None:
+        for _ in range(200):
+            if pilot.app.analysis is not None and not any(w.is_running for w in pilot.app.workers):
+                break
+            await pilot.pause(0.05)
+        for key in keys:
+            await pilot.press(key)
+            await pilot.pause(0.2)
+        await pilot.pause(0.3)
+    return run_before
+
+
+@pytest.mark.parametrize("name, keys", [
+    ("top", ()), ("tree_growth", ("2", "g")), ("peek", ("3",)), ("flame", ("4",)),
+    ("source", ("5",)), ("memory", ("6",)), ("retainers", ("7",)), ("help", ("question_mark",)),
+])
+def test_view_snapshot(snap_compare, name, keys):
+    assert snap_compare(app(), terminal_size=SIZE, run_before=after_loading(*keys))
