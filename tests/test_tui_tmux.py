@@ -1,0 +1,55 @@
+"""The real `heapdiff tui` in a real terminal (tmux): keys in, screen out, and the Markdown
+export written where the TUI says."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+
+from conftest import REPO, SAMPLES
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+
+
+def tmux(*args: str) -> str:
+    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=True).stdout
+
+
+def wait_for(session: str, text: str, timeout: float = 30.0) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        screen = tmux("capture-pane", "-p", "-t", session)
+        if text in screen:
+            return screen
+        time.sleep(0.1)
+    raise AssertionError(f"{text!r} never appeared; the screen:\n{screen}")
+
+
+def test_tui_in_a_real_terminal(tmp_path):
+    session = f"heapdiff-{uuid.uuid4().hex[:8]}"
+    report = tmp_path / "findings.md"
+    command = (f"cd {REPO} && {sys.executable} -m heapdiff tui --report {report} "
+               f"--base {SAMPLES / 'leaky_cache' / 'base'} {SAMPLES / 'leaky_cache' / 'later'}")
+    tmux("new-session", "-d", "-s", session, "-x", "140", "-y", "36", command)
+    try:
+        screen = wait_for(session, "main.(*Cache).Insert")
+        first_row = next(line for line in screen.splitlines() if "main.(*Cache).Insert" in line)
+        assert "+41.7MiB" in first_row
+        tmux("send-keys", "-t", session, "2")
+        wait_for(session, "runtime.main")
+        tmux("send-keys", "-t", session, "g")
+        screen = wait_for(session, "main.handleRequest")
+        assert "main.serve" in screen and "main.(*Cache).Insert" in screen
+        tmux("send-keys", "-t", session, "6")
+        wait_for(session, "Leading cause")
+        tmux("send-keys", "-t", session, "m")
+        wait_for(session, "report written to")
+        assert report.read_text().startswith("# heapdiff report")
+        tmux("send-keys", "-t", session, "q")
+        time.sleep(0.5)
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
