@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import SAMPLES
+from conftest import REPO
 from tui.app import HeapdiffApp
 
 SIZE = (120, 34)
 
 
+@pytest.fixture(autouse=True)
+def from_the_repository(monkeypatch):
+    """Paths the views show are relative, so a snapshot is the same in every checkout."""
+    monkeypatch.chdir(REPO)
+
+
 def app() -> HeapdiffApp:
-    return HeapdiffApp([str(SAMPLES / "leaky_cache")], [])
+    return HeapdiffApp(["samples/leaky_cache"], [])
 
 
 def after_loading(*keys: str):
