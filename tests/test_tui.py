@@ -22,12 +22,18 @@ SIZE = (140, 40)
 
 
 async def loaded(app: HeapdiffApp, pilot) -> None:
-    for _ in range(200):
-        if app.analysis is not None and app.workers._workers == set() or \
-                (app.analysis is not None and not any(w.is_running for w in app.workers)):
-            break
+    """Wait until the analysis and every view's worker are done."""
+    for _ in range(400):
         await pilot.pause(0.05)
+        if app.analysis is not None and not any(w.is_running for w in app.workers):
+            break
     await pilot.pause()
+
+
+async def press(app, pilot, *keys: str) -> None:
+    for key in keys:
+        await pilot.press(key)
+        await loaded(app, pilot)
 
 
 def run(coro_fn, paths=None, base=None, **kwargs):
@@ -56,8 +62,7 @@ def test_number_keys_switch_views():
     async def check(app, pilot):
         for key, tab in zip("2345671", ("tree", "peek", "flame", "source", "memory",
                                           "retainers", "top")):
-            await pilot.press(key)
-            await pilot.pause()
+            await press(app, pilot, key)
             assert app.query_one("TabbedContent").active == tab
     run(check)
 
@@ -66,12 +71,10 @@ def test_jk_and_arrows_move_the_selection_and_it_is_kept_across_views():
     async def check(app, pilot):
         await pilot.press("j")
         await pilot.press("down")
-        await pilot.press("k")
-        await pilot.pause()
+        await press(app, pilot, "k")
         second = app.query_one(TopView).shown[1].name
         assert app.selected == second
-        await pilot.press("3")
-        await pilot.pause()
+        await press(app, pilot, "3")
         assert second in str(app.query_one("#peek-title").render())
     run(check)
 
@@ -79,8 +82,7 @@ def test_jk_and_arrows_move_the_selection_and_it_is_kept_across_views():
 def test_slash_filters_by_regex_as_you_type():
     async def check(app, pilot):
         await pilot.press("slash")
-        await pilot.press(*"Session")
-        await pilot.pause()
+        await press(app, pilot, *"Session")
         rows = table_rows(app, TopView)
         assert rows and all("Session" in r[-1] for r in rows)
     run(check)
@@ -88,8 +90,7 @@ def test_slash_filters_by_regex_as_you_type():
 
 def test_o_sorts_by_the_next_column():
     async def check(app, pilot):
-        await pilot.press("o")
-        await pilot.pause()
+        await press(app, pilot, "o")
         top = app.query_one(TopView)
         assert top.sort == "delta_pct"
         assert "sorted by delta_pct" in str(top.query_one("#top-summary").render())
@@ -98,10 +99,8 @@ def test_o_sorts_by_the_next_column():
 
 def test_tree_g_reveals_the_growth_path_from_main_main():
     async def check(app, pilot):
-        await pilot.press("2")
-        await pilot.pause()
-        await pilot.press("g")
-        await pilot.pause(0.3)
+        await press(app, pilot, "2")
+        await press(app, pilot, "g")
         tree = app.query_one(CallTreeView)
         node, chain = tree.cursor_node, []
         while node is not None and node.data is not None:
@@ -113,10 +112,8 @@ def test_tree_g_reveals_the_growth_path_from_main_main():
 
 def test_b_toggles_the_tree_to_callers():
     async def check(app, pilot):
-        await pilot.press("2")
-        await pilot.pause()
-        await pilot.press("b")
-        await pilot.pause()
+        await press(app, pilot, "2")
+        await press(app, pilot, "b")
         tree = app.query_one(CallTreeView)
         assert tree.bottom_up and tree.root.children[0].data.name == "main.(*Cache).Insert"
     run(check)
@@ -124,35 +121,29 @@ def test_b_toggles_the_tree_to_callers():
 
 def test_peek_lists_callers_and_enter_walks_to_one():
     async def check(app, pilot):
-        await pilot.press("3")
-        await pilot.pause()
+        await press(app, pilot, "3")
         rows = table_rows(app, PeekView)
         assert rows[0][3] == "caller" and rows[0][4] == "main.handleRequest"
-        await pilot.press("enter")
-        await pilot.pause()
+        await press(app, pilot, "enter")
         assert app.selected == "main.handleRequest"
     run(check)
 
 
 def test_flame_draws_the_icicle_and_zooms_with_enter_and_esc():
     async def check(app, pilot):
-        await pilot.press("4")
-        await pilot.pause(0.3)
+        await press(app, pilot, "4")
         flame = app.query_one(FlameView)
         assert flame.rows and flame.rows[0][0][2].name == "runtime.main"
-        await pilot.press("j", "enter")
-        await pilot.pause()
+        await press(app, pilot, "j", "enter")
         assert flame.zoom and flame.rows[0][0][2].name != "runtime.main"
-        await pilot.press("escape")
-        await pilot.pause()
+        await press(app, pilot, "escape")
         assert not flame.zoom and flame.rows[0][0][2].name == "runtime.main"
     run(check)
 
 
 def test_source_view_shows_line_deltas_for_the_selected_function():
     async def check(app, pilot):
-        await pilot.press("5")
-        await pilot.pause()
+        await press(app, pilot, "5")
         text = str(app.query_one(SourceView).render())
         assert "main.(*Cache).Insert" in text or "c.entries" in text or "+" in text
     run(check, source_dir=str(SAMPLES / "programs"))
@@ -160,8 +151,7 @@ def test_source_view_shows_line_deltas_for_the_selected_function():
 
 def test_memory_view_shows_the_waterfall_and_findings():
     async def check(app, pilot):
-        await pilot.press("6")
-        await pilot.pause()
+        await press(app, pilot, "6")
         text = str(app.query_one(MemoryView).render())
         assert "profile_inuse" in text and "Leading cause" in text and "free_retained" in text
     run(check)
@@ -169,8 +159,7 @@ def test_memory_view_shows_the_waterfall_and_findings():
 
 def test_retainers_view_labels_evidence():
     async def check(app, pilot):
-        await pilot.press("7")
-        await pilot.pause(0.3)
+        await press(app, pilot, "7")
         rows = table_rows(app, RetainersView)
         assert rows and all(r[3] in ("binary", "source", "heuristic") for r in rows)
     run(check)
@@ -195,8 +184,7 @@ def test_setting_keys_reanalyse(key, check_settings):
 
 def test_ignore_removes_the_function_from_the_rows():
     async def check(app, pilot):
-        await pilot.press("i")
-        await pilot.pause(0.5)
+        await press(app, pilot, "i")
         await loaded(app, pilot)
         assert all(r[-1] != "main.(*Cache).Insert" for r in table_rows(app, TopView))
     run(check)
@@ -217,11 +205,9 @@ def test_m_writes_the_markdown_report_and_says_where(tmp_path):
 
 def test_question_mark_opens_help():
     async def check(app, pilot):
-        await pilot.press("question_mark")
-        await pilot.pause()
+        await press(app, pilot, "question_mark")
         assert type(app.screen).__name__ == "HelpScreen"
-        await pilot.press("escape")
-        await pilot.pause()
+        await press(app, pilot, "escape")
         assert type(app.screen).__name__ != "HelpScreen"
     run(check)
 
@@ -246,8 +232,7 @@ def test_hostile_names_display_literally(tmp_path):
         rows = table_rows(app, TopView)
         assert rows[0][-1].startswith("main.[bold]x[/bold]\\x1b[31mred")
         for key in "234567":
-            await pilot.press(key)
-            await pilot.pause(0.2)
+            await press(app, pilot, key)
         assert app.is_running
     run(check, paths=[new], base=[base])
 
@@ -258,7 +243,6 @@ def test_a_strange_profile_does_not_crash(tmp_path):
 
     async def check(app, pilot):
         for key in "1234567sGdn":
-            await pilot.press(key)
-            await pilot.pause(0.1)
+            await press(app, pilot, key)
         assert app.is_running
     run(check, paths=[empty])

@@ -22,15 +22,18 @@ def app() -> HeapdiffApp:
 
 
 def after_loading(*keys: str):
-    async def run_before(pilot) -> None:
-        for _ in range(200):
+    async def settle(pilot) -> None:
+        for _ in range(400):
+            await pilot.pause(0.05)
             if pilot.app.analysis is not None and not any(w.is_running for w in pilot.app.workers):
                 break
-            await pilot.pause(0.05)
+        await pilot.pause(0.2)
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
         for key in keys:
             await pilot.press(key)
-            await pilot.pause(0.2)
-        await pilot.pause(0.3)
+            await settle(pilot)
     return run_before
 
 

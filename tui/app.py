@@ -90,6 +90,7 @@ class HeapdiffApp(App):
         self.analysis = None
         self.settings = Settings()
         self.selected: str | None = None
+        self.pending_growth = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -133,6 +134,18 @@ class HeapdiffApp(App):
             return
         self.call_from_thread(self._loaded, analysis)
 
+    @work(thread=True, group="prepare")
+    def prepare(self, analysis, tab: str, bottom_up: bool) -> None:
+        """A view's heavy part off the event loop; the view fills when it is ready."""
+        try:
+            analysis.prepare(tab, bottom_up)
+        except Exception as exc:  # noqa: BLE001 - shown, never a crash
+            self.call_from_thread(self.notify, f"{tab}: {type(exc).__name__}: {exc}",
+                                  severity="error")
+            return
+        if analysis is self.analysis:
+            self.call_from_thread(self.refresh_view)
+
     def _progress(self, message: str) -> None:
         self.query_one("#loading-text", Static).update(message)
         self.query_one("#loading-bar", ProgressBar).advance(1)
@@ -160,6 +173,12 @@ class HeapdiffApp(App):
             return
         tab = self.query_one(TabbedContent).active
         view = self.query_one(f"#{tab}-view")
+        bottom_up = self.query_one(CallTreeView).bottom_up
+        if not self.analysis.ready(tab, bottom_up):
+            view.loading = True  # the view's own indicator while its part is computed
+            self.prepare(self.analysis, tab, bottom_up)
+            return
+        view.loading = False
         try:
             if tab == "top":
                 view.show(self.analysis, self.selected)
@@ -175,6 +194,9 @@ class HeapdiffApp(App):
             else:
                 view.show(self.analysis)
                 view.focus()
+                if tab == "tree" and self.pending_growth:
+                    self.pending_growth = False
+                    self.call_after_refresh(view.unfold_growth)
         except Exception as exc:  # noqa: BLE001 - a strange profile must not crash the TUI
             self.notify(f"{tab}: {type(exc).__name__}: {exc}", severity="error")
 
@@ -252,11 +274,18 @@ class HeapdiffApp(App):
         self.query_one(TopView).cycle_sort()
 
     def action_direction(self) -> None:
-        self.query_one(CallTreeView).toggle_direction()
+        tree = self.query_one(CallTreeView)
+        tree.bottom_up = not tree.bottom_up
+        self.action_tab("tree")
+        self.refresh_view()
 
     def action_growth(self) -> None:
-        self.action_tab("tree")
-        self.call_after_refresh(self.query_one(CallTreeView).unfold_growth)
+        tree = self.query_one(CallTreeView)
+        if self.query_one(TabbedContent).active == "tree" and tree.analysis is self.analysis:
+            tree.unfold_growth()
+        else:  # unfolded as soon as the tree view is filled
+            self.pending_growth = True
+            self.action_tab("tree")
 
     def action_report(self) -> None:
         self.write_report()

@@ -90,6 +90,27 @@ class Analysis:
                                               self.settings.granularity, bottom_up=bottom_up)
         return self._trees[bottom_up]
 
+    def ready(self, tab: str, bottom_up: bool = False) -> bool:
+        """Whether the view's heavy part (call tree, call graph, retainers) is computed."""
+        if tab == "tree":
+            return bottom_up in self._trees
+        if tab == "flame":
+            return False in self._trees
+        if tab == "peek":
+            return self._graph is not None
+        if tab == "retainers":
+            return self._retainers is not None
+        return True
+
+    def prepare(self, tab: str, bottom_up: bool = False) -> None:
+        """Compute the view's heavy part (meant for a worker thread)."""
+        if tab in ("tree", "flame"):
+            self.tree(bottom_up if tab == "tree" else False)
+        elif tab == "peek":
+            self.graph
+        elif tab == "retainers":
+            self.retainers()
+
     def retainers(self):
         if self._retainers is None:
             from heapdiff.retainers.report import analyse

@@ -44,10 +44,6 @@ class CallTreeView(Tree):
         if node.data is not None and not node.children:
             self._fill(node, node.data.path)
 
-    def toggle_direction(self) -> None:
-        self.bottom_up = not self.bottom_up
-        self.rebuild()
-
     def unfold_growth(self) -> None:
         """Expand, from the root, the child with the largest growth at each level."""
         node = self.root
