@@ -24,7 +24,9 @@ from .views.top import TopView
 from .views.tree import CallTreeView
 from .widgets.rowtable import RowTable
 
-TABS = ("top", "tree", "peek", "flame", "source", "memory", "retainers")
+VIEWS = {"top": TopView, "tree": CallTreeView, "peek": PeekView, "flame": FlameView,
+         "source": SourceView, "memory": MemoryView, "retainers": RetainersView}
+TABS = tuple(VIEWS)
 HELP = """\
 # heapdiff keys
 
@@ -98,20 +100,9 @@ class HeapdiffApp(App):
             yield Static("loading…", id="loading-text")
             yield ProgressBar(id="loading-bar", show_eta=False)
         with TabbedContent(id="tabs", initial="top"):
-            with TabPane("1 Top", id="top"):
-                yield TopView(id="top-view")
-            with TabPane("2 Tree", id="tree"):
-                yield CallTreeView(id="tree-view")
-            with TabPane("3 Peek", id="peek"):
-                yield PeekView(id="peek-view")
-            with TabPane("4 Flame", id="flame"):
-                yield FlameView(id="flame-view")
-            with TabPane("5 Source", id="source"):
-                yield SourceView(id="source-view")
-            with TabPane("6 Memory", id="memory"):
-                yield MemoryView(id="memory-view")
-            with TabPane("7 Retainers", id="retainers"):
-                yield RetainersView(id="retainers-view")
+            for number, (tab, view) in enumerate(VIEWS.items(), 1):
+                with TabPane(f"{number} {tab.capitalize()}", id=tab):
+                    yield view(id=f"{tab}-view")
         yield Footer()
 
     def on_mount(self) -> None:
