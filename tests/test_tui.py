@@ -246,3 +246,27 @@ def test_a_strange_profile_does_not_crash(tmp_path):
             await press(app, pilot, key)
         assert app.is_running
     run(check, paths=[empty])
+
+
+def test_escape_clears_and_closes_the_filter():
+    async def check(app, pilot):
+        await pilot.press("slash")
+        await pilot.press(*"Session")
+        await loaded(app, pilot)
+        assert len(table_rows(app, TopView)) == 1
+        await press(app, pilot, "escape")
+        assert not app.query_one("#top-filter").display
+        assert len(table_rows(app, TopView)) > 1
+        await press(app, pilot, "2")
+        assert app.query_one("TabbedContent").active == "tree"  # keys reach the app again
+    run(check)
+
+
+def test_switching_back_to_the_tree_keeps_it_as_it_was():
+    async def check(app, pilot):
+        await press(app, pilot, "2", "g")
+        tree = app.query_one(CallTreeView)
+        expanded = tree.cursor_node
+        await press(app, pilot, "1", "2")
+        assert tree.cursor_node is expanded
+    run(check)

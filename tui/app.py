@@ -66,7 +66,8 @@ class HeapdiffApp(App):
     MemoryView, SourceView { height: 1fr; overflow-y: auto; }
     """
     BINDINGS = [
-        *[Binding(str(k + 1), f"tab('{t}')", t.capitalize(), show=k < 7) for k, t in enumerate(TABS)],
+        # the tabs show their numbers, so the footer keeps its room for the other keys
+        *[Binding(str(k + 1), f"tab('{t}')", t.capitalize(), show=False) for k, t in enumerate(TABS)],
         Binding("s", "sample_type", "sample type"),
         Binding("G", "granularity", "granularity"),
         Binding("d", "mode", "diff mode"),

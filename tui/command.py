@@ -17,6 +17,11 @@ def register(commands) -> None:
 
 
 def run(args) -> int:
+    import os
+
+    # A lone Esc is told from an escape sequence by waiting; Textual's default wait (100 ms)
+    # would make Esc the one key slower than the 100 ms every key must answer in.
+    os.environ.setdefault("ESCDELAY", "25")
     from .app import HeapdiffApp
 
     HeapdiffApp(args.paths, args.base, args.source, args.report).run()

@@ -38,8 +38,11 @@ class FlameView(Widget, can_focus=True):
         self.analysis = None
         self.zoom: list = []  # the path of TreeNodes zoomed into
         self.rows: list[list[tuple[int, int, object]]] = []
+        self.scale = 1
 
     def show(self, analysis) -> None:
+        if analysis is self.analysis:
+            return  # already laid out: switching tabs costs nothing
         self.analysis = analysis
         self.zoom = []
         self.layout_rows()
@@ -49,13 +52,27 @@ class FlameView(Widget, can_focus=True):
             self.layout_rows()
 
     def layout_rows(self) -> None:
+        """Lay out in a worker: opening deep levels of a big tree takes a while."""
+        self.loading = True
+        self.run_worker(self._layout, thread=True, exclusive=True, group="flame")
+
+    def _layout(self) -> None:
+        rows, scale = self._compute(max(self.size.width, 20))
+        self.app.call_from_thread(self._laid_out, rows, scale)
+
+    def _laid_out(self, rows, scale) -> None:
+        self.rows, self.scale = rows, scale
+        self.selected = (0, 0)
+        self.loading = False
+        self.refresh()
+
+    def _compute(self, width: int):
         """Rows of (x, width, node), depth by depth, down to one column."""
-        width = max(self.size.width, 20)
         tree = self.analysis.tree(False)
         top = tree.children(self.zoom[-1].path) if self.zoom else tree.children(())
         total = sum(max(n.new, n.base) for n in top) or 1
-        self.scale = max([abs(n.delta) for n in top] + [1])
-        rows, level = [], [(0, width, n) for n in self._spread(top, 0, width, total)]
+        scale = max([abs(n.delta) for n in top] + [1])
+        rows, level = [], self._spread_at(top, 0, width, total)
         while level and len(rows) < MAX_DEPTH:
             rows.append(level)
             below = []
@@ -63,12 +80,7 @@ class FlameView(Widget, can_focus=True):
                 kids = tree.children(node.path)
                 below += self._spread_at(kids, x, w, max(node.new, node.base) or 1)
             level = below
-        self.rows = rows
-        self.selected = (0, 0)
-        self.refresh()
-
-    def _spread(self, nodes, x, width, total):
-        return [n for _, _, n in self._spread_at(nodes, x, width, total)]
+        return rows, scale
 
     def _spread_at(self, nodes, x, width, total):
         out = []

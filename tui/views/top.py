@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
@@ -20,6 +21,8 @@ SORT_KEYS = ["base_flat", "new_flat", "delta_flat", "delta_pct", "base_cum", "ne
 
 
 class TopView(Vertical):
+    BINDINGS = [Binding("escape", "close_filter", "clear filter", show=False)]
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.analysis = None
@@ -91,4 +94,13 @@ class TopView(Vertical):
         self.refill(self.selected())
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one(RowTable).focus()
+
+    def action_close_filter(self) -> None:
+        box = self.query_one("#top-filter", Input)
+        if box.display:
+            box.value = ""
+            box.display = False
+            self.pattern = None
+            self.refill(self.selected())
         self.query_one(RowTable).focus()

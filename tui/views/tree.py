@@ -14,10 +14,14 @@ class CallTreeView(Tree):
         super().__init__("call tree", **kwargs)
         self.analysis = None
         self.bottom_up = False
+        self.shown_bottom_up = None
         self.show_root = False
 
     def show(self, analysis) -> None:
+        if analysis is self.analysis and self.shown_bottom_up == self.bottom_up:
+            return  # already showing this analysis: switching tabs keeps the tree as it was
         self.analysis = analysis
+        self.shown_bottom_up = self.bottom_up
         self.rebuild()
 
     def label(self, node) -> Text:
