@@ -15,8 +15,12 @@ from conftest import REPO, SAMPLES
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
 
+SERVER = f"heapdiff-test-{uuid.uuid4().hex[:8]}"  # a private tmux server: no outside settings
+
+
 def tmux(*args: str) -> str:
-    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=True).stdout
+    return subprocess.run(["tmux", "-L", SERVER, *args], capture_output=True, text=True,
+                          check=True).stdout
 
 
 def wait_for(session: str, text: str, timeout: float = 30.0) -> str:
@@ -32,9 +36,12 @@ def wait_for(session: str, text: str, timeout: float = 30.0) -> str:
 def test_tui_in_a_real_terminal(tmp_path):
     session = f"heapdiff-{uuid.uuid4().hex[:8]}"
     report = tmp_path / "findings.md"
-    command = (f"cd {REPO} && {sys.executable} -m heapdiff tui --report {report} "
+    # Textual believes COLUMNS/LINES over the terminal: the test runner's must not leak in
+    command = (f"cd {REPO} && env -u COLUMNS -u LINES {sys.executable} -m heapdiff tui --report {report} "
                f"--base {SAMPLES / 'leaky_cache' / 'base'} {SAMPLES / 'leaky_cache' / 'later'}")
     tmux("new-session", "-d", "-s", session, "-x", "140", "-y", "36", command)
+    tmux("set-window-option", "-t", session, "window-size", "manual")  # no client decides
+    tmux("resize-window", "-t", session, "-x", "140", "-y", "36")
     try:
         screen = wait_for(session, "main.(*Cache).Insert")
         first_row = next(line for line in screen.splitlines() if "main.(*Cache).Insert" in line)
@@ -52,4 +59,4 @@ def test_tui_in_a_real_terminal(tmp_path):
         tmux("send-keys", "-t", session, "q")
         time.sleep(0.5)
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        subprocess.run(["tmux", "-L", SERVER, "kill-server"], capture_output=True)

@@ -64,6 +64,8 @@ class FlameView(Widget, can_focus=True):
         self.rows, self.scale = rows, scale
         self.selected = (0, 0)
         self.loading = False
+        if self.parent is not None and self.parent.display:  # a loading widget took no focus
+            self.focus()
         self.refresh()
 
     def _compute(self, width: int):
