@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
-from .aggregate import FrameNodes, NodeInfo, frame_nodes
+from .aggregate import FrameNodes, NodeInfo, aggregate, aggregate_weights
 from .arrays import concat_ranges
 from .diff import Diff, normalized, sample_index_in
 from .model import Profile
@@ -49,9 +49,13 @@ def build_graph(d: Diff, bases: list[Profile], new: Profile) -> nx.DiGraph:
     weights = normalized(new, bases, index) if d.normalized else new.values[:, index]
     sides.append((new, weights, "new"))
     for profile, w, side in sides:
-        fn = frame_nodes(profile, d.granularity)
+        # node figures are the diff's own aggregation (cached on the profile); only the
+        # edges need another walk over the samples
+        agg = aggregate_weights(profile, w, d.granularity) if side == "new" and d.normalized \
+            else aggregate(profile, sample_index_in(profile, name), d.granularity)
+        fn = agg.frames
         ids = [infos.setdefault(info, len(infos)) for info in fn.infos]
-        flat, cum, edges = _weights(profile, fn, w)
+        flat, cum, edges = agg.flat, agg.cum, _edges(profile, fn, w)
         for local, node in enumerate(ids):
             if not graph.has_node(node):
                 graph.add_node(node, name=fn.names[local], base_flat=0, new_flat=0,
@@ -71,11 +75,9 @@ def build_graph(d: Diff, bases: list[Profile], new: Profile) -> nx.DiGraph:
     return graph
 
 
-def _weights(profile: Profile, fn: FrameNodes, weights: np.ndarray):
-    """flat, cum per node and {(caller, callee): weight} for one profile."""
+def _edges(profile: Profile, fn: FrameNodes, weights: np.ndarray) -> dict[tuple[int, int], int]:
+    """{(caller, callee): weight} for one profile: each edge once per sample."""
     n = len(fn.infos)
-    flat = np.zeros(n, dtype=np.int64)
-    cum = np.zeros(n, dtype=np.int64)
     offsets = profile.stack_offsets
     depth = np.diff(offsets)
     live = (weights != 0) & (depth > 0)
@@ -90,28 +92,20 @@ def _weights(profile: Profile, fn: FrameNodes, weights: np.ndarray):
         keep = live[c0:c1][sample]
         nodes, sample = nodes[keep], sample[keep]
         w = weights[c0:c1]
-        first = np.ones(len(sample), dtype=bool)
-        first[1:] = sample[1:] != sample[:-1]
-        chunk_flat = np.bincount(nodes[first], weights=w[sample[first]], minlength=n)
-        node_keys = np.unique(sample * n + nodes)
-        chunk_cum = np.bincount(node_keys % n, weights=w[node_keys // n], minlength=n)
         callee, caller, owner = nodes[:-1], nodes[1:], sample[:-1]
         real = (owner == sample[1:]) & (caller != callee)
         edge_keys = np.unique((owner[real] * n + caller[real]) * n + callee[real])
         pair = edge_keys % (n * n)
         pairs, inverse = np.unique(pair, return_inverse=True)
         values = np.bincount(inverse, weights=w[edge_keys // (n * n)], minlength=len(pairs))
-        return chunk_flat, chunk_cum, pairs, values
+        return pairs, values
 
     edges: dict[tuple[int, int], int] = {}
-    for chunk_flat, chunk_cum, pairs, values in ordered_map(
-            chunk, range(0, profile.num_samples, CHUNK_SAMPLES)):
-        flat += np.rint(chunk_flat).astype(np.int64)
-        cum += np.rint(chunk_cum).astype(np.int64)
+    for pairs, values in ordered_map(chunk, range(0, profile.num_samples, CHUNK_SAMPLES)):
         for p, v in zip(pairs.tolist(), np.rint(values).astype(np.int64).tolist()):
             key = (p // n, p % n)
             edges[key] = edges.get(key, 0) + v
-    return flat, cum, edges
+    return edges
 
 
 def find(graph: nx.DiGraph, pattern: str) -> list[int]:

@@ -1,7 +1,7 @@
 """heapdiff diff BASE NEW"""
 from __future__ import annotations
 
-from ..diff import MODES, diff_profiles, diff_sides, side_of
+from ..diff import MODES, diff_profiles, diff_sides, sample_index_in, side_of
 from ..errors import InputError
 from ..output import emit
 from ..progress import TerminalProgress
@@ -10,7 +10,7 @@ from ..render.pprof_export import diff_profile_bytes
 from ..filters import apply as apply_filter
 from ..load import load_profile
 from .options import (add_diff_inputs, add_output_options, diff_paths, json_text, limit_rows,
-                      load_diff_inputs, resolve_granularity, resolve_sample_index,
+                      load_diff_inputs, resolve_granularity,
                       sample_filter)
 
 
@@ -65,7 +65,7 @@ def compute_lean(args, progress):
     chosen = sample_filter(args)
     registry: dict = {}
     new = apply_filter(load_profile(new_path, progress), chosen)
-    name = new.sample_types[resolve_sample_index(new, args.sample_index)].type
+    name = new.sample_types[sample_index_in(new, args.sample_index)].type
     granularity, _ = resolve_granularity(new, args.granularity)
     new_side = None
     if not args.normalize:  # a normalized new side needs the base sums first

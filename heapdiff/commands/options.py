@@ -93,13 +93,6 @@ def load_diff_inputs(args, progress: Report) -> tuple[list[str], str, list[Profi
     return base_paths, new_path, bases, new
 
 
-def resolve_sample_index(profile: Profile, name: str | None) -> int:
-    try:
-        return profile.sample_index(name)
-    except KeyError as exc:
-        raise InputError(profile.source, exc.args[0]) from None
-
-
 def resolve_granularity(profile: Profile, requested: str | None) -> tuple[str, str]:
     """The granularity to use, and a note when it was chosen for the user."""
     if requested:

@@ -4,11 +4,12 @@ from __future__ import annotations
 import sys
 
 from ..aggregate import aggregate, top_rows
+from ..diff import sample_index_in
 from ..load import load_profile
 from ..progress import TerminalProgress
 from ..render.top import top_json, top_text
 from .options import (add_output_options, add_profile_options, limit_rows, resolve_granularity,
-                      resolve_sample_index, write_json)
+                      write_json)
 
 
 def register(commands) -> None:
@@ -27,7 +28,7 @@ def register(commands) -> None:
 def run(args) -> int:
     with TerminalProgress() as progress:
         profile = load_profile(args.file, progress)
-    index = resolve_sample_index(profile, args.sample_index)
+    index = sample_index_in(profile, args.sample_index)
     granularity, note = resolve_granularity(profile, args.granularity)
     agg = aggregate(profile, index, granularity)
     rows = top_rows(agg, args.sort)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..arrays import concat_ranges
 from ..parallel import ordered_map
 from .varint import decode_at, read_varint
 
@@ -59,7 +60,8 @@ def frame_records(buf: np.ndarray) -> Records:
         generic.append(_one_record(data, pos, n))
         pos = generic[-1][3]
 
-    chosen = _ranges_to_indices(runs, len(cand))
+    bounds = np.array(runs, dtype=np.int64).reshape(-1, 2)
+    chosen = concat_ranges(bounds[:, 0], bounds[:, 1])
     field = (buf[cand[chosen]] >> 3).astype(np.int64)
     start, payload, end = cand[chosen], cand_payload[chosen], cand_end[chosen]
     if generic:
@@ -71,16 +73,6 @@ def frame_records(buf: np.ndarray) -> Records:
         order = np.argsort(start, kind="stable")
         field, start, payload, end = field[order], start[order], payload[order], end[order]
     return Records(field=field, start=start, payload=payload, end=end)
-
-
-def _ranges_to_indices(runs: list[tuple[int, int]], size: int) -> np.ndarray:
-    """The indices covered by disjoint half-open ranges, in order."""
-    mark = np.zeros(size + 1, dtype=np.int32)
-    if runs:
-        bounds = np.array(runs, dtype=np.int64)
-        np.add.at(mark, bounds[:, 0], 1)
-        np.add.at(mark, bounds[:, 1], -1)
-    return np.flatnonzero(np.cumsum(mark[:-1]) > 0)
 
 
 def _tag_table(tags) -> np.ndarray:

@@ -11,7 +11,7 @@ import numpy as np
 from google.protobuf.message import DecodeError
 
 from .. import profile_pb2 as pb
-from ..model import Labels
+from ..model import Labels, frozen_array
 from ..parallel import ordered_map
 from .varint import MAX_VARINT_BYTES, decode_at, values_at
 
@@ -24,11 +24,6 @@ class Malformed(Exception):
 
 class _NeedsSlowPath(Exception):
     """A chunk uses wire types the fast path does not handle."""
-
-
-def _freeze(array: np.ndarray) -> np.ndarray:
-    array.flags.writeable = False
-    return array
 
 
 def decode_samples(buf, starts, ends, num_types, lookup, progress):
@@ -71,8 +66,9 @@ def decode_samples(buf, starts, ends, num_types, lookup, progress):
         for column, part in zip(label_columns, (labels[0] + c0, *labels[1:])):
             column[labels_filled:labels_filled + k] = part
         labels_filled += k
-    sample, key, strv, num, unit = (_freeze(c[:labels_filled]) for c in label_columns)
-    return values, offsets, _freeze(stacks[:filled]), Labels(sample, key, strv, num, unit)
+    sample, key, strv, num, unit = (frozen_array(c[:labels_filled], c.dtype) for c in label_columns)
+    stacks = frozen_array(stacks[:filled], stacks.dtype)
+    return values, offsets, stacks, Labels(sample, key, strv, num, unit)
 
 
 def _fast_chunk(buf, starts, ends, num_types, first):
