@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .aggregate import NodeInfo, frame_nodes
-from .arrays import concat_ranges
+from .arrays import expand_lists
 from .model import Profile
 
 
@@ -68,11 +68,8 @@ class CallTree:
         if fn.single:
             return _Side(ids[fn.first][locations], profile.stack_offsets,
                          weights.astype(np.int64), sign)
-        counts = np.diff(fn.offsets)[locations]
-        expanded = ids[fn.nodes[concat_ranges(fn.offsets[locations],
-                                              fn.offsets[locations] + counts)]]
-        ends = np.concatenate(([0], np.cumsum(counts)))
-        return _Side(expanded, ends[profile.stack_offsets], weights.astype(np.int64), sign)
+        expanded, starts = expand_lists(fn.offsets, ids[fn.nodes], locations)
+        return _Side(expanded, starts[profile.stack_offsets], weights.astype(np.int64), sign)
 
     def children(self, path: tuple[int, ...] = ()) -> list[TreeNode]:
         """The nodes one level below `path`, largest |delta| first."""

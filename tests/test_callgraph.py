@@ -1,6 +1,9 @@
 """The diff's call graph: edges once per sample, recursion as pprof counts it, and the queries."""
 from __future__ import annotations
 
+import re
+
+import networkx as nx
 from conftest import SAMPLES
 from heapdiff.callgraph import build_graph, change_paths, find, peek, prune
 from heapdiff.decode.pprof import decode_pprof
@@ -44,6 +47,20 @@ def test_a_function_calling_itself_makes_no_edge():
     g, n = graph_of([], [([1, 1, 3], [1, 32])])
     assert not g.has_edge(n["main.leaf"], n["main.leaf"])
     assert g.edges[n["main.root"], n["main.leaf"]]["new"] == 32
+
+
+def test_a_graph_around_a_function_has_exactly_the_whole_graphs_edges_touching_it():
+    base, new = load_profile(LEAKY / "base" / "heap.pb.gz"), load_profile(LEAKY / "later" / "heap.pb.gz")
+    d = diff_profiles([base], new)
+    whole = build_graph(d, [base], new)
+    around = build_graph(d, [base], new, re.compile(r"\Amain\.main\Z"))
+
+    def edges(g):
+        names = nx.get_node_attributes(g, "name")
+        return {(names[u], names[v]): (e["base"], e["new"]) for u, v, e in g.edges(data=True)}
+    touching = {k: v for k, v in edges(whole).items() if "main.main" in k}
+    assert touching and edges(around) == touching
+    assert around.number_of_nodes() == whole.number_of_nodes()
 
 
 def test_graph_nodes_agree_with_the_diff_rows():

@@ -85,8 +85,8 @@ class HeapdiffApp(App):
     ]
 
     def __init__(self, paths: list[str], base_paths: list[str], source_dir: str | None = None,
-                 report_path: str = "heapdiff-report.md"):
-        super().__init__()
+                 report_path: str = "heapdiff-report.md", driver_class=None):
+        super().__init__(driver_class=driver_class)
         self.paths, self.base_paths, self.source_dir = paths, base_paths, source_dir
         self.report_path = report_path
         self.moments = None
@@ -127,10 +127,10 @@ class HeapdiffApp(App):
         self.call_from_thread(self._loaded, analysis)
 
     @work(thread=True, group="prepare")
-    def prepare(self, analysis, tab: str, bottom_up: bool) -> None:
+    def prepare(self, analysis, tab: str, bottom_up: bool, selected: str | None) -> None:
         """A view's heavy part off the event loop; the view fills when it is ready."""
         try:
-            analysis.prepare(tab, bottom_up)
+            analysis.prepare(tab, bottom_up, selected)
         except Exception as exc:  # noqa: BLE001 - shown, never a crash
             self.call_from_thread(self.notify, f"{tab}: {type(exc).__name__}: {exc}",
                                   severity="error")
@@ -166,9 +166,9 @@ class HeapdiffApp(App):
         tab = self.query_one(TabbedContent).active
         view = self.query_one(f"#{tab}-view")
         bottom_up = self.query_one(CallTreeView).bottom_up
-        if not self.analysis.ready(tab, bottom_up):
+        if not self.analysis.ready(tab, bottom_up, self.selected):
             view.loading = True  # the view's own indicator while its part is computed
-            self.prepare(self.analysis, tab, bottom_up)
+            self.prepare(self.analysis, tab, bottom_up, self.selected)
             return
         view.loading = False
         try:

@@ -20,9 +20,11 @@ def run(args) -> int:
     import os
 
     # A lone Esc is told from an escape sequence by waiting; Textual's default wait (100 ms)
-    # would make Esc the one key slower than the 100 ms every key must answer in.
+    # would make Esc the one key slower than the 100 ms every key must answer in, and so
+    # would its input poll, which the fast-Esc driver wakes at the wait's end.
     os.environ.setdefault("ESCDELAY", "25")
     from .app import HeapdiffApp
+    from .driver import driver_class
 
-    HeapdiffApp(args.paths, args.base, args.source, args.report).run()
+    HeapdiffApp(args.paths, args.base, args.source, args.report, driver_class()).run()
     return 0

@@ -72,16 +72,20 @@ class Analysis:
     waterfall: Waterfall | None = None
     findings: list[Finding] = field(default_factory=list)
     gc: GCHealth | None = None
-    _graph: object = None
+    _peeks: dict = field(default_factory=dict)
     _trees: dict = field(default_factory=dict)
     _retainers: object = None
 
-    @property
-    def graph(self):
-        if self._graph is None:
+    def peek_graph(self, name: str | None):
+        """The call graph with only the edges touching `name`: all a peek shows, and a
+        fraction of the whole graph's work on a big profile."""
+        if name not in self._peeks:
+            import re
+
             from heapdiff.callgraph import build_graph
-            self._graph = build_graph(self.diff, self.bases, self.new)
-        return self._graph
+            around = re.compile(f"\\A{re.escape(name or '')}\\Z")
+            self._peeks[name] = build_graph(self.diff, self.bases, self.new, around)
+        return self._peeks[name]
 
     def tree(self, bottom_up: bool):
         if bottom_up not in self._trees:
@@ -90,24 +94,24 @@ class Analysis:
                                               self.settings.granularity, bottom_up=bottom_up)
         return self._trees[bottom_up]
 
-    def ready(self, tab: str, bottom_up: bool = False) -> bool:
+    def ready(self, tab: str, bottom_up: bool = False, selected: str | None = None) -> bool:
         """Whether the view's heavy part (call tree, call graph, retainers) is computed."""
         if tab == "tree":
             return bottom_up in self._trees
         if tab == "flame":
             return False in self._trees
         if tab == "peek":
-            return self._graph is not None
+            return selected is None or selected in self._peeks
         if tab == "retainers":
             return self._retainers is not None
         return True
 
-    def prepare(self, tab: str, bottom_up: bool = False) -> None:
+    def prepare(self, tab: str, bottom_up: bool = False, selected: str | None = None) -> None:
         """Compute the view's heavy part (meant for a worker thread)."""
         if tab in ("tree", "flame"):
             self.tree(bottom_up if tab == "tree" else False)
         elif tab == "peek":
-            self.graph
+            self.peek_graph(selected)
         elif tab == "retainers":
             self.retainers()
 

@@ -4,6 +4,7 @@ The call graph modules import networkx, which takes 0.1 s: they are imported whe
 command runs, not when the CLI starts."""
 from __future__ import annotations
 
+import re
 import sys
 
 from ..errors import InputError
@@ -35,12 +36,12 @@ def register(commands) -> None:
     peek_parser.set_defaults(run=run_peek)
 
 
-def _graph(args, progress):
+def _graph(args, progress, around=None):
     from ..callgraph import build_graph
 
     _, _, bases, new, result = compute(args, progress)
     progress("building the call graph")
-    return result, build_graph(result, bases, new)
+    return result, build_graph(result, bases, new, around)
 
 
 def run_paths(args) -> int:
@@ -62,12 +63,13 @@ def run_peek(args) -> int:
     from ..callgraph import find, peek
     from ..render.graph import peek_text
 
-    with TerminalProgress() as progress:
-        result, graph = _graph(args, progress)
     try:
-        nodes = find(graph, args.regex)
-    except Exception as exc:  # re.error
+        around = re.compile(args.regex)
+    except re.error as exc:
         raise InputError("REGEX", f"bad regular expression {args.regex!r}: {exc}") from None
+    with TerminalProgress() as progress:
+        result, graph = _graph(args, progress, around)
+    nodes = find(graph, args.regex)
     if not nodes:
         raise InputError(args.files[-1], f"no function matches {args.regex!r}")
     unit = result.sample_type.unit

@@ -26,10 +26,10 @@ class PeekView(Vertical):
     def show(self, analysis, selected: str | None) -> None:
         from heapdiff.callgraph import peek
 
-        graph = analysis.graph
         unit = analysis.diff.sample_type.unit
         title = self.query_one("#peek-title", Static)
-        nodes = [n for n, d in graph.nodes(data=True) if d["name"] == selected]
+        graph = analysis.peek_graph(selected) if selected is not None else None
+        nodes = [n for n, d in graph.nodes(data=True) if d["name"] == selected] if graph else []
         if not nodes:
             title.update("select a function (in Top or Tree) to peek at it")
             self.query_one(RowTable).set_rows([])
