@@ -1,0 +1,162 @@
+"""A capture folder and its manifest: what `heapdiff capture` wrote, round by round.
+
+Layout (every file and the manifest are written to a temporary name, then renamed):
+
+    DIR/manifest.json
+    DIR/round-0001-20261122T061500Z/heap.pb.gz       /debug/pprof/heap
+    DIR/round-0001-20261122T061500Z/heap.txt         /debug/pprof/heap?debug=1
+    DIR/round-0001-20261122T061500Z/vars.json        /debug/vars
+    DIR/round-0001-20261122T061500Z/status.txt       /proc/PID/status      (--pid)
+    DIR/round-0001-20261122T061500Z/smaps_rollup.txt /proc/PID/smaps_rollup (--pid)
+
+A round's folder is a snapshot folder like any other (`load_snapshot` reads it whole). The
+manifest is rewritten after each round, so a run killed at any point leaves a valid manifest
+listing every completed round; a round folder still being written has a dot-name and is
+never listed.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from ..errors import InputError
+
+MANIFEST = "manifest.json"
+FORMAT = "heapdiff-capture"
+VERSION = 1
+
+# artifact name -> file name inside a round folder
+ARTIFACT_FILES = {
+    "heap": "heap.pb.gz",
+    "heap_text": "heap.txt",
+    "vars": "vars.json",
+    "status": "status.txt",
+    "smaps_rollup": "smaps_rollup.txt",
+}
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One fetch of one round: where from, and the file it made or why it failed."""
+    name: str                 # a key of ARTIFACT_FILES
+    source: str               # URL or /proc path
+    ok: bool
+    file: str | None = None   # file name inside the round folder, when ok
+    bytes: int = 0
+    seconds: float = 0.0      # how long the fetch took
+    error: str | None = None  # one line, when not ok
+
+
+@dataclass(frozen=True)
+class Round:
+    round: int                # 1, 2, ...
+    dir: str                  # folder name inside the capture folder
+    time: str                 # ISO 8601 UTC of the round's start, e.g. 2026-11-22T06:15:00.123Z
+    unix: float               # the same instant, seconds since the epoch
+    artifacts: tuple[Artifact, ...] = ()
+
+    def artifact(self, name: str) -> Artifact | None:
+        return next((a for a in self.artifacts if a.name == name), None)
+
+    def has(self, name: str) -> bool:
+        found = self.artifact(name)
+        return found is not None and found.ok
+
+    @property
+    def has_profile(self) -> bool:
+        return self.has("heap") or self.has("heap_text")
+
+
+@dataclass(frozen=True)
+class Manifest:
+    url: str
+    started: str
+    state: str                # running | complete | interrupted | failed
+    every_seconds: float
+    gc: bool = False          # whether each round forced a GC first (?gc=1)
+    pid: int | None = None
+    finished: str | None = None
+    rounds: tuple[Round, ...] = ()
+    format: str = FORMAT
+    version: int = VERSION
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=1) + "\n"
+
+
+@dataclass(frozen=True)
+class Capture:
+    """A capture folder as read back: its path and manifest."""
+    path: Path
+    manifest: Manifest = field(repr=False)
+
+    def round_path(self, r: Round) -> Path:
+        return self.path / r.dir
+
+    def round_files(self, r: Round) -> list[str]:
+        """The files of round r that were fetched successfully."""
+        return [str(self.path / r.dir / a.file) for a in r.artifacts if a.ok and a.file]
+
+    @property
+    def profile_rounds(self) -> tuple[Round, ...]:
+        return tuple(r for r in self.manifest.rounds if r.has_profile)
+
+    def profile_file(self, r: Round) -> str:
+        """The round's protobuf profile, else its debug=1 one."""
+        for name in ("heap", "heap_text"):
+            a = r.artifact(name)
+            if a is not None and a.ok and a.file:
+                return str(self.path / r.dir / a.file)
+        raise InputError(str(self.path / r.dir), "this round has no heap profile")
+
+
+def is_capture(path: str | Path) -> bool:
+    return (Path(path) / MANIFEST).is_file()
+
+
+def read_capture(path: str | Path) -> Capture:
+    folder = Path(path)
+    source = str(folder / MANIFEST)
+    try:
+        raw = json.loads((folder / MANIFEST).read_text())
+    except OSError as exc:
+        raise InputError(source, f"cannot read: {exc.strerror or exc}") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError(source, f"not valid JSON: {exc}") from None
+    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+        raise InputError(source, "not a heapdiff capture manifest")
+    if raw.get("version") != VERSION:
+        raise InputError(source, f"capture format version {raw.get('version')!r}; this "
+                                 f"heapdiff reads version {VERSION}")
+    try:
+        rounds = tuple(
+            Round(**{**r, "artifacts": tuple(Artifact(**a) for a in r.get("artifacts", ()))})
+            for r in raw.get("rounds", ()))
+        manifest = Manifest(**{**raw, "rounds": rounds})
+    except (TypeError, AttributeError) as exc:
+        raise InputError(source, f"malformed manifest: {exc}") from None
+    return Capture(folder, manifest)
+
+
+def write_manifest(folder: Path, manifest: Manifest) -> None:
+    write_atomic(folder / MANIFEST, manifest.to_json().encode())
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write path whole or not at all: a temporary dot-file beside it, fsynced, then renamed."""
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except FileNotFoundError:
+            pass
+        raise
