@@ -43,13 +43,14 @@ class Gathered:
 
 
 def gather(new_paths: list[str], base_paths: list[str], binary: str | None = None,
-           source: str | None = None, progress: Report = silent) -> Gathered:
+           source: str | None = None, progress: Report = silent,
+           title: str | None = None) -> Gathered:
     new = load_snapshot(new_paths, progress)
     base = load_snapshot(base_paths, progress) if base_paths else None
     inputs = _inputs("new", new) + (_inputs("base", base) if base else ())
     quote = lambda paths: " ".join(shlex.quote(p) for p in paths)  # noqa: E731
     commands: dict[str, str] = {}
-    result = dict(inputs=inputs, title=" ".join(new_paths))
+    result = dict(inputs=inputs, title=title or " ".join(new_paths))
     if base is not None and base.profile is not None and new.profile is not None:
         progress("diffing")
         d = diff_profiles([base.profile], new.profile)

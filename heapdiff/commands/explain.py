@@ -9,7 +9,8 @@ from ..progress import TerminalProgress
 from ..reconcile import waterfall
 from ..render.explain import changes_json, changes_text, explain_json, explain_text, gc_text
 from ..snapshot import load_snapshot
-from .options import json_text
+from ..capture.inputs import moment_files
+from .options import add_round_option, json_text
 
 
 def register(commands) -> None:
@@ -21,7 +22,9 @@ def register(commands) -> None:
                     "combination, or a folder holding them.")
     explain.add_argument("paths", nargs="+", metavar="FILE|DIR",
                          help="heap profile, MemStats JSON or /debug/vars, /proc/PID/status, "
-                              "smaps_rollup, runtime/metrics JSON, gctrace log, or a folder")
+                              "smaps_rollup, runtime/metrics JSON, gctrace log, or a folder "
+                              "(a capture folder: its latest round)")
+    add_round_option(explain)
     explain.add_argument("--base", action="append", default=[], metavar="FILE|DIR",
                          help="the artifacts of an earlier moment: show how each row changed")
     explain.add_argument("--format", choices=("text", "json"), default="text")
@@ -40,8 +43,8 @@ def register(commands) -> None:
 
 def run_explain(args) -> int:
     with TerminalProgress() as progress:
-        snap = load_snapshot(args.paths, progress)
-        earlier = waterfall(load_snapshot(args.base, progress)) if args.base else None
+        snap = load_snapshot(moment_files(args.paths, args.round), progress)
+        earlier = waterfall(load_snapshot(moment_files(args.base), progress)) if args.base else None
     w = waterfall(snap)
     health = gc_health(snap)
     found = findings(snap, w, health)

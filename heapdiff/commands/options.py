@@ -7,6 +7,7 @@ import re
 import sys
 
 from ..aggregate import GRANULARITIES
+from ..capture.inputs import moment_files, moment_profile, pick_pair, single_capture
 from ..errors import InputError
 from ..filters import SampleFilter, parse_tagfocus
 from ..filters import apply as apply_filter
@@ -36,11 +37,39 @@ def add_output_options(parser: argparse.ArgumentParser, formats=("text", "json")
 
 def add_diff_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE",
-                        help="BASE NEW, or just NEW with --base; several bases are merged")
+                        help="BASE NEW, or just NEW with --base; several bases are merged; or a "
+                             "capture folder (its first round against its last)")
     parser.add_argument("--base", action="append", default=[], metavar="FILE",
                         help="a base profile (repeat to merge several, as pprof does)")
+    add_pair_round_options(parser)
     add_profile_options(parser)
     add_filter_options(parser)
+
+
+def add_pair_round_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("capture folders (heapdiff capture)")
+    group.add_argument("--from", dest="from_round", type=int, metavar="K",
+                       help="the base round (default: the first with a heap profile)")
+    group.add_argument("--to", dest="to_round", type=int, metavar="L",
+                       help="the new round (default: the last with a heap profile; -1 is the "
+                            "last, -2 the one before)")
+
+
+def add_round_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--round", type=int, metavar="K",
+                        help="with a capture folder: the round to read (default: the latest "
+                             "with a heap profile; -1 is the last, -2 the one before)")
+
+
+def pair_inputs(paths: list[str], base: list[str], args) -> tuple[list[str], list[str], str]:
+    """(base paths, new paths, what the user named): a lone capture folder becomes its base
+    and new rounds' files; any other capture folder stands for its latest round."""
+    capture = single_capture(paths) if not base else None
+    if capture is not None:
+        pair = pick_pair(capture, args.from_round, args.to_round)
+        return (capture.round_files(pair.base), capture.round_files(pair.new),
+                f"{paths[0]} (round {pair.new.round} against round {pair.base.round})")
+    return moment_files(base), moment_files(paths), " ".join(paths)
 
 
 def add_filter_options(parser: argparse.ArgumentParser) -> None:
@@ -77,8 +106,12 @@ def sample_filter(args) -> SampleFilter:
 
 def diff_paths(args) -> tuple[list[str], str]:
     """The base paths (--base, then all FILEs but the last) and the new path (the last)."""
-    base_paths = [str(p) for p in (*args.base, *args.files[:-1])]
-    new_path = str(args.files[-1])
+    capture = single_capture(args.files) if not args.base else None
+    if capture is not None:
+        pair = pick_pair(capture, args.from_round, args.to_round)
+        return [capture.profile_file(pair.base)], capture.profile_file(pair.new)
+    base_paths = [moment_profile(str(p)) for p in (*args.base, *args.files[:-1])]
+    new_path = moment_profile(str(args.files[-1]))
     if not base_paths:
         raise InputError(new_path, "no base profile: give BASE NEW, or --base BASE NEW")
     return base_paths, new_path

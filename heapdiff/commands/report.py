@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..output import emit
 from ..progress import TerminalProgress
-from .options import json_text
+from .options import add_pair_round_options, json_text, pair_inputs
 
 
 def register(commands) -> None:
@@ -12,10 +12,13 @@ def register(commands) -> None:
         description="Gather what grew (with --base), where the memory went, GC health, the "
                     "pointer-dense retainers and every finding into one GitHub-flavoured "
                     "Markdown document; the same bytes for the same inputs.")
-    report.add_argument("paths", nargs="+", metavar="FILE|DIR", help="the artifacts of the moment to report on")
+    report.add_argument("paths", nargs="+", metavar="FILE|DIR",
+                        help="the artifacts of the moment to report on, or a capture folder "
+                             "(its last round, with its first as the base)")
     report.add_argument("--base", action="append", default=[], metavar="FILE|DIR",
                         help="the artifacts of an earlier moment, to report growth (repeat "
                              "for several files)")
+    add_pair_round_options(report)
     report.add_argument("--binary", metavar="PATH", help="the binary, for the retainers' verdicts")
     report.add_argument("--source", metavar="DIR", help="the source, for the retainers")
     report.add_argument("--format", choices=("markdown", "json"), default="markdown")
@@ -29,7 +32,8 @@ def run(args) -> int:
     from ..render.report_json import report_json
 
     with TerminalProgress() as progress:
-        gathered = gather(args.paths, args.base, args.binary, args.source, progress)
+        base, paths, title = pair_inputs(args.paths, args.base, args)
+        gathered = gather(paths, base, args.binary, args.source, progress, title)
     if args.format == "json":
         emit(json_text(report_json(gathered)), args.output)
     else:

@@ -2,12 +2,13 @@
 [--gctrace FILE]"""
 from __future__ import annotations
 
+from ..capture.inputs import moment_profile
 from ..errors import InputError
 from ..load import load, load_profile
 from ..model import GCTrace, Metrics
 from ..output import emit
 from ..progress import TerminalProgress
-from .options import json_text, limit_rows
+from .options import add_round_option, json_text, limit_rows
 
 
 def register(commands) -> None:
@@ -17,7 +18,8 @@ def register(commands) -> None:
                     "cycle. Every verdict says how it is known: binary (the type the allocation "
                     "passed, read from the exact binary), source (go/types on the allocating "
                     "line) or heuristic (a hint from names and sizes, never a verdict).")
-    r.add_argument("profile", metavar="PROFILE", help="a heap profile")
+    r.add_argument("profile", metavar="PROFILE", help="a heap profile, or a capture folder")
+    add_round_option(r)
     r.add_argument("--base", metavar="BASE", help="an earlier heap profile: which sites grew")
     r.add_argument("--binary", metavar="PATH", help="the binary that wrote the profile (amd64)")
     r.add_argument("--source", metavar="DIR", help="the Go module's source (needs go on PATH)")
@@ -44,8 +46,8 @@ def run(args) -> int:
     from ..retainers.report import analyse
 
     with TerminalProgress() as progress:
-        profile = load_profile(args.profile, progress)
-        base = load_profile(args.base, progress) if args.base else None
+        profile = load_profile(moment_profile(args.profile, args.round), progress)
+        base = load_profile(moment_profile(args.base), progress) if args.base else None
         metrics = _typed(args.metrics, Metrics, "a runtime/metrics JSON dump")
         gctrace = _typed(args.gctrace, GCTrace, "a gctrace log")
         progress("reading the allocation sites")

@@ -8,7 +8,8 @@ from ..diff import sample_index_in
 from ..load import load_profile
 from ..progress import TerminalProgress
 from ..render.top import top_json, top_text
-from .options import (add_output_options, add_profile_options, limit_rows, resolve_granularity,
+from ..capture.inputs import moment_profile
+from .options import (add_output_options, add_round_option, add_profile_options, limit_rows, resolve_granularity,
                       write_json)
 
 
@@ -17,7 +18,9 @@ def register(commands) -> None:
         "top", help="the heaviest functions of one profile (like go tool pprof -top)",
         description="The heaviest nodes of one profile, with flat and cum figures equal to "
                     "`go tool pprof -top` for the same sample type and granularity.")
-    top.add_argument("file", metavar="FILE", help="a heap/allocs profile (pprof or debug=1 text)")
+    top.add_argument("file", metavar="FILE", help="a heap/allocs profile (pprof or debug=1 "
+                                                  "text), or a capture folder")
+    add_round_option(top)
     add_profile_options(top)
     top.add_argument("--sort", choices=("flat", "cum"), default="flat",
                      help="order rows by flat (default) or cum, as pprof does")
@@ -27,7 +30,7 @@ def register(commands) -> None:
 
 def run(args) -> int:
     with TerminalProgress() as progress:
-        profile = load_profile(args.file, progress)
+        profile = load_profile(moment_profile(args.file, args.round), progress)
     index = sample_index_in(profile, args.sample_index)
     granularity, note = resolve_granularity(profile, args.granularity)
     agg = aggregate(profile, index, granularity)
