@@ -6,7 +6,7 @@ import argparse
 import sys
 from importlib.metadata import entry_points
 
-from .commands import diff, explain, graph, report, retainers, sizes, top
+from .commands import capture, diff, explain, graph, report, retainers, sizes, timeline, top
 from .errors import InputError
 
 DESCRIPTION = """\
@@ -23,6 +23,8 @@ MemStats JSON, and agrees with `go tool pprof` to the byte.
   heapdiff gc LOG               GC health from a gctrace log
   heapdiff retainers PROFILE    live sites ranked by the bytes the GC must scan
   heapdiff report [--base ...] FILES  all of it as Markdown for an incident ticket
+  heapdiff capture URL --out DIR  heap, MemStats and RSS of a running service, every so often
+  heapdiff timeline DIR         per-function heap and RSS over a capture's rounds, leak suspects
   heapdiff tui [--base ...] FILES     browse it all in the terminal"""
 
 
@@ -30,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="heapdiff", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for command in (top, diff, graph, sizes, explain, retainers, report):
+    for command in (top, diff, graph, sizes, explain, retainers, report, capture, timeline):
         command.register(commands)
     for plugin in entry_points(group="heapdiff.commands"):  # e.g. the TUI, which imports us
         plugin.load()(commands)

@@ -5,6 +5,7 @@ import asyncio
 
 import pytest
 
+from capture_folders import make_capture
 from conftest import SAMPLES
 from pbwire import heap_profile
 from tui.app import HeapdiffApp
@@ -13,6 +14,7 @@ from tui.views.memory import MemoryView
 from tui.views.peek import PeekView
 from tui.views.retainers import RetainersView
 from tui.views.source import SourceView
+from tui.views.timeline import TimelineView
 from tui.views.top import TopView
 from tui.views.tree import CallTreeView
 from tui.widgets.rowtable import RowTable
@@ -60,8 +62,8 @@ def test_first_screen_shows_the_cache_insert_on_top_with_its_growth():
 
 def test_number_keys_switch_views():
     async def check(app, pilot):
-        for key, tab in zip("2345671", ("tree", "peek", "flame", "source", "memory",
-                                          "retainers", "top")):
+        for key, tab in zip("23456781", ("tree", "peek", "flame", "source", "memory",
+                                           "retainers", "timeline", "top")):
             await press(app, pilot, key)
             assert app.query_one("TabbedContent").active == tab
     run(check)
@@ -173,6 +175,27 @@ def test_retainers_view_labels_evidence():
         await press(app, pilot, "7")
         rows = table_rows(app, RetainersView)
         assert rows and all(r[3] in ("binary", "source", "heuristic") for r in rows)
+    run(check)
+
+
+def test_timeline_view_of_a_capture_puts_the_leak_first_after_the_memory_rows(tmp_path):
+    capture = make_capture(tmp_path / "cap", [LEAKY / "base", LEAKY / "later", LEAKY / "later"])
+
+    async def check(app, pilot):
+        assert table_rows(app, TopView)[0][-1] == "main.(*Cache).Insert"  # last against first
+        await press(app, pilot, "8")
+        rows = table_rows(app, TimelineView)
+        assert [r[-1] for r in rows[:3]] == ["RSS", "HeapAlloc", "HeapInuse"]
+        assert rows[3][0] == "grower" and rows[3][-1] == "main.(*Cache).Insert"
+        assert "3 rounds" in str(app.query_one("#timeline-title").render())
+    run(check, [capture])
+
+
+def test_timeline_view_without_a_capture_says_how_to_get_one():
+    async def check(app, pilot):
+        await press(app, pilot, "8")
+        assert not table_rows(app, TimelineView)
+        assert "heapdiff capture URL" in str(app.query_one("#timeline-title").render())
     run(check)
 
 

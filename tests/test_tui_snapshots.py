@@ -17,8 +17,8 @@ def from_the_repository(monkeypatch):
     monkeypatch.chdir(REPO)
 
 
-def app() -> HeapdiffApp:
-    return HeapdiffApp(["samples/leaky_cache"], [])
+def app(paths=("samples/leaky_cache",)) -> HeapdiffApp:
+    return HeapdiffApp(list(paths), [])
 
 
 def after_loading(*keys: str):
@@ -43,3 +43,8 @@ def after_loading(*keys: str):
 ])
 def test_view_snapshot(snap_compare, name, keys):
     assert snap_compare(app(), terminal_size=SIZE, run_before=after_loading(*keys))
+
+
+def test_timeline_snapshot_of_the_service_capture(snap_compare):
+    assert snap_compare(app(["samples/leaky_service/capture"]), terminal_size=SIZE,
+                        run_before=after_loading("8"))

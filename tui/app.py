@@ -14,25 +14,27 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Markdown, ProgressBar, Static, TabbedContent, TabPane
 
-from .state import Settings, analyse, load_moments
+from .state import Settings, analyse, capture_inputs, load_moments
 from .views.flame import FlameView
 from .views.memory import MemoryView
 from .views.peek import PeekView
 from .views.retainers import RetainersView
 from .views.source import SourceView
+from .views.timeline import TimelineView
 from .views.top import TopView
 from .views.tree import CallTreeView
 from .widgets.rowtable import RowTable
 
 VIEWS = {"top": TopView, "tree": CallTreeView, "peek": PeekView, "flame": FlameView,
-         "source": SourceView, "memory": MemoryView, "retainers": RetainersView}
+         "source": SourceView, "memory": MemoryView, "retainers": RetainersView,
+         "timeline": TimelineView}
 TABS = tuple(VIEWS)
 HELP = """\
 # heapdiff keys
 
 | key | what it does |
 |---|---|
-| 1–7 | Top, Tree, Peek, Flame, Source, Memory, Retainers |
+| 1–8 | Top, Tree, Peek, Flame, Source, Memory, Retainers, Timeline (of a capture folder) |
 | ↑ ↓ / j k | move; Enter opens (Peek walks to a caller or callee) |
 | / | filter the Top rows by regex, as you type |
 | o | sort Top by the next column |
@@ -85,9 +87,12 @@ class HeapdiffApp(App):
     ]
 
     def __init__(self, paths: list[str], base_paths: list[str], source_dir: str | None = None,
-                 report_path: str = "heapdiff-report.md", driver_class=None):
+                 report_path: str = "heapdiff-report.md", driver_class=None,
+                 from_round: int | None = None, to_round: int | None = None):
         super().__init__(driver_class=driver_class)
-        self.paths, self.base_paths, self.source_dir = paths, base_paths, source_dir
+        self.paths, self.base_paths, self.capture = capture_inputs(paths, base_paths,
+                                                                   from_round, to_round)
+        self.source_dir = source_dir
         self.report_path = report_path
         self.moments = None
         self.analysis = None
@@ -120,7 +125,7 @@ class HeapdiffApp(App):
             if self.moments is None:
                 self.moments = load_moments(self.paths, self.base_paths, progress)
             progress("diffing")
-            analysis = analyse(self.moments, self.settings)
+            analysis = analyse(self.moments, self.settings, self.capture)
         except Exception as exc:  # noqa: BLE001 - shown to the user, never a crash
             self.call_from_thread(self._failed, exc)
             return
@@ -180,7 +185,7 @@ class HeapdiffApp(App):
                 view.query_one(RowTable).focus()
             elif tab == "source":
                 view.show(self.analysis, self.selected, self.source_dir)
-            elif tab == "retainers":
+            elif tab in ("retainers", "timeline"):
                 view.show(self.analysis)
                 view.query_one(RowTable).focus()
             else:

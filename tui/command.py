@@ -2,17 +2,21 @@
 so heapdiff itself never imports the TUI."""
 from __future__ import annotations
 
+from heapdiff.commands.options import add_pair_round_options
+
 
 def register(commands) -> None:
     tui = commands.add_parser(
         "tui", help="browse the diff, call graph, memory waterfall and retainers",
         description="heapdiff in the terminal: one profile, a pair (--base), the artifacts of "
-                    "two moments, or a folder of snapshot folders (the oldest is the base).")
+                    "two moments, a folder of snapshot folders (the oldest is the base), or a "
+                    "capture folder (its last round against its first, and the Timeline).")
     tui.add_argument("paths", nargs="+", metavar="FILE|DIR")
     tui.add_argument("--base", action="append", default=[], metavar="FILE|DIR")
     tui.add_argument("--source", metavar="DIR", help="map the profile's file paths into a checkout")
     tui.add_argument("--report", default="heapdiff-report.md", metavar="FILE",
                      help="where m writes the Markdown report (default heapdiff-report.md)")
+    add_pair_round_options(tui)
     tui.set_defaults(run=run)
 
 
@@ -26,5 +30,6 @@ def run(args) -> int:
     from .app import HeapdiffApp
     from .driver import driver_class
 
-    HeapdiffApp(args.paths, args.base, args.source, args.report, driver_class()).run()
+    HeapdiffApp(args.paths, args.base, args.source, args.report, driver_class(),
+                args.from_round, args.to_round).run()
     return 0

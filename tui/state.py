@@ -6,6 +6,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from heapdiff.aggregate import GRANULARITIES
+from heapdiff.capture.inputs import pick_pair, single_capture
+from heapdiff.capture.manifest import Capture
 from heapdiff.diff import Diff, diff_profiles
 from heapdiff.filters import SampleFilter
 from heapdiff.filters import apply as apply_filter
@@ -47,6 +49,17 @@ class Moments:
         return [self.base.profile] if self.base is not None and self.base.profile else []
 
 
+def capture_inputs(paths: list[str], base_paths: list[str], first: int | None = None,
+                   last: int | None = None) -> tuple[list[str], list[str], Capture | None]:
+    """(paths, base paths, capture): a lone capture folder becomes its last round against its
+    first (or --to against --from), and is kept for the Timeline view."""
+    capture = single_capture(paths) if not base_paths else None
+    if capture is None:
+        return paths, base_paths, None
+    pair = pick_pair(capture, first, last)
+    return capture.round_files(pair.new), capture.round_files(pair.base), capture
+
+
 def load_moments(paths: list[str], base_paths: list[str], progress) -> Moments:
     """`tui FILES`, `tui --base FILES FILES`, or `tui DIR` with snapshot folders inside (the
     oldest, by name, is the base; the newest the new moment)."""
@@ -72,9 +85,11 @@ class Analysis:
     waterfall: Waterfall | None = None
     findings: list[Finding] = field(default_factory=list)
     gc: GCHealth | None = None
+    capture: Capture | None = None
     _peeks: dict = field(default_factory=dict)
     _trees: dict = field(default_factory=dict)
     _retainers: object = None
+    _timeline: object = None
 
     def peek_graph(self, name: str | None):
         """The call graph with only the edges touching `name`: all a peek shows, and a
@@ -104,6 +119,8 @@ class Analysis:
             return selected is None or selected in self._peeks
         if tab == "retainers":
             return self._retainers is not None
+        if tab == "timeline":
+            return self.capture is None or self._timeline is not None
         return True
 
     def prepare(self, tab: str, bottom_up: bool = False, selected: str | None = None) -> None:
@@ -114,6 +131,16 @@ class Analysis:
             self.peek_graph(selected)
         elif tab == "retainers":
             self.retainers()
+        elif tab == "timeline":
+            self.timeline()
+
+    def timeline(self):
+        """The capture's rounds, per function, for the sample type and granularity shown."""
+        if self._timeline is None and self.capture is not None:
+            from heapdiff.timeline import build_timeline
+            self._timeline = build_timeline(self.capture, self.diff.sample_type.type,
+                                            self.settings.granularity)
+        return self._timeline
 
     def retainers(self):
         if self._retainers is None:
@@ -122,7 +149,7 @@ class Analysis:
         return self._retainers
 
 
-def analyse(m: Moments, s: Settings) -> Analysis:
+def analyse(m: Moments, s: Settings, capture: Capture | None = None) -> Analysis:
     import re
 
     chosen = SampleFilter(focus=re.compile("|".join(map(re.escape, s.focus))) if s.focus else None,
@@ -131,7 +158,7 @@ def analyse(m: Moments, s: Settings) -> Analysis:
     new = apply_filter(m.new_profile, chosen)
     d = diff_profiles(bases, new, s.sample_type, s.granularity, s.mode, s.normalize)
     a = Analysis(settings=s, sample_types=tuple(v.type for v in new.sample_types),
-                 bases=bases, new=new, diff=d)
+                 bases=bases, new=new, diff=d, capture=capture)
     if m.new.memstats is not None or m.new.rss is not None:
         a.waterfall = waterfall(m.new)
         a.gc = gc_health(m.new)

@@ -1,0 +1,116 @@
+"""One round: every artifact fetched at the same moment, checked, and written to a folder.
+
+The fetches run at once so the profile, MemStats and RSS describe one moment. They run in
+daemon threads: a Ctrl-C must not wait for a slow fetch to reach its deadline, and nothing a
+fetch thread does touches the disk."""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from .check import problem
+from .fetch import FetchError, get
+from .manifest import ARTIFACT_FILES, Artifact, Round, write_atomic
+
+NOT_FOUND_HINTS = {"heap": "is net/http/pprof mounted?", "heap_text": "is net/http/pprof mounted?",
+                   "vars": "is expvar imported?"}
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str    # a key of ARTIFACT_FILES
+    where: str   # URL or /proc path
+
+
+@dataclass(frozen=True)
+class Fetched:
+    source: Source
+    body: bytes | None     # None when the fetch failed
+    error: str | None      # one line, when it failed or the body is not what it should be
+    seconds: float
+
+
+def sources(url: str, gc: bool, pid: int | None) -> tuple[Source, ...]:
+    """What each round fetches from the service at url (a base URL) and the process pid."""
+    found = [Source("heap", f"{url}/debug/pprof/heap" + ("?gc=1" if gc else "")),
+             Source("heap_text", f"{url}/debug/pprof/heap?debug=1"),
+             Source("vars", f"{url}/debug/vars")]
+    if pid is not None:
+        found += [Source("status", f"/proc/{pid}/status"),
+                  Source("smaps_rollup", f"/proc/{pid}/smaps_rollup")]
+    return tuple(found)
+
+
+def fetch_all(wanted: tuple[Source, ...], timeout: float, max_bytes: int) -> list[Fetched]:
+    results: list[Fetched | None] = [None] * len(wanted)
+
+    def work(i: int) -> None:
+        results[i] = fetch(wanted[i], timeout, max_bytes)
+
+    threads = [threading.Thread(target=work, args=(i,), daemon=True) for i in range(len(wanted))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return [r for r in results if r is not None]
+
+
+def fetch(source: Source, timeout: float, max_bytes: int) -> Fetched:
+    start = time.monotonic()
+    body = None
+    try:
+        if source.where.startswith("/proc/"):
+            body, content_type = read_proc(source.where, max_bytes), ""
+        else:
+            response = get(source.where, timeout, max_bytes)
+            body, content_type = response.body, response.content_type
+        error = problem(source.name, body, content_type, source.where)
+    except FetchError as exc:
+        error = str(exc)
+        if exc.status == 404:
+            error += f": {NOT_FOUND_HINTS[source.name]}"
+    return Fetched(source, body if error is None else None, error, time.monotonic() - start)
+
+
+def read_proc(path: str, max_bytes: int) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            data = f.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise FetchError(f"{path} does not exist (has the process exited?)") from None
+    except PermissionError:
+        raise FetchError(f"{path}: permission denied (run as the service's user or root)") from None
+    except OSError as exc:
+        raise FetchError(f"{path}: {exc.strerror or exc}") from None
+    if len(data) > max_bytes:
+        raise FetchError(f"{path}: more than --max-bytes")
+    return data
+
+
+def round_dir(number: int, started: datetime) -> str:
+    return f"round-{number:04d}-{started:%Y%m%dT%H%M%SZ}"
+
+
+def iso(moment: datetime) -> str:
+    """ISO 8601 UTC to the millisecond: 2026-11-22T06:15:00.123Z."""
+    return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
+
+
+def write_round(folder: Path, number: int, started: datetime, fetched: list[Fetched]) -> Round:
+    """Write the fetched bodies into folder (new) and describe them as round `number`, whose
+    final folder name is round_dir(number, started)."""
+    folder.mkdir()
+    artifacts = []
+    for f in fetched:
+        file = None
+        if f.body is not None:
+            file = ARTIFACT_FILES[f.source.name]
+            write_atomic(folder / file, f.body)
+        artifacts.append(Artifact(name=f.source.name, source=f.source.where, ok=f.body is not None,
+                                  file=file, bytes=len(f.body or b""),
+                                  seconds=round(f.seconds, 3), error=f.error))
+    return Round(round=number, dir=round_dir(number, started), time=iso(started),
+                 unix=started.timestamp(), artifacts=tuple(artifacts))

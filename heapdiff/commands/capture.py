@@ -1,0 +1,101 @@
+"""heapdiff capture URL --every 30s (--count N | --duration 10m) --out DIR"""
+from __future__ import annotations
+
+import argparse
+import math
+import re
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from ..capture.run import Plan, capture
+from ..errors import InputError
+
+DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
+SIZE_UNITS = {"": 1, "b": 1, "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30,
+              "kb": 1000, "mb": 1000 ** 2, "gb": 1000 ** 3}
+ENDPOINTS = ("/debug/pprof/heap", "/debug/pprof", "/debug/vars")
+
+
+def register(commands) -> None:
+    parser = commands.add_parser(
+        "capture", help="snapshot a running Go service's heap, MemStats and RSS every so often",
+        description="Fetch, every EVERY, the heap profile (/debug/pprof/heap), the debug=1 text "
+                    "profile with its MemStats, /debug/vars and with --pid the process's /proc "
+                    "memory files, all at the same moment, into one folder per round under "
+                    "DIR with a manifest.json. Ctrl-C keeps every completed round.")
+    parser.add_argument("url", metavar="URL",
+                        help="the service's base URL, e.g. http://127.0.0.1:6060 (a URL ending "
+                             "in /debug/pprof/heap, /debug/pprof/ or /debug/vars is fine too)")
+    parser.add_argument("--every", type=duration, required=True, metavar="DURATION",
+                        help="time between round starts: 500ms, 30s, 10m, 1h or seconds")
+    rounds = parser.add_mutually_exclusive_group(required=True)
+    rounds.add_argument("--count", type=positive_int, metavar="N", help="take N rounds")
+    rounds.add_argument("--duration", type=duration, metavar="DURATION",
+                        help="take rounds at 0, EVERY, 2*EVERY, ... up to DURATION")
+    parser.add_argument("--out", required=True, type=Path, metavar="DIR",
+                        help="a new or empty folder for the rounds and manifest.json")
+    parser.add_argument("--gc", action="store_true",
+                        help="ask for a GC before each heap profile (gc=1). This changes the "
+                             "service you measure: every round forces a full GC in it")
+    parser.add_argument("--pid", type=positive_int, metavar="PID",
+                        help="the service's process on this machine: also read "
+                             "/proc/PID/status and /proc/PID/smaps_rollup (RSS)")
+    parser.add_argument("--timeout", type=duration, default=10.0, metavar="DURATION",
+                        help="give up on a request that has not completed in this long "
+                             "(default: 10s)")
+    parser.add_argument("--max-bytes", type=size, default=256 << 20, metavar="SIZE",
+                        help="give up on a response larger than this: 256MiB, 1GiB, bytes "
+                             "(default: 256MiB)")
+    parser.set_defaults(run=run_capture)
+
+
+def run_capture(args) -> int:
+    if args.pid is not None and not Path(f"/proc/{args.pid}").is_dir():
+        raise InputError("--pid", f"no process {args.pid} on this machine")
+    count = args.count or math.floor(args.duration / args.every + 1e-9) + 1
+    return capture(Plan(url=base_url(args.url), out=args.out, every=args.every, count=count,
+                        gc=args.gc, pid=args.pid, timeout=args.timeout, max_bytes=args.max_bytes))
+
+
+def base_url(text: str) -> str:
+    """The service's base URL from what the user gave: http(s) only, endpoint paths stripped."""
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https"):
+        raise InputError(text, "not an http:// or https:// URL (capture reads a running "
+                               "service's pprof endpoints, e.g. http://127.0.0.1:6060)")
+    try:
+        parts.port
+    except ValueError:
+        raise InputError(text, "bad port in the URL") from None
+    if not parts.hostname:
+        raise InputError(text, "no host in the URL")
+    path = parts.path.rstrip("/")
+    for endpoint in ENDPOINTS:
+        if path.endswith(endpoint):
+            path = path[:-len(endpoint)]
+            break
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+def duration(text: str) -> float:
+    """500ms, 30s, 10m, 1h or plain seconds; more than zero."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|s|m|h)?\s*", text)
+    seconds = float(m.group(1)) * DURATION_UNITS[m.group(2) or "s"] if m else 0.0
+    if not seconds > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration such as 500ms, 30s, 10m, 1h")
+    return seconds
+
+
+def size(text: str) -> int:
+    """256MiB, 1GiB, 64KiB or bytes; more than zero."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d*)?)\s*([a-zA-Z]*)\s*", text)
+    unit = SIZE_UNITS.get(m.group(2).lower()) if m else None
+    if unit is None or not float(m.group(1)) * unit >= 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size such as 256MiB, 1GiB or bytes")
+    return int(float(m.group(1)) * unit)
+
+
+def positive_int(text: str) -> int:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number above zero")
+    return int(text)

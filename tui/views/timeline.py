@@ -1,0 +1,40 @@
+"""Timeline: a capture's rounds, per function (leak suspects first) and for RSS, HeapAlloc and
+HeapInuse, with sparklines (memory first): what `heapdiff timeline DIR` prints."""
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from heapdiff.render.timeline import figure, per_minute, signed, spark
+
+from ..widgets.rowtable import Column, RowTable
+
+COLUMNS = [Column("kind", 9, False), Column("first", 9), Column("last", 9), Column("change", 10),
+           Column("slope/min", 14), Column("trend", 24, False), Column("name", 60, False)]
+TONE = {"grower": 1, "shrinking": -1}
+
+
+class TimelineView(Vertical):
+    def compose(self) -> ComposeResult:
+        yield Static("", id="timeline-title")
+        yield RowTable(COLUMNS, id="timeline-table")
+
+    def show(self, analysis) -> None:
+        title = self.query_one("#timeline-title", Static)
+        table = self.query_one(RowTable)
+        tl = analysis.timeline()
+        if tl is None:
+            title.update("The timeline needs a capture folder: heapdiff capture URL --out DIR, "
+                         "then heapdiff tui DIR.")
+            table.set_rows([])
+            return
+        span = tl.times[-1] - tl.times[0]
+        title.update(f"{len(tl.times)} rounds over {span:.0f} s ({tl.labels[0]} .. "
+                     f"{tl.labels[-1]}) · {tl.sample_index}, {tl.granularity} · growers are "
+                     "leak suspects")
+        trends = [*tl.memory, *tl.functions]
+        units = ["bytes"] * len(tl.memory) + [tl.unit] * len(tl.functions)
+        rows = [(t.kind, figure(t.first, u), figure(t.last, u), signed(t.change, u),
+                 per_minute(t, u), spark(t.values)[:24], t.name) for t, u in zip(trends, units)]
+        table.set_rows(rows, [TONE.get(t.kind, 0) for t in trends])
