@@ -154,6 +154,19 @@ def test_flame_draws_the_icicle_and_zooms_with_enter_and_esc():
     run(check)
 
 
+def test_flame_lays_out_once_when_opened_not_again_for_its_own_loading_indicator(monkeypatch):
+    widths = []
+    compute = FlameView._compute
+    monkeypatch.setattr(FlameView, "_compute",
+                        lambda self, width: widths.append(width) or compute(self, width))
+
+    async def check(app, pilot):
+        await press(app, pilot, "4")
+        await pilot.pause(1)
+        assert widths == [SIZE[0]]
+    run(check)
+
+
 def test_source_view_shows_line_deltas_for_the_selected_function():
     async def check(app, pilot):
         await press(app, pilot, "5")

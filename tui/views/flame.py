@@ -39,6 +39,7 @@ class FlameView(Widget, can_focus=True):
         self.zoom: list = []  # the path of TreeNodes zoomed into
         self.rows: list[list[tuple[int, int, object]]] = []
         self.scale = 1
+        self.laid_width = 0  # the width of the current (or coming) layout
 
     def show(self, analysis) -> None:
         if analysis is self.analysis:
@@ -48,16 +49,20 @@ class FlameView(Widget, can_focus=True):
         self.layout_rows()
 
     def on_resize(self, event) -> None:
-        if self.analysis is not None:
+        # only a new width changes the layout: the loading indicator coming and going
+        # resizes the view too, and must not start another layout
+        if self.analysis is not None and max(event.size.width, 20) != self.laid_width:
             self.layout_rows()
 
     def layout_rows(self) -> None:
         """Lay out in a worker: opening deep levels of a big tree takes a while."""
         self.loading = True
+        # a view just shown may not be laid out yet: it spans the screen
+        self.laid_width = max(self.size.width or self.app.size.width, 20)
         self.run_worker(self._layout, thread=True, exclusive=True, group="flame")
 
     def _layout(self) -> None:
-        rows, scale = self._compute(max(self.size.width, 20))
+        rows, scale = self._compute(self.laid_width)
         self.app.call_from_thread(self._laid_out, rows, scale)
 
     def _laid_out(self, rows, scale) -> None:
