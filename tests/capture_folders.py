@@ -1,11 +1,15 @@
-"""Capture folders assembled from the committed sample snapshots: each round folder is a copy
-of a real snapshot, so every value comes from a real profile."""
+"""Capture folders for the tests: assembled from the committed sample snapshots (each round
+folder a copy of a real snapshot, so every value comes from a real profile), or watched while
+a real capture writes them."""
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
-from heapdiff.capture.manifest import ARTIFACT_FILES, Artifact, Manifest, Round, write_manifest
+from heapdiff.capture.manifest import (ARTIFACT_FILES, Artifact, Manifest, Round, read_capture,
+                                       write_manifest)
+from heapdiff.errors import InputError
 
 START = 1_800_000_000.0
 EVERY = 30.0  # seconds between rounds
@@ -31,3 +35,16 @@ def make_capture(folder: Path, snapshots: list[Path], skip: tuple[str, ...] = ()
                                     state="complete", every_seconds=EVERY, pid=1,
                                     rounds=tuple(rounds)))
     return folder
+
+
+def wait_for_rounds(out: Path, count: int, timeout: float = 20) -> None:
+    """Until the capture's manifest lists `count` rounds (a capture running in a child)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if len(read_capture(out).manifest.rounds) >= count:
+                return
+        except InputError:  # no manifest yet
+            pass
+        time.sleep(0.02)
+    raise AssertionError(f"{out}: fewer than {count} rounds after {timeout} s")

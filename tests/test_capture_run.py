@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from capture_folders import wait_for_rounds
 from capture_server import Server
 from conftest import REPO, run_heapdiff
 from heapdiff.capture.manifest import read_capture
-from heapdiff.errors import InputError
 from heapdiff.snapshot import load_snapshot
 
 
@@ -28,17 +28,6 @@ def server():
 def command(url: str, out: Path, *options: str) -> list[str]:
     return [sys.executable, "-m", "heapdiff", "capture", url, "--out", str(out), *options]
 
-
-def wait_for_rounds(out: Path, count: int, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if len(read_capture(out).manifest.rounds) >= count:
-                return
-        except InputError:  # no manifest yet
-            pass
-        time.sleep(0.02)
-    raise AssertionError(f"{out}: fewer than {count} rounds after {timeout} s")
 
 
 def assert_only_complete_rounds(out: Path) -> tuple:

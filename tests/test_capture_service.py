@@ -7,17 +7,16 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from heapdiff.capture.manifest import read_capture
-from heapdiff.errors import InputError
 from heapdiff.load import load
 from heapdiff.retainers.source import find_go
 from heapdiff.timeline import build_timeline
 
+from capture_folders import wait_for_rounds
 from conftest import REPO, SAMPLES, run_heapdiff
 
 GO = find_go()
@@ -88,17 +87,6 @@ def test_timeline_command_on_live_capture(live):
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["functions"][0]["name"] == LEAK
 
-
-def wait_for_rounds(folder: Path, count: int, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if len(read_capture(folder).manifest.rounds) >= count:
-                return
-        except InputError:  # no manifest yet
-            pass
-        time.sleep(0.05)
-    raise AssertionError(f"{folder}: fewer than {count} rounds after {timeout} s")
 
 
 def test_service_killed_mid_capture_leaves_a_valid_folder(binary, tmp_path):
