@@ -204,6 +204,19 @@ def test_timeline_view_of_a_capture_puts_the_leak_first_after_the_memory_rows(tm
     run(check, [capture])
 
 
+def test_moving_onto_a_timeline_function_selects_it_and_enter_peeks_at_it(tmp_path):
+    capture = make_capture(tmp_path / "cap", [LEAKY / "base", LEAKY / "later", LEAKY / "later"])
+
+    async def check(app, pilot):
+        await press(app, pilot, "8", "j", "j", "j", "j")  # past RSS, HeapAlloc, HeapInuse
+        second = table_rows(app, TimelineView)[4][-1]
+        assert app.selected == second
+        await press(app, pilot, "enter")
+        assert app.query_one("TabbedContent").active == "peek"
+        assert str(app.query_one("#peek-title").render()).startswith(second)
+    run(check, [capture])
+
+
 def test_timeline_view_without_a_capture_says_how_to_get_one():
     async def check(app, pilot):
         await press(app, pilot, "8")

@@ -204,12 +204,14 @@ class HeapdiffApp(App):
         top = self.query_one(TopView)
         if event.table.id == "top-table" and top.shown:
             self.selected = top.shown[event.index].name
+        elif event.table.id == "timeline-table":
+            self.selected = self.query_one(TimelineView).function_at(event.index) or self.selected
 
     def on_row_table_chosen(self, event: RowTable.Chosen) -> None:
         if event.table.id == "peek-table":
             self.selected = self.query_one(PeekView).names[event.index]
             self.refresh_view()
-        elif event.table.id == "top-table":
+        elif event.table.id in ("top-table", "timeline-table"):
             self.action_tab("peek")
 
     def on_tree_node_highlighted(self, event) -> None:

@@ -1,5 +1,6 @@
 """Timeline: a capture's rounds, per function (leak suspects first) and for RSS, HeapAlloc and
-HeapInuse, with sparklines (memory first): what `heapdiff timeline DIR` prints."""
+HeapInuse, with sparklines (memory first): what `heapdiff timeline DIR` prints. Moving onto a
+function selects it for the other views; Enter peeks at it."""
 from __future__ import annotations
 
 from textual.app import ComposeResult
@@ -16,6 +17,13 @@ TONE = {"grower": 1, "shrinking": -1}
 
 
 class TimelineView(Vertical):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.functions: list[str | None] = []  # per row: the function, None for memory rows
+
+    def function_at(self, index: int) -> str | None:
+        return self.functions[index] if 0 <= index < len(self.functions) else None
+
     def compose(self) -> ComposeResult:
         yield Static("", id="timeline-title")
         yield RowTable(COLUMNS, id="timeline-table")
@@ -27,6 +35,7 @@ class TimelineView(Vertical):
         if tl is None:
             title.update("The timeline needs a capture folder: heapdiff capture URL --out DIR, "
                          "then heapdiff tui DIR.")
+            self.functions = []
             table.set_rows([])
             return
         span = tl.times[-1] - tl.times[0]
@@ -37,4 +46,5 @@ class TimelineView(Vertical):
         units = ["bytes"] * len(tl.memory) + [tl.unit] * len(tl.functions)
         rows = [(t.kind, figure(t.first, u), figure(t.last, u), signed(t.change, u),
                  per_minute(t, u), spark(t.values)[:24], t.name) for t, u in zip(trends, units)]
+        self.functions = [None] * len(tl.memory) + [t.name for t in tl.functions]
         table.set_rows(rows, [TONE.get(t.kind, 0) for t in trends])
