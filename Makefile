@@ -14,12 +14,14 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 # What grew in the leaking-cache sample, along which path, and where its RSS went; then the
-# pointer-dense retainers of the []*T sample, read from its binary.
+# pointer-dense retainers of the []*T sample, read from its binary; then the leak suspects of
+# a capture taken from the leaky Go service.
 demo: setup
 	$(PY) -m heapdiff diff $(SAMPLE)/base/heap.pb.gz $(SAMPLE)/later/heap.pb.gz --nodecount 8
 	$(PY) -m heapdiff paths $(SAMPLE)/base/heap.pb.gz $(SAMPLE)/later/heap.pb.gz --count 1
 	$(PY) -m heapdiff explain --base $(SAMPLE)/base $(SAMPLE)/later
 	$(PY) -m heapdiff retainers samples/pointer_slice/later/heap.pb.gz --binary samples/binaries/pointer_slice.gz --nodecount 4
+	$(PY) -m heapdiff timeline samples/leaky_service/capture --nodecount 4
 
 test: setup
 	$(PY) -m pytest -q
