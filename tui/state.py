@@ -2,6 +2,7 @@
 of one or two moments, the settings the keys change, and the analyses for those settings."""
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -90,6 +91,7 @@ class Analysis:
     _trees: dict = field(default_factory=dict)
     _retainers: object = None
     _timeline: object = None
+    _building: threading.Lock = field(default_factory=threading.Lock)
 
     def peek_graph(self, name: str | None):
         """The call graph with only the edges touching `name`: all a peek shows, and a
@@ -103,6 +105,10 @@ class Analysis:
         return self._peeks[name]
 
     def tree(self, bottom_up: bool):
+        with self._building:  # Tree and Flame, opened quickly one after the other, share it
+            return self._tree(bottom_up)
+
+    def _tree(self, bottom_up: bool):
         if bottom_up not in self._trees:
             from heapdiff.calltree import CallTree
             self._trees[bottom_up] = CallTree(self.bases, self.new, self.diff.sample_type.type,
