@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 import networkx as nx
+import pytest
 from conftest import SAMPLES
 from heapdiff.callgraph import build_graph, change_paths, find, peek, prune
 from heapdiff.decode.pprof import decode_pprof
@@ -137,3 +138,52 @@ def test_call_tree_children_are_built_lazily_and_ordered_by_delta():
                                                          "main.handleRequest", "main.(*Cache).Insert"]
     callers = CallTree([base], new, "inuse_space", "functions", bottom_up=True).children()
     assert callers[0].name == "main.(*Cache).Insert" and callers[0].delta == 43680375
+
+
+def expanded_tree(bases, new, bottom_up: bool) -> dict[tuple[str, ...], list[int]]:
+    """The call tree the slow, obvious way: every sample's frames written out (inlined ones
+    included, innermost first within a location), then every path prefix summed."""
+    from heapdiff.aggregate import frame_nodes
+
+    tree: dict[tuple[str, ...], list[int]] = {}
+    for profile, sign in [(b, -1) for b in bases] + [(new, 1)]:
+        fn = frame_nodes(profile, "functions")
+        index = profile.sample_index("inuse_space")
+        for s in range(profile.num_samples):
+            weight = int(profile.values[s, index])
+            locations = profile.stack_locations[profile.stack_offsets[s]:profile.stack_offsets[s + 1]]
+            frames = [fn.names[fn.nodes[i]] for loc in locations
+                      for i in range(fn.offsets[loc], fn.offsets[loc + 1])]
+            if not weight or not frames:
+                continue
+            if not bottom_up:
+                frames.reverse()
+            for depth in range(1, len(frames) + 1):
+                slot = tree.setdefault(tuple(frames[:depth]), [0, 0, 0, 0])
+                at = 1 if sign > 0 else 0
+                slot[at] += weight
+                slot[at + 2] += weight if depth == len(frames) else 0
+    return tree
+
+
+def walked_tree(tree, path=(), names=()) -> dict[tuple[str, ...], list[int]]:
+    out = {}
+    for node in tree.children(path):
+        here = names + (node.name,)
+        out[here] = [node.base, node.new, node.base_flat, node.new_flat]
+        out.update(walked_tree(tree, node.path, here))
+    return out
+
+
+@pytest.mark.parametrize("bottom_up", [False, True])
+@pytest.mark.parametrize("pair", [
+    ("leaky_cache/base/heap.pb.gz", "leaky_cache/later/heap.pb.gz"),
+    ("retainers/base/heap.pb.gz", "retainers/later/heap.pb.gz"),
+    ("fragmentation/base/heap.pb.gz", "fragmentation/later/heap.pb.gz"),
+])
+def test_the_lazy_call_tree_equals_every_stack_written_out(pair, bottom_up):
+    from heapdiff.calltree import CallTree
+
+    base, new = (load_profile(SAMPLES / p) for p in pair)
+    tree = CallTree([base], new, "inuse_space", "functions", bottom_up=bottom_up)
+    assert walked_tree(tree) == expanded_tree([base], new, bottom_up)
