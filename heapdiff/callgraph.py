@@ -20,6 +20,7 @@ from .model import Profile
 from .parallel import ordered_map
 
 CHUNK_SAMPLES = 1 << 15
+AROUND_SHARE = 8  # read windows around a node's entries when they are under 1/8 of all
 
 
 @dataclass(frozen=True)
@@ -81,39 +82,74 @@ def build_graph(d: Diff, bases: list[Profile], new: Profile,
 
 def _edges(profile: Profile, fn: FrameNodes, weights: np.ndarray,
            touching: np.ndarray | None = None) -> dict[tuple[int, int], int]:
-    """{(caller, callee): weight} for one profile: each edge once per sample; only the edges
-    with an end where `touching` (a mask over nodes) is set, when given."""
-    n = len(fn.infos)
+    """{(caller, callee): weight} for one profile: each edge once per sample. With `touching`
+    (a mask over nodes), only the edges with an end there, read from the stack entries next to
+    its frames instead of from every stack."""
     offsets = profile.stack_offsets
     depth = np.diff(offsets)
     live = (weights != 0) & (depth > 0)
-
-    def chunk(c0: int):
-        c1 = min(profile.num_samples, c0 + CHUNK_SAMPLES)
-        locations = profile.stack_locations[offsets[c0]:offsets[c1]]
-        per_loc = np.diff(fn.offsets)[locations]
-        positions = concat_ranges(fn.offsets[locations], fn.offsets[locations] + per_loc)
-        nodes = fn.nodes[positions].astype(np.int64)  # leaf first, innermost line first
-        sample = np.repeat(np.repeat(np.arange(c1 - c0), depth[c0:c1]), per_loc)
-        keep = live[c0:c1][sample]
-        nodes, sample = nodes[keep], sample[keep]
-        w = weights[c0:c1]
-        callee, caller, owner = nodes[:-1], nodes[1:], sample[:-1]
-        real = (owner == sample[1:]) & (caller != callee)
-        if touching is not None:
-            real &= touching[caller] | touching[callee]
-        edge_keys = np.unique((owner[real] * n + caller[real]) * n + callee[real])
-        pair = edge_keys % (n * n)
-        pairs, inverse = np.unique(pair, return_inverse=True)
-        values = np.bincount(inverse, weights=w[edge_keys // (n * n)], minlength=len(pairs))
-        return pairs, values
-
+    n = len(fn.infos)
+    hits = None if touching is None else _entries_touching(profile, fn, touching)
+    if hits is not None and len(hits) * AROUND_SHARE < len(profile.stack_locations):
+        parts = [_pairs_around(profile, fn, weights, live, touching, hits)]
+    else:  # every stack, on both cores: also for a node in most stacks (main.main)
+        def chunk(c0: int):
+            c1 = min(profile.num_samples, c0 + CHUNK_SAMPLES)
+            sample = np.repeat(np.arange(c0, c1), depth[c0:c1])
+            keep = live[sample]
+            locations = profile.stack_locations[offsets[c0]:offsets[c1]][keep]
+            return _pairs(fn, locations, sample[keep], None, weights, touching)
+        parts = ordered_map(chunk, range(0, profile.num_samples, CHUNK_SAMPLES))
     edges: dict[tuple[int, int], int] = {}
-    for pairs, values in ordered_map(chunk, range(0, profile.num_samples, CHUNK_SAMPLES)):
+    for pairs, values in parts:
         for p, v in zip(pairs.tolist(), np.rint(values).astype(np.int64).tolist()):
             key = (p // n, p % n)
             edges[key] = edges.get(key, 0) + v
     return edges
+
+
+def _entries_touching(profile: Profile, fn: FrameNodes, touching: np.ndarray) -> np.ndarray:
+    """The stack entries whose location has a touching frame."""
+    has = np.zeros(len(fn.offsets) - 1, dtype=bool)
+    has[np.repeat(np.arange(len(has)), np.diff(fn.offsets))[touching[fn.nodes]]] = True
+    return np.flatnonzero(has[profile.stack_locations])
+
+
+def _pairs_around(profile: Profile, fn: FrameNodes, weights: np.ndarray, live: np.ndarray,
+                  touching: np.ndarray, hits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """_pairs over windows of stack entries: each entry in `hits` with its neighbours in the
+    same stack, where the caller and the callee of its touching frames are."""
+    offsets = profile.stack_offsets
+    sample = np.searchsorted(offsets, hits, side="right") - 1
+    keep = live[sample]
+    hits, sample = hits[keep], sample[keep]
+    lo, hi = np.maximum(hits - 1, offsets[sample]), np.minimum(hits + 2, offsets[sample + 1])
+    entries = concat_ranges(lo, hi)
+    window = np.repeat(np.arange(len(hits)), hi - lo)
+    return _pairs(fn, profile.stack_locations[entries], window, sample[window], weights,
+                  touching)
+
+
+def _pairs(fn: FrameNodes, locations: np.ndarray, group: np.ndarray, owner: np.ndarray | None,
+           weights: np.ndarray, touching: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """(caller * n + callee, weight) of the edges in `locations` (stack entries, leaf first):
+    calls between neighbouring frames of equal `group`, once per `owner` of the group (the
+    sample, whose weight it carries; None: the group is the sample); a node calling itself is
+    no edge."""
+    n = len(fn.infos)
+    per_loc = np.diff(fn.offsets)[locations]
+    positions = concat_ranges(fn.offsets[locations], fn.offsets[locations] + per_loc)
+    nodes = fn.nodes[positions].astype(np.int64)  # leaf first, innermost line first
+    frame_group = np.repeat(group, per_loc)
+    frame_owner = frame_group if owner is None else np.repeat(owner, per_loc)
+    callee, caller = nodes[:-1], nodes[1:]
+    real = (frame_group[:-1] == frame_group[1:]) & (caller != callee)
+    if touching is not None:
+        real &= touching[caller] | touching[callee]
+    edge_keys = np.unique((frame_owner[:-1][real] * n + caller[real]) * n + callee[real])
+    pairs, inverse = np.unique(edge_keys % (n * n), return_inverse=True)
+    values = np.bincount(inverse, weights=weights[edge_keys // (n * n)], minlength=len(pairs))
+    return pairs, values
 
 
 def find(graph: nx.DiGraph, pattern: str) -> list[int]:
