@@ -69,6 +69,15 @@ def test_number_keys_switch_views():
     run(check)
 
 
+def test_a_view_focused_after_the_user_switched_away_does_not_pull_the_tabs_back():
+    async def check(app, pilot):
+        await press(app, pilot, "6")
+        app.query_one(TopView).query_one(RowTable).focus()  # as a late worker's refresh does
+        await pilot.pause(0.2)
+        assert app.query_one("TabbedContent").active == "memory"
+    run(check)
+
+
 def test_jk_and_arrows_move_the_selection_and_it_is_kept_across_views():
     async def check(app, pilot):
         await pilot.press("j")

@@ -52,6 +52,16 @@ HELP = """\
 """
 
 
+class ViewTabs(TabbedContent):
+    """Tabs that move only when asked (keys, clicks, the palette). Textual's TabbedContent
+    also follows programmatic focus into another pane, so a view that a worker filled and
+    focused just after the user switched away pulled them back to it."""
+
+    def on_tab_pane_focused(self, event: TabPane.Focused) -> None:
+        event.prevent_default()  # TabbedContent's own handler would switch to that pane
+        event.stop()
+
+
 class HelpScreen(ModalScreen):
     BINDINGS = [Binding("escape,q,question_mark", "app.pop_screen", "close")]
 
@@ -105,7 +115,7 @@ class HeapdiffApp(App):
         with Vertical(id="loading"):
             yield Static("loading…", id="loading-text")
             yield ProgressBar(id="loading-bar", show_eta=False)
-        with TabbedContent(id="tabs", initial="top"):
+        with ViewTabs(id="tabs", initial="top"):
             for number, (tab, view) in enumerate(VIEWS.items(), 1):
                 with TabPane(f"{number} {tab.capitalize()}", id=tab):
                     yield view(id=f"{tab}-view")
