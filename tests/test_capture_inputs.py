@@ -94,3 +94,19 @@ def test_a_broken_manifest_is_one_line_and_exit_2(capture):
     assert done.returncode == 2
     assert done.stderr.startswith(f"heapdiff: {capture}/manifest.json: not valid JSON")
     assert len(done.stderr.splitlines()) == 1
+
+
+def sources_of_explain(folder) -> list[str]:
+    done = run_heapdiff("explain", folder, "--format", "json")
+    assert done.returncode == 0, done.stderr
+    return [source.rsplit("/", 1)[1] for source in json.loads(done.stdout)["sources"]]
+
+
+def test_the_text_profile_is_not_decoded_again_when_vars_json_gave_the_memstats(capture):
+    assert sorted(sources_of_explain(capture)) == ["heap.pb.gz", "smaps_rollup.txt",
+                                                   "status.txt", "vars.json"]
+
+
+def test_the_text_profile_gives_the_memstats_when_there_is_no_vars_json(tmp_path):
+    capture = make_capture(tmp_path / "cap", [BASE, LATER], skip=("vars",))
+    assert "heap.txt" in sources_of_explain(capture)

@@ -97,8 +97,12 @@ class Capture:
         return self.path / r.dir
 
     def round_files(self, r: Round) -> list[str]:
-        """The files of round r that were fetched successfully."""
-        return [str(self.path / r.dir / a.file) for a in r.artifacts if a.ok and a.file]
+        """The files of round r that were fetched successfully, less the debug=1 profile when
+        the protobuf one and /debug/vars both came: it is fetched for its MemStats trailer,
+        and decoding a second copy of the profile would double the load for nothing."""
+        redundant = {"heap_text"} if r.has("heap") and r.has("vars") else set()
+        return [str(self.path / r.dir / a.file) for a in r.artifacts
+                if a.ok and a.file and a.name not in redundant]
 
     @property
     def profile_rounds(self) -> tuple[Round, ...]:
