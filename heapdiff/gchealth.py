@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
+from .model import GCTrace
 from .snapshot import Snapshot
 
 MIB = 1 << 20
@@ -26,6 +27,11 @@ class GCHealth:
     goal_rising_cycles: int = 0  # automatic cycles in a row, at the end, whose goal rose
     live_series: tuple[int, ...] = ()  # MiB per cycle (gctrace)
     goal_series: tuple[int, ...] = ()
+
+
+def median_mark_cpu_ms(trace: GCTrace) -> float | None:
+    """The median mark CPU of a cycle (ms): what scanning the heap costs, per GC."""
+    return statistics.median(c.mark_cpu_ms for c in trace.cycles) if trace.cycles else None
 
 
 def gc_health(s: Snapshot) -> GCHealth | None:
@@ -56,7 +62,7 @@ def _from_gctrace(s: Snapshot) -> GCHealth:
         cpu_percent=float(cycles[-1].cpu_percent),
         live=cycles[-1].live_mb * MIB, goal=cycles[-1].goal_mb * MIB,
         mark_cpu_ms_per_mib=statistics.median(per_mib) if per_mib else None,
-        mark_cpu_ms_per_cycle=statistics.median(c.mark_cpu_ms for c in cycles),
+        mark_cpu_ms_per_cycle=median_mark_cpu_ms(s.gctrace),
         scan_heap=_metric(metrics, "/gc/scan/heap:bytes"),
         goal_rising_cycles=rising,
         live_series=tuple(c.live_mb for c in cycles),

@@ -128,3 +128,13 @@ def test_maps_are_judged_by_their_group_type(heapdiff_json):
     maps = {s["type"]: s for s in got["sites"] if (s["type"] or "").startswith("map[")}
     assert maps["map[string]*main.Node"]["verdict"] == "scan"
     assert maps["map[int64]int64"]["verdict"] == "noscan"
+
+
+def test_retainers_and_gc_health_report_the_same_median_mark_cpu(heapdiff_json):
+    """16 cycles: an even count, where the upper middle value is not the median."""
+    later = SAMPLES / "leaky_cache" / "later"
+    retainers = heapdiff_json("retainers", later / "heap.pb.gz", "--gctrace", later / "gctrace.log")
+    from heapdiff.gchealth import gc_health
+    from heapdiff.snapshot import load_snapshot
+    health = gc_health(load_snapshot([str(later / "gctrace.log")]))
+    assert retainers["mark_cpu_ms_per_cycle"] == health.mark_cpu_ms_per_cycle

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import InputError
+from ..gchealth import median_mark_cpu_ms
 from ..load import read_input
 from ..model import GCTrace, Metrics, Profile
 from .analyze import Site, advice, rank, scan_bytes, sites_of, with_binary
@@ -37,10 +38,7 @@ def analyse(profile: Profile, binary: str | None = None, source: str | None = No
         growth = {site_key(s): s.scan_bytes for s in _resolve(base, binary, source, go)}
     total_bytes = sum(s.inuse_bytes for s in sites) or 1
     known = [s for s in sites if s.evidence in ("binary", "source")]
-    mark = None
-    if gctrace is not None:
-        values = sorted(c.mark_cpu_ms for c in gctrace.cycles)
-        mark = values[len(values) // 2]
+    mark = median_mark_cpu_ms(gctrace) if gctrace is not None else None
     scan_heap = metrics.get("/gc/scan/heap:bytes") if metrics is not None else None
     return Retainers(sites=tuple(rank(sites)),
                      known_share=sum(s.inuse_bytes for s in known) / total_bytes,
