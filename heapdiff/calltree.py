@@ -69,6 +69,7 @@ class CallTree:
         self.sides.append(self._side(new, w, granularity, +1))
         self._members: dict[tuple[int, ...], list[_Members]] = {
             (): [self._start(s) for s in self.sides]}
+        self._children: dict[tuple[int, ...], list[TreeNode]] = {}
 
     def _side(self, profile: Profile, weights: np.ndarray, granularity: str, sign: int) -> _Side:
         """The profile's frames as shared node ids. Nothing per frame is built: a sample's
@@ -121,8 +122,17 @@ class CallTree:
             frame = np.where(leave, side.frame_count[side.locations[position]] - 1, m.frame - 1)
         return _Members(m.samples, position, frame)
 
+    def has_children_of(self, path: tuple[int, ...]) -> bool:
+        """Whether children(path) is computed already (and so costs nothing)."""
+        return path in self._children
+
     def children(self, path: tuple[int, ...] = ()) -> list[TreeNode]:
-        """The nodes one level below `path`, largest |delta| first."""
+        """The nodes one level below `path`, largest |delta| first; computed once."""
+        if path not in self._children:
+            self._children[path] = self._compute_children(path)
+        return self._children[path]
+
+    def _compute_children(self, path: tuple[int, ...]) -> list[TreeNode]:
         members = self._members.get(path)
         if members is None:
             return []

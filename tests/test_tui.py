@@ -118,6 +118,22 @@ def test_tree_g_reveals_the_growth_path_from_main_main():
             chain.append(node.data.name)
             node = node.parent
         assert chain[:4] == ["main.(*Cache).Insert", "main.handleRequest", "main.serve", "main.main"]
+        await press(app, pilot, "k")  # the tree keeps the keys once the path is unfolded
+        assert tree.cursor_node.data.name == "main.handleRequest"
+    run(check)
+
+
+def test_tree_vim_keys_move_open_and_close():
+    async def check(app, pilot):
+        await press(app, pilot, "2")
+        tree = app.query_one(CallTreeView)
+        first = tree.cursor_node
+        await press(app, pilot, "l")
+        assert first.is_expanded and first.children
+        await press(app, pilot, "j")
+        assert tree.cursor_node is first.children[0]
+        await press(app, pilot, "h", "h")  # the child is closed: to its parent, then close it
+        assert tree.cursor_node is first and not first.is_expanded
     run(check)
 
 

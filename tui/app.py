@@ -36,6 +36,7 @@ HELP = """\
 |---|---|
 | 1–8 | Top, Tree, Peek, Flame, Source, Memory, Retainers, Timeline (of a capture folder) |
 | ↑ ↓ / j k | move; Enter opens (Peek walks to a caller or callee) |
+| h l | Tree: close or open a node (or go to its parent) |
 | / | filter the Top rows by regex, as you type |
 | o | sort Top by the next column |
 | b | Tree: top-down or callers (bottom-up) |

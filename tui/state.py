@@ -132,7 +132,7 @@ class Analysis:
     def prepare(self, tab: str, bottom_up: bool = False, selected: str | None = None) -> None:
         """Compute the view's heavy part (meant for a worker thread)."""
         if tab in ("tree", "flame"):
-            self.tree(bottom_up if tab == "tree" else False)
+            self.tree(bottom_up if tab == "tree" else False).children(())  # the first level too
         elif tab == "peek":
             self.peek_graph(selected)
         elif tab == "retainers":

@@ -3,6 +3,7 @@ when a node opens; g unfolds the largest growth path."""
 from __future__ import annotations
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.widgets import Tree
 
 from heapdiff.render.diff import signed
@@ -10,6 +11,11 @@ from heapdiff.units import human
 
 
 class CallTreeView(Tree):
+    BINDINGS = [Binding("k", "cursor_up", "up", show=False),
+                Binding("j", "cursor_down", "down", show=False),
+                Binding("l", "expand_or_select", "open", show=False),
+                Binding("h", "collapse_or_parent", "close", show=False)]
+
     def __init__(self, **kwargs):
         super().__init__("call tree", **kwargs)
         self.analysis = None
@@ -38,6 +44,8 @@ class CallTreeView(Tree):
         self.root.label = "callers (bottom-up)" if self.bottom_up else "call tree (top-down)"
         self._fill(self.root, ())
         self.root.expand()
+        if self.root.children:  # keys act on a node at once
+            self.call_after_refresh(self.move_cursor, self.root.children[0])
 
     def _fill(self, parent, path) -> None:
         for child in self.analysis.tree(self.bottom_up).children(path):
@@ -45,11 +53,42 @@ class CallTreeView(Tree):
 
     def on_tree_node_expanded(self, event: Tree.NodeExpanded) -> None:
         node = event.node
-        if node.data is not None and not node.children:
+        if node.data is None or node.children:
+            return
+        tree = self.analysis.tree(self.bottom_up)
+        if tree.has_children_of(node.data.path):
             self._fill(node, node.data.path)
+            return
+        # a node near the root of a million samples takes a while: off the event loop
+        analysis, path = self.analysis, node.data.path
+
+        def compute() -> None:
+            tree.children(path)
+            self.app.call_from_thread(filled, analysis)
+
+        def filled(for_analysis) -> None:
+            if for_analysis is self.analysis and not node.children:
+                self._fill(node, path)
+        self.run_worker(compute, thread=True, group="tree-expand")
 
     def unfold_growth(self) -> None:
-        """Expand, from the root, the child with the largest growth at each level."""
+        """Expand, from the root, the child with the largest growth at each level (the path
+        is found in a worker, then unfolded from the computed levels)."""
+        tree, analysis = self.analysis.tree(self.bottom_up), self.analysis
+        self.loading = True  # answered at once; the path takes a moment on a big profile
+
+        def compute() -> None:
+            tree.growth_path()
+            self.app.call_from_thread(unfold, analysis)
+
+        def unfold(for_analysis) -> None:
+            self.loading = False
+            self.focus()  # the loading indicator took it
+            if for_analysis is self.analysis:
+                self._unfold()
+        self.run_worker(compute, thread=True, group="tree-expand")
+
+    def _unfold(self) -> None:
         node = self.root
         while True:
             if not node.children and node.data is not None:
@@ -65,3 +104,19 @@ class CallTreeView(Tree):
         """Select a node once the tree has laid out the lines its expansion added."""
         self.select_node(node)
         self.scroll_to_node(node)
+
+    def action_expand_or_select(self) -> None:
+        """l: open the node under the cursor (vim's right)."""
+        node = self.cursor_node
+        if node is not None and node.allow_expand and not node.is_expanded:
+            node.expand()
+
+    def action_collapse_or_parent(self) -> None:
+        """h: close the node under the cursor, or go to its parent (vim's left)."""
+        node = self.cursor_node
+        if node is None:
+            return
+        if node.is_expanded:
+            node.collapse()
+        elif node.parent is not None and node.parent is not self.root:
+            self.move_cursor(node.parent)
