@@ -78,6 +78,15 @@ def test_a_view_focused_after_the_user_switched_away_does_not_pull_the_tabs_back
     run(check)
 
 
+def test_opening_the_tree_keeps_the_selection():
+    async def check(app, pilot):
+        await press(app, pilot, "j")
+        chosen = app.selected
+        await press(app, pilot, "2", "1")
+        assert app.selected == chosen
+    run(check)
+
+
 def test_jk_and_arrows_move_the_selection_and_it_is_kept_across_views():
     async def check(app, pilot):
         await pilot.press("j")
@@ -125,7 +134,7 @@ def test_tree_g_reveals_the_growth_path_from_main_main():
 
 def test_tree_vim_keys_move_open_and_close():
     async def check(app, pilot):
-        await press(app, pilot, "2")
+        await press(app, pilot, "2", "j")
         tree = app.query_one(CallTreeView)
         first = tree.cursor_node
         await press(app, pilot, "l")

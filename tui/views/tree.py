@@ -44,8 +44,6 @@ class CallTreeView(Tree):
         self.root.label = "callers (bottom-up)" if self.bottom_up else "call tree (top-down)"
         self._fill(self.root, ())
         self.root.expand()
-        if self.root.children:  # keys act on a node at once
-            self.call_after_refresh(self.move_cursor, self.root.children[0])
 
     def _fill(self, parent, path) -> None:
         for child in self.analysis.tree(self.bottom_up).children(path):
