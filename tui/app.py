@@ -14,7 +14,9 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Markdown, ProgressBar, Static, TabbedContent, TabPane
 
-from .state import Settings, analyse, capture_inputs, load_moments
+from heapdiff.capture.inputs import pair_inputs
+
+from .state import Settings, analyse, load_moments
 from .views.flame import FlameView
 from .views.memory import MemoryView
 from .views.peek import PeekView
@@ -101,8 +103,8 @@ class HeapdiffApp(App):
                  report_path: str = "heapdiff-report.md", driver_class=None,
                  from_round: int | None = None, to_round: int | None = None):
         super().__init__(driver_class=driver_class)
-        self.paths, self.base_paths, self.capture = capture_inputs(paths, base_paths,
-                                                                   from_round, to_round)
+        inputs = pair_inputs(paths, base_paths, from_round, to_round)
+        self.paths, self.base_paths, self.capture = inputs.new, inputs.base, inputs.capture
         self.source_dir = source_dir
         self.report_path = report_path
         self.moments = None

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from heapdiff.aggregate import GRANULARITIES
-from heapdiff.capture.inputs import pick_pair, single_capture
 from heapdiff.capture.manifest import Capture
 from heapdiff.diff import Diff, diff_profiles
 from heapdiff.filters import SampleFilter
@@ -48,17 +47,6 @@ class Moments:
     @property
     def base_profiles(self) -> list[Profile]:
         return [self.base.profile] if self.base is not None and self.base.profile else []
-
-
-def capture_inputs(paths: list[str], base_paths: list[str], first: int | None = None,
-                   last: int | None = None) -> tuple[list[str], list[str], Capture | None]:
-    """(paths, base paths, capture): a lone capture folder becomes its last round against its
-    first (or --to against --from), and is kept for the Timeline view."""
-    capture = single_capture(paths) if not base_paths else None
-    if capture is None:
-        return paths, base_paths, None
-    pair = pick_pair(capture, first, last)
-    return capture.round_files(pair.new), capture.round_files(pair.base), capture
 
 
 def load_moments(paths: list[str], base_paths: list[str], progress) -> Moments:

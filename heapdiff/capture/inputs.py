@@ -50,9 +50,36 @@ def pick_pair(capture: Capture, first: int | None, last: int | None) -> Pair:
     return Pair(base, new)
 
 
-def single_capture(paths: list[str]) -> Capture | None:
-    """The capture, when the paths are exactly one capture folder."""
-    return read_capture(paths[0]) if len(paths) == 1 and is_capture(paths[0]) else None
+@dataclass(frozen=True)
+class PairInputs:
+    """What a command comparing two moments reads, and how to name it."""
+    base: list[str]
+    new: list[str]
+    title: str
+    capture: Capture | None = None  # the capture folder, when that was the input
+
+
+def lone_capture_pair(paths: list[str], base: list[str], first: int | None,
+                      last: int | None) -> tuple[Capture, Pair] | None:
+    """When the input is exactly one capture folder (and no --base): it, and its base and
+    new rounds."""
+    if base or len(paths) != 1 or not is_capture(paths[0]):
+        return None
+    capture = read_capture(paths[0])
+    return capture, pick_pair(capture, first, last)
+
+
+def pair_inputs(paths: list[str], base: list[str], first: int | None = None,
+                last: int | None = None) -> PairInputs:
+    """A lone capture folder becomes the files of its base and new rounds; any other capture
+    folder stands for its latest round."""
+    found = lone_capture_pair(paths, base, first, last)
+    if found is None:
+        return PairInputs(moment_files(base), moment_files(paths), " ".join(paths))
+    capture, pair = found
+    return PairInputs(capture.round_files(pair.base), capture.round_files(pair.new),
+                      f"{paths[0]} (round {pair.new.round} against round {pair.base.round})",
+                      capture)
 
 
 def moment_files(paths: list[str], number: int | None = None) -> list[str]:

@@ -7,7 +7,7 @@ import re
 import sys
 
 from ..aggregate import GRANULARITIES
-from ..capture.inputs import moment_files, moment_profile, pick_pair, single_capture
+from ..capture.inputs import lone_capture_pair, moment_profile
 from ..errors import InputError
 from ..filters import SampleFilter, parse_tagfocus
 from ..filters import apply as apply_filter
@@ -61,17 +61,6 @@ def add_round_option(parser: argparse.ArgumentParser) -> None:
                              "with a heap profile; -1 is the last, -2 the one before)")
 
 
-def pair_inputs(paths: list[str], base: list[str], args) -> tuple[list[str], list[str], str]:
-    """(base paths, new paths, what the user named): a lone capture folder becomes its base
-    and new rounds' files; any other capture folder stands for its latest round."""
-    capture = single_capture(paths) if not base else None
-    if capture is not None:
-        pair = pick_pair(capture, args.from_round, args.to_round)
-        return (capture.round_files(pair.base), capture.round_files(pair.new),
-                f"{paths[0]} (round {pair.new.round} against round {pair.base.round})")
-    return moment_files(base), moment_files(paths), " ".join(paths)
-
-
 def add_filter_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("filters (pprof's, applied to every profile)")
     group.add_argument("--focus", metavar="REGEX",
@@ -106,9 +95,9 @@ def sample_filter(args) -> SampleFilter:
 
 def diff_paths(args) -> tuple[list[str], str]:
     """The base paths (--base, then all FILEs but the last) and the new path (the last)."""
-    capture = single_capture(args.files) if not args.base else None
-    if capture is not None:
-        pair = pick_pair(capture, args.from_round, args.to_round)
+    found = lone_capture_pair(args.files, args.base, args.from_round, args.to_round)
+    if found is not None:
+        capture, pair = found
         return [capture.profile_file(pair.base)], capture.profile_file(pair.new)
     base_paths = [moment_profile(str(p)) for p in (*args.base, *args.files[:-1])]
     new_path = moment_profile(str(args.files[-1]))

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from ..output import emit
 from ..progress import TerminalProgress
-from .options import add_pair_round_options, json_text, pair_inputs
+from ..capture.inputs import pair_inputs
+from .options import add_pair_round_options, json_text
 
 
 def register(commands) -> None:
@@ -32,8 +33,9 @@ def run(args) -> int:
     from ..render.report_json import report_json
 
     with TerminalProgress() as progress:
-        base, paths, title = pair_inputs(args.paths, args.base, args)
-        gathered = gather(paths, base, args.binary, args.source, progress, title)
+        inputs = pair_inputs(args.paths, args.base, args.from_round, args.to_round)
+        gathered = gather(inputs.new, inputs.base, args.binary, args.source, progress,
+                          inputs.title)
     if args.format == "json":
         emit(json_text(report_json(gathered)), args.output)
     else:
