@@ -54,6 +54,11 @@ def read_input(path: str | Path, progress: Report = silent) -> bytes | bytearray
         raise InputError(source, "permission denied") from None
     except OSError as exc:
         raise InputError(source, exc.strerror or str(exc)) from None
+    return inflated(data, source, progress)
+
+
+def inflated(data: bytes, source: str, progress: Report = silent) -> bytes | bytearray:
+    """data, gunzipped when it is gzip (any input may be)."""
     if data.startswith(GZIP_MAGIC):
         progress(f"inflating {source} ({len(data) >> 20} MiB)")
         return gunzip(data, source)

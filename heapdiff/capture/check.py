@@ -8,7 +8,7 @@ import json
 from ..decode.legacy_text import looks_like_legacy_heap
 from ..decode.memstats import memstats_from_document
 from ..errors import InputError
-from ..load import GZIP_MAGIC, decode, gunzip
+from ..load import decode, inflated
 from ..model import Profile
 
 WHAT = {"heap": "a pprof heap profile", "heap_text": "a debug=1 heap profile",
@@ -32,7 +32,7 @@ def problem(name: str, body: bytes, content_type: str, source: str) -> str | Non
 
 
 def _profile(body: bytes, source: str) -> None:
-    artifact = decode(gunzip(body, source) if body.startswith(GZIP_MAGIC) else body, source)
+    artifact = decode(inflated(body, source), source)
     if not isinstance(artifact, Profile) or artifact.format != "pprof":
         raise InputError(source, f"not {WHAT['heap']} (gzip or raw protobuf)")
 
