@@ -76,27 +76,30 @@ class CallTreeView(Tree):
         self.loading = True  # answered at once; the path takes a moment on a big profile
 
         def compute() -> None:
-            tree.growth_path()
-            self.app.call_from_thread(unfold, analysis)
+            path = tree.growth_path()
+            self.app.call_from_thread(unfold, analysis, path)
 
-        def unfold(for_analysis) -> None:
+        def unfold(for_analysis, path) -> None:
             self.loading = False
             self.focus()  # the loading indicator took it
             if for_analysis is self.analysis:
-                self._unfold()
+                self._unfold(path)
         self.run_worker(compute, thread=True, group="tree-expand")
 
-    def _unfold(self) -> None:
+    def _unfold(self, path) -> None:
+        """Open the tree along `path` (TreeNodes from the root), whose levels are computed,
+        and the last node too."""
         node = self.root
-        while True:
-            if not node.children and node.data is not None:
-                self._fill(node, node.data.path)
-            node.expand()
-            grown = [c for c in node.children if c.data is not None and c.data.delta > 0]
-            if not grown:
-                break
-            node = max(grown, key=lambda c: c.data.delta)
+        self._open(node)
+        for step in path:
+            node = next(c for c in node.children if c.data.path == step.path)
+            self._open(node)
         self.call_after_refresh(self._reveal, node)
+
+    def _open(self, node) -> None:
+        if not node.children and node.data is not None:
+            self._fill(node, node.data.path)
+        node.expand()
 
     def _reveal(self, node) -> None:
         """Select a node once the tree has laid out the lines its expansion added."""
