@@ -251,6 +251,16 @@ def test_moving_onto_a_timeline_function_selects_it_and_enter_peeks_at_it(tmp_pa
     run(check, [capture])
 
 
+def test_timeline_view_squeezes_a_long_capture_into_its_trend_column_up_to_the_last_round(tmp_path):
+    capture = make_capture(tmp_path / "cap", [LEAKY / "base"] * 29 + [LEAKY / "later"])
+
+    async def check(app, pilot):
+        await press(app, pilot, "8")
+        leak = next(r for r in table_rows(app, TimelineView) if r[-1] == "main.(*Cache).Insert")
+        assert len(leak[5]) <= 24 and leak[5].endswith("█")
+    run(check, [capture])
+
+
 def test_timeline_view_without_a_capture_says_how_to_get_one():
     async def check(app, pilot):
         await press(app, pilot, "8")

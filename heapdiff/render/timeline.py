@@ -65,12 +65,13 @@ def per_minute(t: Trend, unit: str) -> str:
     return "-" if len(t.known) < 2 else signed(t.slope * 60, unit) + "/min"
 
 
-def spark(values: tuple[float | None, ...]) -> str:
-    """The row's sparkline scaled to its own peak; a round without a value is a blank."""
+def spark(values: tuple[float | None, ...], width: int = SPARK_WIDTH) -> str:
+    """The row's sparkline, at most `width` wide, scaled to its own peak; a round without a
+    value is a blank."""
     known = [v for v in values if v is not None]
     if len(known) == len(values):
-        return sparkline(tuple(values), width=SPARK_WIDTH)
-    if len(values) > SPARK_WIDTH:  # too long to keep the gaps: squeeze the known values
-        return sparkline(tuple(known), width=SPARK_WIDTH)
+        return sparkline(tuple(values), width=width)
+    if len(values) > width:  # too long to keep the gaps: squeeze the known values
+        return sparkline(tuple(known), width=width)
     top = max(known, default=0) or 1
     return "".join(" " if v is None else sparkline((v,), top=top) for v in values)

@@ -11,8 +11,10 @@ from heapdiff.render.timeline import figure, per_minute, signed, spark
 
 from ..widgets.rowtable import Column, RowTable
 
+SPARK_WIDTH = 24
 COLUMNS = [Column("kind", 9, False), Column("first", 9), Column("last", 9), Column("change", 10),
-           Column("slope/min", 14), Column("trend", 24, False), Column("name", 60, False)]
+           Column("slope/min", 14), Column("trend", SPARK_WIDTH, False),
+           Column("name", 60, False)]
 TONE = {"grower": 1, "shrinking": -1}
 
 
@@ -45,6 +47,6 @@ class TimelineView(Vertical):
         trends = [*tl.memory, *tl.functions]
         units = ["bytes"] * len(tl.memory) + [tl.unit] * len(tl.functions)
         rows = [(t.kind, figure(t.first, u), figure(t.last, u), signed(t.change, u),
-                 per_minute(t, u), spark(t.values)[:24], t.name) for t, u in zip(trends, units)]
+                 per_minute(t, u), spark(t.values, SPARK_WIDTH), t.name) for t, u in zip(trends, units)]
         self.functions = [None] * len(tl.memory) + [t.name for t in tl.functions]
         table.set_rows(rows, [TONE.get(t.kind, 0) for t in trends])
