@@ -286,6 +286,15 @@ def test_setting_keys_reanalyse(key, check_settings):
     run(check)
 
 
+def test_normalize_scales_the_tree_as_it_scales_the_rows():
+    async def check(app, pilot):
+        await press(app, pilot, "n", "2")
+        tree = app.analysis.tree(False)
+        assert sum(node.new for node in tree.children()) == app.analysis.diff.new_total
+        assert app.analysis.diff.new_total != app.analysis.new.values[:, -1].sum()
+    run(check)
+
+
 def test_ignore_removes_the_function_from_the_rows():
     async def check(app, pilot):
         await press(app, pilot, "i")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from heapdiff.aggregate import GRANULARITIES
 from heapdiff.capture.manifest import Capture
-from heapdiff.diff import Diff, diff_profiles
+from heapdiff.diff import Diff, diff_profiles, normalized
 from heapdiff.filters import SampleFilter
 from heapdiff.filters import apply as apply_filter
 from heapdiff.findings import Finding, findings
@@ -99,8 +99,11 @@ class Analysis:
     def _tree(self, bottom_up: bool):
         if bottom_up not in self._trees:
             from heapdiff.calltree import CallTree
-            self._trees[bottom_up] = CallTree(self.bases, self.new, self.diff.sample_type.type,
-                                              self.settings.granularity, bottom_up=bottom_up)
+            name = self.diff.sample_type.type
+            weights = normalized(self.new, self.bases, self.new.sample_index(name)) \
+                if self.diff.normalized else None  # as the diff's new side (n)
+            self._trees[bottom_up] = CallTree(self.bases, self.new, name,
+                                              self.settings.granularity, weights, bottom_up)
         return self._trees[bottom_up]
 
     def ready(self, tab: str, bottom_up: bool = False, selected: str | None = None) -> bool:
