@@ -1,6 +1,7 @@
 """heapdiff explain FILE|DIR..., heapdiff gc LOG"""
 from __future__ import annotations
 
+from ..capture.inputs import moment_files
 from ..errors import InputError
 from ..findings import findings
 from ..gchealth import gc_health
@@ -9,7 +10,6 @@ from ..progress import TerminalProgress
 from ..reconcile import waterfall
 from ..render.explain import changes_json, changes_text, explain_json, explain_text, gc_text
 from ..snapshot import load_snapshot
-from ..capture.inputs import moment_files
 from .options import add_round_option, json_text
 
 

@@ -1,9 +1,9 @@
 """heapdiff report [--base FILE|DIR]... FILE|DIR... [-o findings.md]"""
 from __future__ import annotations
 
+from ..capture.inputs import pair_inputs
 from ..output import emit
 from ..progress import TerminalProgress
-from ..capture.inputs import pair_inputs
 from .options import add_pair_round_options, json_text
 
 
