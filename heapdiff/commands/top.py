@@ -4,13 +4,13 @@ from __future__ import annotations
 import sys
 
 from ..aggregate import aggregate, top_rows
+from ..capture.inputs import moment_profile
 from ..diff import sample_index_in
 from ..load import load_profile
 from ..progress import TerminalProgress
 from ..render.top import top_json, top_text
-from ..capture.inputs import moment_profile
-from .options import (add_output_options, add_round_option, add_profile_options, limit_rows, resolve_granularity,
-                      write_json)
+from .options import (add_output_options, add_profile_options, add_round_option, limit_rows,
+                      resolve_granularity, write_json)
 
 
 def register(commands) -> None:
