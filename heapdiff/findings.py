@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from .gchealth import GCHealth
 from .reconcile import Waterfall
 from .snapshot import Snapshot
+from .units import mebibytes
 
 MIB = 1 << 20
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
@@ -23,10 +24,6 @@ class Finding:
     advice: str
 
 
-def _mib(n: int | float) -> str:
-    return f"{n / MIB:.1f} MiB"
-
-
 def findings(s: Snapshot, w: Waterfall, gc: GCHealth | None) -> list[Finding]:
     out: list[Finding] = []
     rss = w.rss
@@ -36,8 +33,8 @@ def findings(s: Snapshot, w: Waterfall, gc: GCHealth | None) -> list[Finding]:
     if since is not None and profile is not None and since >= 16 * MIB and since >= profile:
         out.append(Finding(
             "stale_profile", "warning", since,
-            f"{_mib(since)} of heap is not in the profile",
-            f"HeapAlloc is {_mib(m['HeapAlloc'])} but the heap profile shows {_mib(profile)}: the "
+            f"{mebibytes(since)} of heap is not in the profile",
+            f"HeapAlloc is {mebibytes(m['HeapAlloc'])} but the heap profile shows {mebibytes(profile)}: the "
             "profile describes the heap at the end of an earlier GC, and everything allocated "
             "since (mostly garbage awaiting the next cycle) is missing from it.",
             "Take the profile with /debug/pprof/heap?gc=1 (or after runtime.GC()) to see the live "
@@ -45,15 +42,15 @@ def findings(s: Snapshot, w: Waterfall, gc: GCHealth | None) -> list[Finding]:
             "runs sooner, and find the churn with the alloc_space sample type."))
     frag = w.get("fragmentation")
     if frag is not None and m is not None and frag >= 4 * MIB and frag >= m["HeapInuse"] / 4:
-        detail = (f"HeapInuse {_mib(m['HeapInuse'])} holds only {_mib(m['HeapAlloc'])} of "
+        detail = (f"HeapInuse {mebibytes(m['HeapInuse'])} holds only {mebibytes(m['HeapAlloc'])} of "
                   "objects.")
         if w.pinned is not None and w.pinned.pinned > 0:
             p = w.pinned
-            detail += (f" At least {_mib(p.pinned)} are whole spans that the live objects, "
+            detail += (f" At least {mebibytes(p.pinned)} are whole spans that the live objects, "
                        f"packed tightly, would not need; likely {p.size}-byte objects: "
                        f"{p.live_objects:,} live of {p.allocated_objects:,} allocated.")
         out.append(Finding(
-            "fragmentation", "warning", frag, f"{_mib(frag)} of in-use spans hold no object",
+            "fragmentation", "warning", frag, f"{mebibytes(frag)} of in-use spans hold no object",
             detail,
             "Go's GC never moves objects, so a few long-lived objects pin whole spans of a size "
             "class. Allocate long-lived objects apart from short-lived ones of the same size "
@@ -62,7 +59,7 @@ def findings(s: Snapshot, w: Waterfall, gc: GCHealth | None) -> list[Finding]:
     base = rss if rss is not None else (m["Sys"] - m["HeapReleased"] if m else None)
     if free is not None and base and free >= 16 * MIB and free >= base / 5:
         out.append(Finding(
-            "free_retained", "info", free, f"{_mib(free)} of free heap is still resident",
+            "free_retained", "info", free, f"{mebibytes(free)} of free heap is still resident",
             "Heap pages freed by the GC stay resident until the background scavenger returns "
             "them to the OS, which it does slowly (about 1% of CPU).",
             "Nothing leaks. To give the memory back now call debug.FreeOSMemory(); a GOMEMLIMIT "
@@ -71,8 +68,8 @@ def findings(s: Snapshot, w: Waterfall, gc: GCHealth | None) -> list[Finding]:
     if outside is not None and rss and outside >= 16 * MIB and outside >= rss / 4:
         out.append(Finding(
             "outside_go_memory", "warning", outside,
-            f"{_mib(outside)} of RSS is outside Go's accounting",
-            f"RSS is {_mib(rss)} but the Go runtime has only {_mib(m['Sys'] - m['HeapReleased'])} "
+            f"{mebibytes(outside)} of RSS is outside Go's accounting",
+            f"RSS is {mebibytes(rss)} but the Go runtime has only {mebibytes(m['Sys'] - m['HeapReleased'])} "
             "mapped: the rest is cgo/C allocations, mmap'ed regions or files, none of which "
             "MemStats, pprof or GOMEMLIMIT see.",
             "Find the mappings in /proc/PID/smaps (large anonymous regions outside the Go heap "
@@ -83,7 +80,7 @@ def findings(s: Snapshot, w: Waterfall, gc: GCHealth | None) -> list[Finding]:
             -untouched >= (m["Sys"] - m["HeapReleased"]) / 4:
         out.append(Finding(
             "virtual_ballast", "info", untouched,
-            f"{_mib(-untouched)} of Go memory was never touched",
+            f"{mebibytes(-untouched)} of Go memory was never touched",
             "The runtime counts this memory as mapped and ready, but the kernel never backed "
             "it: a large allocation that is never written, such as a GC ballast "
             "(make([]byte, N) kept alive to raise the heap goal).",
@@ -96,8 +93,8 @@ def findings(s: Snapshot, w: Waterfall, gc: GCHealth | None) -> list[Finding]:
             goroutines = s.metrics.get("/sched/goroutines:goroutines") if s.metrics else None
             count = f" for {int(goroutines):,} goroutines" if goroutines else ""
             out.append(Finding(
-                "goroutine_stacks", "warning", stacks, f"{_mib(stacks)} of goroutine stacks",
-                f"StackInuse is {_mib(stacks)}{count}, {100 * stacks / base:.0f}% of "
+                "goroutine_stacks", "warning", stacks, f"{mebibytes(stacks)} of goroutine stacks",
+                f"StackInuse is {mebibytes(stacks)}{count}, {100 * stacks / base:.0f}% of "
                 f"{'RSS' if rss is not None else 'Go memory'}; the heap profile does not show "
                 "stacks.",
                 "Bound the number of goroutines (a worker pool, a semaphore), find blocked or "
@@ -114,7 +111,7 @@ def _gc_findings(gc: GCHealth, m) -> list[Finding]:
             and (gc.cpu_percent or 0) >= 5 and live is not None and live <= 64 * MIB):
         out.append(Finding(
             "gc_thrash", "warning", live,
-            f"{gc.per_second:.0f} GC cycles per second on a {_mib(live)} heap",
+            f"{gc.per_second:.0f} GC cycles per second on a {mebibytes(live)} heap",
             f"The live heap is small, so the heap goal (GOGC=100: twice the live heap) is reached "
             f"after a few MiB of allocation, and the GC runs {gc.per_second:.0f} times a second"
             + (f", using {gc.cpu_percent:.0f}% of CPU" if gc.cpu_percent is not None else "") + ".",
@@ -135,7 +132,7 @@ def _gc_findings(gc: GCHealth, m) -> list[Finding]:
     if live is not None and gc.goal is not None and live >= 256 * MIB and gc.goal >= 1.5 * live:
         out.append(Finding(
             "heap_overhead", "info", gc.goal - live,
-            f"the heap may grow {_mib(gc.goal - live)} beyond its {_mib(live)} live data",
+            f"the heap may grow {mebibytes(gc.goal - live)} beyond its {mebibytes(live)} live data",
             "With GOGC=100 the heap goal is about twice the live heap; on a large live heap the "
             "headroom is a lot of memory.",
             "Set GOMEMLIMIT so the goal stays under what you can afford, lower GOGC, or move "
@@ -146,7 +143,7 @@ def _gc_findings(gc: GCHealth, m) -> list[Finding]:
     if scan_cost or scan_heap:
         parts = []
         if gc.scan_heap is not None:
-            parts.append(f"the GC scans {_mib(gc.scan_heap)} of pointer-bearing heap each cycle")
+            parts.append(f"the GC scans {mebibytes(gc.scan_heap)} of pointer-bearing heap each cycle")
         if gc.mark_cpu_ms_per_cycle is not None:
             parts.append(f"marking takes {gc.mark_cpu_ms_per_cycle:.1f} ms of CPU per cycle"
                          + (f" ({gc.mark_cpu_ms_per_mib:.2f} ms per live MiB)"

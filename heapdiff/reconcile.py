@@ -17,6 +17,7 @@ import numpy as np
 
 from .sizeclasses import BY_SIZE, minimum_bytes
 from .snapshot import Snapshot
+from .units import mebibytes
 
 METADATA = ("MSpanSys", "MCacheSys", "BuckHashSys", "GCSys", "OtherSys")
 NEEDS_PROFILE = "a heap profile (/debug/pprof/heap)"
@@ -95,7 +96,7 @@ def waterfall(s: Snapshot) -> Waterfall:
     pinned = _pinned_spans(s)
     frag_cause = "free slots inside spans that hold live objects (size-class fragmentation)"
     if pinned and pinned.pinned > 0:
-        frag_cause += (f"; at least {_mib(pinned.pinned)} are whole spans a perfect packing "
+        frag_cause += (f"; at least {mebibytes(pinned.pinned)} are whole spans a perfect packing "
                        f"would free, most likely {pinned.size}-byte objects")
     rows.append(Row("fragmentation", heap_inuse - heap_alloc, frag_cause,
                     "the GC never moves objects: keep long-lived objects apart from short-lived "
@@ -132,10 +133,6 @@ def waterfall(s: Snapshot) -> Waterfall:
                         "harmless for RSS, but it counts against GOMEMLIMIT; since Go 1.19 "
                         "set GOMEMLIMIT instead of keeping a ballast"))
     return Waterfall(rss, s.rss_source, tuple(rows), pinned)
-
-
-def _mib(n: int) -> str:
-    return f"{n / (1 << 20):.1f} MiB"
 
 
 def _profile_inuse(s: Snapshot) -> tuple[int | None, int | None]:

@@ -29,6 +29,11 @@ def human_bytes(value: int | float) -> str:
     raise AssertionError("unreachable")
 
 
+def mebibytes(n: int | float) -> str:
+    """n bytes as MiB with one decimal, for sentences ("at least 13.5 MiB are ...")."""
+    return f"{n / (1 << 20):.1f} MiB"
+
+
 def percent(part: int | float, whole: int | float) -> str:
     if whole == 0:
         return "-" if part == 0 else "∞%"
