@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..timeline import Timeline, Trend
 from ..units import human
+from .diff import signed as signed_change
 from .escape import terminal
 from .explain import sparkline
 
@@ -56,9 +57,7 @@ def figure(value: float | None, unit: str) -> str:
 
 
 def signed(value: float | None, unit: str) -> str:
-    if value is None:
-        return "-"
-    return ("+" if value > 0 else "") + human(value, unit)
+    return "-" if value is None else signed_change(value, unit)
 
 
 def per_minute(t: Trend, unit: str) -> str:
