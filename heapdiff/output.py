@@ -19,20 +19,29 @@ def emit(data: str | bytes, target: str | None) -> None:
         else:
             sys.stdout.write(data)
         return
-    path = Path(target)
-    raw = data.encode() if isinstance(data, str) else data
     try:
-        fd, temp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(raw)
-            os.chmod(temp, 0o666 & ~_umask())  # as open() would have made it
-            os.replace(temp, path)
-        except BaseException:
-            os.unlink(temp)
-            raise
+        write_atomic(Path(target), data.encode() if isinstance(data, str) else data)
     except OSError as exc:
         raise InputError(target, f"cannot write: {exc.strerror or exc}") from None
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write path whole or not at all: a temporary dot-file beside it, synced to the disk,
+    then renamed over it; the file gets the permissions open() would have given it."""
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(temp, 0o666 & ~_umask())
+        os.replace(temp, path)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except FileNotFoundError:
+            pass
+        raise
 
 
 def _umask() -> int:

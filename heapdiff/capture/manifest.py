@@ -17,12 +17,11 @@ never listed.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..errors import InputError
+from ..output import write_atomic
 
 MANIFEST = "manifest.json"
 FORMAT = "heapdiff-capture"
@@ -147,20 +146,3 @@ def read_capture(path: str | Path) -> Capture:
 
 def write_manifest(folder: Path, manifest: Manifest) -> None:
     write_atomic(folder / MANIFEST, manifest.to_json().encode())
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write path whole or not at all: a temporary dot-file beside it, fsynced, then renamed."""
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except FileNotFoundError:
-            pass
-        raise

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from .check import problem
 from .fetch import FetchError, get
-from .manifest import ARTIFACT_FILES, Artifact, Round, write_atomic
+from ..output import write_atomic
+from .manifest import ARTIFACT_FILES, Artifact, Round
 
 NOT_FOUND_HINTS = {"heap": "is net/http/pprof mounted?", "heap_text": "is net/http/pprof mounted?",
                    "vars": "is expvar imported?"}
