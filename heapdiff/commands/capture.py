@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from ..capture.run import Plan, capture
 from ..errors import InputError
 
 DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
@@ -50,6 +49,8 @@ def register(commands) -> None:
 
 
 def run_capture(args) -> int:
+    from ..capture.run import Plan, capture  # http.client and ssl: only capture pays for them
+
     if args.pid is not None and not Path(f"/proc/{args.pid}").is_dir():
         raise InputError("--pid", f"no process {args.pid} on this machine")
     count = args.count or math.floor(args.duration / args.every + 1e-9) + 1
