@@ -7,7 +7,7 @@ import sys
 from importlib.metadata import entry_points
 
 from .commands import capture, diff, explain, graph, report, retainers, sizes, timeline, top
-from .errors import InputError
+from .common.errors import InputError
 
 DESCRIPTION = """\
 heapdiff: Go heap profiles for people chasing memory.

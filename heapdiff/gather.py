@@ -7,14 +7,14 @@ import datetime
 import shlex
 from dataclasses import dataclass, field
 
-from .diff import Diff, diff_profiles
-from .findings import Finding, findings
-from .gchealth import GCHealth, gc_health
+from .analysis.diff import Diff, diff_profiles
+from .memory.findings import Finding, findings
+from .memory.gchealth import GCHealth, gc_health
 from .model import Profile
-from .progress import Report, silent
-from .reconcile import Waterfall, waterfall
-from .sizes import SizeRow, size_changes
-from .snapshot import Snapshot, load_snapshot
+from .common.progress import Report, silent
+from .memory.waterfall import Waterfall, waterfall
+from .analysis.sizes import SizeRow, size_changes
+from .inputs.snapshot import Snapshot, load_snapshot
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ def gather(new_paths: list[str], base_paths: list[str], binary: str | None = Non
         commands["growth"] = f"heapdiff diff {pair}"
         commands["paths"] = f"heapdiff paths {pair}"
         commands["sizes"] = f"heapdiff sizes {pair}"
-        from .callgraph import build_graph, change_paths
+        from .analysis.callgraph import build_graph, change_paths
 
         result["paths"] = tuple(change_paths(build_graph(d, [base.profile], new.profile), 3))
     if new.memstats is not None or new.rss is not None:

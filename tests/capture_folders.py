@@ -9,7 +9,7 @@ from pathlib import Path
 
 from heapdiff.capture.manifest import (ARTIFACT_FILES, Artifact, Manifest, Round, read_capture,
                                        write_manifest)
-from heapdiff.errors import InputError
+from heapdiff.common.errors import InputError
 
 START = 1_800_000_000.0
 EVERY = 30.0  # seconds between rounds

@@ -6,10 +6,10 @@ import re
 import networkx as nx
 import pytest
 from conftest import SAMPLES
-from heapdiff.callgraph import build_graph, change_paths, find, peek, prune
-from heapdiff.decode.pprof import decode_pprof
-from heapdiff.diff import diff_profiles
-from heapdiff.load import load_profile
+from heapdiff.analysis.callgraph import build_graph, change_paths, find, peek, prune
+from heapdiff.inputs.decode.pprof import decode_pprof
+from heapdiff.analysis.diff import diff_profiles
+from heapdiff.inputs.load import load_profile
 from pbwire import heap_profile
 
 LEAKY = SAMPLES / "leaky_cache"
@@ -133,7 +133,7 @@ def test_sizes_show_the_1kib_entries_growing(heapdiff_json):
 
 
 def test_call_tree_children_are_built_lazily_and_ordered_by_delta():
-    from heapdiff.calltree import CallTree
+    from heapdiff.analysis.calltree import CallTree
 
     base, new = load_profile(LEAKY / "base" / "heap.pb.gz"), load_profile(LEAKY / "later" / "heap.pb.gz")
     tree = CallTree([base], new, "inuse_space", "functions")
@@ -148,7 +148,7 @@ def test_call_tree_children_are_built_lazily_and_ordered_by_delta():
 def expanded_tree(bases, new, bottom_up: bool) -> dict[tuple[str, ...], list[int]]:
     """The call tree the slow, obvious way: every sample's frames written out (inlined ones
     included, innermost first within a location), then every path prefix summed."""
-    from heapdiff.aggregate import frame_nodes
+    from heapdiff.analysis.aggregate import frame_nodes
 
     tree: dict[tuple[str, ...], list[int]] = {}
     for profile, sign in [(b, -1) for b in bases] + [(new, 1)]:
@@ -187,7 +187,7 @@ def walked_tree(tree, path=(), names=()) -> dict[tuple[str, ...], list[int]]:
     ("fragmentation/base/heap.pb.gz", "fragmentation/later/heap.pb.gz"),
 ])
 def test_the_lazy_call_tree_equals_every_stack_written_out(pair, bottom_up):
-    from heapdiff.calltree import CallTree
+    from heapdiff.analysis.calltree import CallTree
 
     base, new = (load_profile(SAMPLES / p) for p in pair)
     tree = CallTree([base], new, "inuse_space", "functions", bottom_up=bottom_up)

@@ -11,7 +11,7 @@ import pytest
 from capture_server import HUGE, HEAP, Server, free_port
 from conftest import run_heapdiff
 from heapdiff.commands.capture import base_url, duration, size
-from heapdiff.errors import InputError
+from heapdiff.common.errors import InputError
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from capture_folders import wait_for_rounds
 from capture_server import Server
 from conftest import REPO, run_heapdiff
 from heapdiff.capture.manifest import read_capture
-from heapdiff.snapshot import load_snapshot
+from heapdiff.inputs.snapshot import load_snapshot
 
 
 @pytest.fixture(scope="module")

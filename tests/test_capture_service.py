@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from heapdiff.capture.manifest import read_capture
-from heapdiff.load import load
+from heapdiff.inputs.load import load
 from heapdiff.retainers.source import find_go
-from heapdiff.timeline import build_timeline
+from heapdiff.capture.timeline import build_timeline
 
 from capture_folders import wait_for_rounds
 from conftest import REPO, SAMPLES, run_heapdiff

@@ -9,8 +9,8 @@ import pytest
 
 from conftest import PUBLIC, SAMPLES
 from heapdiff import profile_pb2 as pb
-from heapdiff.decode.pprof import decode_pprof
-from heapdiff.load import load_profile
+from heapdiff.inputs.decode.pprof import decode_pprof
+from heapdiff.inputs.load import load_profile
 from pbwire import heap_profile
 
 REAL = sorted(PUBLIC.glob("*.pb.gz")) + sorted(SAMPLES.glob("*/later/heap.pb.gz"))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from conftest import SAMPLES
-from heapdiff.load import load, load_profile
+from heapdiff.inputs.load import load, load_profile
 from heapdiff.model import MemStats
 
 SNAPSHOT = SAMPLES / "leaky_cache" / "later"

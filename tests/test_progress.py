@@ -4,8 +4,8 @@ from __future__ import annotations
 import io
 
 from conftest import SAMPLES
-from heapdiff.load import load_profile
-from heapdiff.progress import TerminalProgress
+from heapdiff.inputs.load import load_profile
+from heapdiff.common.progress import TerminalProgress
 
 
 class FakeTerminal(io.StringIO):

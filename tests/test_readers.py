@@ -6,7 +6,7 @@ import math
 import pytest
 
 from conftest import SAMPLES, run_heapdiff
-from heapdiff.load import load
+from heapdiff.inputs.load import load
 from heapdiff.model import GCTrace, Metrics, ProcMem
 
 GCTRACE = SAMPLES / "gctrace"

@@ -70,7 +70,7 @@ def test_report_numbers_equal_diff_and_explain(heapdiff_json):
 
 
 def test_markdown_tables_show_the_json_figures():
-    from heapdiff.units import human
+    from heapdiff.common.units import human
 
     text = report("--base", LEAKY / "base", LEAKY / "later")
     growth = next(t for t in tables(text) if t[0][0] == "function")

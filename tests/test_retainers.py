@@ -134,7 +134,7 @@ def test_retainers_and_gc_health_report_the_same_median_mark_cpu(heapdiff_json):
     """16 cycles: an even count, where the upper middle value is not the median."""
     later = SAMPLES / "leaky_cache" / "later"
     retainers = heapdiff_json("retainers", later / "heap.pb.gz", "--gctrace", later / "gctrace.log")
-    from heapdiff.gchealth import gc_health
-    from heapdiff.snapshot import load_snapshot
+    from heapdiff.memory.gchealth import gc_health
+    from heapdiff.inputs.snapshot import load_snapshot
     health = gc_health(load_snapshot([str(later / "gctrace.log")]))
     assert retainers["mark_cpu_ms_per_cycle"] == health.mark_cpu_ms_per_cycle

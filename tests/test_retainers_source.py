@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from heapdiff.errors import InputError
+from heapdiff.common.errors import InputError
 from heapdiff.retainers.source import SourceCandidate, find_go, source_candidates
 
 from conftest import SAMPLES

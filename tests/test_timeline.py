@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from heapdiff.capture.manifest import read_capture
-from heapdiff.errors import InputError
+from heapdiff.common.errors import InputError
 from heapdiff.render.timeline import timeline_text
-from heapdiff.snapshot import load_snapshot
-from heapdiff.timeline import Timeline, Trend, build_timeline, classify
+from heapdiff.inputs.snapshot import load_snapshot
+from heapdiff.capture.timeline import Timeline, Trend, build_timeline, classify
 
 from capture_folders import EVERY, START, make_capture
 from conftest import SAMPLES, run_heapdiff

@@ -161,7 +161,7 @@ class HeapdiffApp(App):
         self.query_one("#loading-bar", ProgressBar).advance(1)
 
     def _failed(self, exc: Exception) -> None:
-        from heapdiff.errors import InputError
+        from heapdiff.common.errors import InputError
 
         message = f"heapdiff: {exc}" if isinstance(exc, InputError) else \
             f"heapdiff: cannot analyse these inputs: {type(exc).__name__}: {exc}"
@@ -305,7 +305,7 @@ class HeapdiffApp(App):
     @work(thread=True)
     def write_report(self) -> None:
         from heapdiff.gather import gather
-        from heapdiff.output import emit
+        from heapdiff.common.output import emit
         from heapdiff.render.markdown import report_markdown
 
         try:

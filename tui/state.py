@@ -6,16 +6,16 @@ import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from heapdiff.aggregate import GRANULARITIES
+from heapdiff.analysis.aggregate import GRANULARITIES
 from heapdiff.capture.manifest import Capture
-from heapdiff.diff import Diff, diff_profiles, normalized
-from heapdiff.filters import SampleFilter
-from heapdiff.filters import apply as apply_filter
-from heapdiff.findings import Finding, findings
-from heapdiff.gchealth import GCHealth, gc_health
+from heapdiff.analysis.diff import Diff, diff_profiles, normalized
+from heapdiff.analysis.filters import SampleFilter
+from heapdiff.analysis.filters import apply as apply_filter
+from heapdiff.memory.findings import Finding, findings
+from heapdiff.memory.gchealth import GCHealth, gc_health
 from heapdiff.model import Profile
-from heapdiff.reconcile import Waterfall, waterfall
-from heapdiff.snapshot import Snapshot, load_snapshot
+from heapdiff.memory.waterfall import Waterfall, waterfall
+from heapdiff.inputs.snapshot import Snapshot, load_snapshot
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ def load_moments(paths: list[str], base_paths: list[str], progress) -> Moments:
     new = load_snapshot(paths, progress)
     base = load_snapshot(base_paths, progress) if base_paths else None
     if new.profile is None:
-        from heapdiff.errors import InputError
+        from heapdiff.common.errors import InputError
         raise InputError(" ".join(paths), "no heap profile among these inputs")
     return Moments(new, base)
 
@@ -87,7 +87,7 @@ class Analysis:
         if name not in self._peeks:
             import re
 
-            from heapdiff.callgraph import build_graph
+            from heapdiff.analysis.callgraph import build_graph
             around = re.compile(f"\\A{re.escape(name or '')}\\Z")
             self._peeks[name] = build_graph(self.diff, self.bases, self.new, around)
         return self._peeks[name]
@@ -98,7 +98,7 @@ class Analysis:
 
     def _tree(self, bottom_up: bool):
         if bottom_up not in self._trees:
-            from heapdiff.calltree import CallTree
+            from heapdiff.analysis.calltree import CallTree
             name = self.diff.sample_type.type
             weights = normalized(self.new, self.bases, self.new.sample_index(name)) \
                 if self.diff.normalized else None  # as the diff's new side (n)
@@ -134,7 +134,7 @@ class Analysis:
     def timeline(self):
         """The capture's rounds, per function, for the sample type and granularity shown."""
         if self._timeline is None and self.capture is not None:
-            from heapdiff.timeline import build_timeline
+            from heapdiff.capture.timeline import build_timeline
             self._timeline = build_timeline(self.capture, self.diff.sample_type.type,
                                             self.settings.granularity)
         return self._timeline

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 
-from ..decode.legacy_text import looks_like_legacy_heap
-from ..decode.memstats import memstats_from_document
-from ..errors import InputError
-from ..load import decode, inflated
+from ..inputs.decode.legacy_text import looks_like_legacy_heap
+from ..inputs.decode.memstats import memstats_from_document
+from ..common.errors import InputError
+from ..inputs.load import decode, inflated
 from ..model import Profile
 
 WHAT = {"heap": "a pprof heap profile", "heap_text": "a debug=1 heap profile",

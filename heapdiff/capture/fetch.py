@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
 
-from ..units import human_bytes
+from ..common.units import human_bytes
 
 PIECE = 64 << 10
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import InputError
+from ..common.errors import InputError
 from .manifest import Capture, Round, is_capture, read_capture
 
 

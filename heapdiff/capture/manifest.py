@@ -20,8 +20,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ..errors import InputError
-from ..output import write_atomic
+from ..common.errors import InputError
+from ..common.output import write_atomic
 
 MANIFEST = "manifest.json"
 FORMAT = "heapdiff-capture"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .check import problem
 from .fetch import FetchError, get
-from ..output import write_atomic
+from ..common.output import write_atomic
 from .manifest import ARTIFACT_FILES, Artifact, Round
 
 NOT_FOUND_HINTS = {"heap": "is net/http/pprof mounted?", "heap_text": "is net/http/pprof mounted?",

@@ -12,8 +12,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TextIO
 
-from ..errors import InputError
-from ..units import human_bytes
+from ..common.errors import InputError
+from ..common.units import human_bytes
 from .manifest import Manifest, Round, write_manifest
 from .round import fetch_all, iso, round_dir, sources, write_round
 from .signals import Interrupts

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from ..errors import InputError
+from ..common.errors import InputError
 
 DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
 SIZE_UNITS = {"": 1, "b": 1, "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30,

@@ -1,14 +1,14 @@
 """heapdiff diff BASE NEW"""
 from __future__ import annotations
 
-from ..diff import MODES, diff_profiles, diff_sides, sample_index_in, side_of
-from ..errors import InputError
-from ..output import emit
-from ..progress import TerminalProgress
+from ..analysis.diff import MODES, diff_profiles, diff_sides, sample_index_in, side_of
+from ..common.errors import InputError
+from ..common.output import emit
+from ..common.progress import TerminalProgress
 from ..render.diff import SORTS, diff_json, diff_text, drop_negative, sort_rows
 from ..render.pprof_export import diff_profile_bytes
-from ..filters import apply as apply_filter
-from ..load import load_profile
+from ..analysis.filters import apply as apply_filter
+from ..inputs.load import load_profile
 from .options import (add_diff_inputs, add_output_options, diff_paths, json_text, limit_rows,
                       load_diff_inputs, resolve_granularity,
                       sample_filter)
@@ -112,7 +112,7 @@ def run_export(args) -> int:
             emit(diff_profile_bytes(bases, new, args.normalize), args.output)
         else:
             # networkx takes 0.1 s and 20 MB to import: only the graph outputs pay for it.
-            from ..callgraph import build_graph, prune
+            from ..analysis.callgraph import build_graph, prune
             from ..render.dot import diff_dot
 
             progress("building the call graph")

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from ..capture.inputs import moment_files
-from ..errors import InputError
-from ..findings import findings
-from ..gchealth import gc_health
-from ..output import emit
-from ..progress import TerminalProgress
-from ..reconcile import waterfall
+from ..common.errors import InputError
+from ..memory.findings import findings
+from ..memory.gchealth import gc_health
+from ..common.output import emit
+from ..common.progress import TerminalProgress
+from ..memory.waterfall import waterfall
 from ..render.explain import changes_json, changes_text, explain_json, explain_text, gc_text
-from ..snapshot import load_snapshot
+from ..inputs.snapshot import load_snapshot
 from .options import add_round_option, json_text
 
 

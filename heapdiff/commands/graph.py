@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 import sys
 
-from ..errors import InputError
-from ..progress import TerminalProgress
+from ..common.errors import InputError
+from ..common.progress import TerminalProgress
 from .diff import add_mode_options, compute
 from .options import add_diff_inputs, write_json
 
@@ -37,7 +37,7 @@ def register(commands) -> None:
 
 
 def _graph(args, progress, around=None):
-    from ..callgraph import build_graph
+    from ..analysis.callgraph import build_graph
 
     _, _, bases, new, result = compute(args, progress)
     progress("building the call graph")
@@ -45,7 +45,7 @@ def _graph(args, progress, around=None):
 
 
 def run_paths(args) -> int:
-    from ..callgraph import change_paths
+    from ..analysis.callgraph import change_paths
     from ..render.graph import paths_json, paths_text
 
     with TerminalProgress() as progress:
@@ -60,7 +60,7 @@ def run_paths(args) -> int:
 
 
 def run_peek(args) -> int:
-    from ..callgraph import find, peek
+    from ..analysis.callgraph import find, peek
     from ..render.graph import peek_text
 
     try:

@@ -6,14 +6,14 @@ import json
 import re
 import sys
 
-from ..aggregate import GRANULARITIES
+from ..analysis.aggregate import GRANULARITIES
 from ..capture.inputs import lone_capture_pair, moment_profile
-from ..errors import InputError
-from ..filters import SampleFilter, parse_tagfocus
-from ..filters import apply as apply_filter
-from ..load import load_profile
+from ..common.errors import InputError
+from ..analysis.filters import SampleFilter, parse_tagfocus
+from ..analysis.filters import apply as apply_filter
+from ..inputs.load import load_profile
 from ..model import Profile
-from ..progress import Report
+from ..common.progress import Report
 
 DEFAULT_TEXT_ROWS = 30
 

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from ..capture.inputs import pair_inputs
-from ..output import emit
-from ..progress import TerminalProgress
+from ..common.output import emit
+from ..common.progress import TerminalProgress
 from .options import add_pair_round_options, json_text
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from ..capture.inputs import moment_profile
-from ..errors import InputError
-from ..load import load, load_profile
+from ..common.errors import InputError
+from ..inputs.load import load, load_profile
 from ..model import GCTrace, Metrics
-from ..output import emit
-from ..progress import TerminalProgress
+from ..common.output import emit
+from ..common.progress import TerminalProgress
 from .options import add_round_option, json_text, limit_rows
 
 

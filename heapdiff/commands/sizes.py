@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import sys
 
-from ..progress import TerminalProgress
-from ..sizes import size_changes
-from ..units import human, human_bytes
+from ..common.progress import TerminalProgress
+from ..analysis.sizes import size_changes
+from ..common.units import human, human_bytes
 from .options import add_diff_inputs, add_output_options, limit_rows, load_diff_inputs, write_json
 
 

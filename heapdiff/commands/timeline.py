@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from ..capture.manifest import is_capture, read_capture
-from ..errors import InputError
-from ..output import emit
-from ..progress import TerminalProgress
+from ..common.errors import InputError
+from ..common.output import emit
+from ..common.progress import TerminalProgress
 from ..render.timeline import timeline_json, timeline_text
-from ..timeline import build_timeline
+from ..capture.timeline import build_timeline
 from .options import add_profile_options, json_text, limit_rows
 
 TEXT_ROWS = 20

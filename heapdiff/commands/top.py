@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import sys
 
-from ..aggregate import aggregate, top_rows
+from ..analysis.aggregate import aggregate, top_rows
 from ..capture.inputs import moment_profile
-from ..diff import sample_index_in
-from ..load import load_profile
-from ..progress import TerminalProgress
+from ..analysis.diff import sample_index_in
+from ..inputs.load import load_profile
+from ..common.progress import TerminalProgress
 from ..render.top import top_json, top_text
 from .options import (add_output_options, add_profile_options, add_round_option, limit_rows,
                       resolve_granularity, write_json)

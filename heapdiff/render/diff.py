@@ -1,8 +1,8 @@
 """`heapdiff diff` as a table for a terminal and as JSON."""
 from __future__ import annotations
 
-from ..diff import Diff, DiffRow
-from ..units import human, percent
+from ..analysis.diff import Diff, DiffRow
+from ..common.units import human, percent
 from .escape import terminal
 
 SORTS = ("delta", "base", "new", "delta-pct")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import networkx as nx
 
-from ..units import human
+from ..common.units import human
 from .diff import signed
 
 GROW = (0xD0, 0x1C, 0x1C)

@@ -1,10 +1,10 @@
 """`heapdiff explain` and `heapdiff gc` as text and JSON."""
 from __future__ import annotations
 
-from ..findings import Finding
-from ..gchealth import GCHealth
-from ..reconcile import Waterfall
-from ..units import human_bytes, percent
+from ..memory.findings import Finding
+from ..memory.gchealth import GCHealth
+from ..memory.waterfall import Waterfall
+from ..common.units import human_bytes, percent
 from .escape import terminal
 
 BAR_WIDTH = 24

@@ -1,8 +1,8 @@
 """Text and JSON for `peek` and `paths`."""
 from __future__ import annotations
 
-from ..callgraph import Path
-from ..units import human
+from ..analysis.callgraph import Path
+from ..common.units import human
 from .diff import signed
 from .escape import terminal
 

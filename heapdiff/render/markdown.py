@@ -3,7 +3,7 @@ sections without data left out, every name from a profile escaped."""
 from __future__ import annotations
 
 from ..gather import Gathered
-from ..units import human, human_bytes
+from ..common.units import human, human_bytes
 from .diff import change_percent, signed
 from .escape import markdown as md
 from .escape import mermaid

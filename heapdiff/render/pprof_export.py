@@ -11,7 +11,7 @@ import gzip
 import numpy as np
 
 from .. import profile_pb2 as pb
-from ..diff import normalized
+from ..analysis.diff import normalized
 from ..model import Profile
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..retainers.analyze import Site
 from ..retainers.report import Retainers, site_key
-from ..units import human_bytes
+from ..common.units import human_bytes
 from .escape import terminal
 
 

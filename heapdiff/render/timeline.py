@@ -1,8 +1,8 @@
 """`heapdiff timeline` as a table with sparklines, and as JSON."""
 from __future__ import annotations
 
-from ..timeline import Timeline, Trend
-from ..units import human
+from ..capture.timeline import Timeline, Trend
+from ..common.units import human
 from .diff import signed as signed_change
 from .escape import terminal
 from .explain import sparkline

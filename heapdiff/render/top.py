@@ -1,9 +1,9 @@
 """`heapdiff top` as a table for a terminal and as JSON."""
 from __future__ import annotations
 
-from ..aggregate import Aggregate, Row
+from ..analysis.aggregate import Aggregate, Row
 from ..model import Profile
-from ..units import human, percent
+from ..common.units import human, percent
 from .escape import terminal
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..errors import InputError
+from ..common.errors import InputError
 from ..model import Profile
 from .heuristics import hint
 

@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..errors import InputError
-from ..gchealth import median_mark_cpu_ms
-from ..load import read_input
+from ..common.errors import InputError
+from ..memory.gchealth import median_mark_cpu_ms
+from ..inputs.load import read_input
 from ..model import GCTrace, Metrics, Profile
 from .analyze import Site, advice, rank, scan_bytes, sites_of, with_binary
 

@@ -5,7 +5,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from heapdiff.render.explain import bar, gc_summary, sparkline
-from heapdiff.units import human_bytes
+from heapdiff.common.units import human_bytes
 
 
 class MemoryView(Static):

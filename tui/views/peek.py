@@ -6,7 +6,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from heapdiff.render.diff import signed
-from heapdiff.units import human
+from heapdiff.common.units import human
 
 from ..widgets.rowtable import Column, RowTable
 
@@ -24,7 +24,7 @@ class PeekView(Vertical):
         yield RowTable(COLUMNS, id="peek-table")
 
     def show(self, analysis, selected: str | None) -> None:
-        from heapdiff.callgraph import peek
+        from heapdiff.analysis.callgraph import peek
 
         unit = analysis.diff.sample_type.unit
         title = self.query_one("#peek-title", Static)

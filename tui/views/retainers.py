@@ -5,7 +5,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from heapdiff.units import human_bytes
+from heapdiff.common.units import human_bytes
 
 from ..widgets.rowtable import Column, RowTable
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from rich.text import Text
 from textual.widgets import Static
 
-from heapdiff.diff import diff_profiles
+from heapdiff.analysis.diff import diff_profiles
 from heapdiff.render.diff import signed
 
 CONTEXT = 400

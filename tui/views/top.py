@@ -9,7 +9,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Static
 
 from heapdiff.render.diff import change_percent, signed
-from heapdiff.units import human
+from heapdiff.common.units import human
 
 from ..widgets.rowtable import Column, RowTable
 

@@ -7,7 +7,7 @@ from textual.binding import Binding
 from textual.widgets import Tree
 
 from heapdiff.render.diff import signed
-from heapdiff.units import human
+from heapdiff.common.units import human
 
 
 class CallTreeView(Tree):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
 
-from ...errors import InputError
+from ...common.errors import InputError
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ...errors import InputError
+from ...common.errors import InputError
 
 __all__ = ["SourceCandidate", "source_candidates", "find_go"]
 

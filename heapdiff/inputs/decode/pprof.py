@@ -9,10 +9,10 @@ from __future__ import annotations
 import numpy as np
 from google.protobuf.message import DecodeError
 
-from .. import profile_pb2 as pb
-from ..errors import InputError
-from ..model import Function, Labels, Locations, Mapping, Profile, ValueType, frozen_array
-from ..progress import Report, silent
+from ... import profile_pb2 as pb
+from ...common.errors import InputError
+from ...model import Function, Labels, Locations, Mapping, Profile, ValueType, frozen_array
+from ...common.progress import Report, silent
 from .framing import FramingError, frame_records
 from .samples import Malformed, decode_samples
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .aggregate import NodeInfo, frame_nodes
-from .model import Profile
+from ..model import Profile
 
 
 @dataclass(frozen=True, eq=False)

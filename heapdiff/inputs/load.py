@@ -20,9 +20,9 @@ from .decode.memstats import memstats_from_document
 from .decode.metrics import looks_like_metrics, metrics_from_dict
 from .decode.pprof import decode_pprof
 from .decode.procfs import decode_procfs, looks_like_smaps_rollup, looks_like_status
-from .errors import InputError
-from .model import GCTrace, MemStats, Metrics, ProcMem, Profile
-from .progress import Report, silent
+from ..common.errors import InputError
+from ..model import GCTrace, MemStats, Metrics, ProcMem, Profile
+from ..common.progress import Report, silent
 
 MAX_INPUT_BYTES = 4 << 30
 INFLATE_PIECE = 16 << 20

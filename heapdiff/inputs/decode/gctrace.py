@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 
-from ..errors import InputError
-from ..model import GCCycle, GCTrace
+from ...common.errors import InputError
+from ...model import GCCycle, GCTrace
 
 NUM = r"([\d.]+)"
 GC_LINE = re.compile(

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .sizeclasses import BY_SIZE, minimum_bytes
-from .snapshot import Snapshot
-from .units import mebibytes
+from ..inputs.snapshot import Snapshot
+from ..common.units import mebibytes
 
 METADATA = ("MSpanSys", "MCacheSys", "BuckHashSys", "GCSys", "OtherSys")
 NEEDS_PROFILE = "a heap profile (/debug/pprof/heap)"

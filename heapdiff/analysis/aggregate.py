@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .arrays import concat_ranges
-from .model import Profile
-from .parallel import ordered_map
+from ..common.arrays import concat_ranges
+from ..model import Profile
+from ..common.parallel import ordered_map
 
 GRANULARITIES = ("functions", "filefunctions", "files", "lines", "addresses")
 CHUNK_SAMPLES = 1 << 16

@@ -8,8 +8,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .arrays import concat_ranges
-from .model import Labels, Locations, Profile, frozen_array
+from ..common.arrays import concat_ranges
+from ..model import Labels, Locations, Profile, frozen_array
 
 UNITS = {"": 1, "b": 1, "kb": 1 << 10, "kib": 1 << 10, "mb": 1 << 20, "mib": 1 << 20,
          "gb": 1 << 30, "gib": 1 << 30, "tb": 1 << 40, "tib": 1 << 40}

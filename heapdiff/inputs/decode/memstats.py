@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from ..errors import InputError
-from ..model import MemStats
+from ...common.errors import InputError
+from ...model import MemStats
 
 # Fields without which a document is not a MemStats snapshot.
 REQUIRED = ("HeapAlloc", "HeapSys", "HeapIdle", "HeapInuse", "HeapReleased", "Sys")

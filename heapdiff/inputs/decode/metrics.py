@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import math
 
-from ..errors import InputError
-from ..model import Metrics
+from ...common.errors import InputError
+from ...model import Metrics
 
 
 def looks_like_metrics(document) -> bool:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .diff import sample_index_in
-from .model import Profile
+from ..model import Profile
 
 
 @dataclass(frozen=True)

@@ -24,14 +24,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .aggregate import aggregate
-from .capture.manifest import ARTIFACT_FILES, Capture, Round
-from .diff import sample_index_in
-from .errors import InputError
-from .load import load_profile
-from .model import MemStats, Profile
-from .progress import Report, silent
-from .snapshot import Snapshot, load_snapshot
+from ..analysis.aggregate import aggregate
+from .manifest import ARTIFACT_FILES, Capture, Round
+from ..analysis.diff import sample_index_in
+from ..common.errors import InputError
+from ..inputs.load import load_profile
+from ..model import MemStats, Profile
+from ..common.progress import Report, silent
+from ..inputs.snapshot import Snapshot, load_snapshot
 
 NOISE = 0.005      # of the scale: smaller steps are treated as no change
 MEANINGFUL = 0.02  # of the scale: a rise, fall or net change that counts

@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 from google.protobuf.message import DecodeError
 
-from .. import profile_pb2 as pb
-from ..model import Labels, frozen_array
-from ..parallel import ordered_map
+from ... import profile_pb2 as pb
+from ...model import Labels, frozen_array
+from ...common.parallel import ordered_map
 from .varint import MAX_VARINT_BYTES, decode_at, values_at
 
 CHUNK_SAMPLES = 16384

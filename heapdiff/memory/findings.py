@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .gchealth import GCHealth
-from .reconcile import Waterfall
-from .snapshot import Snapshot
-from .units import mebibytes
+from .waterfall import Waterfall
+from ..inputs.snapshot import Snapshot
+from ..common.units import mebibytes
 
 MIB = 1 << 20
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}

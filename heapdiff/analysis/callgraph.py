@@ -14,10 +14,10 @@ import networkx as nx
 import numpy as np
 
 from .aggregate import FrameNodes, NodeInfo, aggregate, aggregate_weights
-from .arrays import concat_ranges
+from ..common.arrays import concat_ranges
 from .diff import Diff, normalized, sample_index_in
-from .model import Profile
-from .parallel import ordered_map
+from ..model import Profile
+from ..common.parallel import ordered_map
 
 CHUNK_SAMPLES = 1 << 15
 AROUND_SHARE = 8  # read windows around a node's entries when they are under 1/8 of all

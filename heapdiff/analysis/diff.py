@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .aggregate import Aggregate, NodeInfo, aggregate, aggregate_weights
-from .errors import InputError
-from .model import Profile, ValueType
+from ..common.errors import InputError
+from ..model import Profile, ValueType
 
 MODES = ("diff-base", "base")
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..arrays import concat_ranges
-from ..parallel import ordered_map
+from ...common.arrays import concat_ranges
+from ...common.parallel import ordered_map
 from .varint import decode_at, read_varint
 
 # Tags (field << 3 | 2) of the repeated length-delimited fields that dominate a profile.

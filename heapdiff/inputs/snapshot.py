@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import InputError
+from ..common.errors import InputError
 from .load import load
-from .model import GCTrace, MemStats, Metrics, ProcMem, Profile
-from .progress import Report, silent
+from ..model import GCTrace, MemStats, Metrics, ProcMem, Profile
+from ..common.progress import Report, silent
 
 
 @dataclass(frozen=True)

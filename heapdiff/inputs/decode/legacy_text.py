@@ -15,8 +15,8 @@ import re
 
 import numpy as np
 
-from ..errors import InputError
-from ..model import Function, Labels, Locations, Profile, ValueType, frozen_array
+from ...common.errors import InputError
+from ...model import Function, Labels, Locations, Profile, ValueType, frozen_array
 from .memstats import memstats_from_trailer
 
 HEADER = re.compile(

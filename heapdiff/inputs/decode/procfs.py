@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import re
 
-from ..errors import InputError
-from ..model import ProcMem
+from ...common.errors import InputError
+from ...model import ProcMem
 
 FIELD = re.compile(r"^(\w+):\s+(\d+)\s*kB\s*$")
 

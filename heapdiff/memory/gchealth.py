@@ -5,8 +5,8 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
-from .model import GCTrace
-from .snapshot import Snapshot
+from ..model import GCTrace
+from ..inputs.snapshot import Snapshot
 
 MIB = 1 << 20
 
