@@ -51,8 +51,7 @@ def test_stale_profile_is_silent_when_the_profile_shows_more_than_is_missing():
 
 
 def test_fragmentation_fires_on_a_quarter_of_heap_inuse_and_names_the_pinned_class():
-    pinned = PinnedSpans(minimum_bytes=12 * MIB, pinned=8 * MIB, size=16, live_objects=1000,
-                         allocated_objects=500_000)
+    pinned = PinnedSpans(pinned=8 * MIB, size=16, live_objects=1000, allocated_objects=500_000)
     f = facts(rows={"fragmentation": 10 * MIB},
               memstats={"HeapInuse": 30 * MIB, "HeapAlloc": 20 * MIB}, pinned=pinned)
     finding = raised("fragmentation", f)
