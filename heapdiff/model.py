@@ -119,7 +119,6 @@ class Profile:
     source: str = ""  # the file or URL it came from, for messages
     format: str = "pprof"  # "pprof" or "legacy-text"
     memstats: MemStats | None = None  # the debug=1 trailer, when present
-    max_rss: int | None = None  # the debug=1 trailer's "# MaxRSS", when present
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
