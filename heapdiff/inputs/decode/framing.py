@@ -125,12 +125,13 @@ def _block_candidates(buf: np.ndarray, lo: int, hi: int):
     after_varint = buf[np.maximum(cand - 1, 0)] < 0x80
     after_varint[cand == 0] = True
     cand, tag = cand[after_varint], tag[after_varint]
+    # Five varint bytes hold lengths up to 2**35, past any input heapdiff reads.
     length, nbytes = decode_at(buf, cand + 1, limit=5)
     payload = cand + 1 + nbytes
     end = payload + length.astype(np.int64)
-    first = buf[np.minimum(payload, n - 1)]
+    first = buf[np.minimum(payload, n - 1)]  # clamped: an empty payload may end the data
     plausible = (nbytes > 0) & (end <= n)
-    field_ok = payload == end
+    field_ok = payload == end  # an empty record has no first field to check
     for record_tag, table in FIRST_FIELD.items():
         of_tag = tag == record_tag
         field_ok[of_tag] |= table[first[of_tag]]
