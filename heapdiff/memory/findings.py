@@ -63,14 +63,15 @@ STALE_MIN_BYTES = 16 * MIB
 
 
 def stale_profile(f: Facts) -> Finding | None:
-    since = f.waterfall.get("since_last_gc")
+    since, m = f.waterfall.get("since_last_gc"), f.memstats
     profile = f.waterfall.get("profile_inuse")
-    if since is None or profile is None or since < STALE_MIN_BYTES or since < profile:
+    if since is None or profile is None or m is None or since < STALE_MIN_BYTES \
+            or since < profile:
         return None
     return Finding(
         "stale_profile", "warning", since,
         f"{mebibytes(since)} of heap is not in the profile",
-        f"HeapAlloc is {mebibytes(f.memstats['HeapAlloc'])} but the heap profile shows "
+        f"HeapAlloc is {mebibytes(m['HeapAlloc'])} but the heap profile shows "
         f"{mebibytes(profile)}: the "
         "profile describes the heap at the end of an earlier GC, and everything allocated "
         "since (mostly garbage awaiting the next cycle) is missing from it.",
@@ -131,14 +132,14 @@ OUTSIDE_GO_SHARE = 1 / 4  # of RSS
 
 
 def outside_go_memory(f: Facts) -> Finding | None:
-    outside, rss = f.waterfall.get("outside_go"), f.waterfall.rss
-    if outside is None or not rss or outside < OUTSIDE_GO_MIN_BYTES \
+    outside, rss, mapped = f.waterfall.get("outside_go"), f.waterfall.rss, f.go_mapped
+    if outside is None or not rss or mapped is None or outside < OUTSIDE_GO_MIN_BYTES \
             or outside < rss * OUTSIDE_GO_SHARE:
         return None
     return Finding(
         "outside_go_memory", "warning", outside,
         f"{mebibytes(outside)} of RSS is outside Go's accounting",
-        f"RSS is {mebibytes(rss)} but the Go runtime has only {mebibytes(f.go_mapped)} "
+        f"RSS is {mebibytes(rss)} but the Go runtime has only {mebibytes(mapped)} "
         "mapped: the rest is cgo/C allocations, mmap'ed regions or files, none of which "
         "MemStats, pprof or GOMEMLIMIT see.",
         "Find the mappings in /proc/PID/smaps (large anonymous regions outside the Go heap "
