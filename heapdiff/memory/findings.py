@@ -72,9 +72,9 @@ def stale_profile(f: Facts) -> Finding | None:
         "stale_profile", "warning", since,
         f"{mebibytes(since)} of heap is not in the profile",
         f"HeapAlloc is {mebibytes(m['HeapAlloc'])} but the heap profile shows "
-        f"{mebibytes(profile)}: the "
-        "profile describes the heap at the end of an earlier GC, and everything allocated "
-        "since (mostly garbage awaiting the next cycle) is missing from it.",
+        f"{mebibytes(profile)}: the profile describes the heap at the end of an earlier GC, "
+        "and everything allocated since (mostly garbage awaiting the next cycle) is missing "
+        "from it.",
         "Take the profile with /debug/pprof/heap?gc=1 (or after runtime.GC()) to see the live "
         "heap; if the garbage itself is the problem, lower GOGC or set GOMEMLIMIT so the GC "
         "runs sooner, and find the churn with the alloc_space sample type.")
