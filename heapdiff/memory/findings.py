@@ -80,8 +80,8 @@ def stale_profile(f: Facts) -> Finding | None:
         "runs sooner, and find the churn with the alloc_space sample type.")
 
 
-# Some free slots in spans are normal (a span is rarely full); a quarter of HeapInuse, and at
-# least a few MiB, is more than size-class rounding explains.
+# Spans being filled always have some free slots; a quarter of HeapInuse (and at least a few
+# MiB) is more than churn leaves, and points at spans pinned by a few live objects.
 FRAGMENTATION_MIN_BYTES = 4 * MIB
 FRAGMENTATION_SHARE = 1 / 4  # of HeapInuse
 
@@ -147,7 +147,7 @@ def outside_go_memory(f: Facts) -> Finding | None:
         "and leaves room under a container limit that GOMEMLIMIT does not know about.")
 
 
-# Go maps some memory it has not touched yet (arenas grow ahead); a ballast is a large, never
+# Some of Go's memory is always mapped before it is written; a ballast is one large, never
 # written allocation, so only a big part of Go's memory never backed by the kernel is one.
 BALLAST_MIN_BYTES = 64 * MIB
 BALLAST_SHARE = 1 / 4  # of Go's memory (Sys - HeapReleased)
