@@ -119,7 +119,6 @@ class Profile:
     source: str = ""  # the file or URL it came from, for messages
     format: str = "pprof"  # "pprof" or "legacy-text"
     memstats: MemStats | None = None  # the debug=1 trailer, when present
-    max_rss: int | None = None  # the debug=1 trailer's "# MaxRSS", when present
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -189,15 +188,9 @@ class GCCycle:
     number: int
     start: float  # seconds since the program started
     cpu_percent: int  # GC CPU since start, cumulative
-    clock_ms: tuple[float, float, float]  # sweep termination, concurrent mark, mark termination
     cpu_ms: tuple[float, float, float, float, float]  # sweep term, assist, background, idle, mark term
-    heap_start_mb: int
-    heap_end_mb: int
     live_mb: int  # marked live at the end of the cycle
     goal_mb: int
-    stacks_mb: int | None  # Go 1.18+
-    globals_mb: int | None  # Go 1.18+
-    procs: int
     forced: bool
 
     @property
@@ -208,5 +201,4 @@ class GCCycle:
 @dataclass(frozen=True)
 class GCTrace:
     cycles: tuple[GCCycle, ...]
-    other_lines: int  # the program's own output between the gc lines
     source: str = ""

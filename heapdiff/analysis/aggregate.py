@@ -184,6 +184,16 @@ def aggregate_weights(profile: Profile, weights: np.ndarray, granularity: str) -
     leaf_nodes = fn.first[profile.stack_locations[offsets[live_index]]]
     flat = _sum_by_node(leaf_nodes, weights[live_index], num_nodes, exact)
 
+    # cum counts a node once per sample however often its stack repeats it (recursion,
+    # inlining). Each frame becomes one integer, local sample * num_nodes + node: a sort and a
+    # neighbour compare then keep one key per (sample, node), far faster than np.unique, and
+    # the key alone gives back the node (key % num_nodes) and the sample whose weight it adds
+    # (key // num_nodes). Up to 2**16 nodes, chunks of 2**16 samples keep every key within
+    # uint32 (the largest is (2**16 - 1) * 2**16 + 2**16 - 1 == 2**32 - 1), which halves the
+    # bytes to sort. Beyond, keys are int64 and a chunk holds as many samples as keep them
+    # under 2**40. Any bound within int64 would be correct (INLINED_FLAG marks table entries,
+    # never keys: _chunk_keys strips it before adding the sample part); this one only sets the
+    # chunk's size.
     cum = np.zeros(num_nodes, dtype=np.int64)
     extra = np.diff(fn.offsets) - 1  # inlined frames beyond the innermost, per location
     key_type = np.uint32 if num_nodes <= (1 << 16) else np.int64
@@ -208,7 +218,9 @@ def aggregate_weights(profile: Profile, weights: np.ndarray, granularity: str) -
 def _chunk_keys(profile, fn, table, extra, live, depth, c0, c1, key_type, num_nodes):
     """sample * num_nodes + node for every frame of the live samples c0..c1 (local sample
     numbers), inlined frames included. `table` gives, per location, its innermost node with
-    the top bit set when the location has inlined frames too: one gather per frame."""
+    INLINED_FLAG set when the location has inlined frames too: one gather per frame gives
+    every innermost key, and only the flagged locations' other frames are expanded (a
+    location's frames are fn.nodes[fn.offsets[loc]:fn.offsets[loc + 1]])."""
     locations = profile.stack_locations[profile.stack_offsets[c0]:profile.stack_offsets[c1]]
     frame_base = np.repeat(np.arange(c1 - c0, dtype=key_type) * key_type(num_nodes), depth[c0:c1])
     packed = table.take(locations)

@@ -20,6 +20,7 @@ from ..model import Profile
 from ..common.parallel import ordered_map
 
 CHUNK_SAMPLES = 1 << 15
+INT64_MAX = int(np.iinfo(np.int64).max)
 AROUND_SHARE = 8  # read windows around a node's entries when they are under 1/8 of all
 
 
@@ -146,10 +147,22 @@ def _pairs(fn: FrameNodes, locations: np.ndarray, group: np.ndarray, owner: np.n
     real = (frame_group[:-1] == frame_group[1:]) & (caller != callee)
     if touching is not None:
         real &= touching[caller] | touching[callee]
-    edge_keys = np.unique((frame_owner[:-1][real] * n + caller[real]) * n + callee[real])
+    edge_keys = np.unique(_pack(frame_owner[:-1][real], _pack(caller[real], callee[real], n),
+                                n * n))
     pairs, inverse = np.unique(edge_keys % (n * n), return_inverse=True)
     values = np.bincount(inverse, weights=weights[edge_keys // (n * n)], minlength=len(pairs))
     return pairs, values
+
+
+def _pack(high: np.ndarray, low: np.ndarray, base: int) -> np.ndarray:
+    """high * base + low in one int64 (every low below base), so that one np.unique sorts
+    pairs. numpy integer arithmetic wraps without a word, and a wrapped key would merge
+    unrelated edges: sizes beyond int64 are refused instead."""
+    top = (int(high.max()) + 1) * base - 1 if len(high) else 0
+    if top > INT64_MAX:
+        raise OverflowError(f"call graph edge keys up to {top:,} do not fit in 64 bits; a "
+                            "coarser granularity has fewer nodes")
+    return high * base + low
 
 
 def find(graph: nx.DiGraph, pattern: str) -> list[int]:

@@ -178,7 +178,7 @@ def _pad(array: np.ndarray, size: int) -> np.ndarray:
 def _net_total(new: Side, bases: list[Side]) -> int:
     """Samples with the same stack (by pprof's location key) and labels cancel when pprof
     merges the negated base into the new profile; the total is the sum of |net values|.
-    Samples are grouped by two independent 64-bit hashes of that key."""
+    Samples are grouped by two 64-bit hashes of that key (_sample_hashes)."""
     parts = [(new.keys, new.values)] + [(b.keys, -b.values) for b in bases]
     h1 = np.concatenate([k[0] for k, _ in parts])
     h2 = np.concatenate([k[1] for k, _ in parts])
@@ -197,6 +197,20 @@ MULTIPLIERS = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))
 
 
 def _sample_hashes(profile: Profile, registry: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Two 64-bit hashes per sample of pprof's sample key (its canonical locations in stack
+    order, and its labels), so that -base groups equal samples of all profiles with one sort
+    instead of a dict of tuples. Each is a polynomial over the stack, the sum of
+    (location + 1) * M**position modulo 2**64 for its own odd multiplier M, then mixed with
+    the labels' hash and the depth.
+
+    What a collision would do: two different keys agreeing in both hashes are merged as
+    pprof would merge equal ones. Only _net_total reads the hashes, to sum |net| over the
+    groups, and |x + y| == |x| + |y| when x and y have one sign; so a collision changes
+    nothing unless it joins groups of opposite signs (a base sample with a new one), and then
+    it lowers -base's percentage denominator by 2 * min(|x|, |y|). Flat, cum and every delta
+    come from the aggregates and cannot change. For n samples the odds that random keys
+    collide are about n**2 / 2**129 (6e-27 for two million); the hashes are not
+    cryptographic, so a profile crafted to collide could skew that one percentage."""
     canonical = _canonical_locations(profile, registry)
     frames = canonical[profile.stack_locations].astype(np.uint64) + np.uint64(1)
     offsets = profile.stack_offsets
@@ -228,6 +242,11 @@ def _canonical_locations(profile: Profile, registry: dict) -> np.ndarray:
     locs = profile.locations
     mapping_keys = []
     for m in profile.mappings:
+        # pprof's Mapping.key: one binary loaded at another address (another run, ASLR) is
+        # the same mapping, so the key is the size, offset and build ID or file, never the
+        # start, and locations key on their address relative to the start. The size is
+        # rounded up to the next 4 KiB boundary, as pprof does "to avoid minor
+        # discrepancies" between the limits profiles report for one mapping.
         size = m.limit - m.start
         size = size + 0xFFF - ((size + 0xFFF) % 0x1000)
         mapping_keys.append((size, m.offset, m.build_id or m.filename))

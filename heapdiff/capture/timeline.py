@@ -35,7 +35,6 @@ from ..inputs.snapshot import Snapshot, load_snapshot
 
 NOISE = 0.005      # of the scale: smaller steps are treated as no change
 MEANINGFUL = 0.02  # of the scale: a rise, fall or net change that counts
-KINDS = ("grower", "sawtooth", "shrinking", "steady", "unknown")
 MEMORY_ROWS = ("RSS", "HeapAlloc", "HeapInuse")
 PROFILE_ARTIFACTS = ("heap", "heap_text")
 
@@ -47,7 +46,7 @@ class Trend:
     name: str
     values: tuple[float | None, ...]
     slope: float  # per second, least squares over the rounds' times (known values only)
-    kind: str     # one of KINDS
+    kind: str     # grower, sawtooth, shrinking, steady or unknown
 
     @property
     def known(self) -> tuple[float, ...]:

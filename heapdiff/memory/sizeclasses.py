@@ -6,7 +6,6 @@ runtime's own table (runtime/sizeclasses.go)."""
 from __future__ import annotations
 
 PAGE = 8192
-SMALL_MAX = 32768
 
 # (object bytes, span bytes, objects per span) for size classes 1..67
 CLASSES: tuple[tuple[int, int, int], ...] = (

@@ -37,11 +37,10 @@ class Row:
 
 @dataclass(frozen=True)
 class PinnedSpans:
-    """Whole spans that perfect packing of the live objects would free (a lower bound of the
-    live objects' spans), and the size class that most likely holds them."""
+    """Whole spans that perfect packing of the live objects would free, and the size class
+    that most likely holds them."""
 
-    minimum_bytes: int  # the fewest span bytes the live objects need
-    pinned: int  # HeapInuse - minimum_bytes
+    pinned: int  # HeapInuse less a lower bound of the live objects' spans (perfect packing)
     size: int  # the suspect class: most spans allocated beyond what its live objects need
     live_objects: int
     allocated_objects: int
@@ -188,6 +187,6 @@ def _pinned_spans(s: Snapshot) -> PinnedSpans | None:
     if not small:
         return None
     suspect = max(small, key=excess)
-    return PinnedSpans(minimum_bytes=minimum, pinned=max(0, m["HeapInuse"] - minimum),
+    return PinnedSpans(pinned=max(0, m["HeapInuse"] - minimum),
                        size=suspect, live_objects=live.get(suspect, 0),
                        allocated_objects=allocated.get(suspect, 0))

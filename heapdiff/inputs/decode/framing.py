@@ -19,8 +19,6 @@ from ...common.arrays import concat_ranges
 from ...common.parallel import ordered_map
 from .varint import decode_at, read_varint
 
-# Tags (field << 3 | 2) of the repeated length-delimited fields that dominate a profile.
-CANDIDATE_TAGS = (0x12, 0x22, 0x2A, 0x32)  # sample, location, function, string_table
 BLOCK_BYTES = 1 << 20
 
 
@@ -81,7 +79,8 @@ def _tag_table(tags) -> np.ndarray:
     return table
 
 
-# The tags a record of each kind can start with (its first field's tag), by record tag. Only a
+# The tags a record of each kind can start with (its first field's tag), by record tag: the
+# tags (field << 3 | 2) of the repeated length-delimited fields that dominate a profile. Only a
 # speed filter: a record that starts otherwise is still read by the walk, one at a time.
 FIRST_FIELD = {
     0x12: _tag_table((0x08, 0x0A, 0x10, 0x12, 0x1A)),  # Sample: location_id, value, label
@@ -126,12 +125,13 @@ def _block_candidates(buf: np.ndarray, lo: int, hi: int):
     after_varint = buf[np.maximum(cand - 1, 0)] < 0x80
     after_varint[cand == 0] = True
     cand, tag = cand[after_varint], tag[after_varint]
+    # Five varint bytes hold lengths up to 2**35, past any input heapdiff reads.
     length, nbytes = decode_at(buf, cand + 1, limit=5)
     payload = cand + 1 + nbytes
     end = payload + length.astype(np.int64)
-    first = buf[np.minimum(payload, n - 1)]
+    first = buf[np.minimum(payload, n - 1)]  # clamped: an empty payload may end the data
     plausible = (nbytes > 0) & (end <= n)
-    field_ok = payload == end
+    field_ok = payload == end  # an empty record has no first field to check
     for record_tag, table in FIRST_FIELD.items():
         of_tag = tag == record_tag
         field_ok[of_tag] |= table[first[of_tag]]

@@ -82,11 +82,9 @@ def decode_legacy_heap(text: str, source: str) -> Profile:
         values, block = _record_values(m, rate, has_alloc, source, i)
         addresses = [int(a, 16) for a in m.group(5).split()]
         builder.add(values, block, addresses, frames)
-    memstats = max_rss = None
-    if trailer:
-        memstats, max_rss = memstats_from_trailer(trailer, source)
+    memstats = memstats_from_trailer(trailer, source) if trailer else None
     return builder.profile(SAMPLE_TYPES_WITH_ALLOC if has_alloc else SAMPLE_TYPES_INUSE,
-                           rate, source, memstats, max_rss)
+                           rate, source, memstats)
 
 
 def _record_values(m, rate, has_alloc, source, lineno):
@@ -171,7 +169,7 @@ class _Builder:
             self.loc_lines.append(lines)
         return self.location_index[address]
 
-    def profile(self, sample_types, rate, source, memstats, max_rss) -> Profile:
+    def profile(self, sample_types, rate, source, memstats) -> Profile:
         n_loc = len(self.loc_address)
         line_counts = [len(lines) for lines in self.loc_lines]
         flat_lines = [entry for lines in self.loc_lines for entry in lines]
@@ -204,5 +202,4 @@ class _Builder:
             stack_offsets=frozen_array(stack_offsets, np.int64),
             stack_locations=frozen_array([l for s in self.stacks for l in s], np.int32),
             labels=labels, locations=locations, functions=tuple(self.functions), mappings=(),
-            strings=strings, source=source, format="legacy-text", memstats=memstats,
-            max_rss=max_rss)
+            strings=strings, source=source, format="legacy-text", memstats=memstats)

@@ -53,10 +53,10 @@ def memstats_from_dict(document, source: str) -> MemStats:
     return MemStats(fields=fields, by_size=tuple(by_size))
 
 
-def memstats_from_trailer(lines: list[str], source: str) -> tuple[MemStats, int | None]:
-    """The trailer's `# Name = value` lines; returns the MemStats and the MaxRSS line."""
+def memstats_from_trailer(lines: list[str], source: str) -> MemStats:
+    """The trailer's `# Name = value` lines. MaxRSS, the process's peak RSS, is no MemStats
+    field: nothing reads it, so it is not kept."""
     fields: dict[str, int | float | bool | None] = {}
-    max_rss = None
     for line in lines:
         m = TRAILER_LINE.match(line.strip())
         if not m:
@@ -67,7 +67,7 @@ def memstats_from_trailer(lines: list[str], source: str) -> tuple[MemStats, int 
                 inuse, sys_ = (int(part) for part in raw.split("/"))
                 fields[PAIRED[name][0]], fields[PAIRED[name][1]] = inuse, sys_
             elif name == "MaxRSS":
-                max_rss = int(raw)
+                int(raw)  # a well-formed trailer has a number here; not kept
             elif raw.startswith("["):
                 fields[name] = tuple(int(v) for v in raw.strip("[]").split())
             elif raw in ("true", "false"):
@@ -81,4 +81,4 @@ def memstats_from_trailer(lines: list[str], source: str) -> tuple[MemStats, int 
     missing = [k for k in REQUIRED if k not in fields]
     if missing:
         raise InputError(source, "the # runtime.MemStats trailer lacks " + ", ".join(missing))
-    return MemStats(fields=fields), max_rss
+    return MemStats(fields=fields)

@@ -160,9 +160,10 @@ def _varints_in_ranges(span: np.ndarray, a: np.ndarray, b: np.ndarray, two_byte:
     last = first + lengths - 1
     if len(data) and not is_end[last].all():
         raise Malformed("a sample is malformed: a varint runs past the end of its field")
+    # No two continuation bytes in a row: every varint is one or two bytes long.
     if two_byte and len(data) and not (~is_end[:-1] & ~is_end[1:]).any():
         return _two_byte_varints(data, is_end, first, last, nonempty, len(a))
-    end = np.flatnonzero(is_end).astype(np.int32)  # a chunk's bytes are far below 2**31
+    end = np.flatnonzero(is_end).astype(_position_type(len(data)))
     start = np.empty_like(end)
     if len(end):
         start[0] = 0
@@ -171,9 +172,16 @@ def _varints_in_ranges(span: np.ndarray, a: np.ndarray, b: np.ndarray, two_byte:
     if len(length) and length.max() > MAX_VARINT_BYTES:
         raise Malformed("a sample is malformed: a varint is longer than ten bytes")
     values = values_at(data, start, length)
+    # A range holds as many varints as end bytes fall within [first, last].
     counts = np.zeros(len(a), dtype=np.int64)
     counts[nonempty] = np.searchsorted(end, last, "right") - np.searchsorted(end, first)
     return values, counts
+
+
+def _position_type(size: int):
+    """int32 for positions in `size` bytes when they fit (half the bytes for the position
+    arrays that follow); a chunk of a few enormous samples can pass 2**31 bytes: int64."""
+    return np.int32 if size <= np.iinfo(np.int32).max else np.int64
 
 
 def _packed_values(buf, owner, seg_a, seg_b, m, num_types):
@@ -207,7 +215,8 @@ def _two_byte_varints(data, is_end, first, last, nonempty, num_ranges):
     low = np.zeros(len(data), dtype=np.uint16)
     low[1:] = value[:-1] & 0x7F
     value = np.where(continued, (value << 7) | low, value)[is_end]
-    ends_so_far = np.cumsum(is_end, dtype=np.int32)
+    # ends_so_far[i]: end bytes in data[:i + 1]; a range's count is the difference across it.
+    ends_so_far = np.cumsum(is_end, dtype=_position_type(len(data)))
     counts = np.zeros(num_ranges, dtype=np.int64)
     counts[nonempty] = ends_so_far[last] - ends_so_far[first] + is_end[first]
     return value, counts

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from .image import Image
 
 KIND_MASK = 0x1F
-KIND_ARRAY, KIND_CHAN, KIND_MAP, KIND_SLICE = 17, 18, 21, 23
+KIND_CHAN = 18
 TFLAG_EXTRA_STAR = 1 << 1
 
 
