@@ -4,6 +4,7 @@ from __future__ import annotations
 from ..analysis.diff import Diff, DiffRow
 from ..common.units import human, percent
 from .escape import terminal
+from .format import diff_cells, signed
 
 SORTS = ("delta", "base", "new", "delta-pct")
 
@@ -51,17 +52,6 @@ def diff_json(d: Diff, base_sources: list[str], new_source: str, rows: list[Diff
     }
 
 
-def signed(value: int, unit: str) -> str:
-    text = human(abs(value), unit)
-    return ("+" if value > 0 else "-" if value < 0 else "") + text
-
-
-def change_percent(delta: int, base: int) -> str:
-    if base == 0:
-        return "new" if delta else ""
-    return f"{100 * delta / base:+.1f}%"
-
-
 def diff_text(d: Diff, base_sources: list[str], new_source: str, rows: list[DiffRow],
               shown: int) -> str:
     unit = d.sample_type.unit
@@ -82,11 +72,9 @@ def diff_text(d: Diff, base_sources: list[str], new_source: str, rows: list[Diff
     cells = []
     for r in rows[:shown]:
         mark = {"new": "[new]", "gone": "[gone]"}.get(r.status, "")
-        cells.append((human(r.base_flat, unit), human(r.new_flat, unit),
-                      signed(r.delta_flat, unit), change_percent(r.delta_flat, r.base_flat),
-                      human(r.base_cum, unit), human(r.new_cum, unit),
-                      signed(r.delta_cum, unit), change_percent(r.delta_cum, r.base_cum),
-                      mark, terminal(r.name)))
+        c = diff_cells(r, unit)
+        cells.append((c.base_flat, c.new_flat, c.delta_flat, c.flat_percent, c.base_cum,
+                      c.new_cum, c.delta_cum, c.cum_percent, mark, terminal(r.name)))
     widths = [max([len(header[i])] + [len(c[i]) for c in cells]) for i in range(9)]
     for row in [header, *cells]:
         lines.append(" ".join(row[i].rjust(widths[i]) for i in range(9)) + "  " + row[9])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..analysis.callgraph import Path
 from ..common.units import human
-from .diff import signed
+from .format import signed
 from .escape import terminal
 
 

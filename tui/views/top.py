@@ -8,8 +8,8 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
-from heapdiff.render.diff import change_percent, signed
 from heapdiff.common.units import human
+from heapdiff.render.format import diff_cells, signed
 
 from ..widgets.rowtable import Column, RowTable
 
@@ -59,10 +59,9 @@ class TopView(Vertical):
             rows = sorted(rows, key=self._key)
         self.shown = rows
         table = self.query_one(RowTable)
-        cells = [(human(r.base_flat, unit), human(r.new_flat, unit), signed(r.delta_flat, unit),
-                  change_percent(r.delta_flat, r.base_flat), human(r.base_cum, unit),
-                  human(r.new_cum, unit), signed(r.delta_cum, unit), r.status, r.name)
-                 for r in rows]
+        cells = [(c.base_flat, c.new_flat, c.delta_flat, c.flat_percent, c.base_cum, c.new_cum,
+                  c.delta_cum, r.status, r.name)
+                 for r, c in ((r, diff_cells(r, unit)) for r in rows)]
         tones = [1 if r.delta_cum > 0 else -1 if r.delta_cum < 0 else 0 for r in rows]
         keep = next((i for i, r in enumerate(rows) if r.name == selected), 0)
         table.set_rows(cells, tones, keep)
