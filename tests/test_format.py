@@ -1,5 +1,5 @@
 """The one formatting layer: figures, bars, sparklines, verdict labels and row cells read the
-same in text, Markdown and the TUI."""
+same in text, Markdown and the TUI; one sort per column."""
 from __future__ import annotations
 
 from heapdiff.analysis.diff import DiffRow
@@ -9,7 +9,9 @@ from heapdiff.memory.gchealth import GCHealth
 from heapdiff.render.format import (BAR_WIDTH, bar, bar_scale, change_percent, diff_cells,
                                     figure, gc_summary, share, signed, site_cells, spark,
                                     sparkline, trend_cells, verdict_label)
+from heapdiff.render.order import CLI_SORTS, ORDERS, sort_rows
 from heapdiff.retainers.analyze import Site
+from tui.views.top import SORT_KEYS
 
 MIB = 1 << 20
 
@@ -125,3 +127,24 @@ def test_gc_summary_leaves_out_what_is_not_known():
 
 def test_gc_summary_makes_the_source_safe_for_a_terminal():
     assert gc_summary(GCHealth(source="a\x1bb")) == "GC (a\\x1bb):"
+
+
+def test_sort_breaks_ties_by_name():
+    rows = [row("b", 0, 5), row("a", 0, 5)]
+    for by in ORDERS:
+        if by not in ("status", "name"):
+            assert [r.name for r in sort_rows(rows, by)] == ["a", "b"], by
+
+
+def test_sort_by_delta_flat_is_the_order_of_pprof():
+    rows = [row("small", 0, 1), row("big", 10, 0), row("mid", 0, 5)]
+    assert [r.name for r in sort_rows(rows, "delta_flat")] == ["big", "mid", "small"]
+
+
+def test_sort_by_delta_pct_puts_new_functions_first_and_no_change_last():
+    rows = [row("unchanged", 0, 0, 0, 4), row("doubled", 10, 20), row("new", 0, 1)]
+    assert [r.name for r in sort_rows(rows, "delta_pct")] == ["new", "doubled", "unchanged"]
+
+
+def test_every_cli_sort_and_tui_column_has_an_order():
+    assert set(CLI_SORTS.values()) | set(SORT_KEYS) <= set(ORDERS)

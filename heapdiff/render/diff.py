@@ -6,27 +6,6 @@ from ..common.units import human, percent
 from .escape import terminal
 from .format import diff_cells, signed
 
-SORTS = ("delta", "base", "new", "delta-pct")
-
-
-def sort_rows(rows: tuple[DiffRow, ...], how: str) -> list[DiffRow]:
-    """delta: pprof's order (|flat delta|, name, |cum delta|); base, new: by that side's flat;
-    delta-pct: by relative flat change, new functions first."""
-    if how == "delta":
-        return list(rows)
-    if how == "base":
-        return sorted(rows, key=lambda r: (-abs(r.base_flat), -abs(r.base_cum), r.name))
-    if how == "new":
-        return sorted(rows, key=lambda r: (-abs(r.new_flat), -abs(r.new_cum), r.name))
-    return sorted(rows, key=lambda r: (-_relative(r.delta_flat, r.base_flat),
-                                       -abs(r.delta_cum), r.name))
-
-
-def _relative(delta: int, base: int) -> float:
-    if base == 0:
-        return float("inf") if delta else 0.0
-    return abs(delta / base)
-
 
 def drop_negative(rows: list[DiffRow]) -> list[DiffRow]:
     """pprof's -drop_negative: hide rows whose flat delta is negative, or zero with a negative

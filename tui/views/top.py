@@ -10,6 +10,7 @@ from textual.widgets import Input, Static
 
 from heapdiff.common.units import human
 from heapdiff.render.format import diff_cells, signed
+from heapdiff.render.order import sort_rows
 
 from ..widgets.rowtable import Column, RowTable
 
@@ -17,7 +18,7 @@ COLUMNS = [Column("base flat", 9), Column("new flat", 9), Column("Δ flat", 10),
            Column("base cum", 9), Column("new cum", 9), Column("Δ cum", 10), Column("", 6, False),
            Column("name", 60, False)]
 SORT_KEYS = ["base_flat", "new_flat", "delta_flat", "delta_pct", "base_cum", "new_cum",
-             "delta_cum", "status", "name"]
+             "delta_cum", "status", "name"]  # the orders (render.order) the o key cycles
 
 
 class TopView(Vertical):
@@ -42,21 +43,11 @@ class TopView(Vertical):
         self.analysis = analysis
         self.refill(selected)
 
-    def _key(self, row):
-        if self.sort == "name":
-            return row.name
-        if self.sort == "status":
-            return (row.status, row.name)
-        if self.sort == "delta_pct":
-            return -(abs(row.delta_flat / row.base_flat) if row.base_flat else float("inf"))
-        return -abs(getattr(row, self.sort))
-
     def refill(self, selected: str | None = None) -> None:
         d = self.analysis.diff
         unit = d.sample_type.unit
         rows = [r for r in d.rows if self.pattern is None or self.pattern.search(r.name)]
-        if self.sort != "delta_flat":
-            rows = sorted(rows, key=self._key)
+        rows = sort_rows(rows, self.sort)
         self.shown = rows
         table = self.query_one(RowTable)
         cells = [(c.base_flat, c.new_flat, c.delta_flat, c.flat_percent, c.base_cum, c.new_cum,
