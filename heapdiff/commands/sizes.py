@@ -6,6 +6,7 @@ import sys
 from ..common.progress import TerminalProgress
 from ..analysis.sizes import size_changes
 from ..common.units import human, human_bytes
+from ..render import shapes
 from ..render.format import signed
 from .options import add_diff_inputs, add_output_options, limit_rows, load_diff_inputs, write_json
 
@@ -28,8 +29,7 @@ def run(args) -> int:
     vt = new.sample_types[new.sample_index(args.sample_index)]
     if args.format == "json":
         write_json({"sample_type": vt.type, "unit": vt.unit,
-                    "rows": [{"size": r.size, "base": r.base, "new": r.new, "delta": r.delta}
-                             for r in shown]})
+                    "rows": [shapes.size_row(r) for r in shown]})
         return 0
     lines = [f"Type: {vt.type} ({vt.unit}), by object size; {len(shown)} of {len(rows)} "
              "changed sizes",

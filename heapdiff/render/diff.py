@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..analysis.diff import Diff, DiffRow
 from ..common.units import human, percent
+from . import shapes
 from .escape import terminal
 from .format import diff_cells, signed
 
@@ -25,9 +26,7 @@ def diff_json(d: Diff, base_sources: list[str], new_source: str, rows: list[Diff
         "base_total": d.base_total,
         "new_total": d.new_total,
         "total": d.total,
-        "rows": [{"name": r.name, "base_flat": r.base_flat, "new_flat": r.new_flat,
-                  "delta_flat": r.delta_flat, "base_cum": r.base_cum, "new_cum": r.new_cum,
-                  "delta_cum": r.delta_cum, "status": r.status} for r in rows],
+        "rows": [shapes.diff_row(r) for r in rows],
     }
 
 

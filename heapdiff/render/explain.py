@@ -5,6 +5,7 @@ from ..memory.findings import Finding
 from ..memory.gchealth import GCHealth
 from ..memory.waterfall import Waterfall
 from ..common.units import human_bytes, percent
+from . import shapes
 from .escape import terminal
 from .format import BAR_WIDTH, bar, bar_scale, gc_summary, signed, sparkline
 
@@ -12,18 +13,9 @@ from .format import BAR_WIDTH, bar, bar_scale, gc_summary, signed, sparkline
 def explain_json(w: Waterfall, found: list[Finding], gc: GCHealth | None, sources) -> dict:
     return {
         "sources": list(sources),
-        "rss": w.rss,
-        "leading": w.leading.component if w.leading else None,
-        "waterfall": [{"component": r.component, "bytes": r.bytes,
-                       **({"sigma": r.sigma} if r.sigma is not None else {}),
-                       **({"needs": r.needs} if r.needs else {})} for r in w.rows],
-        "findings": [{"id": f.id, "severity": f.severity, "bytes": f.bytes, "title": f.title,
-                      "detail": f.detail, "advice": f.advice} for f in found],
-        "gc": None if gc is None else {
-            "source": gc.source, "cycles": gc.cycles, "forced": gc.forced,
-            "per_second": gc.per_second, "cpu_percent": gc.cpu_percent, "live": gc.live,
-            "goal": gc.goal, "mark_cpu_ms_per_mib": gc.mark_cpu_ms_per_mib,
-            "scan_heap": gc.scan_heap},
+        **shapes.waterfall(w),
+        "findings": [shapes.finding(f) for f in found],
+        "gc": shapes.gc_health(gc),
     }
 
 

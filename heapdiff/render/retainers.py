@@ -4,6 +4,7 @@ from __future__ import annotations
 from ..retainers.analyze import Site
 from ..retainers.report import Retainers, site_key
 from ..common.units import human_bytes
+from . import shapes
 from .escape import terminal
 from .format import share, site_cells
 
@@ -12,14 +13,7 @@ def retainers_json(r: Retainers, sites: list[Site]) -> dict:
     doc = {
         "known_share": r.known_share, "scan_total": r.scan_total, "scan_heap": r.scan_heap,
         "mark_cpu_ms_per_cycle": r.mark_cpu_ms,
-        "sites": [{"function": s.function, "file": s.file, "line": s.line, "type": s.type,
-                   "evidence": s.evidence, "verdict": s.verdict,
-                   "inuse_bytes": s.inuse_bytes, "inuse_objects": s.inuse_objects,
-                   "pointer_fraction": s.pointer_fraction, "scan_bytes": s.scan_bytes,
-                   **({"hint": s.hint} if s.evidence == "heuristic" else {}),
-                   "reason": s.reason, "advice": s.advice,
-                   **({"base_scan_bytes": r.growth.get(site_key(s))} if r.growth is not None else {})}
-                  for s in sites]}
+        "sites": [shapes.retainer_site(s, r.growth) for s in sites]}
     return doc
 
 

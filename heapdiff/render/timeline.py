@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..capture.timeline import Timeline, Trend
+from . import shapes
 from .escape import terminal
 from .format import trend_cells
 
@@ -17,14 +18,9 @@ def timeline_json(tl: Timeline, functions: list[Trend]) -> dict:
         "times": list(tl.times),
         "labels": list(tl.labels),
         "totals": list(tl.totals),
-        "functions": [trend_json(t) for t in functions],
-        "memory": [trend_json(t) for t in tl.memory],
+        "functions": [shapes.trend(t) for t in functions],
+        "memory": [shapes.trend(t) for t in tl.memory],
     }
-
-
-def trend_json(t: Trend) -> dict:
-    return {"name": t.name, "kind": t.kind, "values": list(t.values), "first": t.first,
-            "last": t.last, "change": t.change, "slope": t.slope}
 
 
 def timeline_text(tl: Timeline, functions: list[Trend]) -> str:
