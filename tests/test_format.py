@@ -7,8 +7,8 @@ from heapdiff.capture.timeline import Trend
 from heapdiff.common.units import percent
 from heapdiff.memory.gchealth import GCHealth
 from heapdiff.render.format import (BAR_WIDTH, bar, bar_scale, change_percent, diff_cells,
-                                    figure, gc_summary, share, signed, site_cells, spark,
-                                    sparkline, trend_cells, verdict_label)
+                                    figure, gc_scale, gc_summary, share, signed, site_cells,
+                                    spark, sparkline, trend_cells, verdict_label)
 from heapdiff.render.order import CLI_SORTS, ORDERS, sort_rows
 from heapdiff.retainers.analyze import Site
 from tui.views.top import SORT_KEYS
@@ -119,6 +119,10 @@ def test_trend_cells_show_dashes_and_blank_rounds_for_a_row_without_values():
 def test_trend_cells_show_the_slope_per_minute():
     t = Trend(name="f", values=(0, MIB), slope=MIB / 60, kind="grower")
     assert trend_cells(t, "bytes", 10)[3:5] == ("+1.0MiB", "+1.0MiB/min")
+
+
+def test_gc_scale_is_one_top_for_the_live_heap_and_the_goal():
+    assert gc_scale(GCHealth(source="gctrace", live_series=(3, 9), goal_series=(6, 12))) == 12
 
 
 def test_gc_summary_leaves_out_what_is_not_known():

@@ -7,7 +7,7 @@ from ..memory.waterfall import Waterfall
 from ..common.units import human_bytes, percent
 from . import shapes
 from .escape import terminal
-from .format import BAR_WIDTH, bar, bar_scale, gc_summary, signed, sparkline
+from .format import BAR_WIDTH, bar, bar_scale, gc_scale, gc_summary, signed, sparkline
 
 
 def explain_json(w: Waterfall, found: list[Finding], gc: GCHealth | None, sources) -> dict:
@@ -49,7 +49,7 @@ def explain_text(w: Waterfall, found: list[Finding], gc: GCHealth | None, source
 
 
 def gc_text(gc: GCHealth) -> str:
-    top = max(gc.goal_series + gc.live_series + (1,))
+    top = gc_scale(gc)
     return "\n".join([
         gc_summary(gc),
         f"  live MiB  {sparkline(gc.live_series, top=top)}  last {gc.live_series[-1] if gc.live_series else '-'}",

@@ -70,6 +70,11 @@ def sparkline(series: Sequence[float], width: int = 60, top: float | None = None
     return "".join(SPARK[min(len(SPARK) - 1, int((len(SPARK) - 1) * c / top))] for c in cells)
 
 
+def gc_scale(gc: GCHealth) -> int:
+    """The one top (MiB) for the live heap and goal sparklines, so the two compare."""
+    return max(gc.goal_series + gc.live_series + (1,))
+
+
 def spark(values: Sequence[float | None], width: int) -> str:
     """A sparkline that keeps unknown values as blanks, at most `width` wide, scaled to its
     own peak."""

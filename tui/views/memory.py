@@ -5,7 +5,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from heapdiff.common.units import human_bytes
-from heapdiff.render.format import bar, bar_scale, gc_summary, sparkline
+from heapdiff.render.format import bar, bar_scale, gc_scale, gc_summary, sparkline
 
 
 class MemoryView(Static):
@@ -31,7 +31,7 @@ class MemoryView(Static):
         if analysis.gc is not None:
             text.append("\n" + gc_summary(analysis.gc) + "\n")
             if analysis.gc.live_series:
-                top = max(analysis.gc.goal_series + analysis.gc.live_series)
+                top = gc_scale(analysis.gc)
                 text.append(f"live {sparkline(analysis.gc.live_series, top=top)}\n")
                 text.append(f"goal {sparkline(analysis.gc.goal_series, top=top)}\n")
         for f in analysis.findings:
