@@ -104,6 +104,13 @@ def test_gc_command_prints_a_timeline_with_sparklines():
     assert any(ch in result.stdout for ch in "▁▂▃▄▅▆▇█")
 
 
+def test_gc_health_has_one_json_shape_in_gc_and_explain(heapdiff_json):
+    log = SAMPLES / "gc_thrash" / "gctrace.log"
+    from_gc = heapdiff_json("gc", log)
+    assert from_gc == heapdiff_json("explain", log)["gc"]
+    assert from_gc["cycles"] == 275 and len(from_gc["live_mb"]) == 275
+
+
 def test_gc_command_refuses_what_is_not_a_gctrace():
     result = run_heapdiff("gc", SAMPLES / "gc_thrash" / "later" / "memstats.json")
     assert result.returncode == 2 and "not a gctrace log" in result.stderr

@@ -5,7 +5,8 @@ from ..analysis.diff import MODES, diff_profiles, diff_sides, sample_index_in, s
 from ..common.errors import InputError
 from ..common.output import emit
 from ..common.progress import TerminalProgress
-from ..render.diff import SORTS, diff_json, diff_text, drop_negative, sort_rows
+from ..render.diff import diff_json, diff_text, drop_negative
+from ..render.order import CLI_SORTS, sort_rows
 from ..render.pprof_export import diff_profile_bytes
 from ..analysis.filters import apply as apply_filter
 from ..inputs.load import load_profile
@@ -24,7 +25,7 @@ def register(commands) -> None:
     add_mode_options(diff)
     diff.add_argument("--drop-negative", action="store_true",
                       help="hide rows that shrank (pprof -drop_negative)")
-    diff.add_argument("--sort", choices=SORTS, default="delta",
+    diff.add_argument("--sort", choices=tuple(CLI_SORTS), default="delta",
                       help="delta (default: largest |flat delta| first, pprof's order), base, "
                            "new, or delta-pct (relative change, new functions first)")
     add_output_options(diff, formats=("text", "json", "dot", "pprof"))
@@ -89,7 +90,7 @@ def run(args) -> int:
         return run_export(args)
     with TerminalProgress() as progress:
         base_paths, new_path, result = compute_lean(args, progress)
-    rows = sort_rows(result.rows, args.sort)
+    rows = sort_rows(result.rows, CLI_SORTS[args.sort])
     if args.drop_negative:
         rows = drop_negative(rows)
     shown = limit_rows(rows, args.nodecount, args.format == "text")

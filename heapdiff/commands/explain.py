@@ -8,6 +8,7 @@ from ..memory.gchealth import gc_health
 from ..common.output import emit
 from ..common.progress import TerminalProgress
 from ..memory.waterfall import waterfall
+from ..render import shapes
 from ..render.explain import changes_json, changes_text, explain_json, explain_text, gc_text
 from ..inputs.snapshot import load_snapshot
 from .options import add_round_option, json_text
@@ -67,11 +68,7 @@ def run_gc(args) -> int:
         raise InputError(args.log, "not a gctrace log (GODEBUG=gctrace=1 output)")
     health = gc_health(snap)
     if args.format == "json":
-        emit(json_text({"cycles": health.cycles, "forced": health.forced,
-                        "per_second": health.per_second, "cpu_percent": health.cpu_percent,
-                        "mark_cpu_ms_per_mib": health.mark_cpu_ms_per_mib,
-                        "live_mb": list(health.live_series), "goal_mb": list(health.goal_series)}),
-             None)
+        emit(json_text(shapes.gc_health(health)), None)
     else:
         emit(gc_text(health), None)
     return 0

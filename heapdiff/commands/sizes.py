@@ -6,6 +6,8 @@ import sys
 from ..common.progress import TerminalProgress
 from ..analysis.sizes import size_changes
 from ..common.units import human, human_bytes
+from ..render import shapes
+from ..render.format import signed
 from .options import add_diff_inputs, add_output_options, limit_rows, load_diff_inputs, write_json
 
 
@@ -27,15 +29,13 @@ def run(args) -> int:
     vt = new.sample_types[new.sample_index(args.sample_index)]
     if args.format == "json":
         write_json({"sample_type": vt.type, "unit": vt.unit,
-                    "rows": [{"size": r.size, "base": r.base, "new": r.new, "delta": r.delta}
-                             for r in shown]})
+                    "rows": [shapes.size_row(r) for r in shown]})
         return 0
     lines = [f"Type: {vt.type} ({vt.unit}), by object size; {len(shown)} of {len(rows)} "
              "changed sizes",
              f"{'object size':>12} {'base':>10} {'new':>10} {'Δ':>11}"]
     for r in shown:
-        delta = human(abs(r.delta), vt.unit)
         lines.append(f"{human_bytes(r.size):>12} {human(r.base, vt.unit):>10} "
-                     f"{human(r.new, vt.unit):>10} {('+' if r.delta > 0 else '-') + delta:>11}")
+                     f"{human(r.new, vt.unit):>10} {signed(r.delta, vt.unit):>11}")
     sys.stdout.write("\n".join(lines) + "\n")
     return 0

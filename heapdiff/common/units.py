@@ -34,7 +34,8 @@ def mebibytes(n: int | float) -> str:
     return f"{n / (1 << 20):.1f} MiB"
 
 
-def percent(part: int | float, whole: int | float) -> str:
+def percent(part: int | float, whole: int | float, digits: int = 2) -> str:
+    """part as a percentage of whole; "-" for 0 of 0, "∞%" for more of nothing."""
     if whole == 0:
         return "-" if part == 0 else "∞%"
-    return f"{100 * part / whole:.2f}%"
+    return f"{100 * part / whole:.{digits}f}%"

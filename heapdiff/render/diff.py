@@ -3,28 +3,9 @@ from __future__ import annotations
 
 from ..analysis.diff import Diff, DiffRow
 from ..common.units import human, percent
+from . import shapes
 from .escape import terminal
-
-SORTS = ("delta", "base", "new", "delta-pct")
-
-
-def sort_rows(rows: tuple[DiffRow, ...], how: str) -> list[DiffRow]:
-    """delta: pprof's order (|flat delta|, name, |cum delta|); base, new: by that side's flat;
-    delta-pct: by relative flat change, new functions first."""
-    if how == "delta":
-        return list(rows)
-    if how == "base":
-        return sorted(rows, key=lambda r: (-abs(r.base_flat), -abs(r.base_cum), r.name))
-    if how == "new":
-        return sorted(rows, key=lambda r: (-abs(r.new_flat), -abs(r.new_cum), r.name))
-    return sorted(rows, key=lambda r: (-_relative(r.delta_flat, r.base_flat),
-                                       -abs(r.delta_cum), r.name))
-
-
-def _relative(delta: int, base: int) -> float:
-    if base == 0:
-        return float("inf") if delta else 0.0
-    return abs(delta / base)
+from .format import diff_cells, signed
 
 
 def drop_negative(rows: list[DiffRow]) -> list[DiffRow]:
@@ -45,21 +26,8 @@ def diff_json(d: Diff, base_sources: list[str], new_source: str, rows: list[Diff
         "base_total": d.base_total,
         "new_total": d.new_total,
         "total": d.total,
-        "rows": [{"name": r.name, "base_flat": r.base_flat, "new_flat": r.new_flat,
-                  "delta_flat": r.delta_flat, "base_cum": r.base_cum, "new_cum": r.new_cum,
-                  "delta_cum": r.delta_cum, "status": r.status} for r in rows],
+        "rows": [shapes.diff_row(r) for r in rows],
     }
-
-
-def signed(value: int, unit: str) -> str:
-    text = human(abs(value), unit)
-    return ("+" if value > 0 else "-" if value < 0 else "") + text
-
-
-def change_percent(delta: int, base: int) -> str:
-    if base == 0:
-        return "new" if delta else ""
-    return f"{100 * delta / base:+.1f}%"
 
 
 def diff_text(d: Diff, base_sources: list[str], new_source: str, rows: list[DiffRow],
@@ -82,11 +50,9 @@ def diff_text(d: Diff, base_sources: list[str], new_source: str, rows: list[Diff
     cells = []
     for r in rows[:shown]:
         mark = {"new": "[new]", "gone": "[gone]"}.get(r.status, "")
-        cells.append((human(r.base_flat, unit), human(r.new_flat, unit),
-                      signed(r.delta_flat, unit), change_percent(r.delta_flat, r.base_flat),
-                      human(r.base_cum, unit), human(r.new_cum, unit),
-                      signed(r.delta_cum, unit), change_percent(r.delta_cum, r.base_cum),
-                      mark, terminal(r.name)))
+        c = diff_cells(r, unit)
+        cells.append((c.base_flat, c.new_flat, c.delta_flat, c.flat_percent, c.base_cum,
+                      c.new_cum, c.delta_cum, c.cum_percent, mark, terminal(r.name)))
     widths = [max([len(header[i])] + [len(c[i]) for c in cells]) for i in range(9)]
     for row in [header, *cells]:
         lines.append(" ".join(row[i].rjust(widths[i]) for i in range(9)) + "  " + row[9])

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from ..analysis.callgraph import Path
 from ..common.units import human
-from .diff import signed
+from . import shapes
 from .escape import terminal
+from .format import signed
 
 
 def peek_text(name: str, node: dict, callers, callees, unit: str) -> str:
@@ -39,6 +40,4 @@ def paths_text(paths: list[Path], unit: str, growth: bool) -> str:
 def paths_json(paths: list[Path], sample_type: str, unit: str, growth: bool) -> dict:
     return {"sample_type": sample_type, "unit": unit,
             "direction": "growth" if growth else "shrinkage",
-            "paths": [{"nodes": list(p.nodes), "leaf_delta": p.leaf_delta,
-                       "hops": [{"caller": h.caller, "callee": h.callee, "delta": h.delta}
-                                for h in p.hops]} for p in paths]}
+            "paths": [shapes.path(p) for p in paths]}

@@ -3,11 +3,10 @@ sections without data left out, every name from a profile escaped."""
 from __future__ import annotations
 
 from ..gather import Gathered
-from ..common.units import human, human_bytes
-from .diff import change_percent, signed
+from ..common.units import human, human_bytes, percent
 from .escape import markdown as md
 from .escape import mermaid
-from .explain import bar, gc_summary
+from .format import bar, bar_scale, diff_cells, gc_summary, share, signed, site_cells
 
 GROWTH_ROWS = 15
 RETAINER_ROWS = 10
@@ -84,10 +83,9 @@ def _growth(g: Gathered) -> list[str]:
     if g.diff is None or not g.diff.rows:
         return []
     d, unit = g.diff, g.diff.sample_type.unit
-    rows = [[md(r.name), human(r.base_flat, unit), human(r.new_flat, unit),
-             signed(r.delta_flat, unit), change_percent(r.delta_flat, r.base_flat),
-             human(r.base_cum, unit), human(r.new_cum, unit), signed(r.delta_cum, unit),
-             r.status] for r in d.rows[:GROWTH_ROWS]]
+    rows = [[md(r.name), c.base_flat, c.new_flat, c.delta_flat, c.flat_percent, c.base_cum,
+             c.new_cum, c.delta_cum, r.status]
+            for r, c in ((r, diff_cells(r, unit)) for r in d.rows[:GROWTH_ROWS])]
     return [f"## Top growth ({md(d.sample_type.type)})", "",
             f"Base total {human(d.base_total, unit)}, new total {human(d.new_total, unit)}, "
             f"net change {signed(d.new_total - d.base_total, unit)}.", "",
@@ -132,13 +130,13 @@ def _memory(g: Gathered) -> list[str]:
     w = g.waterfall
     if w is None:
         return []
-    scale = max([abs(r.bytes) for r in w.rows if r.bytes is not None] + [1])
+    scale = bar_scale(r.bytes for r in w.rows)
     rows = []
     base = g.base_waterfall
     for r in w.rows:
         known = r.bytes is not None
         cells = [md(r.component), human_bytes(r.bytes) if known else "unknown",
-                 f"{100 * r.bytes / w.rss:.1f}%" if known and w.rss else "",
+                 percent(r.bytes, w.rss, digits=1) if known and w.rss else "",
                  f"`{bar(r.bytes, scale)}`" if known and bar(r.bytes, scale) else ""]
         if base is not None:
             before = base.get(r.component)
@@ -168,13 +166,12 @@ def _retainers(g: Gathered) -> list[str]:
         return []
     rows = []
     for s in r.sites[:RETAINER_ROWS]:
-        verdict = f"hint: {s.hint}" if s.evidence == "heuristic" else s.verdict
-        rows.append([md(s.function), md(f"{s.file}:{s.line}"), md(s.type or ""), s.evidence,
-                     md(verdict), human_bytes(s.inuse_bytes),
-                     "unknown" if s.scan_bytes is None else human_bytes(s.scan_bytes),
+        c = site_cells(s)
+        rows.append([md(s.function), md(f"{s.file}:{s.line}"), md(s.type or ""), c.evidence,
+                     md(c.verdict), c.inuse, "unknown" if s.scan_bytes is None else c.scan,
                      md(s.advice)])
     return ["## Pointer-dense retainers", "",
-            f"Verdicts for {100 * r.known_share:.0f}% of in-use bytes (evidence: binary > source "
+            f"Verdicts for {share(r.known_share)} of in-use bytes (evidence: binary > source "
             "> heuristic; heuristic rows are hints, not verdicts).", "",
             *_table(["site", "where", "type", "evidence", "verdict", "in use", "GC scans",
                      "advice"], rows, "llllllrl")]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..gather import Gathered
-from .explain import explain_json
+from . import shapes
 from .markdown import summary_lines
 from .retainers import retainers_json
 
@@ -19,18 +19,12 @@ def report_json(g: Gathered) -> dict:
         doc["growth"] = {
             "sample_type": d.sample_type.type, "unit": d.sample_type.unit,
             "base_total": d.base_total, "new_total": d.new_total,
-            "rows": [{"name": r.name, "base_flat": r.base_flat, "new_flat": r.new_flat,
-                      "delta_flat": r.delta_flat, "base_cum": r.base_cum, "new_cum": r.new_cum,
-                      "delta_cum": r.delta_cum, "status": r.status} for r in d.rows]}
-        doc["paths"] = [{"nodes": list(p.nodes), "leaf_delta": p.leaf_delta,
-                         "hops": [{"caller": h.caller, "callee": h.callee, "delta": h.delta}
-                                  for h in p.hops]} for p in g.paths]
-        doc["sizes"] = [{"size": r.size, "base": r.base, "new": r.new, "delta": r.delta}
-                        for r in g.sizes]
+            "rows": [shapes.diff_row(r) for r in d.rows]}
+        doc["paths"] = [shapes.path(p) for p in g.paths]
+        doc["sizes"] = [shapes.size_row(r) for r in g.sizes]
     if g.waterfall is not None:
-        memory = explain_json(g.waterfall, list(g.findings), g.gc, [])
-        doc["memory"] = {k: memory[k] for k in ("rss", "leading", "waterfall", "gc")}
-        doc["findings"] = memory["findings"]
+        doc["memory"] = {**shapes.waterfall(g.waterfall), "gc": shapes.gc_health(g.gc)}
+        doc["findings"] = [shapes.finding(f) for f in g.findings]
     if g.retainers is not None:
         doc["retainers"] = retainers_json(g.retainers, list(g.retainers.sites))
     doc["commands"] = g.commands

@@ -4,6 +4,7 @@ from __future__ import annotations
 from ..analysis.aggregate import Aggregate, Row
 from ..model import Profile
 from ..common.units import human, percent
+from . import shapes
 from .escape import terminal
 
 
@@ -16,7 +17,7 @@ def top_json(profile: Profile, sample_index: int, granularity: str, agg: Aggrega
         "unit": vt.unit,
         "granularity": granularity,
         "total": agg.total,
-        "rows": [{"name": r.name, "flat": r.flat, "cum": r.cum} for r in rows],
+        "rows": [shapes.top_row(r) for r in rows],
     }
 
 

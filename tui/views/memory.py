@@ -4,8 +4,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from heapdiff.render.explain import bar, gc_summary, sparkline
 from heapdiff.common.units import human_bytes
+from heapdiff.render.format import bar, bar_scale, gc_scale, gc_summary, sparkline
 
 
 class MemoryView(Static):
@@ -18,7 +18,7 @@ class MemoryView(Static):
             self.update(text)
             return
         text.append(f"RSS {human_bytes(w.rss) if w.rss is not None else 'unknown'}\n", style="bold")
-        scale = max([abs(r.bytes) for r in w.rows if r.bytes is not None] + [1])
+        scale = bar_scale(r.bytes for r in w.rows)
         for r in w.rows:
             if r.bytes is None:
                 text.append(f"{r.component:<17} {'unknown':>10}  needs {r.needs}\n", style="dim")
@@ -31,7 +31,7 @@ class MemoryView(Static):
         if analysis.gc is not None:
             text.append("\n" + gc_summary(analysis.gc) + "\n")
             if analysis.gc.live_series:
-                top = max(analysis.gc.goal_series + analysis.gc.live_series)
+                top = gc_scale(analysis.gc)
                 text.append(f"live {sparkline(analysis.gc.live_series, top=top)}\n")
                 text.append(f"goal {sparkline(analysis.gc.goal_series, top=top)}\n")
         for f in analysis.findings:

@@ -5,8 +5,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from heapdiff.render.diff import signed
 from heapdiff.common.units import human
+from heapdiff.render.format import signed
 
 from ..widgets.rowtable import Column, RowTable
 

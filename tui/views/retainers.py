@@ -5,7 +5,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from heapdiff.common.units import human_bytes
+from heapdiff.render.format import share, site_cells
 
 from ..widgets.rowtable import Column, RowTable
 
@@ -21,13 +21,12 @@ class RetainersView(Vertical):
     def show(self, analysis) -> None:
         r = analysis.retainers()
         self.query_one("#retainers-title", Static).update(
-            f"verdicts for {100 * r.known_share:.0f}% of in-use bytes "
+            f"verdicts for {share(r.known_share)} of in-use bytes "
             "(binary > source > heuristic; heuristic rows are hints)")
         rows = []
         for s in r.sites:
-            verdict = f"hint: {s.hint}" if s.evidence == "heuristic" else f"{s.verdict} {s.type or ''}"
-            rows.append(("?" if s.scan_bytes is None else human_bytes(s.scan_bytes),
-                         human_bytes(s.inuse_bytes),
-                         "" if s.pointer_fraction is None else f"{100 * s.pointer_fraction:.0f}%",
-                         s.evidence, verdict, f"{s.function} {s.file}:{s.line}"))
+            c = site_cells(s)
+            verdict = c.verdict if s.evidence == "heuristic" else f"{c.verdict} {s.type or ''}"
+            rows.append((c.scan, c.inuse, c.pointers, c.evidence, verdict,
+                         f"{s.function} {s.file}:{s.line}"))
         self.query_one(RowTable).set_rows(rows, [1 if (s.scan_bytes or 0) > 0 else 0 for s in r.sites])

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from heapdiff.analysis.diff import diff_profiles
-from heapdiff.render.diff import signed
+from heapdiff.render.format import signed
 
 CONTEXT = 400
 

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from heapdiff.render.timeline import figure, per_minute, signed, spark
+from heapdiff.render.format import trend_cells
 
 from ..widgets.rowtable import Column, RowTable
 
@@ -46,7 +46,6 @@ class TimelineView(Vertical):
                      "leak suspects")
         trends = [*tl.memory, *tl.functions]
         units = ["bytes"] * len(tl.memory) + [tl.unit] * len(tl.functions)
-        rows = [(t.kind, figure(t.first, u), figure(t.last, u), signed(t.change, u),
-                 per_minute(t, u), spark(t.values, SPARK_WIDTH), t.name) for t, u in zip(trends, units)]
+        rows = [(*trend_cells(t, u, SPARK_WIDTH), t.name) for t, u in zip(trends, units)]
         self.functions = [None] * len(tl.memory) + [t.name for t in tl.functions]
         table.set_rows(rows, [TONE.get(t.kind, 0) for t in trends])

@@ -8,8 +8,9 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
-from heapdiff.render.diff import change_percent, signed
 from heapdiff.common.units import human
+from heapdiff.render.format import diff_cells, signed
+from heapdiff.render.order import sort_rows
 
 from ..widgets.rowtable import Column, RowTable
 
@@ -17,7 +18,7 @@ COLUMNS = [Column("base flat", 9), Column("new flat", 9), Column("Δ flat", 10),
            Column("base cum", 9), Column("new cum", 9), Column("Δ cum", 10), Column("", 6, False),
            Column("name", 60, False)]
 SORT_KEYS = ["base_flat", "new_flat", "delta_flat", "delta_pct", "base_cum", "new_cum",
-             "delta_cum", "status", "name"]
+             "delta_cum", "status", "name"]  # the orders (render.order) the o key cycles
 
 
 class TopView(Vertical):
@@ -42,27 +43,16 @@ class TopView(Vertical):
         self.analysis = analysis
         self.refill(selected)
 
-    def _key(self, row):
-        if self.sort == "name":
-            return row.name
-        if self.sort == "status":
-            return (row.status, row.name)
-        if self.sort == "delta_pct":
-            return -(abs(row.delta_flat / row.base_flat) if row.base_flat else float("inf"))
-        return -abs(getattr(row, self.sort))
-
     def refill(self, selected: str | None = None) -> None:
         d = self.analysis.diff
         unit = d.sample_type.unit
         rows = [r for r in d.rows if self.pattern is None or self.pattern.search(r.name)]
-        if self.sort != "delta_flat":
-            rows = sorted(rows, key=self._key)
+        rows = sort_rows(rows, self.sort)
         self.shown = rows
         table = self.query_one(RowTable)
-        cells = [(human(r.base_flat, unit), human(r.new_flat, unit), signed(r.delta_flat, unit),
-                  change_percent(r.delta_flat, r.base_flat), human(r.base_cum, unit),
-                  human(r.new_cum, unit), signed(r.delta_cum, unit), r.status, r.name)
-                 for r in rows]
+        cells = [(c.base_flat, c.new_flat, c.delta_flat, c.flat_percent, c.base_cum, c.new_cum,
+                  c.delta_cum, r.status, r.name)
+                 for r, c in ((r, diff_cells(r, unit)) for r in rows)]
         tones = [1 if r.delta_cum > 0 else -1 if r.delta_cum < 0 else 0 for r in rows]
         keep = next((i for i, r in enumerate(rows) if r.name == selected), 0)
         table.set_rows(cells, tones, keep)

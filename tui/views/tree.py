@@ -6,8 +6,8 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import Tree
 
-from heapdiff.render.diff import signed
 from heapdiff.common.units import human
+from heapdiff.render.format import signed
 
 
 class CallTreeView(Tree):

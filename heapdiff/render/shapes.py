@@ -1,0 +1,78 @@
+"""One JSON shape per value, used by every JSON output (diff, top, paths, sizes, explain, gc,
+retainers, timeline, report): a value reads the same wherever it appears. Exact integers, no
+units; a figure that is not known is null or left out, as each shape says."""
+from __future__ import annotations
+
+from ..analysis.aggregate import Row
+from ..analysis.callgraph import Path
+from ..analysis.diff import DiffRow
+from ..analysis.sizes import SizeRow
+from ..capture.timeline import Trend
+from ..memory.findings import Finding
+from ..memory.gchealth import GCHealth
+from ..memory.waterfall import Waterfall
+from ..retainers.analyze import Site
+from ..retainers.report import site_key
+
+
+def top_row(r: Row) -> dict:
+    return {"name": r.name, "flat": r.flat, "cum": r.cum}
+
+
+def diff_row(r: DiffRow) -> dict:
+    return {"name": r.name, "base_flat": r.base_flat, "new_flat": r.new_flat,
+            "delta_flat": r.delta_flat, "base_cum": r.base_cum, "new_cum": r.new_cum,
+            "delta_cum": r.delta_cum, "status": r.status}
+
+
+def path(p: Path) -> dict:
+    return {"nodes": list(p.nodes), "leaf_delta": p.leaf_delta,
+            "hops": [{"caller": h.caller, "callee": h.callee, "delta": h.delta} for h in p.hops]}
+
+
+def size_row(r: SizeRow) -> dict:
+    return {"size": r.size, "base": r.base, "new": r.new, "delta": r.delta}
+
+
+def waterfall(w: Waterfall) -> dict:
+    """RSS, the leading component and the rows; a row's bytes are null when unknown, its sigma
+    and needs appear only when they say something."""
+    return {"rss": w.rss, "leading": w.leading.component if w.leading else None,
+            "waterfall": [{"component": r.component, "bytes": r.bytes,
+                           **({"sigma": r.sigma} if r.sigma is not None else {}),
+                           **({"needs": r.needs} if r.needs else {})} for r in w.rows]}
+
+
+def finding(f: Finding) -> dict:
+    return {"id": f.id, "severity": f.severity, "bytes": f.bytes, "title": f.title,
+            "detail": f.detail, "advice": f.advice}
+
+
+def gc_health(gc: GCHealth | None) -> dict | None:
+    """The same for `gc` and `explain` (and the report's memory.gc): the figures, then the live
+    heap and goal per cycle in MiB (empty without a gctrace)."""
+    if gc is None:
+        return None
+    return {"source": gc.source, "cycles": gc.cycles, "forced": gc.forced,
+            "per_second": gc.per_second, "cpu_percent": gc.cpu_percent, "live": gc.live,
+            "goal": gc.goal, "mark_cpu_ms_per_mib": gc.mark_cpu_ms_per_mib,
+            "scan_heap": gc.scan_heap, "live_mb": list(gc.live_series),
+            "goal_mb": list(gc.goal_series)}
+
+
+def trend(t: Trend) -> dict:
+    return {"name": t.name, "kind": t.kind, "values": list(t.values), "first": t.first,
+            "last": t.last, "change": t.change, "slope": t.slope}
+
+
+def retainer_site(s: Site, base_scan_bytes: dict | None) -> dict:
+    """base_scan_bytes: per site key, the scan bytes of the base (None without a base: the key
+    is left out)."""
+    return {"function": s.function, "file": s.file, "line": s.line, "type": s.type,
+            "evidence": s.evidence, "verdict": s.verdict,
+            "inuse_bytes": s.inuse_bytes, "inuse_objects": s.inuse_objects,
+            "pointer_fraction": s.pointer_fraction, "scan_bytes": s.scan_bytes,
+            **({"hint": s.hint} if s.evidence == "heuristic" else {}),
+            "reason": s.reason, "advice": s.advice,
+            **({"base_scan_bytes": base_scan_bytes.get(site_key(s))}
+               if base_scan_bytes is not None else {})}
