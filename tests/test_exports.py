@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from conftest import SAMPLES, run_heapdiff
+from support import SAMPLES, needs_dot, run_heapdiff
 from pbwire import heap_profile
 from pprof_text import canonical, parse_top
 
@@ -71,6 +71,7 @@ def test_pprof_export_refuses_base_mode():
     assert result.returncode == 2 and "--mode base" in result.stderr
 
 
+@needs_dot
 def test_dot_export_renders_with_graphviz(tmp_path):
     dot = tmp_path / "diff.dot"
     result = run_heapdiff("diff", LEAKY / "base" / "heap.pb.gz", LEAKY / "later" / "heap.pb.gz",

@@ -6,7 +6,7 @@ import asyncio
 import pytest
 
 from capture_folders import make_capture
-from conftest import SAMPLES
+from support import SAMPLES
 from pbwire import heap_profile
 from tui.app import HeapdiffApp
 from tui.views.flame import FlameView

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import REPO
+from support import REPO
 from tui.app import HeapdiffApp
 
 SIZE = (120, 34)
