@@ -66,6 +66,7 @@ def run_gc(args) -> int:
     if snap.gctrace is None:
         raise InputError(args.log, "not a gctrace log (GODEBUG=gctrace=1 output)")
     health = gc_health(snap)
+    assert health is not None  # there is a gctrace
     if args.format == "json":
         emit(json_text({"cycles": health.cycles, "forced": health.forced,
                         "per_second": health.per_second, "cpu_percent": health.cpu_percent,

@@ -4,10 +4,12 @@ change. The one vocabulary of the CLI, the report and the TUI."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from .gchealth import GCHealth
 from .waterfall import Waterfall
 from ..inputs.snapshot import Snapshot
+from ..model import MemStats
 from ..common.units import mebibytes
 
 MIB = 1 << 20
@@ -27,7 +29,7 @@ class Finding:
 def findings(s: Snapshot, w: Waterfall, gc: GCHealth | None) -> list[Finding]:
     out: list[Finding] = []
     rss = w.rss
-    m = s.memstats
+    m = cast(MemStats, s.memstats)  # read only under waterfall rows that MemStats gave
     since = w.get("since_last_gc")
     profile = w.get("profile_inuse")
     if since is not None and profile is not None and since >= 16 * MIB and since >= profile:

@@ -51,7 +51,7 @@ def diff_json(d: Diff, base_sources: list[str], new_source: str, rows: list[Diff
     }
 
 
-def signed(value: int, unit: str) -> str:
+def signed(value: int | float, unit: str) -> str:
     text = human(abs(value), unit)
     return ("+" if value > 0 else "-" if value < 0 else "") + text
 

@@ -84,7 +84,7 @@ def gc_summary(gc: GCHealth) -> str:
     return " ".join(parts)
 
 
-def sparkline(series: tuple[int, ...], width: int = 60, top: int | None = None) -> str:
+def sparkline(series: tuple[float, ...], width: int = 60, top: float | None = None) -> str:
     """The series squeezed into `width` cells (maximum per cell), scaled to `top`."""
     if not series:
         return ""

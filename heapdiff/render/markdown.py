@@ -43,7 +43,7 @@ def summary_lines(g: Gathered) -> list[str]:
     if severe:
         lines.append(f"{severe[0].id}: {severe[0].title}.")
     top = _top_growth(g)
-    if top is not None:
+    if top is not None and g.diff is not None:  # a top growth comes with the diff
         lines.append(f"{top.name} grew by {signed(top.delta_flat, unit)} "
                      f"({g.diff.sample_type.type}: {human(top.base_flat, unit)} -> "
                      f"{human(top.new_flat, unit)}); the whole profile changed by "
@@ -53,7 +53,7 @@ def summary_lines(g: Gathered) -> list[str]:
         profile = w.get("profile_inuse")
         shown = f"the heap profile shows {human_bytes(profile)}; " if profile is not None else ""
         lines.append(f"Of RSS {human_bytes(w.rss)}, {shown}the largest other part is "
-                     f"{w.leading.component}: {human_bytes(w.leading.bytes)}.")
+                     f"{w.leading.component}: {human_bytes(w.leading.bytes or 0)}.")  # never None
     action = severe[0].advice if severe else (
         f"Start with the growth path to {top.name}." if top is not None else
         g.findings[0].advice if g.findings else "")
@@ -98,6 +98,7 @@ def _growth(g: Gathered) -> list[str]:
 def _paths(g: Gathered) -> list[str]:
     if not g.paths:
         return []
+    assert g.diff is not None  # growth paths come with the diff
     unit = g.diff.sample_type.unit
     lines = ["## Growth paths", "", "```mermaid", "flowchart TD"]
     ids: dict[str, str] = {}
@@ -137,12 +138,13 @@ def _memory(g: Gathered) -> list[str]:
     base = g.base_waterfall
     for r in w.rows:
         known = r.bytes is not None
-        cells = [md(r.component), human_bytes(r.bytes) if known else "unknown",
-                 f"{100 * r.bytes / w.rss:.1f}%" if known and w.rss else "",
-                 f"`{bar(r.bytes, scale)}`" if known and bar(r.bytes, scale) else ""]
+        cells = [md(r.component), human_bytes(r.bytes) if r.bytes is not None else "unknown",
+                 f"{100 * r.bytes / w.rss:.1f}%" if r.bytes is not None and w.rss else "",
+                 f"`{bar(r.bytes, scale)}`" if r.bytes is not None and bar(r.bytes, scale) else ""]
         if base is not None:
             before = base.get(r.component)
-            cells.append(signed(r.bytes - before, "bytes") if known and before is not None else "")
+            cells.append(signed(r.bytes - before, "bytes")
+                         if r.bytes is not None and before is not None else "")
         cells.append(md(r.cause if known else f"needs {r.needs}"))
         rows.append(cells)
     header = ["component", "bytes", "share of RSS", "bar"] + (["change"] if base else []) + \

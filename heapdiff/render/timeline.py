@@ -69,7 +69,7 @@ def spark(values: tuple[float | None, ...], width: int = SPARK_WIDTH) -> str:
     value is a blank."""
     known = [v for v in values if v is not None]
     if len(known) == len(values):
-        return sparkline(tuple(values), width=width)
+        return sparkline(tuple(known), width=width)
     if len(values) > width:  # too long to keep the gaps: squeeze the known values
         return sparkline(tuple(known), width=width)
     top = max(known, default=0) or 1
