@@ -23,7 +23,8 @@ def pairs() -> list:
                    for o in sorted(SAMPLES.glob("*/diff.pprof.json"))]
     found.append(public_case((PUBLIC / "parca__many_1644509272337470000.heap.pb.gz",
                               PUBLIC / "parca__many_1644509299337903000.heap.pb.gz",
-                              PUBLIC_ORACLES / "parca__many_first_last.diff.pprof.json"), id="parca"))
+                              PUBLIC_ORACLES / "parca__many_first_last.diff.pprof.json"),
+                             id="parca"))
     return found
 
 

@@ -32,9 +32,12 @@ def public_top_oracles() -> list[Path]:
 
 
 def proto_cases() -> list:
-    cases: list = [(o.parent / "heap.pb.gz", o) for o in sorted(SAMPLES.glob("*/*/heap.pb.gz.pprof.json"))]
-    cases += [public_case((PUBLIC / o.name.removesuffix(".pprof.json"), o), id=o.name.removesuffix(".pprof.json"))
-              for o in public_top_oracles()]
+    """(profile, oracle) per sample, then per public profile (skipped where they are absent)."""
+    cases: list = [(o.parent / "heap.pb.gz", o)
+                   for o in sorted(SAMPLES.glob("*/*/heap.pb.gz.pprof.json"))]
+    for o in public_top_oracles():
+        name = o.name.removesuffix(".pprof.json")
+        cases.append(public_case((PUBLIC / name, o), id=name))
     return cases
 
 
