@@ -23,8 +23,11 @@ demo: setup
 	$(PY) -m heapdiff retainers samples/pointer_slice/later/heap.pb.gz --binary samples/binaries/pointer_slice.gz --nodecount 4
 	$(PY) -m heapdiff timeline samples/leaky_service/capture --nodecount 4
 
+# The type checker on the engine and the TUI, then the tests, listing what they skipped and why
+# (a plain clone has neither ../shared/testdata/public nor, perhaps, Graphviz).
 test: setup
-	$(PY) -m pytest -q
+	$(PY) -m mypy
+	$(PY) -m pytest -q -rs
 
 # Regenerate heapdiff/profile_pb2.py from proto/profile.proto (a test checks it is current).
 proto: setup

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import shlex
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from .analysis.diff import Diff, diff_profiles
 from .memory.findings import Finding, findings
@@ -15,6 +16,9 @@ from .common.progress import Report, silent
 from .memory.waterfall import Waterfall, waterfall
 from .analysis.sizes import SizeRow, size_changes
 from .inputs.snapshot import Snapshot, load_snapshot
+
+if TYPE_CHECKING:  # imported where used: the binary route's libraries load slowly
+    from .retainers.report import Retainers
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,7 @@ class Gathered:
     base_waterfall: Waterfall | None = None
     findings: tuple[Finding, ...] = ()
     gc: GCHealth | None = None
-    retainers: object | None = None  # retainers.report.Retainers
+    retainers: Retainers | None = None
     commands: dict[str, str] = field(default_factory=dict)
 
 
@@ -50,7 +54,8 @@ def gather(new_paths: list[str], base_paths: list[str], binary: str | None = Non
     inputs = _inputs("new", new) + (_inputs("base", base) if base else ())
     quote = lambda paths: " ".join(shlex.quote(p) for p in paths)  # noqa: E731
     commands: dict[str, str] = {}
-    result = dict(inputs=inputs, title=title or " ".join(new_paths))
+    # Gathered's fields, by name
+    result: dict[str, Any] = dict(inputs=inputs, title=title or " ".join(new_paths))
     if base is not None and base.profile is not None and new.profile is not None:
         progress("diffing")
         d = diff_profiles([base.profile], new.profile)

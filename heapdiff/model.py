@@ -82,7 +82,7 @@ class MemStats:
     """runtime.MemStats at one instant. Field names follow Go's struct; absent fields are None
     (the debug=1 trailer, for one, carries no PauseTotalNs and no BySize)."""
 
-    fields: dict[str, int | float | bool | None]
+    fields: dict[str, int | float | bool | tuple[int, ...] | None]  # tuples: PauseNs and the like
     by_size: tuple[tuple[int, int, int], ...] = ()  # (Size, Mallocs, Frees) per size class
 
     def __getitem__(self, name: str):

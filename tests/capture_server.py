@@ -10,7 +10,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from conftest import SAMPLES
+from support import SAMPLES
 
 LATER = SAMPLES / "leaky_cache" / "later"
 HEAP = (LATER / "heap.pb.gz").read_bytes()

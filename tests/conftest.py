@@ -1,22 +1,7 @@
-"""Where the real data lives, and how tests run the command line."""
+"""Fixtures only; the helpers that tests import live in support.py."""
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
-
-REPO = Path(__file__).resolve().parent.parent
-SAMPLES = REPO / "samples"
-PUBLIC = REPO.parent / "shared" / "testdata" / "public"
-PUBLIC_ORACLES = REPO / "tests" / "oracles" / "public"
-
-
-def run_heapdiff(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """The real command, in a child process, as a user runs it."""
-    return subprocess.run([sys.executable, "-m", "heapdiff", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd or REPO, timeout=300)
 
 
 @pytest.fixture

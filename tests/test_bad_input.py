@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from conftest import PUBLIC, SAMPLES, run_heapdiff
+from support import PUBLIC, SAMPLES, needs_public, run_heapdiff
 from pbwire import heap_profile
 
 GOOD = [([1, 2, 3], [2, 32])]
@@ -115,6 +115,7 @@ def test_memstats_json_given_where_a_profile_is_needed():
     assert_rejected(SAMPLES / "leaky_cache" / "base" / "memstats.json", "MemStats snapshot, not a profile")
 
 
+@needs_public
 def test_cpp_gperftools_profile_is_refused_clearly():
     assert_rejected(PUBLIC / "google-pprof__cppbench.heap", r"C\+\+ gperftools.*not a Go heap profile")
 

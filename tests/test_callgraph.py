@@ -5,7 +5,7 @@ import re
 
 import networkx as nx
 import pytest
-from conftest import SAMPLES
+from support import SAMPLES
 from heapdiff.analysis.callgraph import build_graph, change_paths, find, peek, prune
 from heapdiff.inputs.decode.pprof import decode_pprof
 from heapdiff.analysis.diff import diff_profiles

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from capture_server import HUGE, HEAP, Server, free_port
-from conftest import run_heapdiff
+from support import run_heapdiff
 from heapdiff.commands.capture import base_url, duration, size
 from heapdiff.common.errors import InputError
 

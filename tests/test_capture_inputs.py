@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 from capture_folders import make_capture
-from conftest import SAMPLES, run_heapdiff
+from support import SAMPLES, run_heapdiff
 
 from heapdiff.capture.manifest import Artifact, read_capture, write_manifest
 

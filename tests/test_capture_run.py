@@ -14,7 +14,7 @@ import pytest
 
 from capture_folders import wait_for_rounds
 from capture_server import Server
-from conftest import REPO, run_heapdiff
+from support import REPO, run_heapdiff
 from heapdiff.capture.manifest import read_capture
 from heapdiff.inputs.snapshot import load_snapshot
 

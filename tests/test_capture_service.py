@@ -17,7 +17,7 @@ from heapdiff.retainers.source import find_go
 from heapdiff.capture.timeline import build_timeline
 
 from capture_folders import wait_for_rounds
-from conftest import REPO, SAMPLES, run_heapdiff
+from support import REPO, SAMPLES, run_heapdiff
 
 GO = find_go()
 pytestmark = pytest.mark.skipif(

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import PUBLIC, SAMPLES, run_heapdiff
+from support import PUBLIC, SAMPLES, needs_public, run_heapdiff
 from pbwire import heap_profile
 
 LEAKY_LATER = SAMPLES / "leaky_cache" / "later" / "heap.pb.gz"
@@ -21,6 +21,7 @@ def test_top_help_explains_every_option():
         assert option in result.stdout
 
 
+@needs_public
 def test_default_sample_type_is_the_profiles_default(heapdiff_json):
     assert heapdiff_json("top", PUBLIC / "parca__alloc_objects.heap.pb.gz")["sample_type"] == "alloc_space"
 
@@ -52,6 +53,7 @@ def test_text_output_has_human_units_and_percentages():
     assert "showing 30 of" in result.stdout or "showing" in result.stdout
 
 
+@needs_public
 def test_unsymbolized_profile_shows_addresses_by_default():
     result = run_heapdiff("top", PUBLIC / "google-pprof__gobench.heap", "--nodecount", "3")
     assert result.returncode == 0

@@ -7,13 +7,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import PUBLIC, SAMPLES
+from support import PUBLIC, PUBLIC_ORACLES, SAMPLES, needs_public, public_case
 from heapdiff import profile_pb2 as pb
 from heapdiff.inputs.decode.pprof import decode_pprof
 from heapdiff.inputs.load import load_profile
 from pbwire import heap_profile
 
-REAL = sorted(PUBLIC.glob("*.pb.gz")) + sorted(SAMPLES.glob("*/later/heap.pb.gz"))
+# The public protobuf profiles, named by their committed oracles: listed even where absent
+PUBLIC_PROTOS = sorted(PUBLIC / o.name.removesuffix(".pprof.json")
+                       for o in PUBLIC_ORACLES.glob("*.pb.gz.pprof.json"))
+REAL = [public_case(p, id=f"public/{p.name}") for p in PUBLIC_PROTOS] + \
+    sorted(SAMPLES.glob("*/later/heap.pb.gz"))
 
 
 @pytest.mark.parametrize("path", REAL, ids=lambda p: f"{p.parent.name}/{p.name}")
@@ -33,6 +37,7 @@ def test_samples_equal_upb_decoding(path: Path):
     assert got == labels
 
 
+@needs_public
 def test_header_fields_are_kept():
     profile = load_profile(PUBLIC / "parca__alloc_objects.heap.pb.gz")
     assert [v.type for v in profile.sample_types] == ["alloc_objects", "alloc_space",

@@ -4,11 +4,10 @@ Parca pair; and its base and new columns equal each profile's own `top`."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
-from conftest import PUBLIC, PUBLIC_ORACLES, SAMPLES
+from support import PUBLIC, PUBLIC_ORACLES, SAMPLES, needs_public, public_case
 from pprof_text import canonical, parse_top
 
 MODE_FLAGS = {"diff-base": [], "base": ["--mode", "base"], "diff-base-normalize": ["--normalize"]}
@@ -19,17 +18,18 @@ FILTER_FLAGS = {"focus=Insert|Put": ["--focus", "Insert|Put"],
                 "drop_negative": ["--drop-negative"]}
 
 
-def pairs() -> list[tuple[Path, Path, Path]]:
-    found = [(o.parent / "base" / "heap.pb.gz", o.parent / "later" / "heap.pb.gz", o)
-             for o in sorted(SAMPLES.glob("*/diff.pprof.json"))]
-    found.append((PUBLIC / "parca__many_1644509272337470000.heap.pb.gz",
-                  PUBLIC / "parca__many_1644509299337903000.heap.pb.gz",
-                  PUBLIC_ORACLES / "parca__many_first_last.diff.pprof.json"))
+def pairs() -> list:
+    found: list = [(o.parent / "base" / "heap.pb.gz", o.parent / "later" / "heap.pb.gz", o)
+                   for o in sorted(SAMPLES.glob("*/diff.pprof.json"))]
+    found.append(public_case((PUBLIC / "parca__many_1644509272337470000.heap.pb.gz",
+                              PUBLIC / "parca__many_1644509299337903000.heap.pb.gz",
+                              PUBLIC_ORACLES / "parca__many_first_last.diff.pprof.json"),
+                             id="parca"))
     return found
 
 
 def pair_id(pair) -> str:
-    return pair[2].parent.name if pair[2].parent.name != "public" else "parca"
+    return pair[2].parent.name
 
 
 def test_every_sample_has_a_diff_oracle():
@@ -104,6 +104,7 @@ def test_new_and_gone_functions_are_marked(heapdiff_json):
             assert r["status"] == ""
 
 
+@needs_public
 def test_several_bases_are_merged(heapdiff_json):
     p = [PUBLIC / f"parca__many_{t}.heap.pb.gz" for t in
          ("1644509272337470000", "1644509284338649000", "1644509299337903000")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import SAMPLES, run_heapdiff
+from support import SAMPLES, run_heapdiff
 
 SNAPSHOTS = sorted(p for p in SAMPLES.glob("*/*") if (p / "memstats.json").exists())
 

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from conftest import SAMPLES, run_heapdiff
+from support import SAMPLES, needs_dot, run_heapdiff
 from pbwire import heap_profile
 from pprof_text import canonical, parse_top
 
@@ -71,6 +71,7 @@ def test_pprof_export_refuses_base_mode():
     assert result.returncode == 2 and "--mode base" in result.stderr
 
 
+@needs_dot
 def test_dot_export_renders_with_graphviz(tmp_path):
     dot = tmp_path / "diff.dot"
     result = run_heapdiff("diff", LEAKY / "base" / "heap.pb.gz", LEAKY / "later" / "heap.pb.gz",
@@ -81,7 +82,9 @@ def test_dot_export_renders_with_graphviz(tmp_path):
     assert "#d01c1c" in dot.read_text() or "fillcolor=\"#d0" in dot.read_text()
 
 
-def test_hostile_names_render_literally_in_dot(tmp_path):
+def hostile_dot(tmp_path):
+    """The DOT export of a diff whose function name holds quotes, braces, a backslash and an
+    escape sequence."""
     evil = 'main."quoted"\\back}{\x1b[31m'
     strings = ["", "inuse_objects", "count", "inuse_space", "bytes", evil, "main.b", "main.c", "x.go"]
     base, new = tmp_path / "b.pb", tmp_path / "n.pb"
@@ -90,7 +93,16 @@ def test_hostile_names_render_literally_in_dot(tmp_path):
     dot = tmp_path / "evil.dot"
     assert run_heapdiff("diff", base, new, "--format", "dot", "-o", dot,
                         "--nodefraction", "0", "--edgefraction", "0").returncode == 0
-    assert "\x1b" not in dot.read_text()
+    return dot
+
+
+def test_hostile_names_leave_no_escape_character_in_dot(tmp_path):
+    assert "\x1b" not in hostile_dot(tmp_path).read_text()
+
+
+@needs_dot
+def test_hostile_names_render_literally_in_dot(tmp_path):
+    dot = hostile_dot(tmp_path)
     svg = subprocess.run(["dot", "-Tsvg", str(dot)], capture_output=True, text=True, check=True).stdout
     assert "main.&quot;quoted&quot;\\back}{\\x1b[31m" in svg
 

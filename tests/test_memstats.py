@@ -1,7 +1,7 @@
 """MemStats from expvar JSON, bare json.Marshal(runtime.MemStats) and the debug=1 trailer."""
 from __future__ import annotations
 
-from conftest import SAMPLES
+from support import SAMPLES
 from heapdiff.inputs.load import load, load_profile
 from heapdiff.model import MemStats
 

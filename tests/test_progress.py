@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 
-from conftest import SAMPLES
+from support import SAMPLES
 from heapdiff.inputs.load import load_profile
 from heapdiff.common.progress import TerminalProgress
 

@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from conftest import SAMPLES, run_heapdiff
+from support import SAMPLES, run_heapdiff
 from heapdiff.inputs.load import load
 from heapdiff.model import GCTrace, Metrics, ProcMem
 

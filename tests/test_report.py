@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from markdown_it import MarkdownIt
 
-from conftest import SAMPLES, run_heapdiff
+from support import SAMPLES, run_heapdiff
 from pbwire import heap_profile
 
 LEAKY = SAMPLES / "leaky_cache"

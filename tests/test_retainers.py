@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import SAMPLES, run_heapdiff
+from support import SAMPLES, run_heapdiff
 
 POINTERS = SAMPLES / "pointer_slice"
 BINARY = SAMPLES / "binaries" / "pointer_slice.gz"

@@ -14,7 +14,7 @@ import pytest
 from heapdiff.common.errors import InputError
 from heapdiff.retainers.source import SourceCandidate, find_go, source_candidates
 
-from conftest import SAMPLES
+from support import SAMPLES
 
 GO = find_go()
 pytestmark = pytest.mark.skipif(

@@ -14,7 +14,7 @@ from heapdiff.inputs.snapshot import load_snapshot
 from heapdiff.capture.timeline import Timeline, Trend, build_timeline, classify
 
 from capture_folders import EVERY, START, make_capture
-from conftest import SAMPLES, run_heapdiff
+from support import SAMPLES, run_heapdiff
 
 BASE = SAMPLES / "leaky_cache" / "base"
 LATER = SAMPLES / "leaky_cache" / "later"

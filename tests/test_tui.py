@@ -6,7 +6,8 @@ import asyncio
 import pytest
 
 from capture_folders import make_capture
-from conftest import SAMPLES
+from support import SAMPLES
+from tui_settle import settled
 from pbwire import heap_profile
 from tui.app import HeapdiffApp
 from tui.views.flame import FlameView
@@ -25,11 +26,7 @@ SIZE = (140, 40)
 
 async def loaded(app: HeapdiffApp, pilot) -> None:
     """Wait until the analysis and every view's worker are done."""
-    for _ in range(400):
-        await pilot.pause(0.05)
-        if app.analysis is not None and not any(w.is_running for w in app.workers):
-            break
-    await pilot.pause()
+    await settled(pilot)
 
 
 async def press(app, pilot, *keys: str) -> None:
@@ -73,7 +70,7 @@ def test_a_view_focused_after_the_user_switched_away_does_not_pull_the_tabs_back
     async def check(app, pilot):
         await press(app, pilot, "6")
         app.query_one(TopView).query_one(RowTable).focus()  # as a late worker's refresh does
-        await pilot.pause(0.2)
+        await loaded(app, pilot)
         assert app.query_one("TabbedContent").active == "memory"
     run(check)
 
@@ -166,24 +163,20 @@ def test_peek_lists_callers_and_enter_walks_to_one():
 
 
 def test_flame_draws_the_icicle_and_zooms_with_enter_and_esc():
-    async def ready(flame, root: str | None):
-        """Until the flame view has focus and rows (with the expected root, if given)."""
-        for _ in range(200):
-            await asyncio.sleep(0.05)
-            if flame.app.focused is flame and flame.rows and not flame.loading and \
-                    (root is None or flame.rows[0][0][2].name == root):
-                return
-        raise AssertionError("the flame graph was never laid out and focused")
+    def laid_out_from(flame, root: str) -> bool:
+        """The flame view has focus and rows, with `root` leftmost on top."""
+        return flame.app.focused is flame and bool(flame.rows) and not flame.loading and \
+            flame.rows[0][0][2].name == root
 
     async def check(app, pilot):
         await press(app, pilot, "4")
         flame = app.query_one(FlameView)
-        await ready(flame, "runtime.main")
+        assert laid_out_from(flame, "runtime.main")
         await press(app, pilot, "j", "enter")
-        await ready(flame, "main.serve")  # zoomed into main.main: its callees on top
+        assert laid_out_from(flame, "main.serve")  # zoomed into main.main: its callees on top
         assert [n.name for n in flame.zoom] == ["main.main"]
         await press(app, pilot, "escape")
-        await ready(flame, "runtime.main")
+        assert laid_out_from(flame, "runtime.main")
         assert not flame.zoom
     run(check)
 
@@ -196,7 +189,6 @@ def test_flame_lays_out_once_when_opened_not_again_for_its_own_loading_indicator
 
     async def check(app, pilot):
         await press(app, pilot, "4")
-        await pilot.pause(1)
         assert widths == [SIZE[0]]
     run(check)
 
@@ -279,9 +271,7 @@ def test_timeline_view_without_a_capture_says_how_to_get_one():
 ])
 def test_setting_keys_reanalyse(key, check_settings):
     async def check(app, pilot):
-        await pilot.press(key)
-        await loaded(app, pilot)
-        await pilot.pause(0.3)
+        await press(app, pilot, key)
         assert check_settings(app.analysis.settings)
     run(check)
 
@@ -307,11 +297,7 @@ def test_m_writes_the_markdown_report_and_says_where(tmp_path):
     target = tmp_path / "report.md"
 
     async def check(app, pilot):
-        await pilot.press("m")
-        for _ in range(100):
-            if target.exists():
-                break
-            await pilot.pause(0.05)
+        await press(app, pilot, "m")
         assert target.read_text().startswith("# heapdiff report")
     run(check, report_path=str(target))
 

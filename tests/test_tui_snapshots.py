@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import REPO
+from support import REPO
+from tui_settle import settled
 from tui.app import HeapdiffApp
 
 SIZE = (120, 34)
@@ -22,18 +23,11 @@ def app(paths=("samples/leaky_cache",)) -> HeapdiffApp:
 
 
 def after_loading(*keys: str):
-    async def settle(pilot) -> None:
-        for _ in range(400):
-            await pilot.pause(0.05)
-            if pilot.app.analysis is not None and not any(w.is_running for w in pilot.app.workers):
-                break
-        await pilot.pause(0.2)
-
     async def run_before(pilot) -> None:
-        await settle(pilot)
+        await settled(pilot)
         for key in keys:
             await pilot.press(key)
-            await settle(pilot)
+            await settled(pilot)
     return run_before
 
 

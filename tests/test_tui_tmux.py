@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from conftest import REPO, SAMPLES
+from support import REPO, SAMPLES
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 

@@ -16,7 +16,7 @@ from textual.widgets import Footer, Header, Markdown, ProgressBar, Static, Tabbe
 
 from heapdiff.capture.inputs import pair_inputs
 
-from .state import Settings, analyse, load_moments
+from .state import Moments, Settings, analyse, load_moments
 from .views.flame import FlameView
 from .views.memory import MemoryView
 from .views.peek import PeekView
@@ -107,7 +107,7 @@ class HeapdiffApp(App):
         self.paths, self.base_paths, self.capture = inputs.new, inputs.base, inputs.capture
         self.source_dir = source_dir
         self.report_path = report_path
-        self.moments = None
+        self.moments: Moments | None = None
         self.analysis = None
         self.settings = Settings()
         self.selected: str | None = None

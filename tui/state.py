@@ -42,7 +42,9 @@ class Moments:
 
     @property
     def new_profile(self) -> Profile:
-        return self.new.profile
+        profile = self.new.profile
+        assert profile is not None  # load_moments refuses inputs without one
+        return profile
 
     @property
     def base_profiles(self) -> list[Profile]:

@@ -8,6 +8,7 @@ itself makes no edge.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import networkx as nx
@@ -91,7 +92,9 @@ def _edges(profile: Profile, fn: FrameNodes, weights: np.ndarray,
     live = (weights != 0) & (depth > 0)
     n = len(fn.infos)
     hits = None if touching is None else _entries_touching(profile, fn, touching)
-    if hits is not None and len(hits) * AROUND_SHARE < len(profile.stack_locations):
+    parts: Iterable[tuple[np.ndarray, np.ndarray]]
+    if touching is not None and hits is not None and \
+            len(hits) * AROUND_SHARE < len(profile.stack_locations):
         parts = [_pairs_around(profile, fn, weights, live, touching, hits)]
     else:  # every stack, on both cores: also for a node in most stacks (main.main)
         def chunk(c0: int):

@@ -175,11 +175,17 @@ def _pad(array: np.ndarray, size: int) -> np.ndarray:
 
 # --- the -base denominator: sum of |net| over samples merged by pprof's sample key ----------
 
+def _keyed(side: Side) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+    """A side's sample keys and values, which side_of keeps in -base mode."""
+    assert side.keys is not None and side.values is not None
+    return side.keys, side.values
+
+
 def _net_total(new: Side, bases: list[Side]) -> int:
     """Samples with the same stack (by pprof's location key) and labels cancel when pprof
     merges the negated base into the new profile; the total is the sum of |net values|.
     Samples are grouped by two 64-bit hashes of that key (_sample_hashes)."""
-    parts = [(new.keys, new.values)] + [(b.keys, -b.values) for b in bases]
+    parts = [_keyed(new)] + [(keys, -values) for keys, values in map(_keyed, bases)]
     h1 = np.concatenate([k[0] for k, _ in parts])
     h2 = np.concatenate([k[1] for k, _ in parts])
     values = np.concatenate([v for _, v in parts])

@@ -85,6 +85,7 @@ def apply(profile: Profile, f: SampleFilter) -> Profile:
 
 
 def _tag_mask(profile: Profile, f: SampleFilter) -> np.ndarray:
+    assert f.tag_key is not None  # only filters with a tag key get here
     values = profile.numeric_label(f.tag_key)
     has = np.zeros(profile.num_samples, dtype=bool)
     try:

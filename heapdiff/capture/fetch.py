@@ -11,6 +11,7 @@ import socket
 import ssl
 import threading
 from dataclasses import dataclass
+from typing import cast
 from urllib.parse import SplitResult, urlsplit
 
 from ..common.units import human_bytes
@@ -35,8 +36,9 @@ class FetchError(Exception):
 def get(url: str, timeout: float, max_bytes: int) -> Response:
     """The body of a 200 response to GET url, whole, within timeout seconds and max_bytes."""
     parts = urlsplit(url)
+    host = cast(str, parts.hostname)  # the capture command checked that the URL names one
     connection = (http.client.HTTPSConnection if parts.scheme == "https"
-                  else http.client.HTTPConnection)(parts.hostname, parts.port, timeout=timeout)
+                  else http.client.HTTPConnection)(host, parts.port, timeout=timeout)
     watchdog = Watchdog(timeout)
     try:
         connection.connect()

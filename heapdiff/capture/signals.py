@@ -4,10 +4,14 @@ is on the disk and in the manifest whole or not at all."""
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from types import FrameType
+from typing import Any
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# What signal.signal takes and gives back.
+Handler = Callable[[int, FrameType | None], Any] | int | signal.Handlers | None
 
 
 class Interrupts:
@@ -18,7 +22,7 @@ class Interrupts:
         self.holding = False
         self.pending = False
         self.stopping = False
-        self.previous: dict[int, object] = {}
+        self.previous: dict[int, Handler] = {}
 
     def __enter__(self) -> Interrupts:
         self.previous = {s: signal.signal(s, self._handle) for s in STOP_SIGNALS}

@@ -20,6 +20,7 @@ MEANINGFUL of the scale:
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -132,7 +133,7 @@ def memory_of(capture: Capture, r: Round, profile: Profile) -> tuple[int | None,
     return snap.rss, alloc, inuse
 
 
-def trend(name: str, values: list[int | None], times: tuple[float, ...],
+def trend(name: str, values: Sequence[int | None], times: tuple[float, ...],
           scale: float | None = None) -> Trend:
     """A row: its slope and kind. scale defaults to the row's own peak."""
     known = [(t, v) for t, v in zip(times, values) if v is not None]
@@ -142,7 +143,7 @@ def trend(name: str, values: list[int | None], times: tuple[float, ...],
                  kind=classify([v for _, v in known], scale))
 
 
-def slope(points: list[tuple[float, float]]) -> float:
+def slope(points: Sequence[tuple[float, float]]) -> float:
     """Least-squares slope of value over time, per second (0 for fewer than 2 instants)."""
     if len(points) < 2:
         return 0.0

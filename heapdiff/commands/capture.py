@@ -91,7 +91,7 @@ def size(text: str) -> int:
     """256MiB, 1GiB, 64KiB or bytes; more than zero."""
     m = re.fullmatch(r"\s*(\d+(?:\.\d*)?)\s*([a-zA-Z]*)\s*", text)
     unit = SIZE_UNITS.get(m.group(2).lower()) if m else None
-    if unit is None or not float(m.group(1)) * unit >= 1:
+    if m is None or unit is None or not float(m.group(1)) * unit >= 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a size such as 256MiB, 1GiB or bytes")
     return int(float(m.group(1)) * unit)
 

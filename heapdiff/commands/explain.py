@@ -67,6 +67,7 @@ def run_gc(args) -> int:
     if snap.gctrace is None:
         raise InputError(args.log, "not a gctrace log (GODEBUG=gctrace=1 output)")
     health = gc_health(snap)
+    assert health is not None  # there is a gctrace
     if args.format == "json":
         emit(json_text(shapes.gc_health(health)), None)
     else:

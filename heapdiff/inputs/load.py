@@ -12,7 +12,7 @@ from pathlib import Path
 try:  # ISA-L inflates twice as fast as zlib; same API, same results
     from isal import isal_zlib as zlib
 except ImportError:  # a platform without isal wheels
-    import zlib
+    import zlib  # type: ignore[no-redef]  # the same module's API, whichever is imported
 
 from .decode.legacy_text import decode_legacy_heap, looks_like_legacy_heap
 from .decode.gctrace import decode_gctrace, looks_like_gctrace
@@ -83,7 +83,8 @@ def gunzip(data: bytes, source: str) -> bytearray:
                     raise InputError(source, "truncated gzip data (the file ends mid-stream)")
                 out[filled:filled + len(piece)] = piece
                 filled += len(piece)
-        except zlib.error as exc:
+        # isal's stub declares `error: Exception`, an instance; it is the exception class
+        except zlib.error as exc:  # type: ignore[misc]
             raise InputError(source, f"corrupt gzip data ({exc})") from None
         rest = inflater.unused_data
     del out[filled:]

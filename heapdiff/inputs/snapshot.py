@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..common.errors import InputError
 from .load import load
@@ -34,7 +35,8 @@ class Snapshot:
 
     @property
     def rss_source(self) -> str:
-        return (self.smaps or self.status).source if self.rss is not None else ""
+        proc = self.smaps or self.status
+        return proc.source if proc is not None and self.rss is not None else ""
 
 
 def load_snapshot(paths: list[str], progress: Report = silent) -> Snapshot:
@@ -45,7 +47,7 @@ def load_snapshot(paths: list[str], progress: Report = silent) -> Snapshot:
             files += [(f, True) for f in sorted(path.iterdir()) if f.is_file()]
         else:
             files.append((path, False))
-    chosen: dict[str, object] = {}
+    chosen: dict[str, Any] = {}  # Snapshot's fields by name
     sources, passed_over = [], []
     for path, from_folder in files:
         try:

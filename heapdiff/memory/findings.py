@@ -13,8 +13,8 @@ from typing import Callable
 from .gchealth import GCHealth
 from .waterfall import Waterfall
 from ..inputs.snapshot import Snapshot
-from ..common.units import mebibytes
 from ..model import MemStats
+from ..common.units import mebibytes
 
 MIB = 1 << 20
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}

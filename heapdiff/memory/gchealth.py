@@ -43,7 +43,9 @@ def gc_health(s: Snapshot) -> GCHealth | None:
 
 
 def _from_gctrace(s: Snapshot) -> GCHealth:
-    cycles = s.gctrace.cycles
+    trace = s.gctrace
+    assert trace is not None  # gc_health checked
+    cycles = trace.cycles
     automatic = [c for c in cycles if not c.forced]
     span = automatic[-1].start - automatic[0].start if automatic else 0.0
     per_mib = [c.mark_cpu_ms / c.live_mb for c in cycles if c.live_mb >= 1]
@@ -55,14 +57,14 @@ def _from_gctrace(s: Snapshot) -> GCHealth:
             break
     metrics = s.metrics
     return GCHealth(
-        source=s.gctrace.source,
+        source=trace.source,
         cycles=len(cycles), forced=sum(c.forced for c in cycles),
         per_second=(len(automatic) - 1) / span if span > 0 else None,
         automatic=len(automatic),
         cpu_percent=float(cycles[-1].cpu_percent),
         live=cycles[-1].live_mb * MIB, goal=cycles[-1].goal_mb * MIB,
         mark_cpu_ms_per_mib=statistics.median(per_mib) if per_mib else None,
-        mark_cpu_ms_per_cycle=median_mark_cpu_ms(s.gctrace),
+        mark_cpu_ms_per_cycle=median_mark_cpu_ms(trace),
         scan_heap=_metric(metrics, "/gc/scan/heap:bytes"),
         goal_rising_cycles=rising,
         live_series=tuple(c.live_mb for c in cycles),
@@ -73,6 +75,7 @@ def _from_memstats(s: Snapshot) -> GCHealth:
     """Without a gctrace: PauseEnd holds the end times of the last 256 cycles (forced ones
     included: the rate is an upper bound)."""
     m = s.memstats
+    assert m is not None  # gc_health checked
     num_gc = m.get("NumGC", 0)
     ends = m.get("PauseEnd") or ()
     window = min(num_gc, len(ends))

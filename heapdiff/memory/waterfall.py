@@ -64,7 +64,7 @@ class Waterfall:
         """The largest known row between the profile's figure and RSS: the main reason RSS
         differs from what the heap profile shows."""
         known = [r for r in self.rows if r.bytes is not None and r.component != "profile_inuse"]
-        return max(known, key=lambda r: abs(r.bytes)) if known else None
+        return max(known, key=lambda r: abs(r.bytes or 0)) if known else None
 
 
 def waterfall(s: Snapshot) -> Waterfall:

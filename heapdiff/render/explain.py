@@ -15,7 +15,7 @@ def explain_json(w: Waterfall, found: list[Finding], gc: GCHealth | None, source
         "sources": list(sources),
         **shapes.waterfall(w),
         "findings": [shapes.finding(f) for f in found],
-        "gc": shapes.gc_health(gc),
+        "gc": None if gc is None else shapes.gc_health(gc),
     }
 
 

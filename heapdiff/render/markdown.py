@@ -42,7 +42,7 @@ def summary_lines(g: Gathered) -> list[str]:
     if severe:
         lines.append(f"{severe[0].id}: {severe[0].title}.")
     top = _top_growth(g)
-    if top is not None:
+    if top is not None and g.diff is not None:  # a top growth comes with the diff
         lines.append(f"{top.name} grew by {signed(top.delta_flat, unit)} "
                      f"({g.diff.sample_type.type}: {human(top.base_flat, unit)} -> "
                      f"{human(top.new_flat, unit)}); the whole profile changed by "
@@ -52,7 +52,7 @@ def summary_lines(g: Gathered) -> list[str]:
         profile = w.get("profile_inuse")
         shown = f"the heap profile shows {human_bytes(profile)}; " if profile is not None else ""
         lines.append(f"Of RSS {human_bytes(w.rss)}, {shown}the largest other part is "
-                     f"{w.leading.component}: {human_bytes(w.leading.bytes)}.")
+                     f"{w.leading.component}: {human_bytes(w.leading.bytes or 0)}.")  # never None
     action = severe[0].advice if severe else (
         f"Start with the growth path to {top.name}." if top is not None else
         g.findings[0].advice if g.findings else "")
@@ -96,6 +96,7 @@ def _growth(g: Gathered) -> list[str]:
 def _paths(g: Gathered) -> list[str]:
     if not g.paths:
         return []
+    assert g.diff is not None  # growth paths come with the diff
     unit = g.diff.sample_type.unit
     lines = ["## Growth paths", "", "```mermaid", "flowchart TD"]
     ids: dict[str, str] = {}
@@ -134,14 +135,17 @@ def _memory(g: Gathered) -> list[str]:
     rows = []
     base = g.base_waterfall
     for r in w.rows:
-        known = r.bytes is not None
-        cells = [md(r.component), human_bytes(r.bytes) if known else "unknown",
-                 percent(r.bytes, w.rss, digits=1) if known and w.rss else "",
-                 f"`{bar(r.bytes, scale)}`" if known and bar(r.bytes, scale) else ""]
+        if r.bytes is None:
+            cells = [md(r.component), "unknown", "", ""]
+        else:
+            cells = [md(r.component), human_bytes(r.bytes),
+                     percent(r.bytes, w.rss, digits=1) if w.rss else "",
+                     f"`{bar(r.bytes, scale)}`" if bar(r.bytes, scale) else ""]
         if base is not None:
             before = base.get(r.component)
-            cells.append(signed(r.bytes - before, "bytes") if known and before is not None else "")
-        cells.append(md(r.cause if known else f"needs {r.needs}"))
+            cells.append(signed(r.bytes - before, "bytes")
+                         if r.bytes is not None and before is not None else "")
+        cells.append(md(f"needs {r.needs}" if r.bytes is None else r.cause))
         rows.append(cells)
     header = ["component", "bytes", "share of RSS", "bar"] + (["change"] if base else []) + \
         ["what it is"]

@@ -80,7 +80,7 @@ def _append(out, s, profile: Profile, values: np.ndarray, is_base: bool, next_id
             loc.line.add(function_id=function_ids[fn] if fn >= 0 else 0,
                          line=int(locs.line_number[j]), column=int(locs.line_column[j]))
         next_id["location"] += 1
-    location_ids = np.array(location_ids, dtype=np.uint64)
+    location_id_of = np.array(location_ids, dtype=np.uint64)  # by location index
     labels_of = _labels_by_sample(profile)
     base_key, base_true = (s("pprof::base"), s("true")) if is_base else (0, 0)
     stacks, stack_offsets = profile.stack_locations, profile.stack_offsets
@@ -88,7 +88,7 @@ def _append(out, s, profile: Profile, values: np.ndarray, is_base: bool, next_id
         if not values[i].any():
             continue  # pprof drops all-zero samples when it scales
         sample = out.sample.add(
-            location_id=location_ids[stacks[stack_offsets[i]:stack_offsets[i + 1]]].tolist(),
+            location_id=location_id_of[stacks[stack_offsets[i]:stack_offsets[i + 1]]].tolist(),
             value=values[i].tolist())
         for key, strv, num, unit in labels_of.get(i, ()):
             sample.label.add(key=s(profile.strings[key]), str=s(profile.strings[strv]) if strv else 0,

@@ -23,7 +23,7 @@ def report_json(g: Gathered) -> dict:
         doc["paths"] = [shapes.path(p) for p in g.paths]
         doc["sizes"] = [shapes.size_row(r) for r in g.sizes]
     if g.waterfall is not None:
-        doc["memory"] = {**shapes.waterfall(g.waterfall), "gc": shapes.gc_health(g.gc)}
+        doc["memory"] = {**shapes.waterfall(g.waterfall), "gc": None if g.gc is None else shapes.gc_health(g.gc)}
         doc["findings"] = [shapes.finding(f) for f in g.findings]
     if g.retainers is not None:
         doc["retainers"] = retainers_json(g.retainers, list(g.retainers.sites))

@@ -48,11 +48,9 @@ def finding(f: Finding) -> dict:
             "detail": f.detail, "advice": f.advice}
 
 
-def gc_health(gc: GCHealth | None) -> dict | None:
+def gc_health(gc: GCHealth) -> dict:
     """The same for `gc` and `explain` (and the report's memory.gc): the figures, then the live
     heap and goal per cycle in MiB (empty without a gctrace)."""
-    if gc is None:
-        return None
     return {"source": gc.source, "cycles": gc.cycles, "forced": gc.forced,
             "per_second": gc.per_second, "cpu_percent": gc.cpu_percent, "live": gc.live,
             "goal": gc.goal, "mark_cpu_ms_per_mib": gc.mark_cpu_ms_per_mib,

@@ -67,7 +67,7 @@ def sites_of(profile: Profile) -> list[Site]:
         fn_index = int(locs.line_function[first_line]) if first_line < locs.line_offsets[loc + 1] else -1
         fn = profile.functions[fn_index] if fn_index >= 0 else None
         size_bytes = {size: size * n for size, n in entry["sizes"].items()}
-        main_size = max(size_bytes, key=size_bytes.get)
+        main_size = max(size_bytes, key=size_bytes.__getitem__)
         call = max(entry["callers"], key=entry["callers"].get)
         h, reason = hint(fn.name if fn else "", main_size, entry["objects"])
         out.append(Site(

@@ -75,8 +75,8 @@ def _binary_route(profile: Profile, sites: list[Site], path: str) -> list[Site]:
             return address
         return image.vaddr(address - main.start + main.offset)
 
-    return [with_binary(s, decoder.site(vaddr(s.address), vaddr(s.caller_address)))
-            if vaddr(s.address) is not None else s for s in sites]
+    return [with_binary(s, decoder.site(address, vaddr(s.caller_address)))
+            if (address := vaddr(s.address)) is not None else s for s in sites]
 
 
 def _main_mapping(profile: Profile, build_id: str):

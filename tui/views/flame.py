@@ -9,6 +9,7 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
+from heapdiff.analysis.calltree import TreeNode
 from heapdiff.render.escape import terminal
 
 MAX_DEPTH = 40
@@ -37,7 +38,7 @@ class FlameView(Widget, can_focus=True):
         super().__init__(**kwargs)
         self.analysis = None
         self.zoom: list = []  # the path of TreeNodes zoomed into
-        self.rows: list[list[tuple[int, int, object]]] = []
+        self.rows: list[list[tuple[int, int, TreeNode]]] = []
         self.scale = 1
         self.laid_width = 0  # the width of the current (or coming) layout
 
@@ -79,7 +80,8 @@ class FlameView(Widget, can_focus=True):
         top = tree.children(self.zoom[-1].path) if self.zoom else tree.children(())
         total = sum(max(n.new, n.base) for n in top) or 1
         scale = max([abs(n.delta) for n in top] + [1])
-        rows, level = [], self._spread_at(top, 0, width, total)
+        rows: list[list[tuple[int, int, TreeNode]]] = []
+        level = self._spread_at(top, 0, width, total)
         while level and len(rows) < MAX_DEPTH:
             rows.append(level)
             below = []

@@ -30,7 +30,7 @@ class PeekView(Vertical):
         title = self.query_one("#peek-title", Static)
         graph = analysis.peek_graph(selected) if selected is not None else None
         nodes = [n for n, d in graph.nodes(data=True) if d["name"] == selected] if graph else []
-        if not nodes:
+        if graph is None or not nodes:
             title.update("select a function (in Top or Tree) to peek at it")
             self.query_one(RowTable).set_rows([])
             return

@@ -39,8 +39,8 @@ class SourceView(Static):
         for r in d.rows:
             name, _, where = r.name.rpartition(" ")
             if name == selected and ":" in where:
-                file_name, _, number = where.rpartition(":")
-                lines[int(number)] = r
+                file_name, _, line = where.rpartition(":")
+                lines[int(line)] = r
         found = find_file(file_name, source_dir)
         text = Text()
         if found is None:
@@ -54,9 +54,9 @@ class SourceView(Static):
         source = found.read_text(errors="replace").splitlines()
         first = max(1, min(lines or [1]) - 5)
         for number in range(first, min(len(source), first + CONTEXT) + 1):
-            r = lines.get(number)
-            mark = f"{signed(r.delta_cum, unit):>10}" if r else " " * 10
-            text.append(f"{number:>6} {mark} ", style="red" if r and r.delta_cum > 0 else
-                        "green" if r and r.delta_cum < 0 else "")
+            row = lines.get(number)
+            mark = f"{signed(row.delta_cum, unit):>10}" if row else " " * 10
+            text.append(f"{number:>6} {mark} ", style="red" if row and row.delta_cum > 0 else
+                        "green" if row and row.delta_cum < 0 else "")
             text.append(source[number - 1] + "\n")
         self.update(text)

@@ -92,7 +92,7 @@ class CallTreeView(Tree):
         node = self.root
         self._open(node)
         for step in path:
-            node = next(c for c in node.children if c.data.path == step.path)
+            node = next(c for c in node.children if c.data is not None and c.data.path == step.path)
             self._open(node)
         self.call_after_refresh(self._reveal, node)
 

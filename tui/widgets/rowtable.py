@@ -3,6 +3,7 @@ rows cost what thirty do. Cells are plain text: names from profiles are never pa
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rich.segment import Segment
@@ -61,7 +62,7 @@ class RowTable(ScrollView, can_focus=True):
         self.rows: list[tuple[str, ...]] = []
         self.tones: list[int] = []
 
-    def set_rows(self, rows: list[tuple[str, ...]], tones: list[int] | None = None,
+    def set_rows(self, rows: Sequence[tuple[str, ...]], tones: list[int] | None = None,
                  keep: int | None = None) -> None:
         self.rows = [tuple(terminal(c) for c in r) for r in rows]
         self.tones = tones or [0] * len(rows)

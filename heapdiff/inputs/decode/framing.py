@@ -43,7 +43,8 @@ def frame_records(buf: np.ndarray) -> Records:
     if len(cand) > 1:
         link[:-1] = cand[1:] == cand_end[:-1]
     breaks = np.flatnonzero(~link)  # last candidate of each run
-    data = memoryview(buf)
+    # numpy's stubs give ndarray its buffer protocol (__buffer__) only for Python 3.12 on
+    data = memoryview(buf)  # type: ignore[arg-type]
 
     runs: list[tuple[int, int]] = []
     generic: list[tuple[int, int, int, int]] = []

@@ -30,7 +30,7 @@ SAMPLE_TYPES_WITH_ALLOC = (ValueType("alloc_objects", "count"), ValueType("alloc
 SAMPLE_TYPES_INUSE = (ValueType("objects", "count"), ValueType("space", "bytes"))
 
 
-def looks_like_legacy_heap(head: bytes) -> bool:
+def looks_like_legacy_heap(head: bytes | bytearray) -> bool:
     return head.lstrip().startswith(b"heap profile:")
 
 

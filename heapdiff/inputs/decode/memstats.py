@@ -29,7 +29,7 @@ def memstats_from_dict(document, source: str) -> MemStats:
     if missing:
         raise InputError(source, "JSON is not a MemStats snapshot (no "
                                  + ", ".join(missing) + ")")
-    fields: dict[str, int | float | bool | None] = {}
+    fields: dict[str, int | float | bool | tuple[int, ...] | None] = {}
     for name, value in document.items():
         if name == "BySize":
             continue
@@ -40,7 +40,8 @@ def memstats_from_dict(document, source: str) -> MemStats:
         elif name in REQUIRED:
             raise InputError(source, f"MemStats field {name} is not a number")
     for name in REQUIRED:
-        if isinstance(fields[name], bool) or not isinstance(fields[name], int) or fields[name] < 0:
+        value = fields[name]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise InputError(source, f"MemStats field {name} is not a non-negative integer")
     by_size = []
     for entry in document.get("BySize") or []:
@@ -56,7 +57,7 @@ def memstats_from_dict(document, source: str) -> MemStats:
 def memstats_from_trailer(lines: list[str], source: str) -> MemStats:
     """The trailer's `# Name = value` lines. MaxRSS, the process's peak RSS, is no MemStats
     field: nothing reads it, so it is not kept."""
-    fields: dict[str, int | float | bool | None] = {}
+    fields: dict[str, int | float | bool | tuple[int, ...] | None] = {}
     for line in lines:
         m = TRAILER_LINE.match(line.strip())
         if not m:

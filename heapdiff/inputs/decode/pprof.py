@@ -60,7 +60,7 @@ def decode_pprof(data: bytes | bytearray, source: str, progress: Report = silent
     )
 
 
-def _parse_tables(data: bytes, records, keep: np.ndarray, source: str) -> pb.Profile:
+def _parse_tables(data: bytes | bytearray, records, keep: np.ndarray, source: str) -> pb.Profile:
     """Everything but the samples, parsed by upb from the concatenated records."""
     start, end = records.start[keep], records.end[keep]
     if len(start):
@@ -185,7 +185,8 @@ class _IdLookup:
         self.dtype = _stack_dtype(self.size)
         self.missing = np.iinfo(self.dtype).max  # never a valid index: size < max
         if self.size and int(ids.max()) < 4 * self.size + 1024:
-            self.dense = np.full(int(ids.max()) + 1, self.missing, dtype=self.dtype)
+            self.dense: np.ndarray | None = np.full(int(ids.max()) + 1, self.missing,
+                                                    dtype=self.dtype)
             self.dense[ids.astype(np.int64)] = np.arange(self.size)
         else:
             self.dense = None

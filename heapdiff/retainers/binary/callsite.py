@@ -122,10 +122,11 @@ class Decoder:
                 named, _ = self._type_in("rbx", insns, i, caller_address)
             elif callee == "runtime.convTnoptr":  # convTnoptr(t *_type AX, v)
                 named, _ = self._type_in("rax", insns, i, caller_address)
-            name = named.name if named else NOSCAN_NAMES.get(callee) or (
+            type_name = named.name if named else NOSCAN_NAMES.get(callee) or (
                 "string" if STRING_DATA.match(callee) else None)
-            return CallSite("noscan", callee, "noscan", name, named.size if named else None, 0,
+            return CallSite("noscan", callee, "noscan", type_name, named.size if named else None, 0,
                             note="pointer-free data")
+        register: str | None
         if MAP_ASSIGN.match(callee):
             how, register = "map", "rax"
         elif SCAN_SPECIALISED.match(callee):
@@ -134,6 +135,7 @@ class Decoder:
             how, register = ALLOCATORS[callee]
         else:
             return CallSite("unknown", callee, "", note="not a known allocator entry")
+        assert register is not None  # the allocators without a type register returned above
         t, note = self._type_in(register, insns, i, caller_address)
         if t is None:
             if note == "nil type":

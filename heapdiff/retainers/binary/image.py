@@ -7,9 +7,11 @@ import bisect
 import io
 import struct
 from dataclasses import dataclass
+from typing import cast
 
 from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
+from elftools.elf.sections import NoteSection, SymbolTableSection
 
 from ...common.errors import InputError
 
@@ -34,11 +36,12 @@ class Image:
             self._loads = [(seg["p_vaddr"], seg["p_offset"], seg["p_filesz"])
                            for seg in elf.iter_segments() if seg["p_type"] == "PT_LOAD"]
             self.build_id = _build_id(elf)
-            symbols = elf.get_section_by_name(".symtab")
+            symbols = cast(SymbolTableSection | None, elf.get_section_by_name(".symtab"))
             if symbols is None:
                 raise InputError(source, "a stripped binary (no .symtab); build without -s "
                                          "for the binary route")
-            functions, named = [], {}
+            functions: list[Function] = []
+            named: dict[str, int] = {}
             for sym in symbols.iter_symbols():
                 if sym["st_info"]["type"] in ("STT_FUNC", "STT_OBJECT", "STT_NOTYPE"):
                     named.setdefault(sym.name, sym["st_value"])
@@ -51,10 +54,11 @@ class Image:
         self.functions = functions
         self._starts = [f.start for f in functions]
         self._by_address = {f.start: f.name for f in functions}
-        self.types = named.get("runtime.types")
-        self.etypes = named.get("runtime.etypes")
-        if self.types is None:
+        types = named.get("runtime.types")
+        if types is None:
             raise InputError(source, "no runtime.types symbol: not a Go binary?")
+        self.types = types
+        self.etypes = named.get("runtime.etypes")
 
     def vaddr(self, file_offset: int) -> int | None:
         """The virtual address of a file offset (through the PT_LOAD segments)."""
@@ -85,7 +89,7 @@ class Image:
 def _build_id(elf: ELFFile) -> str:
     for section in elf.iter_sections():
         if section["sh_type"] == "SHT_NOTE":
-            for note in section.iter_notes():
+            for note in cast(NoteSection, section).iter_notes():
                 if note["n_type"] == "NT_GNU_BUILD_ID":
                     return note["n_desc"]
     return ""

@@ -1,0 +1,34 @@
+"""Where the test data lives, what a test needs beyond a plain clone, and how tests run the
+command line. Tests import these; conftest.py keeps only fixtures."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = REPO / "samples"
+# Public profiles from other projects sit beside the clone, not in it; their go tool pprof
+# oracles are committed.
+PUBLIC = REPO.parent / "shared" / "testdata" / "public"
+PUBLIC_ORACLES = REPO / "tests" / "oracles" / "public"
+
+# A plain clone has neither: these tests skip there, saying why; .ci/run provides both.
+needs_public = pytest.mark.skipif(
+    not PUBLIC.is_dir(), reason=f"the public profiles are not beside the clone ({PUBLIC})")
+needs_dot = pytest.mark.skipif(
+    shutil.which("dot") is None, reason="Graphviz is not installed (no `dot` on PATH)")
+
+
+def public_case(*values: object, id: str | None = None):
+    """A parametrized case that reads the public profiles: it skips with them absent."""
+    return pytest.param(*values, id=id, marks=needs_public)
+
+
+def run_heapdiff(*args: object, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """The real command, in a child process, as a user runs it."""
+    return subprocess.run([sys.executable, "-m", "heapdiff", *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd or REPO, timeout=300)
