@@ -1,7 +1,6 @@
 """heapdiff explain FILE|DIR..., heapdiff gc LOG"""
 from __future__ import annotations
 
-from ..capture.inputs import moment_files
 from ..common.errors import InputError
 from ..memory.findings import findings
 from ..memory.gchealth import gc_health
@@ -9,6 +8,7 @@ from ..common.output import emit
 from ..common.progress import TerminalProgress
 from ..memory.waterfall import waterfall
 from ..render.explain import changes_json, changes_text, explain_json, explain_text, gc_text
+from ..inputs.moments import resolve_one
 from ..inputs.snapshot import load_snapshot
 from .options import add_round_option, json_text
 
@@ -43,8 +43,9 @@ def register(commands) -> None:
 
 def run_explain(args) -> int:
     with TerminalProgress() as progress:
-        snap = load_snapshot(moment_files(args.paths, args.round), progress)
-        earlier = waterfall(load_snapshot(moment_files(args.base), progress)) if args.base else None
+        snap = load_snapshot(list(resolve_one(args.paths, args.round).paths), progress)
+        earlier = waterfall(load_snapshot(list(resolve_one(args.base).paths), progress)) \
+            if args.base else None
     w = waterfall(snap)
     health = gc_health(snap)
     found = findings(snap, w, health)

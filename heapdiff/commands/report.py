@@ -1,7 +1,7 @@
 """heapdiff report [--base FILE|DIR]... FILE|DIR... [-o findings.md]"""
 from __future__ import annotations
 
-from ..capture.inputs import pair_inputs
+from ..inputs.moments import resolve_pair
 from ..common.output import emit
 from ..common.progress import TerminalProgress
 from .options import add_pair_round_options, json_text
@@ -33,9 +33,9 @@ def run(args) -> int:
     from ..render.report_json import report_json
 
     with TerminalProgress() as progress:
-        inputs = pair_inputs(args.paths, args.base, args.from_round, args.to_round)
-        gathered = gather(inputs.new, inputs.base, args.binary, args.source, progress,
-                          inputs.title)
+        inputs = resolve_pair(args.paths, args.base, args.from_round, args.to_round)
+        gathered = gather(list(inputs.new.paths), list(inputs.base.paths) if inputs.base else [],
+                          args.binary, args.source, progress, inputs.title)
     if args.format == "json":
         emit(json_text(report_json(gathered)), args.output)
     else:

@@ -2,9 +2,9 @@
 [--gctrace FILE]"""
 from __future__ import annotations
 
-from ..capture.inputs import moment_profile
 from ..common.errors import InputError
 from ..inputs.load import load, load_profile
+from ..inputs.moments import resolve_one
 from ..model import GCTrace, Metrics
 from ..common.output import emit
 from ..common.progress import TerminalProgress
@@ -46,8 +46,10 @@ def run(args) -> int:
     from ..retainers.report import analyse
 
     with TerminalProgress() as progress:
-        profile = load_profile(moment_profile(args.profile, args.round), progress)
-        base = load_profile(moment_profile(args.base), progress) if args.base else None
+        profile = load_profile(resolve_one([args.profile], args.round).profile_path(progress),
+                               progress)
+        base = load_profile(resolve_one([args.base]).profile_path(progress), progress) \
+            if args.base else None
         metrics = _typed(args.metrics, Metrics, "a runtime/metrics JSON dump")
         gctrace = _typed(args.gctrace, GCTrace, "a gctrace log")
         progress("reading the allocation sites")
