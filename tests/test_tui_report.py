@@ -49,7 +49,9 @@ def report_from_the_tui(paths: list[Path], target: Path) -> str:
 def test_m_on_a_folder_of_snapshots_reports_the_growth_from_base_to_later(tmp_path):
     markdown = report_from_the_tui([LEAKY], tmp_path / "report.md")
     direct = run_heapdiff("report", "--base", LEAKY / "base", LEAKY / "later").stdout
-    growth = tables(markdown)["function"]
+    found = tables(markdown)
+    assert "function" in found, "no growth table in the report"
+    growth = found["function"]
     assert growth == tables(direct)["function"]
     assert growth[1][0] == "main.(\\*Cache).Insert"
 
