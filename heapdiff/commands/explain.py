@@ -23,7 +23,8 @@ def register(commands) -> None:
     explain.add_argument("paths", nargs="+", metavar="FILE|DIR",
                          help="heap profile, MemStats JSON or /debug/vars, /proc/PID/status, "
                               "smaps_rollup, runtime/metrics JSON, gctrace log, or a folder "
-                              "(a capture folder: its latest round)")
+                              "(a capture folder: its latest round; a folder of snapshot "
+                              "folders: the newest)")
     add_round_option(explain)
     explain.add_argument("--base", action="append", default=[], metavar="FILE|DIR",
                          help="the artifacts of an earlier moment: show how each row changed")

@@ -37,8 +37,10 @@ def add_output_options(parser: argparse.ArgumentParser, formats=("text", "json")
 
 def add_diff_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE",
-                        help="BASE NEW, or just NEW with --base; several bases are merged; or a "
-                             "capture folder (its first round against its last)")
+                        help="BASE NEW, or just NEW with --base; several bases are merged; "
+                             "a snapshot folder stands for its profile; or a capture folder (its "
+                             "first round against its last) or a folder of snapshot folders "
+                             "(the oldest against the newest)")
     parser.add_argument("--base", action="append", default=[], metavar="FILE",
                         help="a base profile (repeat to merge several, as pprof does)")
     add_pair_round_options(parser)

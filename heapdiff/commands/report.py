@@ -15,7 +15,8 @@ def register(commands) -> None:
                     "Markdown document; the same bytes for the same inputs.")
     report.add_argument("paths", nargs="+", metavar="FILE|DIR",
                         help="the artifacts of the moment to report on, or a capture folder "
-                             "(its last round, with its first as the base)")
+                             "(its last round, with its first as the base), or a folder of "
+                             "snapshot folders (the newest, with the oldest as the base)")
     report.add_argument("--base", action="append", default=[], metavar="FILE|DIR",
                         help="the artifacts of an earlier moment, to report growth (repeat "
                              "for several files)")

@@ -18,7 +18,8 @@ def register(commands) -> None:
                     "cycle. Every verdict says how it is known: binary (the type the allocation "
                     "passed, read from the exact binary), source (go/types on the allocating "
                     "line) or heuristic (a hint from names and sizes, never a verdict).")
-    r.add_argument("profile", metavar="PROFILE", help="a heap profile, or a capture folder")
+    r.add_argument("profile", metavar="PROFILE",
+                   help="a heap profile, a snapshot folder, or a capture folder")
     add_round_option(r)
     r.add_argument("--base", metavar="BASE", help="an earlier heap profile: which sites grew")
     r.add_argument("--binary", metavar="PATH", help="the binary that wrote the profile (amd64)")

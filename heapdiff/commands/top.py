@@ -19,7 +19,7 @@ def register(commands) -> None:
         description="The heaviest nodes of one profile, with flat and cum figures equal to "
                     "`go tool pprof -top` for the same sample type and granularity.")
     top.add_argument("file", metavar="FILE", help="a heap/allocs profile (pprof or debug=1 "
-                                                  "text), or a capture folder")
+                                                  "text), a snapshot folder, or a capture folder")
     add_round_option(top)
     add_profile_options(top)
     top.add_argument("--sort", choices=("flat", "cum"), default="flat",
