@@ -10,7 +10,6 @@ from ..common.errors import InputError
 from ..inputs.decode.legacy_text import looks_like_legacy_heap
 from ..inputs.decode.memstats import memstats_from_document
 from ..inputs.load import decode, inflated
-from ..model import Profile
 
 if TYPE_CHECKING:
     from .endpoints import Endpoint
@@ -27,25 +26,24 @@ def problem(endpoint: Endpoint, body: bytes, content_type: str, source: str) -> 
     if content_type.lower().startswith("text/html") or body.lstrip()[:14].lower().startswith(HTML):
         return f"got HTML (text/html), not {endpoint.what}: a login or proxy page?"
     try:
-        endpoint.check(body, source, endpoint.what)
+        endpoint.check(body, source, endpoint)
     except InputError as exc:
         return exc.message
     return None
 
 
-def profile_body(body: bytes, source: str, what: str) -> None:
-    artifact = decode(inflated(body, source), source)
-    if not isinstance(artifact, Profile) or artifact.format != "pprof":
-        raise InputError(source, f"not {what} (gzip or raw protobuf)")
+def profile_body(body: bytes, source: str, endpoint: Endpoint) -> None:
+    if not endpoint.kind.owns(decode(inflated(body, source), source)):
+        raise InputError(source, f"not {endpoint.what} (gzip or raw protobuf)")
 
 
-def text_profile_body(body: bytes, source: str, what: str) -> None:
+def text_profile_body(body: bytes, source: str, endpoint: Endpoint) -> None:
     if not looks_like_legacy_heap(body[:64]):
-        raise InputError(source, f"not {what}: it starts {body[:40]!r}")
+        raise InputError(source, f"not {endpoint.what}: it starts {body[:40]!r}")
     decode(body, source)
 
 
-def vars_body(body: bytes, source: str, what: str) -> None:
+def vars_body(body: bytes, source: str, endpoint: Endpoint) -> None:
     try:
         document = json.loads(body)
     except (ValueError, RecursionError) as exc:

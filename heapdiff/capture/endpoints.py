@@ -19,7 +19,7 @@ class Endpoint:
     where: str                # the URL path on the service, or the file under /proc/PID/
     label: str                # in the line printed after each round
     what: str = ""            # what a valid body is, in messages ("" : not checked)
-    check: Callable[[bytes, str, str], None] | None = None  # raises InputError when invalid
+    check: Callable[[bytes, str, Endpoint], None] | None = None  # raises InputError if invalid
     hint: str = ""            # after a 404
     from_proc: bool = False   # a /proc file of --pid, not a URL
     forced_gc: bool = False   # takes ?gc=1 when the capture forces a GC
