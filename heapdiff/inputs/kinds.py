@@ -25,7 +25,7 @@ from .decode.procfs import decode_procfs, looks_like_smaps_rollup, looks_like_st
 Artifact = Profile | MemStats | Metrics | ProcMem | GCTrace
 
 
-class Peek:
+class InputBytes:
     """One input's bytes (gunzipped) and the views of them sniffers look at, each made once:
     a JSON document is parsed once whether a sniffer or a decoder asks for it."""
 
@@ -88,8 +88,8 @@ class Kind:
     text_name: str                     # in "text, but not ...": how a user knows the kind
     model: type
     form: tuple[str, str] | None       # (field, value) telling it from a kind of the same model
-    sniff: Callable[[Peek], bool]
-    decode: Callable[[Peek, Report], Artifact]
+    sniff: Callable[[InputBytes], bool]
+    decode: Callable[[InputBytes, Report], Artifact]
     file: str                          # its file name in a capture round or snapshot folder
     slot: str                          # the Snapshot field it fills
     rank: int = 0                      # within a slot the higher rank wins, else the first file

@@ -16,7 +16,7 @@ except ImportError:  # a platform without isal wheels
 from ..common.errors import InputError
 from ..common.progress import Report, silent
 from ..model import Profile
-from .kinds import KINDS, Artifact, Peek, kind_of, text_kinds_named
+from .kinds import KINDS, Artifact, InputBytes, kind_of, text_kinds_named
 
 MAX_INPUT_BYTES = 4 << 30
 INFLATE_PIECE = 16 << 20
@@ -92,12 +92,12 @@ def decode(data: bytes | bytearray, source: str, progress: Report = silent) -> A
     for magic, what in KNOWN_BINARIES.items():
         if data.startswith(magic):
             raise InputError(source, f"{what}, not a profile")
-    peek = Peek(data, source)
-    if peek.is_text and peek.head.lstrip().startswith(REFUSED_TEXT):
+    seen = InputBytes(data, source)
+    if seen.is_text and seen.head.lstrip().startswith(REFUSED_TEXT):
         raise InputError(source, "a legacy profile format heapdiff does not read")
     for kind in KINDS:
-        if kind.sniff(peek):
-            return kind.decode(peek, progress)
+        if kind.sniff(seen):
+            return kind.decode(seen, progress)
     raise InputError(source, f"text, but not {text_kinds_named()}")
 
 
