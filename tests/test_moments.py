@@ -92,7 +92,7 @@ def test_one_profile_alone_has_no_base():
 
 def test_a_folder_without_a_profile_says_so(tmp_path):
     shutil.copyfile(LATER / "vars.json", tmp_path / "vars.json")
-    with pytest.raises(InputError, match="no heap profile among these inputs"):
+    with pytest.raises(InputError, match="is a directory without a heap profile"):
         resolve_one([str(tmp_path)]).profile_path()
 
 

@@ -30,7 +30,9 @@ VERSION = 1
 
 # artifact name -> file name inside a round folder (the endpoint's input kind's file name)
 ARTIFACT_FILES = {e.name: e.file for e in ENDPOINTS}
-PROFILE_ARTIFACTS = tuple(e.name for e in ENDPOINTS if e.kind.slot == "profile")  # best first
+# the artifacts that are heap profiles, the one a snapshot prefers first
+PROFILE_ARTIFACTS = tuple(e.name for e in sorted(ENDPOINTS, key=lambda e: -e.kind.rank)
+                          if e.kind.slot == "profile")
 
 
 @dataclass(frozen=True)

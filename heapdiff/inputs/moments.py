@@ -29,12 +29,21 @@ class Moment:
         """The heap profile of this moment: the one its snapshot would use."""
         if self.profile is not None:
             return self.profile
-        if len(self.paths) == 1 and not Path(self.paths[0]).is_dir():
-            return self.paths[0]
-        snapshot = load_snapshot(list(self.paths), progress)
-        if snapshot.profile is None:
-            raise InputError(" ".join(self.paths), "no heap profile among these inputs")
-        return snapshot.profile.source
+        if len(self.paths) > 1:
+            found = load_snapshot(list(self.paths), progress).profile
+            if found is None:
+                raise InputError(" ".join(self.paths), "no heap profile among these inputs")
+            return found.source
+        path = self.paths[0]
+        if not Path(path).is_dir():
+            return path
+        try:
+            found = load_snapshot([path], progress).profile
+        except InputError:  # nothing in the folder is an artifact
+            found = None
+        if found is None:
+            raise InputError(path, "is a directory without a heap profile in it")
+        return found.source
 
 
 @dataclass(frozen=True)
