@@ -85,7 +85,7 @@ class Kind:
     name: str
     label: str                         # what a report calls such a file
     noun: str                          # describe(): "a profile" in "a profile, not ..."
-    text_name: str                     # in "text, but not ...": how a user knows the kind
+    text_name: str                     # in "text, but not ...": how a user knows it ("": binary)
     model: type
     form: tuple[str, str] | None       # (field, value) telling it from a kind of the same model
     sniff: Callable[[InputBytes], bool]
