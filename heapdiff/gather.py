@@ -21,6 +21,9 @@ if TYPE_CHECKING:  # imported where used: the binary route's libraries load slow
     from .retainers.report import Retainers
 
 
+NOT_USED = "not used (another file of its kind was)"
+
+
 @dataclass(frozen=True)
 class Input:
     role: str  # base or new
@@ -91,26 +94,13 @@ def gather(new_paths: list[str], base_paths: list[str], binary: str | None = Non
 def _inputs(role: str, s: Snapshot) -> tuple[Input, ...]:
     out = []
     for path in s.sources:
-        kind, time, types, build = "artifact", "", "", ""
+        kind, time, types, build = s.label(path) or NOT_USED, "", "", ""
         p: Profile | None = s.profile if s.profile is not None and s.profile.source == path else None
         if p is not None:
-            kind = "heap profile" if p.format == "pprof" else "heap profile (debug=1 text)"
             if p.time_nanos:
                 time = datetime.datetime.fromtimestamp(p.time_nanos / 1e9, datetime.timezone.utc) \
                     .strftime("%Y-%m-%d %H:%M:%S UTC")
             types = ", ".join(vt.type for vt in p.sample_types)
             build = next((m.build_id for m in p.mappings if m.build_id), "")
-        elif s.memstats is not None and s.memstats_source == path:
-            kind = "MemStats"
-        elif s.status is not None and s.status.source == path:
-            kind = "/proc status"
-        elif s.smaps is not None and s.smaps.source == path:
-            kind = "/proc smaps_rollup"
-        elif s.metrics is not None and s.metrics.source == path:
-            kind = "runtime/metrics"
-        elif s.gctrace is not None and s.gctrace.source == path:
-            kind = "gctrace log"
-        else:
-            kind = "not used (another file of its kind was)"
         out.append(Input(role, path, kind, time, types, build))
     return tuple(out)

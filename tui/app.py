@@ -14,7 +14,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Markdown, ProgressBar, Static, TabbedContent, TabPane
 
-from heapdiff.capture.inputs import pair_inputs
+from heapdiff.inputs.moments import resolve_pair
 
 from .state import Moments, Settings, analyse, load_moments
 from .views.flame import FlameView
@@ -103,8 +103,10 @@ class HeapdiffApp(App):
                  report_path: str = "heapdiff-report.md", driver_class=None,
                  from_round: int | None = None, to_round: int | None = None):
         super().__init__(driver_class=driver_class)
-        inputs = pair_inputs(paths, base_paths, from_round, to_round)
-        self.paths, self.base_paths, self.capture = inputs.new, inputs.base, inputs.capture
+        self.inputs = resolve_pair(paths, base_paths, from_round, to_round)
+        self.paths = list(self.inputs.new.paths)
+        self.base_paths = list(self.inputs.base.paths) if self.inputs.base else []
+        self.capture = self.inputs.capture
         self.source_dir = source_dir
         self.report_path = report_path
         self.moments: Moments | None = None
@@ -309,7 +311,7 @@ class HeapdiffApp(App):
         from heapdiff.render.markdown import report_markdown
 
         try:
-            gathered = gather(self.paths, self.base_paths)
+            gathered = gather(self.paths, self.base_paths, title=self.inputs.title)
             emit(report_markdown(gathered), self.report_path)
         except Exception as exc:  # noqa: BLE001
             self.call_from_thread(self.notify, f"report: {exc}", severity="error")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 from heapdiff.analysis.aggregate import GRANULARITIES
 from heapdiff.capture.manifest import Capture
@@ -52,12 +51,8 @@ class Moments:
 
 
 def load_moments(paths: list[str], base_paths: list[str], progress) -> Moments:
-    """`tui FILES`, `tui --base FILES FILES`, or `tui DIR` with snapshot folders inside (the
-    oldest, by name, is the base; the newest the new moment)."""
-    if not base_paths and len(paths) == 1 and Path(paths[0]).is_dir():
-        rounds = sorted(p for p in Path(paths[0]).iterdir() if p.is_dir())
-        if len(rounds) >= 2:
-            base_paths, paths = [str(rounds[0])], [str(rounds[-1])]
+    """The new moment's inputs and the base's (none: no base), as heapdiff.inputs.moments
+    resolved them."""
     new = load_snapshot(paths, progress)
     base = load_snapshot(base_paths, progress) if base_paths else None
     if new.profile is None:

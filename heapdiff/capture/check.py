@@ -4,46 +4,46 @@ through the decoder heapdiff will later read it with."""
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
+from ..common.errors import InputError
 from ..inputs.decode.legacy_text import looks_like_legacy_heap
 from ..inputs.decode.memstats import memstats_from_document
-from ..common.errors import InputError
 from ..inputs.load import decode, inflated
-from ..model import Profile
 
-WHAT = {"heap": "a pprof heap profile", "heap_text": "a debug=1 heap profile",
-        "vars": "expvar JSON"}
+if TYPE_CHECKING:
+    from .endpoints import Endpoint
+
 HTML = (b"<!doctype html", b"<html", b"<head", b"<body")
 
 
-def problem(name: str, body: bytes, content_type: str, source: str) -> str | None:
-    """Why body is not a valid `name` artifact, in one line; None when it is."""
-    if name not in WHAT:  # /proc files come from the kernel
+def problem(endpoint: Endpoint, body: bytes, content_type: str, source: str) -> str | None:
+    """Why body is not a valid artifact of endpoint, in one line; None when it is."""
+    if endpoint.check is None:  # /proc files come from the kernel
         return None
     if not body.strip():
         return "empty response"
     if content_type.lower().startswith("text/html") or body.lstrip()[:14].lower().startswith(HTML):
-        return f"got HTML (text/html), not {WHAT[name]}: a login or proxy page?"
+        return f"got HTML (text/html), not {endpoint.what}: a login or proxy page?"
     try:
-        {"heap": _profile, "heap_text": _text_profile, "vars": _vars}[name](body, source)
+        endpoint.check(body, source, endpoint)
     except InputError as exc:
         return exc.message
     return None
 
 
-def _profile(body: bytes, source: str) -> None:
-    artifact = decode(inflated(body, source), source)
-    if not isinstance(artifact, Profile) or artifact.format != "pprof":
-        raise InputError(source, f"not {WHAT['heap']} (gzip or raw protobuf)")
+def profile_body(body: bytes, source: str, endpoint: Endpoint) -> None:
+    if not endpoint.kind.owns(decode(inflated(body, source), source)):
+        raise InputError(source, f"not {endpoint.what} (gzip or raw protobuf)")
 
 
-def _text_profile(body: bytes, source: str) -> None:
+def text_profile_body(body: bytes, source: str, endpoint: Endpoint) -> None:
     if not looks_like_legacy_heap(body[:64]):
-        raise InputError(source, f"not {WHAT['heap_text']}: it starts {body[:40]!r}")
+        raise InputError(source, f"not {endpoint.what}: it starts {body[:40]!r}")
     decode(body, source)
 
 
-def _vars(body: bytes, source: str) -> None:
+def vars_body(body: bytes, source: str, endpoint: Endpoint) -> None:
     try:
         document = json.loads(body)
     except (ValueError, RecursionError) as exc:

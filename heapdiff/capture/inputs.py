@@ -1,16 +1,16 @@
-"""A capture folder where a command takes files: which round's files stand for it.
+"""A capture folder's rounds as moments: which round a command's --round, --from and --to
+name (inputs/moments.py decides when a capture folder is read as a pair or as one moment).
 
-Commands that compare two moments (diff, paths, peek, sizes, report, tui) take the folder as
-the pair of its first and last rounds with a heap profile (or --from K, --to L); commands about
-one moment (top, explain, retainers) take its latest round with a profile (or --round K).
-Rounds are the manifest's numbers, 1 first; a negative number counts from the end (-1 last).
+By default the pair is the first and last rounds with a heap profile, the one moment the
+latest round with one. Rounds are the manifest's numbers, 1 first; a negative number counts
+from the end (-1 last).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from ..common.errors import InputError
-from .manifest import Capture, Round, is_capture, read_capture
+from .manifest import Capture, Round
 
 
 @dataclass(frozen=True)
@@ -48,55 +48,3 @@ def pick_pair(capture: Capture, first: int | None, last: int | None) -> Pair:
     base = rounds[0] if first is None else pick_round(capture, first, "--from")
     new = rounds[-1] if last is None else pick_round(capture, last, "--to")
     return Pair(base, new)
-
-
-@dataclass(frozen=True)
-class PairInputs:
-    """What a command comparing two moments reads, and how to name it."""
-    base: list[str]
-    new: list[str]
-    title: str
-    capture: Capture | None = None  # the capture folder, when that was the input
-
-
-def lone_capture_pair(paths: list[str], base: list[str], first: int | None,
-                      last: int | None) -> tuple[Capture, Pair] | None:
-    """When the input is exactly one capture folder (and no --base): it, and its base and
-    new rounds."""
-    if base or len(paths) != 1 or not is_capture(paths[0]):
-        return None
-    capture = read_capture(paths[0])
-    return capture, pick_pair(capture, first, last)
-
-
-def pair_inputs(paths: list[str], base: list[str], first: int | None = None,
-                last: int | None = None) -> PairInputs:
-    """A lone capture folder becomes the files of its base and new rounds; any other capture
-    folder stands for its latest round."""
-    found = lone_capture_pair(paths, base, first, last)
-    if found is None:
-        return PairInputs(moment_files(base), moment_files(paths), " ".join(paths))
-    capture, pair = found
-    return PairInputs(capture.round_files(pair.base), capture.round_files(pair.new),
-                      f"{paths[0]} (round {pair.new.round} against round {pair.base.round})",
-                      capture)
-
-
-def moment_files(paths: list[str], number: int | None = None) -> list[str]:
-    """paths, with each capture folder replaced by the files of one of its rounds."""
-    out: list[str] = []
-    for p in paths:
-        if is_capture(p):
-            capture = read_capture(p)
-            out += capture.round_files(pick_round(capture, number))
-        else:
-            out.append(p)
-    return out
-
-
-def moment_profile(path: str, number: int | None = None) -> str:
-    """path, or a capture folder's heap profile of one round."""
-    if not is_capture(path):
-        return path
-    capture = read_capture(path)
-    return capture.profile_file(pick_round(capture, number))

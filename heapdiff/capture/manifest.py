@@ -22,19 +22,17 @@ from pathlib import Path
 
 from ..common.errors import InputError
 from ..common.output import write_atomic
+from .endpoints import ENDPOINTS
 
 MANIFEST = "manifest.json"
 FORMAT = "heapdiff-capture"
 VERSION = 1
 
-# artifact name -> file name inside a round folder
-ARTIFACT_FILES = {
-    "heap": "heap.pb.gz",
-    "heap_text": "heap.txt",
-    "vars": "vars.json",
-    "status": "status.txt",
-    "smaps_rollup": "smaps_rollup.txt",
-}
+# artifact name -> file name inside a round folder (the endpoint's input kind's file name)
+ARTIFACT_FILES = {e.name: e.file for e in ENDPOINTS}
+# the artifacts that are heap profiles, the one a snapshot prefers first
+PROFILE_ARTIFACTS = tuple(e.name for e in sorted(ENDPOINTS, key=lambda e: -e.kind.rank)
+                          if e.kind.slot == "profile")
 
 
 @dataclass(frozen=True)
@@ -66,7 +64,7 @@ class Round:
 
     @property
     def has_profile(self) -> bool:
-        return self.has("heap") or self.has("heap_text")
+        return any(self.has(name) for name in PROFILE_ARTIFACTS)
 
 
 @dataclass(frozen=True)
@@ -109,7 +107,7 @@ class Capture:
 
     def profile_file(self, r: Round) -> str:
         """The round's protobuf profile, else its debug=1 one."""
-        for name in ("heap", "heap_text"):
+        for name in PROFILE_ARTIFACTS:
             a = r.artifact(name)
             if a is not None and a.ok and a.file:
                 return str(self.path / r.dir / a.file)

@@ -11,18 +11,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from .check import problem
-from .fetch import FetchError, get
 from ..common.output import write_atomic
-from .manifest import ARTIFACT_FILES, Artifact, Round
-
-NOT_FOUND_HINTS = {"heap": "is net/http/pprof mounted?", "heap_text": "is net/http/pprof mounted?",
-                   "vars": "is expvar imported?"}
+from .check import problem
+from .endpoints import ENDPOINT, ENDPOINTS
+from .fetch import FetchError, get
+from .manifest import Artifact, Round
 
 
 @dataclass(frozen=True)
 class Source:
-    name: str    # a key of ARTIFACT_FILES
+    name: str    # an endpoint's name
     where: str   # URL or /proc path
 
 
@@ -36,12 +34,12 @@ class Fetched:
 
 def sources(url: str, gc: bool, pid: int | None) -> tuple[Source, ...]:
     """What each round fetches from the service at url (a base URL) and the process pid."""
-    found = [Source("heap", f"{url}/debug/pprof/heap" + ("?gc=1" if gc else "")),
-             Source("heap_text", f"{url}/debug/pprof/heap?debug=1"),
-             Source("vars", f"{url}/debug/vars")]
-    if pid is not None:
-        found += [Source("status", f"/proc/{pid}/status"),
-                  Source("smaps_rollup", f"/proc/{pid}/smaps_rollup")]
+    found = []
+    for e in ENDPOINTS:
+        if not e.from_proc:
+            found.append(Source(e.name, url + e.where + ("?gc=1" if gc and e.forced_gc else "")))
+        elif pid is not None:
+            found.append(Source(e.name, f"/proc/{pid}/{e.where}"))
     return tuple(found)
 
 
@@ -68,11 +66,11 @@ def fetch(source: Source, timeout: float, max_bytes: int) -> Fetched:
         else:
             response = get(source.where, timeout, max_bytes)
             body, content_type = response.body, response.content_type
-        error = problem(source.name, body, content_type, source.where)
+        error = problem(ENDPOINT[source.name], body, content_type, source.where)
     except FetchError as exc:
         error = str(exc)
         if exc.status == 404:
-            error += f": {NOT_FOUND_HINTS[source.name]}"
+            error += f": {ENDPOINT[source.name].hint}"
     return Fetched(source, body if error is None else None, error, time.monotonic() - start)
 
 
@@ -108,7 +106,7 @@ def write_round(folder: Path, number: int, started: datetime, fetched: list[Fetc
     for f in fetched:
         file = None
         if f.body is not None:
-            file = ARTIFACT_FILES[f.source.name]
+            file = ENDPOINT[f.source.name].file
             write_atomic(folder / file, f.body)
         artifacts.append(Artifact(name=f.source.name, source=f.source.where, ok=f.body is not None,
                                   file=file, bytes=len(f.body or b""),

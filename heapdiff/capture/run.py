@@ -14,12 +14,10 @@ from typing import TextIO
 
 from ..common.errors import InputError
 from ..common.units import human_bytes
+from .endpoints import ENDPOINT
 from .manifest import Manifest, Round, write_manifest
 from .round import fetch_all, iso, round_dir, sources, write_round
 from .signals import Interrupts
-
-LABELS = {"heap": "heap", "heap_text": "text", "vars": "vars", "status": "status",
-          "smaps_rollup": "smaps"}
 
 
 @dataclass(frozen=True)
@@ -149,12 +147,12 @@ def wait_until(due: float, screen: Screen, status: str) -> None:
 def round_line(r: Round, count: int) -> str:
     """round 3/10  12:01:05Z  heap 84.0KiB  text 120KiB  vars 6.0KiB  ok"""
     clock = datetime.fromtimestamp(r.unix, timezone.utc).strftime("%H:%M:%SZ")
-    sizes = "  ".join(f"{LABELS[a.name]} {human_bytes(a.bytes) if a.ok else '-'}"
+    sizes = "  ".join(f"{ENDPOINT[a.name].label} {human_bytes(a.bytes) if a.ok else '-'}"
                       for a in r.artifacts)
     failed: dict[str, list[str]] = {}
     for a in r.artifacts:
         if not a.ok:
-            failed.setdefault(a.error or "failed", []).append(LABELS[a.name])
+            failed.setdefault(a.error or "failed", []).append(ENDPOINT[a.name].label)
     notes = "; ".join(f"{', '.join(names)}: {error}" for error, names in failed.items())
     verdict = "ok" if r.has_profile else "NO HEAP PROFILE"
     line = f"round {r.round}/{count}  {clock}  {sizes}  {verdict}"

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..analysis.aggregate import aggregate
-from .manifest import ARTIFACT_FILES, Capture, Round
+from .manifest import ARTIFACT_FILES, PROFILE_ARTIFACTS, Capture, Round
 from ..analysis.diff import sample_index_in
 from ..common.errors import InputError
 from ..inputs.load import load_profile
@@ -37,7 +37,6 @@ from ..inputs.snapshot import Snapshot, load_snapshot
 NOISE = 0.005      # of the scale: smaller steps are treated as no change
 MEANINGFUL = 0.02  # of the scale: a rise, fall or net change that counts
 MEMORY_ROWS = ("RSS", "HeapAlloc", "HeapInuse")
-PROFILE_ARTIFACTS = ("heap", "heap_text")
 
 
 @dataclass(frozen=True)

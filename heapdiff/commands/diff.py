@@ -62,7 +62,7 @@ def compute(args, progress):
 def compute_lean(args, progress):
     """The same Diff with one profile in memory at a time: each is reduced to what the diff
     needs (its aggregate and totals) before the next is read. (base paths, new path, Diff)."""
-    base_paths, new_path = diff_paths(args)
+    base_paths, new_path = diff_paths(args, progress)
     chosen = sample_filter(args)
     registry: dict = {}
     new = apply_filter(load_profile(new_path, progress), chosen)

@@ -1,7 +1,6 @@
 """heapdiff explain FILE|DIR..., heapdiff gc LOG"""
 from __future__ import annotations
 
-from ..capture.inputs import moment_files
 from ..common.errors import InputError
 from ..memory.findings import findings
 from ..memory.gchealth import gc_health
@@ -10,6 +9,7 @@ from ..common.progress import TerminalProgress
 from ..memory.waterfall import waterfall
 from ..render import shapes
 from ..render.explain import changes_json, changes_text, explain_json, explain_text, gc_text
+from ..inputs.moments import resolve_one
 from ..inputs.snapshot import load_snapshot
 from .options import add_round_option, json_text
 
@@ -24,7 +24,8 @@ def register(commands) -> None:
     explain.add_argument("paths", nargs="+", metavar="FILE|DIR",
                          help="heap profile, MemStats JSON or /debug/vars, /proc/PID/status, "
                               "smaps_rollup, runtime/metrics JSON, gctrace log, or a folder "
-                              "(a capture folder: its latest round)")
+                              "(a capture folder: its latest round; a folder of snapshot "
+                              "folders: the newest)")
     add_round_option(explain)
     explain.add_argument("--base", action="append", default=[], metavar="FILE|DIR",
                          help="the artifacts of an earlier moment: show how each row changed")
@@ -44,8 +45,9 @@ def register(commands) -> None:
 
 def run_explain(args) -> int:
     with TerminalProgress() as progress:
-        snap = load_snapshot(moment_files(args.paths, args.round), progress)
-        earlier = waterfall(load_snapshot(moment_files(args.base), progress)) if args.base else None
+        snap = load_snapshot(list(resolve_one(args.paths, args.round).paths), progress)
+        earlier = waterfall(load_snapshot(list(resolve_one(args.base).paths), progress)) \
+            if args.base else None
     w = waterfall(snap)
     health = gc_health(snap)
     found = findings(snap, w, health)

@@ -7,11 +7,11 @@ import re
 import sys
 
 from ..analysis.aggregate import GRANULARITIES
-from ..capture.inputs import lone_capture_pair, moment_profile
 from ..common.errors import InputError
 from ..analysis.filters import SampleFilter, parse_tagfocus
 from ..analysis.filters import apply as apply_filter
 from ..inputs.load import load_profile
+from ..inputs.moments import resolve_profiles
 from ..model import Profile
 from ..common.progress import Report
 
@@ -37,8 +37,10 @@ def add_output_options(parser: argparse.ArgumentParser, formats=("text", "json")
 
 def add_diff_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE",
-                        help="BASE NEW, or just NEW with --base; several bases are merged; or a "
-                             "capture folder (its first round against its last)")
+                        help="BASE NEW, or just NEW with --base; several bases are merged; "
+                             "a snapshot folder stands for its profile; or a capture folder (its "
+                             "first round against its last) or a folder of snapshot folders "
+                             "(the oldest against the newest)")
     parser.add_argument("--base", action="append", default=[], metavar="FILE",
                         help="a base profile (repeat to merge several, as pprof does)")
     add_pair_round_options(parser)
@@ -93,22 +95,15 @@ def sample_filter(args) -> SampleFilter:
                         tag_key=tag_key, tag_low=tag_low, tag_high=tag_high)
 
 
-def diff_paths(args) -> tuple[list[str], str]:
-    """The base paths (--base, then all FILEs but the last) and the new path (the last)."""
-    found = lone_capture_pair(args.files, args.base, args.from_round, args.to_round)
-    if found is not None:
-        capture, pair = found
-        return [capture.profile_file(pair.base)], capture.profile_file(pair.new)
-    base_paths = [moment_profile(str(p)) for p in (*args.base, *args.files[:-1])]
-    new_path = moment_profile(str(args.files[-1]))
-    if not base_paths:
-        raise InputError(new_path, "no base profile: give BASE NEW, or --base BASE NEW")
-    return base_paths, new_path
+def diff_paths(args, progress: Report) -> tuple[list[str], str]:
+    """The base profiles (--base, then all FILEs but the last) and the new one (the last)."""
+    return resolve_profiles([str(p) for p in args.files], [str(p) for p in args.base],
+                            args.from_round, args.to_round, progress)
 
 
 def load_diff_inputs(args, progress: Report) -> tuple[list[str], str, list[Profile], Profile]:
     """The base paths, the new path, and the profiles, filtered."""
-    base_paths, new_path = diff_paths(args)
+    base_paths, new_path = diff_paths(args, progress)
     chosen = sample_filter(args)
     bases = [apply_filter(load_profile(p, progress), chosen) for p in base_paths]
     new = apply_filter(load_profile(new_path, progress), chosen)

@@ -1,7 +1,7 @@
 """heapdiff report [--base FILE|DIR]... FILE|DIR... [-o findings.md]"""
 from __future__ import annotations
 
-from ..capture.inputs import pair_inputs
+from ..inputs.moments import resolve_pair
 from ..common.output import emit
 from ..common.progress import TerminalProgress
 from .options import add_pair_round_options, json_text
@@ -15,7 +15,8 @@ def register(commands) -> None:
                     "Markdown document; the same bytes for the same inputs.")
     report.add_argument("paths", nargs="+", metavar="FILE|DIR",
                         help="the artifacts of the moment to report on, or a capture folder "
-                             "(its last round, with its first as the base)")
+                             "(its last round, with its first as the base), or a folder of "
+                             "snapshot folders (the newest, with the oldest as the base)")
     report.add_argument("--base", action="append", default=[], metavar="FILE|DIR",
                         help="the artifacts of an earlier moment, to report growth (repeat "
                              "for several files)")
@@ -33,9 +34,9 @@ def run(args) -> int:
     from ..render.report_json import report_json
 
     with TerminalProgress() as progress:
-        inputs = pair_inputs(args.paths, args.base, args.from_round, args.to_round)
-        gathered = gather(inputs.new, inputs.base, args.binary, args.source, progress,
-                          inputs.title)
+        inputs = resolve_pair(args.paths, args.base, args.from_round, args.to_round)
+        gathered = gather(list(inputs.new.paths), list(inputs.base.paths) if inputs.base else [],
+                          args.binary, args.source, progress, inputs.title)
     if args.format == "json":
         emit(json_text(report_json(gathered)), args.output)
     else:

@@ -2,9 +2,9 @@
 [--gctrace FILE]"""
 from __future__ import annotations
 
-from ..capture.inputs import moment_profile
 from ..common.errors import InputError
 from ..inputs.load import load, load_profile
+from ..inputs.moments import resolve_one
 from ..model import GCTrace, Metrics
 from ..common.output import emit
 from ..common.progress import TerminalProgress
@@ -18,7 +18,8 @@ def register(commands) -> None:
                     "cycle. Every verdict says how it is known: binary (the type the allocation "
                     "passed, read from the exact binary), source (go/types on the allocating "
                     "line) or heuristic (a hint from names and sizes, never a verdict).")
-    r.add_argument("profile", metavar="PROFILE", help="a heap profile, or a capture folder")
+    r.add_argument("profile", metavar="PROFILE",
+                   help="a heap profile, a snapshot folder, or a capture folder")
     add_round_option(r)
     r.add_argument("--base", metavar="BASE", help="an earlier heap profile: which sites grew")
     r.add_argument("--binary", metavar="PATH", help="the binary that wrote the profile (amd64)")
@@ -46,8 +47,10 @@ def run(args) -> int:
     from ..retainers.report import analyse
 
     with TerminalProgress() as progress:
-        profile = load_profile(moment_profile(args.profile, args.round), progress)
-        base = load_profile(moment_profile(args.base), progress) if args.base else None
+        profile = load_profile(resolve_one([args.profile], args.round).profile_path(progress),
+                               progress)
+        base = load_profile(resolve_one([args.base]).profile_path(progress), progress) \
+            if args.base else None
         metrics = _typed(args.metrics, Metrics, "a runtime/metrics JSON dump")
         gctrace = _typed(args.gctrace, GCTrace, "a gctrace log")
         progress("reading the allocation sites")

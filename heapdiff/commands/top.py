@@ -4,9 +4,9 @@ from __future__ import annotations
 import sys
 
 from ..analysis.aggregate import aggregate, top_rows
-from ..capture.inputs import moment_profile
 from ..analysis.diff import sample_index_in
 from ..inputs.load import load_profile
+from ..inputs.moments import resolve_one
 from ..common.progress import TerminalProgress
 from ..render.top import top_json, top_text
 from .options import (add_output_options, add_profile_options, add_round_option, limit_rows,
@@ -19,7 +19,7 @@ def register(commands) -> None:
         description="The heaviest nodes of one profile, with flat and cum figures equal to "
                     "`go tool pprof -top` for the same sample type and granularity.")
     top.add_argument("file", metavar="FILE", help="a heap/allocs profile (pprof or debug=1 "
-                                                  "text), or a capture folder")
+                                                  "text), a snapshot folder, or a capture folder")
     add_round_option(top)
     add_profile_options(top)
     top.add_argument("--sort", choices=("flat", "cum"), default="flat",
@@ -30,7 +30,7 @@ def register(commands) -> None:
 
 def run(args) -> int:
     with TerminalProgress() as progress:
-        profile = load_profile(moment_profile(args.file, args.round), progress)
+        profile = load_profile(resolve_one([args.file], args.round).profile_path(progress), progress)
     index = sample_index_in(profile, args.sample_index)
     granularity, note = resolve_granularity(profile, args.granularity)
     agg = aggregate(profile, index, granularity)

@@ -5,7 +5,6 @@ InputError naming the file and what is wrong.
 """
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -14,15 +13,10 @@ try:  # ISA-L inflates twice as fast as zlib; same API, same results
 except ImportError:  # a platform without isal wheels
     import zlib  # type: ignore[no-redef]  # the same module's API, whichever is imported
 
-from .decode.legacy_text import decode_legacy_heap, looks_like_legacy_heap
-from .decode.gctrace import decode_gctrace, looks_like_gctrace
-from .decode.memstats import memstats_from_document
-from .decode.metrics import looks_like_metrics, metrics_from_dict
-from .decode.pprof import decode_pprof
-from .decode.procfs import decode_procfs, looks_like_smaps_rollup, looks_like_status
 from ..common.errors import InputError
-from ..model import GCTrace, MemStats, Metrics, ProcMem, Profile
 from ..common.progress import Report, silent
+from ..model import Profile
+from .kinds import KINDS, Artifact, InputBytes, kind_of, text_kinds_named
 
 MAX_INPUT_BYTES = 4 << 30
 INFLATE_PIECE = 16 << 20
@@ -35,6 +29,7 @@ KNOWN_BINARIES = {
     b"PK\x03\x04": "a zip archive",
     b"\x7fELF": "an ELF executable (give the profile, not the binary)",
 }
+REFUSED_TEXT = (b"--- ", b"heap_v2/", b"heapz")  # older profile formats, named as such
 
 
 def read_input(path: str | Path, progress: Report = silent) -> bytes | bytearray:
@@ -92,58 +87,19 @@ def gunzip(data: bytes, source: str) -> bytearray:
 
 
 def decode(data: bytes | bytearray, source: str, progress: Report = silent) -> Artifact:
-    """Pick the decoder by what the bytes look like."""
+    """Pick the decoder by what the bytes look like: the first registered kind that knows them."""
     if not re.match(rb"\s*\S", data):
         raise InputError(source, "empty file")
     for magic, what in KNOWN_BINARIES.items():
         if data.startswith(magic):
             raise InputError(source, f"{what}, not a profile")
-    head = data[:64]
-    if not _is_text(head):
-        return decode_pprof(data, source, progress)
-    if looks_like_legacy_heap(head):
-        return decode_legacy_heap(_text(data, source), source)
-    if head.lstrip().startswith((b"{", b"[")):
-        return _decode_json(_text(data, source), source)
-    if head.lstrip().startswith((b"--- ", b"heap_v2/", b"heapz")):
+    seen = InputBytes(data, source)
+    if seen.is_text and seen.head.lstrip().startswith(REFUSED_TEXT):
         raise InputError(source, "a legacy profile format heapdiff does not read")
-    if head.startswith(b"Name:") or bytes(data[:512]).split(b"\n", 1)[0].rstrip().endswith(b"[rollup]"):
-        text = _text(data, source)
-        if looks_like_status(text) or looks_like_smaps_rollup(text):
-            return decode_procfs(text, source)
-    text = bytes(data[:1 << 16]).decode("utf-8", errors="replace")
-    if looks_like_gctrace(text):
-        return decode_gctrace(_text(data, source), source)
-    raise InputError(source, "text, but not a heap profile, MemStats JSON, runtime/metrics JSON, "
-                             "/proc status or smaps_rollup, or a gctrace log")
-
-
-def _decode_json(text: str, source: str) -> MemStats | Metrics:
-    try:
-        document = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        raise InputError(source, f"not valid JSON: {exc}") from None
-    if looks_like_metrics(document):
-        return metrics_from_dict(document, source)
-    return memstats_from_document(document, source)
-
-
-def _is_text(head: bytes | bytearray) -> bool:
-    """UTF-8 without control characters other than white space (a cut last character is fine)."""
-    text = bytes(head).decode("utf-8", errors="ignore")
-    if len(text.encode()) < len(head) - 3:
-        return False
-    return not any(ord(c) < 0x20 and c not in "\t\n\r" for c in text)
-
-
-def _text(data: bytes | bytearray, source: str) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(source, f"text is not UTF-8 (byte {exc.start})") from None
-
-
-Artifact = Profile | MemStats | Metrics | ProcMem | GCTrace
+    for kind in KINDS:
+        if kind.sniff(seen):
+            return kind.decode(seen, progress)
+    raise InputError(source, f"text, but not {text_kinds_named()}")
 
 
 def load(path: str | Path, progress: Report = silent) -> Artifact:
@@ -158,5 +114,4 @@ def load_profile(path: str | Path, progress: Report = silent) -> Profile:
 
 
 def describe(artifact: Artifact) -> str:
-    return {Profile: "a profile", MemStats: "a MemStats snapshot", Metrics: "a runtime/metrics dump",
-            ProcMem: "a /proc memory file", GCTrace: "a gctrace log"}[type(artifact)]
+    return kind_of(artifact).noun

@@ -1,16 +1,19 @@
 """The artifacts of one moment, whichever the user has: a heap profile, MemStats, the /proc
 files, runtime/metrics, a gctrace log. Folders are read whole (a capture round, a sample
-snapshot): every file that is an artifact is used, anything else is passed over."""
+snapshot): every file that is an artifact is used, anything else is passed over. Which
+artifact fills which field is the input registry's (kinds.py) to say."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..common.errors import InputError
-from .load import load
-from ..model import GCTrace, MemStats, Metrics, ProcMem, Profile
 from ..common.progress import Report, silent
+from ..model import GCTrace, MemStats, Metrics, ProcMem, Profile
+from .kinds import Artifact, kind_of
+from .load import load
 
 
 @dataclass(frozen=True)
@@ -23,7 +26,7 @@ class Snapshot:
     metrics: Metrics | None = None
     gctrace: GCTrace | None = None
     sources: tuple[str, ...] = ()
-    passed_over: tuple[str, ...] = field(default=())
+    used: tuple[tuple[str, str], ...] = ()  # (source, label) of each field filled, in field order
 
     @property
     def rss(self) -> int | None:
@@ -38,48 +41,56 @@ class Snapshot:
         proc = self.smaps or self.status
         return proc.source if proc is not None and self.rss is not None else ""
 
+    def label(self, source: str) -> str | None:
+        """What the file was used as (its kind's label), None when another file was used."""
+        return next((label for s, label in self.used if s == source), None)
+
 
 def load_snapshot(paths: list[str], progress: Report = silent) -> Snapshot:
-    files: list[tuple[Path, bool]] = []
+    """Every given file, and every file in a given folder that is an artifact (a file given by
+    name must be one)."""
+    loaded: list[tuple[str, Artifact]] = []
     for p in paths:
         path = Path(p)
-        if path.is_dir():
-            files += [(f, True) for f in sorted(path.iterdir()) if f.is_file()]
-        else:
-            files.append((path, False))
-    chosen: dict[str, Any] = {}  # Snapshot's fields by name
-    sources, passed_over = [], []
-    for path, from_folder in files:
-        try:
-            artifact = load(path, progress)
-        except InputError:
-            if not from_folder:
-                raise
-            passed_over.append(str(path))
+        if not path.is_dir():
+            loaded.append((str(path), load(path, progress)))
             continue
-        sources.append(str(path))
-        _choose(chosen, artifact, str(path))
-    if not sources:
+        for f in sorted(path.iterdir()):
+            if f.is_file():
+                try:
+                    loaded.append((str(f), load(f, progress)))
+                except InputError:
+                    pass  # a folder may hold notes, oracles and the like
+    if not loaded:
         raise InputError(", ".join(paths), "no profile, MemStats, /proc file, metrics or "
                                            "gctrace log here")
-    return Snapshot(sources=tuple(sources), passed_over=tuple(passed_over), **chosen)
+    return assemble(loaded)
 
 
-def _choose(chosen: dict, artifact, source: str) -> None:
-    """Keep one artifact of each kind: a protobuf profile over a debug=1 one (whose MemStats
-    trailer is kept when no MemStats JSON is given)."""
-    if isinstance(artifact, Profile):
-        current = chosen.get("profile")
-        if current is None or (current.format == "legacy-text" and artifact.format == "pprof"):
-            chosen["profile"] = artifact
-        if artifact.memstats is not None and "memstats" not in chosen:
-            chosen["memstats"], chosen["memstats_source"] = artifact.memstats, source
-    elif isinstance(artifact, MemStats):
-        if chosen.get("memstats_source", "").endswith((".txt", ".heap")) or "memstats" not in chosen:
-            chosen["memstats"], chosen["memstats_source"] = artifact, source
-    elif isinstance(artifact, ProcMem):
-        chosen.setdefault("status" if artifact.kind == "status" else "smaps", artifact)
-    elif isinstance(artifact, Metrics):
-        chosen.setdefault("metrics", artifact)
-    elif isinstance(artifact, GCTrace):
-        chosen.setdefault("gctrace", artifact)
+@dataclass(frozen=True)
+class _Candidate:
+    value: object
+    source: str
+    rank: int
+    label: str
+
+
+def assemble(loaded: list[tuple[str, Artifact]]) -> Snapshot:
+    """One artifact per Snapshot field, as each registered kind contributes: a protobuf profile
+    over a debug=1 one, MemStats JSON over a debug=1 trailer, else the first file. An artifact
+    of no registered kind raises TypeError."""
+    chosen: dict[str, _Candidate] = {}
+    for source, artifact in loaded:
+        kind = kind_of(artifact)
+        offers = [(kind.slot, artifact, kind.label)]
+        offers += [(also.slot, also.take(artifact), also.label) for also in kind.also]
+        for slot, value, label in offers:
+            current = chosen.get(slot)
+            if value is not None and (current is None or kind.rank > current.rank):
+                chosen[slot] = _Candidate(value, source, kind.rank, label)
+    fields: dict[str, Any] = {slot: c.value for slot, c in chosen.items()}  # Snapshot's, by name
+    if "memstats" in chosen:
+        fields["memstats_source"] = chosen["memstats"].source
+    used = tuple((chosen[f.name].source, chosen[f.name].label)
+                 for f in dataclasses.fields(Snapshot) if f.name in chosen)
+    return Snapshot(sources=tuple(source for source, _ in loaded), used=used, **fields)

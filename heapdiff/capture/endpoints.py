@@ -1,0 +1,42 @@
+"""What each capture round fetches: one row per endpoint, naming the registered input kind it
+yields, so the file it is written to is that kind's file name, and what it is checked with,
+shown as and hinted at after a 404 sit in one place."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from ..inputs.kinds import BY_NAME, Kind
+from .check import profile_body, text_profile_body, vars_body
+
+PPROF_HINT = "is net/http/pprof mounted?"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str                 # the artifact's name in the manifest
+    kind: Kind
+    where: str                # the URL path on the service, or the file under /proc/PID/
+    label: str                # in the line printed after each round
+    what: str = ""            # what a valid body is, in messages ("" : not checked)
+    check: Callable[[bytes, str, Endpoint], None] | None = None  # raises InputError if invalid
+    hint: str = ""            # after a 404
+    from_proc: bool = False   # a /proc file of --pid, not a URL
+    forced_gc: bool = False   # takes ?gc=1 when the capture forces a GC
+
+    @property
+    def file(self) -> str:
+        return self.kind.file
+
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint("heap", BY_NAME["pprof"], "/debug/pprof/heap", "heap", "a pprof heap profile",
+             profile_body, PPROF_HINT, forced_gc=True),
+    Endpoint("heap_text", BY_NAME["legacy_text"], "/debug/pprof/heap?debug=1", "text",
+             "a debug=1 heap profile", text_profile_body, PPROF_HINT),
+    Endpoint("vars", BY_NAME["memstats"], "/debug/vars", "vars", "expvar JSON", vars_body,
+             "is expvar imported?"),
+    Endpoint("status", BY_NAME["status"], "status", "status", from_proc=True),
+    Endpoint("smaps_rollup", BY_NAME["smaps_rollup"], "smaps_rollup", "smaps", from_proc=True),
+)
+ENDPOINT = {e.name: e for e in ENDPOINTS}
