@@ -11,6 +11,8 @@ from textual.widget import Widget
 
 from heapdiff.render.escape import terminal
 
+from .base import NodeSelected, View, pending
+
 MAX_DEPTH = 40
 
 
@@ -23,7 +25,9 @@ def colour(delta: int, scale: int) -> Style:
                  color="white")
 
 
-class FlameView(Widget, can_focus=True):
+class FlameView(View, Widget, can_focus=True):
+    slug, key, title = "flame", "4", "Flame"
+    help = (("Enter / Esc", "Flame: zoom into the selected frame / out"),)
     DEFAULT_CSS = "FlameView { height: 1fr; }"
     BINDINGS = [Binding("left,h", "move(-1)", "left", show=False),
                 Binding("right,l", "move(1)", "right", show=False),
@@ -41,7 +45,13 @@ class FlameView(Widget, can_focus=True):
         self.scale = 1
         self.laid_width = 0  # the width of the current (or coming) layout
 
-    def show(self, analysis) -> None:
+    def heavy(self, analysis, selected):
+        return pending(analysis.tree, False)
+
+    def focus_target(self) -> "FlameView":
+        return self
+
+    def show(self, analysis, selected=None) -> None:
         if analysis is self.analysis:
             return  # already laid out: switching tabs costs nothing
         self.analysis = analysis
@@ -126,6 +136,7 @@ class FlameView(Widget, can_focus=True):
         if self.rows:
             self.selected = (y, max(0, min(len(self.rows[y]) - 1, i + step)))
             self.refresh()
+            self._select()
 
     def action_level(self, step: int) -> None:
         y, i = self.selected
@@ -136,6 +147,14 @@ class FlameView(Widget, can_focus=True):
         nearest = min(range(len(self.rows[y])), key=lambda k: abs(self.rows[y][k][0] - x))
         self.selected = (y, nearest)
         self.refresh()
+        self._select()
+
+    def _select(self) -> None:
+        """The frame the user moved onto becomes the selection (not the one a layout puts
+        the cursor on)."""
+        node = self.node()
+        if node is not None:
+            self.post_message(NodeSelected(node.info))
 
     def action_zoom(self) -> None:
         node = self.node()

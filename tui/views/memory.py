@@ -7,9 +7,13 @@ from textual.widgets import Static
 from heapdiff.render.explain import bar, gc_summary, sparkline
 from heapdiff.common.units import human_bytes
 
+from .base import View
 
-class MemoryView(Static):
-    def show(self, analysis) -> None:
+
+class MemoryView(View, Static):
+    slug, key, title = "memory", "6", "Memory"
+
+    def show(self, analysis, selected=None) -> None:
         w = analysis.waterfall
         text = Text()
         if w is None:

@@ -8,17 +8,26 @@ from textual.widgets import Static
 from heapdiff.common.units import human_bytes
 
 from ..widgets.rowtable import Column, RowTable
+from .base import View, pending
 
 COLUMNS = [Column("scan", 9), Column("in use", 9), Column("ptr%", 5), Column("evidence", 9, False),
            Column("verdict", 24, False), Column("site", 60, False)]
 
 
-class RetainersView(Vertical):
+class RetainersView(View, Vertical):
+    slug, key, title = "retainers", "7", "Retainers"
+
+    def heavy(self, analysis, selected):
+        return pending(analysis.retainers)
+
+    def focus_target(self) -> RowTable:
+        return self.query_one(RowTable)
+
     def compose(self) -> ComposeResult:
         yield Static("", id="retainers-title")
         yield RowTable(COLUMNS, id="retainers-table")
 
-    def show(self, analysis) -> None:
+    def show(self, analysis, selected=None) -> None:
         r = analysis.retainers()
         self.query_one("#retainers-title", Static).update(
             f"verdicts for {100 * r.known_share:.0f}% of in-use bytes "

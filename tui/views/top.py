@@ -11,7 +11,10 @@ from textual.widgets import Input, Static
 from heapdiff.render.diff import change_percent, signed
 from heapdiff.common.units import human
 
+from heapdiff.analysis.aggregate import NodeInfo
+
 from ..widgets.rowtable import Column, RowTable
+from .base import NodeChosen, NodeSelected, View
 
 COLUMNS = [Column("base flat", 9), Column("new flat", 9), Column("Δ flat", 10), Column("Δ%", 8),
            Column("base cum", 9), Column("new cum", 9), Column("Δ cum", 10), Column("", 6, False),
@@ -20,7 +23,9 @@ SORT_KEYS = ["base_flat", "new_flat", "delta_flat", "delta_pct", "base_cum", "ne
              "delta_cum", "status", "name"]
 
 
-class TopView(Vertical):
+class TopView(View, Vertical):
+    slug, key, title = "top", "1", "Top"
+    help = (("/", "filter the Top rows by regex, as you type"), ("o", "sort Top by the next column"))
     BINDINGS = [Binding("escape", "close_filter", "clear filter", show=False)]
 
     def __init__(self, **kwargs):
@@ -38,9 +43,21 @@ class TopView(Vertical):
     def on_mount(self) -> None:
         self.query_one("#top-filter").display = False
 
-    def show(self, analysis, selected: str | None = None) -> None:
+    def show(self, analysis, selected: NodeInfo | None = None) -> None:
         self.analysis = analysis
         self.refill(selected)
+
+    def focus_target(self) -> RowTable:
+        return self.query_one(RowTable)
+
+    def on_row_table_moved(self, event: RowTable.Moved) -> None:
+        event.stop()
+        if self.shown:
+            self.post_message(NodeSelected(self.shown[event.index].info))
+
+    def on_row_table_chosen(self, event: RowTable.Chosen) -> None:
+        event.stop()
+        self.post_message(NodeChosen(self.shown[event.index].info))
 
     def _key(self, row):
         if self.sort == "name":
@@ -51,7 +68,7 @@ class TopView(Vertical):
             return -(abs(row.delta_flat / row.base_flat) if row.base_flat else float("inf"))
         return -abs(getattr(row, self.sort))
 
-    def refill(self, selected: str | None = None) -> None:
+    def refill(self, selected: NodeInfo | None = None) -> None:
         d = self.analysis.diff
         unit = d.sample_type.unit
         rows = [r for r in d.rows if self.pattern is None or self.pattern.search(r.name)]
@@ -64,7 +81,7 @@ class TopView(Vertical):
                   human(r.new_cum, unit), signed(r.delta_cum, unit), r.status, r.name)
                  for r in rows]
         tones = [1 if r.delta_cum > 0 else -1 if r.delta_cum < 0 else 0 for r in rows]
-        keep = next((i for i, r in enumerate(rows) if r.name == selected), 0)
+        keep = next((i for i, r in enumerate(rows) if r.info == selected), 0)
         table.set_rows(cells, tones, keep)
         s = self.analysis.settings
         self.query_one("#top-summary", Static).update(
@@ -77,9 +94,9 @@ class TopView(Vertical):
         self.sort = SORT_KEYS[(SORT_KEYS.index(self.sort) + 1) % len(SORT_KEYS)]
         self.refill(self.selected())
 
-    def selected(self) -> str | None:
+    def selected(self) -> NodeInfo | None:
         table = self.query_one(RowTable)
-        return self.shown[table.cursor].name if self.shown else None
+        return self.shown[table.cursor].info if self.shown else None
 
     def open_filter(self) -> None:
         box = self.query_one("#top-filter", Input)
