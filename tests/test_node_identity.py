@@ -20,7 +20,8 @@ INSERT = "main.(*Cache).Insert"
 
 @pytest.fixture(scope="module")
 def pair():
-    return [load_profile(LEAKY / "base" / "heap.pb.gz")], load_profile(LEAKY / "later" / "heap.pb.gz")
+    base, new = (load_profile(LEAKY / moment / "heap.pb.gz") for moment in ("base", "later"))
+    return [base], new
 
 
 @pytest.mark.parametrize("granularity", GRANULARITIES)

@@ -14,7 +14,7 @@ from conftest import SAMPLES
 from tui import state
 from tui.app import HeapdiffApp, help_markdown
 from tui.views import VIEWS
-from tui.views.base import View, pending
+from tui.views.base import View
 from tui.views.flame import FlameView
 from tui.views.source import SourceView
 from tui.views.tree import CallTreeView
@@ -146,7 +146,7 @@ class EchoView(View, Static):
     help = (("9", "Echo: the selected node"),)
 
     def heavy(self, analysis, selected):
-        return pending(analysis.retainers)
+        return analysis.pending(analysis.retainers)
 
     def show(self, analysis, selected) -> None:
         self.update(f"echo {selected.printable_name()}")
@@ -160,7 +160,7 @@ def test_a_view_added_to_the_list_gets_a_tab_a_key_help_and_its_heavy_part_first
     async def check(app, pilot):
         await press(app, pilot, "9")
         assert app.query_one("TabbedContent").active == "echo"
-        assert app.analysis.computed(app.analysis.retainers)
+        assert app.analysis.pending(app.analysis.retainers) is None
         assert str(app.query_one(EchoView).render()) == "echo main.(*Cache).Insert"
         await press(app, pilot, "question_mark")
         assert "| 9 | Echo: the selected node |" in app.screen.query_one(Markdown).source

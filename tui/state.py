@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -96,9 +97,10 @@ class Analysis:
                     self._parts[key] = build()
         return self._parts[key]
 
-    def computed(self, part: Callable, *args: Hashable) -> bool:
-        """Whether part(*args), one of the methods below, answers at once."""
-        return (part.__name__, *args) in self._parts
+    def pending(self, part: Callable[..., object], *args: Hashable) -> Callable[[], object] | None:
+        """part(*args), one of the methods below, to compute in a worker; None when it is
+        computed and answers at once."""
+        return None if (part.__name__, *args) in self._parts else partial(part, *args)
 
     def tree(self, bottom_up: bool):
         """The call tree, top-down or callers, with its first level computed."""

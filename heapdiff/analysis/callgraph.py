@@ -1,9 +1,9 @@
 """The call graph of a diff, as a networkx DiGraph, and the queries the CLI and the TUI share.
 
 Nodes are the diff's nodes (pprof's node identity at the chosen granularity, in the "info"
-attribute, and its printed "name") with base, new and delta flat and cum; edges go caller -> callee with base, new and delta weights. As in pprof,
-an edge counts once per sample however often a recursive stack repeats it, and a node calling
-itself makes no edge.
+attribute, and its printed "name") with base, new and delta flat and cum; edges go caller ->
+callee with base, new and delta weights. As in pprof, an edge counts once per sample however
+often a recursive stack repeats it, and a node calling itself makes no edge.
 """
 from __future__ import annotations
 
@@ -162,7 +162,8 @@ def node_of(graph: nx.DiGraph, info: NodeInfo) -> int | None:
     return next((n for n, data in graph.nodes(data=True) if data["info"] == info), None)
 
 
-def peek_nodes(graph: nx.DiGraph, node: int) -> tuple[list[tuple[int, dict]], list[tuple[int, dict]]]:
+def peek_nodes(graph: nx.DiGraph,
+               node: int) -> tuple[list[tuple[int, dict]], list[tuple[int, dict]]]:
     """Callers and callees of a node (graph nodes) with their edge weights, largest |delta|
     first, then by name."""
     callers = [(u, data) for u, _, data in graph.in_edges(node, data=True)]

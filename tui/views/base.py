@@ -5,8 +5,7 @@ A view is a widget with these class attributes and methods; it says what the use
 chooses by posting NodeSelected / NodeChosen with the node's identity, never a display name."""
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
-from functools import partial
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual.message import Message
@@ -36,6 +35,7 @@ class View:
     key: ClassVar[str]  # the number key that shows it ("1")
     title: ClassVar[str]  # the tab's and the help's name ("Top")
     help: ClassVar[tuple[tuple[str, str], ...]] = ()  # (keys, what they do) for the help screen
+    loading: bool  # the widget's own (Textual's), set while the heavy part is computed
 
     def heavy(self, analysis, selected: NodeInfo | None) -> Heavy | None:
         """The part to compute in a worker before show(), or None when there is none left."""
@@ -49,6 +49,3 @@ class View:
         return None
 
 
-def pending(part: Callable, *args: Hashable) -> Heavy | None:
-    """part(*args), an Analysis part, to compute in a worker; None when computed already."""
-    return None if part.__self__.computed(part, *args) else partial(part, *args)

@@ -11,7 +11,7 @@ from textual.widget import Widget
 
 from heapdiff.render.escape import terminal
 
-from .base import NodeSelected, View, pending
+from .base import NodeSelected, View
 
 MAX_DEPTH = 40
 
@@ -46,7 +46,7 @@ class FlameView(View, Widget, can_focus=True):
         self.laid_width = 0  # the width of the current (or coming) layout
 
     def heavy(self, analysis, selected):
-        return pending(analysis.tree, False)
+        return analysis.pending(analysis.tree, False)
 
     def focus_target(self) -> "FlameView":
         return self

@@ -10,7 +10,7 @@ from heapdiff.render.diff import signed
 from heapdiff.common.units import human
 
 from ..widgets.rowtable import Column, RowTable
-from .base import NodeChosen, View, pending
+from .base import NodeChosen, View
 
 COLUMNS = [Column("Δ", 10), Column("base", 9), Column("new", 9), Column("", 9, False),
            Column("function", 60, False)]
@@ -29,7 +29,7 @@ class PeekView(View, Vertical):
         yield RowTable(COLUMNS, id="peek-table")
 
     def heavy(self, analysis, selected: NodeInfo | None):
-        return None if selected is None else pending(analysis.peek_graph, selected)
+        return None if selected is None else analysis.pending(analysis.peek_graph, selected)
 
     def focus_target(self) -> RowTable:
         return self.query_one(RowTable)

@@ -8,7 +8,7 @@ from textual.widgets import Static
 from heapdiff.common.units import human_bytes
 
 from ..widgets.rowtable import Column, RowTable
-from .base import View, pending
+from .base import View
 
 COLUMNS = [Column("scan", 9), Column("in use", 9), Column("ptr%", 5), Column("evidence", 9, False),
            Column("verdict", 24, False), Column("site", 60, False)]
@@ -18,7 +18,7 @@ class RetainersView(View, Vertical):
     slug, key, title = "retainers", "7", "Retainers"
 
     def heavy(self, analysis, selected):
-        return pending(analysis.retainers)
+        return analysis.pending(analysis.retainers)
 
     def focus_target(self) -> RowTable:
         return self.query_one(RowTable)

@@ -11,7 +11,7 @@ from textual.widgets import Static
 from heapdiff.analysis.aggregate import NodeInfo
 from heapdiff.render.diff import signed
 
-from .base import View, pending
+from .base import View
 
 CONTEXT = 400
 
@@ -34,7 +34,7 @@ class SourceView(View, Static):
     slug, key, title = "source", "5", "Source"
 
     def heavy(self, analysis, selected: NodeInfo | None):
-        return None if selected is None else pending(analysis.source_lines, selected)
+        return None if selected is None else analysis.pending(analysis.source_lines, selected)
 
     def show(self, analysis, selected: NodeInfo | None) -> None:
         if selected is None:
@@ -45,8 +45,8 @@ class SourceView(View, Static):
         found = find_file(file_name, self.app.source_dir)
         text = Text()
         if found is None:
-            text.append(f"{selected.printable_name()}: source file {file_name or '(unknown)'} not found; "
-                        "give heapdiff tui --source DIR\n")
+            text.append(f"{selected.printable_name()}: source file {file_name or '(unknown)'} "
+                        "not found; give heapdiff tui --source DIR\n")
             for number, r in sorted(lines.items()):
                 text.append(f"{number:>6} {signed(r.delta_cum, analysis.diff.sample_type.unit):>10}\n")
             self.update(text)

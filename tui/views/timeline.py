@@ -10,7 +10,7 @@ from textual.widgets import Static
 from heapdiff.render.timeline import figure, per_minute, signed, spark
 
 from ..widgets.rowtable import Column, RowTable
-from .base import NodeChosen, NodeSelected, View, pending
+from .base import NodeChosen, NodeSelected, View
 
 SPARK_WIDTH = 24
 COLUMNS = [Column("kind", 9, False), Column("first", 9), Column("last", 9), Column("change", 10),
@@ -28,7 +28,7 @@ class TimelineView(View, Vertical):
         self.functions: list[str | None] = []  # per row: the function, None for memory rows
 
     def heavy(self, analysis, selected):
-        return None if analysis.capture is None else pending(analysis.timeline)
+        return None if analysis.capture is None else analysis.pending(analysis.timeline)
 
     def focus_target(self) -> RowTable:
         return self.query_one(RowTable)

@@ -25,7 +25,8 @@ SORT_KEYS = ["base_flat", "new_flat", "delta_flat", "delta_pct", "base_cum", "ne
 
 class TopView(View, Vertical):
     slug, key, title = "top", "1", "Top"
-    help = (("/", "filter the Top rows by regex, as you type"), ("o", "sort Top by the next column"))
+    help = (("/", "filter the Top rows by regex, as you type"),
+            ("o", "sort Top by the next column"))
     BINDINGS = [Binding("escape", "close_filter", "clear filter", show=False)]
 
     def __init__(self, **kwargs):

@@ -9,7 +9,7 @@ from textual.widgets import Tree
 from heapdiff.render.diff import signed
 from heapdiff.common.units import human
 
-from .base import NodeSelected, View, pending
+from .base import NodeSelected, View
 
 
 class CallTreeView(View, Tree):
@@ -31,7 +31,7 @@ class CallTreeView(View, Tree):
         self.pending_growth = False  # g pressed before the tree was shown: unfold once it is
 
     def heavy(self, analysis, selected):
-        return pending(analysis.tree, self.bottom_up)
+        return analysis.pending(analysis.tree, self.bottom_up)
 
     def show(self, analysis, selected=None) -> None:
         if analysis is not self.analysis or self.shown_bottom_up != self.bottom_up:
