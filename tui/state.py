@@ -164,12 +164,16 @@ class Analysis:
         return rows[0].info if rows else None
 
     def node_named(self, name: str) -> NodeInfo | None:
-        """The node printed as `name` at this granularity (a timeline row's), changed or not."""
-        found = next((r.info for r in self.diff.rows if r.name == name), None)
-        if found is None:
-            frames = frame_nodes(self.new, self.settings.granularity)
-            found = next((i for i, n in zip(frames.infos, frames.names) if n == name), None)
-        return found
+        """The node printed as `name` at this granularity (a timeline row's), changed or not:
+        the first diff row printed so, else the new profile's first node."""
+        return self._part(("_named",), self._named).get(name)
+
+    def _named(self) -> dict[str, NodeInfo]:
+        frames = frame_nodes(self.new, self.settings.granularity)
+        named = {r.name: r.info for r in reversed(self.diff.rows)}
+        for name, info in zip(frames.names, frames.infos):
+            named.setdefault(name, info)
+        return named
 
 
 def analyse(m: Moments, s: Settings, capture: Capture | None = None) -> Analysis:
