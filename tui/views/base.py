@@ -13,6 +13,8 @@ from textual.widget import Widget
 
 from heapdiff.analysis.aggregate import NodeInfo
 
+from ..state import Analysis
+
 Heavy = Callable[[], object]
 
 
@@ -37,11 +39,11 @@ class View:
     help: ClassVar[tuple[tuple[str, str], ...]] = ()  # (keys, what they do) for the help screen
     loading: bool  # the widget's own (Textual's), set while the heavy part is computed
 
-    def heavy(self, analysis, selected: NodeInfo | None) -> Heavy | None:
+    def heavy(self, analysis: Analysis, selected: NodeInfo | None) -> Heavy | None:
         """The part to compute in a worker before show(), or None when there is none left."""
         return None
 
-    def show(self, analysis, selected: NodeInfo | None) -> None:
+    def show(self, analysis: Analysis, selected: NodeInfo | None) -> None:
         raise NotImplementedError
 
     def focus_target(self) -> Widget | None:

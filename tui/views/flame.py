@@ -9,9 +9,11 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
+from heapdiff.analysis.aggregate import NodeInfo
 from heapdiff.render.escape import terminal
 
-from .base import NodeSelected, View
+from ..state import Analysis
+from .base import Heavy, NodeSelected, View
 
 MAX_DEPTH = 40
 
@@ -45,13 +47,13 @@ class FlameView(View, Widget, can_focus=True):
         self.scale = 1
         self.laid_width = 0  # the width of the current (or coming) layout
 
-    def heavy(self, analysis, selected):
+    def heavy(self, analysis: Analysis, selected: NodeInfo | None) -> Heavy | None:
         return analysis.pending(analysis.tree, False)
 
     def focus_target(self) -> "FlameView":
         return self
 
-    def show(self, analysis, selected=None) -> None:
+    def show(self, analysis: Analysis, selected: NodeInfo | None) -> None:
         if analysis is self.analysis:
             return  # already laid out: switching tabs costs nothing
         self.analysis = analysis

@@ -4,16 +4,18 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from heapdiff.analysis.aggregate import NodeInfo
 from heapdiff.render.explain import bar, gc_summary, sparkline
 from heapdiff.common.units import human_bytes
 
+from ..state import Analysis
 from .base import View
 
 
 class MemoryView(View, Static):
     slug, key, title = "memory", "6", "Memory"
 
-    def show(self, analysis, selected=None) -> None:
+    def show(self, analysis: Analysis, selected: NodeInfo | None) -> None:
         w = analysis.waterfall
         text = Text()
         if w is None:

@@ -9,8 +9,9 @@ from heapdiff.analysis.aggregate import NodeInfo
 from heapdiff.render.diff import signed
 from heapdiff.common.units import human
 
+from ..state import Analysis
 from ..widgets.rowtable import Column, RowTable
-from .base import NodeChosen, View
+from .base import Heavy, NodeChosen, View
 
 COLUMNS = [Column("Δ", 10), Column("base", 9), Column("new", 9), Column("", 9, False),
            Column("function", 60, False)]
@@ -28,7 +29,7 @@ class PeekView(View, Vertical):
         yield Static("", id="peek-title")
         yield RowTable(COLUMNS, id="peek-table")
 
-    def heavy(self, analysis, selected: NodeInfo | None):
+    def heavy(self, analysis: Analysis, selected: NodeInfo | None) -> Heavy | None:
         return None if selected is None else analysis.pending(analysis.peek_graph, selected)
 
     def focus_target(self) -> RowTable:
@@ -41,7 +42,7 @@ class PeekView(View, Vertical):
     def on_row_table_moved(self, event: RowTable.Moved) -> None:
         event.stop()  # moving here only points at a row; Enter walks to it
 
-    def show(self, analysis, selected: NodeInfo | None) -> None:
+    def show(self, analysis: Analysis, selected: NodeInfo | None) -> None:
         from heapdiff.analysis.callgraph import node_of, peek_nodes
 
         unit = analysis.diff.sample_type.unit

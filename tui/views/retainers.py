@@ -5,10 +5,12 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from heapdiff.analysis.aggregate import NodeInfo
 from heapdiff.common.units import human_bytes
 
+from ..state import Analysis
 from ..widgets.rowtable import Column, RowTable
-from .base import View
+from .base import Heavy, View
 
 COLUMNS = [Column("scan", 9), Column("in use", 9), Column("ptr%", 5), Column("evidence", 9, False),
            Column("verdict", 24, False), Column("site", 60, False)]
@@ -17,7 +19,7 @@ COLUMNS = [Column("scan", 9), Column("in use", 9), Column("ptr%", 5), Column("ev
 class RetainersView(View, Vertical):
     slug, key, title = "retainers", "7", "Retainers"
 
-    def heavy(self, analysis, selected):
+    def heavy(self, analysis: Analysis, selected: NodeInfo | None) -> Heavy | None:
         return analysis.pending(analysis.retainers)
 
     def focus_target(self) -> RowTable:
@@ -27,7 +29,7 @@ class RetainersView(View, Vertical):
         yield Static("", id="retainers-title")
         yield RowTable(COLUMNS, id="retainers-table")
 
-    def show(self, analysis, selected=None) -> None:
+    def show(self, analysis: Analysis, selected: NodeInfo | None) -> None:
         r = analysis.retainers()
         self.query_one("#retainers-title", Static).update(
             f"verdicts for {100 * r.known_share:.0f}% of in-use bytes "

@@ -11,7 +11,8 @@ from textual.widgets import Static
 from heapdiff.analysis.aggregate import NodeInfo
 from heapdiff.render.diff import signed
 
-from .base import View
+from ..state import Analysis
+from .base import Heavy, View
 
 CONTEXT = 400
 
@@ -33,10 +34,10 @@ def find_file(path: str, source_dir: str | None) -> Path | None:
 class SourceView(View, Static):
     slug, key, title = "source", "5", "Source"
 
-    def heavy(self, analysis, selected: NodeInfo | None):
+    def heavy(self, analysis: Analysis, selected: NodeInfo | None) -> Heavy | None:
         return None if selected is None else analysis.pending(analysis.source_lines, selected)
 
-    def show(self, analysis, selected: NodeInfo | None) -> None:
+    def show(self, analysis: Analysis, selected: NodeInfo | None) -> None:
         if selected is None:
             self.update("select a function to see its source")
             return

@@ -7,10 +7,12 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from heapdiff.analysis.aggregate import NodeInfo
 from heapdiff.render.timeline import figure, per_minute, signed, spark
 
+from ..state import Analysis
 from ..widgets.rowtable import Column, RowTable
-from .base import NodeChosen, NodeSelected, View
+from .base import Heavy, NodeChosen, NodeSelected, View
 
 SPARK_WIDTH = 24
 COLUMNS = [Column("kind", 9, False), Column("first", 9), Column("last", 9), Column("change", 10),
@@ -27,13 +29,13 @@ class TimelineView(View, Vertical):
         self.analysis = None
         self.functions: list[str | None] = []  # per row: the function, None for memory rows
 
-    def heavy(self, analysis, selected):
+    def heavy(self, analysis: Analysis, selected: NodeInfo | None) -> Heavy | None:
         return None if analysis.capture is None else analysis.pending(analysis.timeline)
 
     def focus_target(self) -> RowTable:
         return self.query_one(RowTable)
 
-    def node_at(self, index: int):
+    def node_at(self, index: int) -> NodeInfo | None:
         """The node of a function row, as the analysis shown knows it (None: a memory row)."""
         name = self.functions[index] if 0 <= index < len(self.functions) else None
         return None if name is None else self.analysis.node_named(name)
@@ -54,7 +56,7 @@ class TimelineView(View, Vertical):
         yield Static("", id="timeline-title")
         yield RowTable(COLUMNS, id="timeline-table")
 
-    def show(self, analysis, selected=None) -> None:
+    def show(self, analysis: Analysis, selected: NodeInfo | None) -> None:
         self.analysis = analysis
         title = self.query_one("#timeline-title", Static)
         table = self.query_one(RowTable)

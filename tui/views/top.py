@@ -13,6 +13,7 @@ from heapdiff.common.units import human
 
 from heapdiff.analysis.aggregate import NodeInfo
 
+from ..state import Analysis
 from ..widgets.rowtable import Column, RowTable
 from .base import NodeChosen, NodeSelected, View
 
@@ -44,7 +45,7 @@ class TopView(View, Vertical):
     def on_mount(self) -> None:
         self.query_one("#top-filter").display = False
 
-    def show(self, analysis, selected: NodeInfo | None = None) -> None:
+    def show(self, analysis: Analysis, selected: NodeInfo | None) -> None:
         self.analysis = analysis
         self.refill(selected)
 

@@ -6,10 +6,12 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import Tree
 
+from heapdiff.analysis.aggregate import NodeInfo
 from heapdiff.render.diff import signed
 from heapdiff.common.units import human
 
-from .base import NodeSelected, View
+from ..state import Analysis
+from .base import Heavy, NodeSelected, View
 
 
 class CallTreeView(View, Tree):
@@ -30,10 +32,10 @@ class CallTreeView(View, Tree):
         self.show_root = False
         self.pending_growth = False  # g pressed before the tree was shown: unfold once it is
 
-    def heavy(self, analysis, selected):
+    def heavy(self, analysis: Analysis, selected: NodeInfo | None) -> Heavy | None:
         return analysis.pending(analysis.tree, self.bottom_up)
 
-    def show(self, analysis, selected=None) -> None:
+    def show(self, analysis: Analysis, selected: NodeInfo | None) -> None:
         if analysis is not self.analysis or self.shown_bottom_up != self.bottom_up:
             self.analysis = analysis
             self.shown_bottom_up = self.bottom_up
