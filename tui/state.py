@@ -86,9 +86,11 @@ class Analysis:
     _locking: threading.Lock = field(default_factory=threading.Lock)
 
     # --- the heavy parts, each computed once (in a worker) and then answered at once --------
-    def _part(self, key: tuple, build: Callable[[], T]) -> T:
-        """Two views asking at once (Tree and Flame share a tree) share one computation;
-        a part already computed never waits for another being computed."""
+    def _part(self, part: Callable, args: tuple, build: Callable[[], T]) -> T:
+        """part(*args)'s value, built once, kept under the method's name and arguments. Two
+        views asking at once (Tree and Flame share a tree) share one computation; a part
+        already computed never waits for another being computed."""
+        key = (part.__name__, *args)
         if key not in self._parts:
             with self._locking:
                 lock = self._locks.setdefault(key, threading.Lock())
@@ -97,14 +99,14 @@ class Analysis:
                     self._parts[key] = build()
         return self._parts[key]
 
-    def pending(self, part: Callable[..., object], *args: Hashable) -> Callable[[], object] | None:
+    def pending(self, part: Callable, *args: Hashable) -> Callable[[], object] | None:
         """part(*args), one of the methods below, to compute in a worker; None when it is
         computed and answers at once."""
         return None if (part.__name__, *args) in self._parts else partial(part, *args)
 
     def tree(self, bottom_up: bool):
         """The call tree, top-down or callers, with its first level computed."""
-        return self._part(("tree", bottom_up), lambda: self._tree(bottom_up))
+        return self._part(self.tree, (bottom_up,), lambda: self._tree(bottom_up))
 
     def _tree(self, bottom_up: bool):
         from heapdiff.analysis.calltree import CallTree
@@ -124,17 +126,17 @@ class Analysis:
             from heapdiff.analysis.callgraph import build_graph
             around = re.compile(f"\\A{re.escape(node.printable_name())}\\Z")
             return build_graph(self.diff, self.bases, self.new, around)
-        return self._part(("peek_graph", node), build)
+        return self._part(self.peek_graph, (node,), build)
 
     def source_lines(self, node: NodeInfo) -> NodeLines:
         """The node's source lines with their figures (a diff by lines, filtered to it)."""
-        return self._part(("source_lines", node), lambda: node_lines(self._lines(), node))
+        return self._part(self.source_lines, (node,), lambda: node_lines(self._lines(), node))
 
     def _lines(self) -> Diff:
         if self.diff.granularity == "lines":
             return self.diff
         s = self.settings
-        return self._part(("_lines",), lambda: diff_profiles(
+        return self._part(self._lines, (), lambda: diff_profiles(
             self.bases, self.new, self.diff.sample_type.type, "lines", s.mode, s.normalize))
 
     def timeline(self):
@@ -143,11 +145,11 @@ class Analysis:
             from heapdiff.capture.timeline import build_timeline
             return build_timeline(self.capture, self.diff.sample_type.type,
                                   self.settings.granularity)
-        return None if self.capture is None else self._part(("timeline",), build)
+        return None if self.capture is None else self._part(self.timeline, (), build)
 
     def retainers(self):
         from heapdiff.retainers.report import analyse
-        return self._part(("retainers",), lambda: analyse(self.new))
+        return self._part(self.retainers, (), lambda: analyse(self.new))
 
     # --- node identity --------------------------------------------------------------------
     def closest(self, node: NodeInfo | None) -> NodeInfo | None:
@@ -166,7 +168,7 @@ class Analysis:
     def node_named(self, name: str) -> NodeInfo | None:
         """The node printed as `name` at this granularity (a timeline row's), changed or not:
         the first diff row printed so, else the new profile's first node."""
-        return self._part(("_named",), self._named).get(name)
+        return self._part(self._named, (), self._named).get(name)
 
     def _named(self) -> dict[str, NodeInfo]:
         frames = frame_nodes(self.new, self.settings.granularity)
