@@ -53,7 +53,7 @@ def test_first_screen_shows_the_cache_insert_on_top_with_its_growth():
     async def check(app, pilot):
         rows = table_rows(app, TopView)
         assert rows[0][-1] == "main.(*Cache).Insert" and rows[0][2] == "+41.7MiB"
-        assert app.query_one("#tabs").display and app.selected == "main.(*Cache).Insert"
+        assert app.query_one("#tabs").display and app.selected.name == "main.(*Cache).Insert"
     run(check)
 
 
@@ -90,7 +90,7 @@ def test_jk_and_arrows_move_the_selection_and_it_is_kept_across_views():
         await pilot.press("down")
         await press(app, pilot, "k")
         second = app.query_one(TopView).shown[1].name
-        assert app.selected == second
+        assert app.selected.printable_name() == second
         await press(app, pilot, "3")
         assert second in str(app.query_one("#peek-title").render())
     run(check)
@@ -158,7 +158,7 @@ def test_peek_lists_callers_and_enter_walks_to_one():
         rows = table_rows(app, PeekView)
         assert rows[0][3] == "caller" and rows[0][4] == "main.handleRequest"
         await press(app, pilot, "enter")
-        assert app.selected == "main.handleRequest"
+        assert app.selected.name == "main.handleRequest"
     run(check)
 
 
@@ -236,7 +236,7 @@ def test_moving_onto_a_timeline_function_selects_it_and_enter_peeks_at_it(tmp_pa
     async def check(app, pilot):
         await press(app, pilot, "8", "j", "j", "j", "j")  # past RSS, HeapAlloc, HeapInuse
         second = table_rows(app, TimelineView)[4][-1]
-        assert app.selected == second
+        assert app.selected.printable_name() == second
         await press(app, pilot, "enter")
         assert app.query_one("TabbedContent").active == "peek"
         assert str(app.query_one("#peek-title").render()).startswith(second)

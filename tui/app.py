@@ -1,9 +1,11 @@
 """heapdiff's TUI: the diff, the call graph, the memory waterfall and the retainers, browsed.
 
 Loading and analysis run in a worker thread with a progress bar; views are filled from the
-analysis heapdiff computes. The selected function is kept across views."""
+analysis heapdiff computes. The selection, a node's identity, is kept across views;
+the views themselves, in tui/views/__init__.py, make the tabs, keys and help."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,45 +16,38 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Markdown, ProgressBar, Static, TabbedContent, TabPane
 
+from heapdiff.analysis.aggregate import NodeInfo
 from heapdiff.inputs.moments import resolve_pair
 
 from .state import Moments, Settings, analyse, load_moments
-from .views.flame import FlameView
-from .views.memory import MemoryView
+from .views import VIEWS
+from .views.base import NodeChosen, NodeSelected, View
 from .views.peek import PeekView
-from .views.retainers import RetainersView
-from .views.source import SourceView
-from .views.timeline import TimelineView
 from .views.top import TopView
 from .views.tree import CallTreeView
-from .widgets.rowtable import RowTable
 
-VIEWS = {"top": TopView, "tree": CallTreeView, "peek": PeekView, "flame": FlameView,
-         "source": SourceView, "memory": MemoryView, "retainers": RetainersView,
-         "timeline": TimelineView}
-TABS = tuple(VIEWS)
-HELP = """\
-# heapdiff keys
+GLOBAL_HELP = (
+    ("↑ ↓ / j k", "move; Enter peeks at the selected function"),
+)
+SETTINGS_HELP = (
+    ("s", "next sample type"),
+    ("G", "next granularity"),
+    ("d", "diff mode: diff-base or base"),
+    ("n", "normalize the new profile to the base total"),
+    ("f / i", "focus on / ignore the selected function (pprof's -focus / -ignore); F clears"),
+    ("m", "write the Markdown report"),
+    ("ctrl+p", "every action in the command palette"),
+    ("?", "this help"),
+    ("q", "quit"),
+)
 
-| key | what it does |
-|---|---|
-| 1–8 | Top, Tree, Peek, Flame, Source, Memory, Retainers, Timeline (of a capture folder) |
-| ↑ ↓ / j k | move; Enter opens (Peek walks to a caller or callee) |
-| h l | Tree: close or open a node (or go to its parent) |
-| / | filter the Top rows by regex, as you type |
-| o | sort Top by the next column |
-| b | Tree: top-down or callers (bottom-up) |
-| g | Tree: unfold the largest growth path |
-| Enter / Esc | Flame: zoom into the selected frame / out |
-| s | next sample type |
-| G | next granularity |
-| d | diff mode: diff-base or base |
-| n | normalize the new profile to the base total |
-| f / i | focus on / ignore the selected function (pprof's -focus / -ignore); F clears |
-| m | write the Markdown report |
-| ctrl+p | every action in the command palette |
-| q | quit |
-"""
+
+def help_markdown(views: tuple[type[View], ...]) -> str:
+    """The keys, from the views' own help and the global bindings."""
+    rows = [(f"{views[0].key}–{views[-1].key}", ", ".join(v.title for v in views)),
+            *GLOBAL_HELP, *(row for v in views for row in v.help), *SETTINGS_HELP]
+    return "# heapdiff keys\n\n| key | what it does |\n|---|---|\n" + \
+        "".join(f"| {key} | {what} |\n" for key, what in rows)
 
 
 class ViewTabs(TabbedContent):
@@ -68,12 +63,19 @@ class ViewTabs(TabbedContent):
 class HelpScreen(ModalScreen):
     BINDINGS = [Binding("escape,q,question_mark", "app.pop_screen", "close")]
 
+    def __init__(self, views: tuple[type[View], ...]):
+        super().__init__()
+        self.views = views
+
     def compose(self) -> ComposeResult:
-        yield Markdown(HELP)
+        yield Markdown(help_markdown(self.views))
 
 
 class HeapdiffApp(App):
+    """The views (tabs, number keys, help) are `views`; the other keys are BINDINGS."""
+
     TITLE = "heapdiff"
+    views: tuple[type[View], ...] = VIEWS
     CSS = """
     #loading { height: 3; }
     TabPane { padding: 0; }
@@ -81,8 +83,6 @@ class HeapdiffApp(App):
     MemoryView, SourceView { height: 1fr; overflow-y: auto; }
     """
     BINDINGS = [
-        # the tabs show their numbers, so the footer keeps its room for the other keys
-        *[Binding(str(k + 1), f"tab('{t}')", t.capitalize(), show=False) for k, t in enumerate(TABS)],
         Binding("s", "sample_type", "sample type"),
         Binding("G", "granularity", "granularity"),
         Binding("d", "mode", "diff mode"),
@@ -103,6 +103,8 @@ class HeapdiffApp(App):
                  report_path: str = "heapdiff-report.md", driver_class=None,
                  from_round: int | None = None, to_round: int | None = None):
         super().__init__(driver_class=driver_class)
+        for view in self.views:  # the tabs show their numbers: the footer keeps its room
+            self.bind(view.key, f"tab('{view.slug}')", description=view.title, show=False)
         self.inputs = resolve_pair(paths, base_paths, from_round, to_round)
         self.paths = list(self.inputs.new.paths)
         self.base_paths = list(self.inputs.base.paths) if self.inputs.base else []
@@ -112,18 +114,17 @@ class HeapdiffApp(App):
         self.moments: Moments | None = None
         self.analysis = None
         self.settings = Settings()
-        self.selected: str | None = None
-        self.pending_growth = False
+        self.selected: NodeInfo | None = None  # the node every view shows, by identity
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="loading"):
             yield Static("loading…", id="loading-text")
             yield ProgressBar(id="loading-bar", show_eta=False)
-        with ViewTabs(id="tabs", initial="top"):
-            for number, (tab, view) in enumerate(VIEWS.items(), 1):
-                with TabPane(f"{number} {tab.capitalize()}", id=tab):
-                    yield view(id=f"{tab}-view")
+        with ViewTabs(id="tabs", initial=self.views[0].slug):
+            for view in self.views:
+                with TabPane(f"{view.key} {view.title}", id=view.slug):
+                    yield view(id=f"{view.slug}-view")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -138,7 +139,8 @@ class HeapdiffApp(App):
 
         try:
             if self.moments is None:
-                self.moments = load_moments(self.paths, self.base_paths, progress)
+                self.moments = load_moments(self.paths, self.base_paths, progress,
+                                            self.source_dir)
             progress("diffing")
             analysis = analyse(self.moments, self.settings, self.capture)
         except Exception as exc:  # noqa: BLE001 - shown to the user, never a crash
@@ -147,12 +149,12 @@ class HeapdiffApp(App):
         self.call_from_thread(self._loaded, analysis)
 
     @work(thread=True, group="prepare")
-    def prepare(self, analysis, tab: str, bottom_up: bool, selected: str | None) -> None:
+    def prepare(self, analysis, view: View, heavy: Callable[[], object]) -> None:
         """A view's heavy part off the event loop; the view fills when it is ready."""
         try:
-            analysis.prepare(tab, bottom_up, selected)
+            heavy()
         except Exception as exc:  # noqa: BLE001 - shown, never a crash
-            self.call_from_thread(self.notify, f"{tab}: {type(exc).__name__}: {exc}",
+            self.call_from_thread(self.notify, f"{view.slug}: {type(exc).__name__}: {exc}",
                                   severity="error")
             return
         if analysis is self.analysis:
@@ -171,67 +173,50 @@ class HeapdiffApp(App):
         self.notify(message, severity="error", timeout=30)
 
     def _loaded(self, analysis) -> None:
-        self.analysis = analysis
-        if self.selected is None and analysis.diff.rows:
-            self.selected = analysis.diff.rows[0].name
+        previous, self.analysis = self.analysis, analysis
+        if self.selected is None or previous is None or \
+                previous.settings.granularity != analysis.settings.granularity:
+            self.selected = analysis.closest(self.selected)  # a node of this granularity
         self.query_one("#loading").display = False
         self.query_one("#tabs").display = True
         self.sub_title = f"{analysis.diff.sample_type.type} · {analysis.settings.granularity}"
         self.refresh_view()
 
+    def active_view(self) -> View:
+        return self.query_one(f"#{self.query_one(TabbedContent).active}-view", View)
+
     def refresh_view(self) -> None:
         """Fill the visible view (the others fill when they are shown)."""
         if self.analysis is None:
             return
-        tab = self.query_one(TabbedContent).active
-        view = self.query_one(f"#{tab}-view")
-        bottom_up = self.query_one(CallTreeView).bottom_up
-        if not self.analysis.ready(tab, bottom_up, self.selected):
+        view = self.active_view()
+        heavy = view.heavy(self.analysis, self.selected)
+        if heavy is not None:
             view.loading = True  # the view's own indicator while its part is computed
-            self.prepare(self.analysis, tab, bottom_up, self.selected)
+            self.prepare(self.analysis, view, heavy)
             return
         view.loading = False
         try:
-            if tab == "top":
-                view.show(self.analysis, self.selected)
-                view.query_one(RowTable).focus()
-            elif tab == "peek":
-                view.show(self.analysis, self.selected)
-                view.query_one(RowTable).focus()
-            elif tab == "source":
-                view.show(self.analysis, self.selected, self.source_dir)
-            elif tab in ("retainers", "timeline"):
-                view.show(self.analysis)
-                view.query_one(RowTable).focus()
-            else:
-                view.show(self.analysis)
-                view.focus()
-                if tab == "tree" and self.pending_growth:
-                    self.pending_growth = False
-                    self.call_after_refresh(view.unfold_growth)
+            view.show(self.analysis, self.selected)
+            target = view.focus_target()
+            if target is not None:
+                target.focus()
         except Exception as exc:  # noqa: BLE001 - a strange profile must not crash the TUI
-            self.notify(f"{tab}: {type(exc).__name__}: {exc}", severity="error")
+            self.notify(f"{view.slug}: {type(exc).__name__}: {exc}", severity="error")
 
     def on_tabbed_content_tab_activated(self, event) -> None:
         self.refresh_view()
 
-    def on_row_table_moved(self, event: RowTable.Moved) -> None:
-        top = self.query_one(TopView)
-        if event.table.id == "top-table" and top.shown:
-            self.selected = top.shown[event.index].name
-        elif event.table.id == "timeline-table":
-            self.selected = self.query_one(TimelineView).function_at(event.index) or self.selected
+    def on_node_selected(self, event: NodeSelected) -> None:
+        self.selected = event.node
 
-    def on_row_table_chosen(self, event: RowTable.Chosen) -> None:
-        if event.table.id == "peek-table":
-            self.selected = self.query_one(PeekView).names[event.index]
+    def on_node_chosen(self, event: NodeChosen) -> None:
+        """Enter on a node: peek at it (Peek walks to it)."""
+        self.selected = event.node
+        if isinstance(self.active_view(), PeekView):
             self.refresh_view()
-        elif event.table.id in ("top-table", "timeline-table"):
-            self.action_tab("peek")
-
-    def on_tree_node_highlighted(self, event) -> None:
-        if event.node.data is not None:
-            self.selected = event.node.data.name
+        else:  # shown once its tab is activated
+            self.action_tab(PeekView.slug)
 
     # --- actions ------------------------------------------------------------------------
     def action_tab(self, tab: str) -> None:
@@ -269,19 +254,26 @@ class HeapdiffApp(App):
     def action_normalize(self) -> None:
         self._reanalyse(replace(self.settings, normalize=not self.settings.normalize))
 
+    @staticmethod
+    def _pattern(node: NodeInfo) -> str:
+        """What f and i filter on: the selected node's function (its file, by files)."""
+        return node.name or node.file or node.printable_name()
+
     def action_focus_selected(self) -> None:
         if self.selected:
-            self._reanalyse(replace(self.settings, focus=self.settings.focus + (self.selected,)))
+            self._reanalyse(replace(self.settings,
+                                    focus=self.settings.focus + (self._pattern(self.selected),)))
 
     def action_ignore_selected(self) -> None:
         if self.selected:
-            self._reanalyse(replace(self.settings, ignore=self.settings.ignore + (self.selected,)))
+            self._reanalyse(replace(self.settings,
+                                    ignore=self.settings.ignore + (self._pattern(self.selected),)))
 
     def action_clear_filters(self) -> None:
         self._reanalyse(replace(self.settings, focus=(), ignore=()))
 
     def action_filter(self) -> None:
-        self.action_tab("top")
+        self.action_tab(TopView.slug)
         self.query_one(TopView).open_filter()
 
     def action_sort(self) -> None:
@@ -290,16 +282,16 @@ class HeapdiffApp(App):
     def action_direction(self) -> None:
         tree = self.query_one(CallTreeView)
         tree.bottom_up = not tree.bottom_up
-        self.action_tab("tree")
+        self.action_tab(CallTreeView.slug)
         self.refresh_view()
 
     def action_growth(self) -> None:
         tree = self.query_one(CallTreeView)
-        if self.query_one(TabbedContent).active == "tree" and tree.analysis is self.analysis:
+        if self.active_view() is tree and tree.analysis is self.analysis:
             tree.unfold_growth()
         else:  # unfolded as soon as the tree view is filled
-            self.pending_growth = True
-            self.action_tab("tree")
+            tree.pending_growth = True
+            self.action_tab(CallTreeView.slug)
 
     def action_report(self) -> None:
         self.write_report()
@@ -320,15 +312,13 @@ class HeapdiffApp(App):
         self.call_from_thread(self.notify, f"report written to {where}", timeout=10)
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen())
+        self.push_screen(HelpScreen(self.views))
 
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)
         for binding in self.BINDINGS:
-            if binding.action.startswith("tab("):
-                continue
             yield SystemCommand(binding.description.capitalize(), f"key {binding.key}",
                                 lambda action=binding.action: self.run_action(action))
-        for tab in TABS:
-            yield SystemCommand(f"Show {tab}", f"switch to the {tab} view",
-                                lambda tab=tab: self.action_tab(tab))
+        for view in self.views:
+            yield SystemCommand(f"Show {view.slug}", f"switch to the {view.slug} view",
+                                lambda slug=view.slug: self.action_tab(slug))

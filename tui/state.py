@@ -3,18 +3,24 @@ of one or two moments, the settings the keys change, and the analyses for those 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
+from functools import partial
+from typing import TypeVar
 
-from heapdiff.analysis.aggregate import GRANULARITIES
+from heapdiff.analysis.aggregate import GRANULARITIES, NodeInfo, frame_nodes
 from heapdiff.capture.manifest import Capture
 from heapdiff.analysis.diff import Diff, diff_profiles, normalized
 from heapdiff.analysis.filters import SampleFilter
 from heapdiff.analysis.filters import apply as apply_filter
+from heapdiff.analysis.nodelines import NodeLines, node_lines
 from heapdiff.memory.findings import Finding, findings
 from heapdiff.memory.gchealth import GCHealth, gc_health
 from heapdiff.model import Profile
 from heapdiff.memory.waterfall import Waterfall, waterfall
 from heapdiff.inputs.snapshot import Snapshot, load_snapshot
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -37,7 +43,7 @@ class Moments:
 
     new: Snapshot
     base: Snapshot | None
-    source_dir: str | None = None
+    source_dir: str | None = None  # --source: where Source looks for the profile's files
 
     @property
     def new_profile(self) -> Profile:
@@ -50,7 +56,8 @@ class Moments:
         return [self.base.profile] if self.base is not None and self.base.profile else []
 
 
-def load_moments(paths: list[str], base_paths: list[str], progress) -> Moments:
+def load_moments(paths: list[str], base_paths: list[str], progress,
+                 source_dir: str | None = None) -> Moments:
     """The new moment's inputs and the base's (none: no base), as heapdiff.inputs.moments
     resolved them."""
     new = load_snapshot(paths, progress)
@@ -58,7 +65,7 @@ def load_moments(paths: list[str], base_paths: list[str], progress) -> Moments:
     if new.profile is None:
         from heapdiff.common.errors import InputError
         raise InputError(" ".join(paths), "no heap profile among these inputs")
-    return Moments(new, base)
+    return Moments(new, base, source_dir)
 
 
 @dataclass
@@ -72,75 +79,102 @@ class Analysis:
     findings: list[Finding] = field(default_factory=list)
     gc: GCHealth | None = None
     capture: Capture | None = None
-    _peeks: dict = field(default_factory=dict)
-    _trees: dict = field(default_factory=dict)
-    _retainers: object = None
-    _timeline: object = None
-    _building: threading.Lock = field(default_factory=threading.Lock)
+    source_dir: str | None = None  # the moments' --source
+    _parts: dict = field(default_factory=dict)
+    _locks: dict = field(default_factory=dict)
+    _locking: threading.Lock = field(default_factory=threading.Lock)
 
-    def peek_graph(self, name: str | None):
-        """The call graph with only the edges touching `name`: all a peek shows, and a
-        fraction of the whole graph's work on a big profile."""
-        if name not in self._peeks:
+    # --- the heavy parts, each computed once (in a worker) and then answered at once --------
+    def _part(self, part: Callable, args: tuple, build: Callable[[], T]) -> T:
+        """part(*args)'s value, built once, kept under the method's name and arguments. Two
+        views asking at once (Tree and Flame share a tree) share one computation; a part
+        already computed never waits for another being computed."""
+        key = (part.__name__, *args)
+        if key not in self._parts:
+            with self._locking:
+                lock = self._locks.setdefault(key, threading.Lock())
+            with lock:
+                if key not in self._parts:
+                    self._parts[key] = build()
+        return self._parts[key]
+
+    def pending(self, part: Callable, *args: Hashable) -> Callable[[], object] | None:
+        """part(*args), one of the methods below, to compute in a worker; None when it is
+        computed and answers at once."""
+        return None if (part.__name__, *args) in self._parts else partial(part, *args)
+
+    def tree(self, bottom_up: bool):
+        """The call tree, top-down or callers, with its first level computed."""
+        return self._part(self.tree, (bottom_up,), lambda: self._tree(bottom_up))
+
+    def _tree(self, bottom_up: bool):
+        from heapdiff.analysis.calltree import CallTree
+        name = self.diff.sample_type.type
+        weights = normalized(self.new, self.bases, self.new.sample_index(name)) \
+            if self.diff.normalized else None  # as the diff's new side (n)
+        tree = CallTree(self.bases, self.new, name, self.settings.granularity, weights, bottom_up)
+        tree.children(())
+        return tree
+
+    def peek_graph(self, node: NodeInfo):
+        """The call graph with only the edges touching the nodes printed as `node` is: all a
+        peek shows, and a fraction of the whole graph's work on a big profile."""
+        def build():
             import re
 
             from heapdiff.analysis.callgraph import build_graph
-            around = re.compile(f"\\A{re.escape(name or '')}\\Z")
-            self._peeks[name] = build_graph(self.diff, self.bases, self.new, around)
-        return self._peeks[name]
+            around = re.compile(f"\\A{re.escape(node.printable_name())}\\Z")
+            return build_graph(self.diff, self.bases, self.new, around)
+        return self._part(self.peek_graph, (node,), build)
 
-    def tree(self, bottom_up: bool):
-        with self._building:  # Tree and Flame, opened quickly one after the other, share it
-            return self._tree(bottom_up)
+    def source_lines(self, node: NodeInfo) -> NodeLines:
+        """The node's source lines with their figures (a diff by lines, filtered to it)."""
+        return self._part(self.source_lines, (node,), lambda: node_lines(self._lines(), node))
 
-    def _tree(self, bottom_up: bool):
-        if bottom_up not in self._trees:
-            from heapdiff.analysis.calltree import CallTree
-            name = self.diff.sample_type.type
-            weights = normalized(self.new, self.bases, self.new.sample_index(name)) \
-                if self.diff.normalized else None  # as the diff's new side (n)
-            self._trees[bottom_up] = CallTree(self.bases, self.new, name,
-                                              self.settings.granularity, weights, bottom_up)
-        return self._trees[bottom_up]
-
-    def ready(self, tab: str, bottom_up: bool = False, selected: str | None = None) -> bool:
-        """Whether the view's heavy part (call tree, call graph, retainers) is computed."""
-        if tab == "tree":
-            return bottom_up in self._trees
-        if tab == "flame":
-            return False in self._trees
-        if tab == "peek":
-            return selected is None or selected in self._peeks
-        if tab == "retainers":
-            return self._retainers is not None
-        if tab == "timeline":
-            return self.capture is None or self._timeline is not None
-        return True
-
-    def prepare(self, tab: str, bottom_up: bool = False, selected: str | None = None) -> None:
-        """Compute the view's heavy part (meant for a worker thread)."""
-        if tab in ("tree", "flame"):
-            self.tree(bottom_up if tab == "tree" else False).children(())  # the first level too
-        elif tab == "peek":
-            self.peek_graph(selected)
-        elif tab == "retainers":
-            self.retainers()
-        elif tab == "timeline":
-            self.timeline()
+    def _lines(self) -> Diff:
+        if self.diff.granularity == "lines":
+            return self.diff
+        s = self.settings
+        return self._part(self._lines, (), lambda: diff_profiles(
+            self.bases, self.new, self.diff.sample_type.type, "lines", s.mode, s.normalize))
 
     def timeline(self):
         """The capture's rounds, per function, for the sample type and granularity shown."""
-        if self._timeline is None and self.capture is not None:
+        def build():
             from heapdiff.capture.timeline import build_timeline
-            self._timeline = build_timeline(self.capture, self.diff.sample_type.type,
-                                            self.settings.granularity)
-        return self._timeline
+            return build_timeline(self.capture, self.diff.sample_type.type,
+                                  self.settings.granularity)
+        return None if self.capture is None else self._part(self.timeline, (), build)
 
     def retainers(self):
-        if self._retainers is None:
-            from heapdiff.retainers.report import analyse
-            self._retainers = analyse(self.new)
-        return self._retainers
+        from heapdiff.retainers.report import analyse
+        return self._part(self.retainers, (), lambda: analyse(self.new))
+
+    # --- node identity --------------------------------------------------------------------
+    def closest(self, node: NodeInfo | None) -> NodeInfo | None:
+        """The node of this analysis's diff that stands for `node`, one of another
+        granularity's: itself, else the first row of its function, else of its file, else
+        the first row."""
+        rows = self.diff.rows
+        if node is not None:
+            for same in (lambda i: i == node, lambda i: node.name and i.name == node.name,
+                         lambda i: node.file and i.file == node.file):
+                found = next((r.info for r in rows if same(r.info)), None)
+                if found is not None:
+                    return found
+        return rows[0].info if rows else None
+
+    def node_named(self, name: str) -> NodeInfo | None:
+        """The node printed as `name` at this granularity (a timeline row's), changed or not:
+        the first diff row printed so, else the new profile's first node."""
+        return self._part(self._named, (), self._named).get(name)
+
+    def _named(self) -> dict[str, NodeInfo]:
+        frames = frame_nodes(self.new, self.settings.granularity)
+        named = {r.name: r.info for r in reversed(self.diff.rows)}
+        for name, info in zip(frames.names, frames.infos):
+            named.setdefault(name, info)
+        return named
 
 
 def analyse(m: Moments, s: Settings, capture: Capture | None = None) -> Analysis:
@@ -152,7 +186,8 @@ def analyse(m: Moments, s: Settings, capture: Capture | None = None) -> Analysis
     new = apply_filter(m.new_profile, chosen)
     d = diff_profiles(bases, new, s.sample_type, s.granularity, s.mode, s.normalize)
     a = Analysis(settings=s, sample_types=tuple(v.type for v in new.sample_types),
-                 bases=bases, new=new, diff=d, capture=capture)
+                 bases=bases, new=new, diff=d, capture=capture,
+                 source_dir=m.source_dir)
     if m.new.memstats is not None or m.new.rss is not None:
         a.waterfall = waterfall(m.new)
         a.gc = gc_health(m.new)

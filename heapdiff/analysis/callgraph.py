@@ -1,9 +1,9 @@
 """The call graph of a diff, as a networkx DiGraph, and the queries the CLI and the TUI share.
 
-Nodes are the diff's nodes (pprof's node identity at the chosen granularity) with base, new and
-delta flat and cum; edges go caller -> callee with base, new and delta weights. As in pprof,
-an edge counts once per sample however often a recursive stack repeats it, and a node calling
-itself makes no edge.
+Nodes are the diff's nodes (pprof's node identity at the chosen granularity, in the "info"
+attribute, and its printed "name") with base, new and delta flat and cum; edges go caller ->
+callee with base, new and delta weights. As in pprof, an edge counts once per sample however
+often a recursive stack repeats it, and a node calling itself makes no edge.
 """
 from __future__ import annotations
 
@@ -65,8 +65,8 @@ def build_graph(d: Diff, bases: list[Profile], new: Profile,
         flat, cum, edges = agg.flat, agg.cum, _edges(profile, fn, w, touching)
         for local, node in enumerate(ids):
             if not graph.has_node(node):
-                graph.add_node(node, name=fn.names[local], base_flat=0, new_flat=0,
-                               base_cum=0, new_cum=0)
+                graph.add_node(node, name=fn.names[local], info=fn.infos[local], base_flat=0,
+                               new_flat=0, base_cum=0, new_cum=0)
             graph.nodes[node][f"{side}_flat"] += int(flat[local])
             graph.nodes[node][f"{side}_cum"] += int(cum[local])
         for (caller, callee), value in edges.items():
@@ -173,12 +173,26 @@ def find(graph: nx.DiGraph, pattern: str) -> list[int]:
     return [n for n, data in graph.nodes(data=True) if regex.search(data["name"])]
 
 
-def peek(graph: nx.DiGraph, node: int) -> tuple[list[tuple[str, dict]], list[tuple[str, dict]]]:
-    """Callers and callees of a node with their edge weights, largest |delta| first."""
-    callers = [(graph.nodes[u]["name"], data) for u, _, data in graph.in_edges(node, data=True)]
-    callees = [(graph.nodes[v]["name"], data) for _, v, data in graph.out_edges(node, data=True)]
-    order = lambda item: (-abs(item[1]["delta"]), item[0])  # noqa: E731
+def node_of(graph: nx.DiGraph, info: NodeInfo) -> int | None:
+    """The graph node of a node identity (a diff row's, a tree node's), if the graph has it."""
+    return next((n for n, data in graph.nodes(data=True) if data["info"] == info), None)
+
+
+def peek_nodes(graph: nx.DiGraph,
+               node: int) -> tuple[list[tuple[int, dict]], list[tuple[int, dict]]]:
+    """Callers and callees of a node (graph nodes) with their edge weights, largest |delta|
+    first, then by name."""
+    callers = [(u, data) for u, _, data in graph.in_edges(node, data=True)]
+    callees = [(v, data) for _, v, data in graph.out_edges(node, data=True)]
+    order = lambda item: (-abs(item[1]["delta"]), graph.nodes[item[0]]["name"])  # noqa: E731
     return sorted(callers, key=order), sorted(callees, key=order)
+
+
+def peek(graph: nx.DiGraph, node: int) -> tuple[list[tuple[str, dict]], list[tuple[str, dict]]]:
+    """Callers and callees of a node by name with their edge weights, largest |delta| first."""
+    callers, callees = peek_nodes(graph, node)
+    return ([(graph.nodes[u]["name"], data) for u, data in callers],
+            [(graph.nodes[v]["name"], data) for v, data in callees])
 
 
 def change_paths(graph: nx.DiGraph, count: int = 5, growth: bool = True) -> list[Path]:

@@ -50,6 +50,7 @@ class TreeNode:
     new: int
     base_flat: int
     new_flat: int
+    info: NodeInfo = NodeInfo()  # the last node of the path, as the diff's rows know it
 
     @property
     def delta(self) -> int:
@@ -61,6 +62,7 @@ class CallTree:
                  granularity: str, weights_new: np.ndarray | None = None,
                  bottom_up: bool = False):
         self.infos: dict[NodeInfo, int] = {}
+        self.node_infos: list[NodeInfo] = []  # by node id: the inverse of infos
         self.names: list[str] = []
         self.bottom_up = bottom_up
         self.sides = [self._side(b, b.values[:, b.sample_index(sample_index_name)],
@@ -78,6 +80,7 @@ class CallTree:
         ids = np.array([self.infos.setdefault(info, len(self.infos)) for info in fn.infos],
                        dtype=np.int32)
         self.names.extend([""] * (len(self.infos) - len(self.names)))
+        self.node_infos.extend(list(self.infos)[len(self.node_infos):])
         for local, info in enumerate(fn.infos):
             self.names[self.infos[info]] = fn.names[local]
         count = np.diff(fn.offsets)
@@ -165,7 +168,8 @@ class CallTree:
         out = []
         for node, (base, new, base_flat, new_flat) in totals.items():
             self._members[path + (node,)] = grouped[node]
-            out.append(TreeNode(path + (node,), self.names[node], base, new, base_flat, new_flat))
+            out.append(TreeNode(path + (node,), self.names[node], base, new, base_flat, new_flat,
+                                self.node_infos[node]))
         return sorted(out, key=lambda n: (-abs(n.delta), -n.new, n.name))
 
     def growth_path(self) -> list[TreeNode]:

@@ -22,11 +22,12 @@ MODES = ("diff-base", "base")
 
 @dataclass(frozen=True)
 class DiffRow:
-    name: str
+    name: str  # what pprof prints for the node: info.printable_name()
     base_flat: int
     new_flat: int
     base_cum: int
     new_cum: int
+    info: NodeInfo = NodeInfo()  # the node itself: front ends look the row up by it
 
     @property
     def delta_flat(self) -> int:
@@ -111,10 +112,10 @@ def diff_sides(bases: list[Side], new: Side, granularity: str, mode: str,
     else:
         total = _net_total(new, bases)
 
-    names = [info.printable_name() for info in infos]
+    nodes = list(infos)
     changed = np.flatnonzero((new_flat != base_flat) | (new_cum != base_cum)).tolist()
-    rows = [DiffRow(names[n], int(base_flat[n]), int(new_flat[n]), int(base_cum[n]),
-                    int(new_cum[n])) for n in changed]
+    rows = [DiffRow(nodes[n].printable_name(), int(base_flat[n]), int(new_flat[n]),
+                    int(base_cum[n]), int(new_cum[n]), nodes[n]) for n in changed]
     rows.sort(key=lambda r: (-abs(r.delta_flat), r.name, -abs(r.delta_cum)))
     return Diff(sample_type=new.sample_type, granularity=granularity, mode=mode,
                 normalized=normalize, base_total=base_total, new_total=new.sum, total=total,

@@ -10,7 +10,11 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from heapdiff.analysis.calltree import TreeNode
+from heapdiff.analysis.aggregate import NodeInfo
 from heapdiff.render.escape import terminal
+
+from ..state import Analysis
+from .base import Heavy, NodeSelected, View
 
 MAX_DEPTH = 40
 
@@ -24,7 +28,9 @@ def colour(delta: int, scale: int) -> Style:
                  color="white")
 
 
-class FlameView(Widget, can_focus=True):
+class FlameView(View, Widget, can_focus=True):
+    slug, key, title = "flame", "4", "Flame"
+    help = (("Enter / Esc", "Flame: zoom into the selected frame / out"),)
     DEFAULT_CSS = "FlameView { height: 1fr; }"
     BINDINGS = [Binding("left,h", "move(-1)", "left", show=False),
                 Binding("right,l", "move(1)", "right", show=False),
@@ -42,7 +48,13 @@ class FlameView(Widget, can_focus=True):
         self.scale = 1
         self.laid_width = 0  # the width of the current (or coming) layout
 
-    def show(self, analysis) -> None:
+    def heavy(self, analysis: Analysis, selected: NodeInfo | None) -> Heavy | None:
+        return analysis.pending(analysis.tree, False)
+
+    def focus_target(self) -> "FlameView":
+        return self
+
+    def show(self, analysis: Analysis, selected: NodeInfo | None) -> None:
         if analysis is self.analysis:
             return  # already laid out: switching tabs costs nothing
         self.analysis = analysis
@@ -128,6 +140,7 @@ class FlameView(Widget, can_focus=True):
         if self.rows:
             self.selected = (y, max(0, min(len(self.rows[y]) - 1, i + step)))
             self.refresh()
+            self._select()
 
     def action_level(self, step: int) -> None:
         y, i = self.selected
@@ -138,6 +151,14 @@ class FlameView(Widget, can_focus=True):
         nearest = min(range(len(self.rows[y])), key=lambda k: abs(self.rows[y][k][0] - x))
         self.selected = (y, nearest)
         self.refresh()
+        self._select()
+
+    def _select(self) -> None:
+        """The frame the user moved onto becomes the selection (not the one a layout puts
+        the cursor on)."""
+        node = self.node()
+        if node is not None:
+            self.post_message(NodeSelected(node.info))
 
     def action_zoom(self) -> None:
         node = self.node()

@@ -4,12 +4,18 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from heapdiff.analysis.aggregate import NodeInfo
 from heapdiff.common.units import human_bytes
 from heapdiff.render.format import bar, bar_scale, gc_scale, gc_summary, sparkline
 
+from ..state import Analysis
+from .base import View
 
-class MemoryView(Static):
-    def show(self, analysis) -> None:
+
+class MemoryView(View, Static):
+    slug, key, title = "memory", "6", "Memory"
+
+    def show(self, analysis: Analysis, selected: NodeInfo | None) -> None:
         w = analysis.waterfall
         text = Text()
         if w is None:

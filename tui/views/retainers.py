@@ -6,19 +6,30 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from heapdiff.render.format import share, site_cells
+from heapdiff.analysis.aggregate import NodeInfo
 
+from ..state import Analysis
 from ..widgets.rowtable import Column, RowTable
+from .base import Heavy, View
 
 COLUMNS = [Column("scan", 9), Column("in use", 9), Column("ptr%", 5), Column("evidence", 9, False),
            Column("verdict", 24, False), Column("site", 60, False)]
 
 
-class RetainersView(Vertical):
+class RetainersView(View, Vertical):
+    slug, key, title = "retainers", "7", "Retainers"
+
+    def heavy(self, analysis: Analysis, selected: NodeInfo | None) -> Heavy | None:
+        return analysis.pending(analysis.retainers)
+
+    def focus_target(self) -> RowTable:
+        return self.query_one(RowTable)
+
     def compose(self) -> ComposeResult:
         yield Static("", id="retainers-title")
         yield RowTable(COLUMNS, id="retainers-table")
 
-    def show(self, analysis) -> None:
+    def show(self, analysis: Analysis, selected: NodeInfo | None) -> None:
         r = analysis.retainers()
         self.query_one("#retainers-title", Static).update(
             f"verdicts for {share(r.known_share)} of in-use bytes "

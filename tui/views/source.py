@@ -1,5 +1,6 @@
-"""Source: the selected function's file with per-line deltas, when the file is found
-(--source DIR maps the profile's paths into a checkout)."""
+"""Source: the selected function's file (or, by files, the selected file) with per-line
+deltas, when the file is found (--source DIR maps the profile's paths into a checkout). The
+per-line figures are the analysis's, computed in a worker for each node once."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,8 +8,11 @@ from pathlib import Path
 from rich.text import Text
 from textual.widgets import Static
 
-from heapdiff.analysis.diff import diff_profiles
+from heapdiff.analysis.aggregate import NodeInfo
 from heapdiff.render.format import signed
+
+from ..state import Analysis
+from .base import Heavy, View
 
 CONTEXT = 400
 
@@ -27,25 +31,23 @@ def find_file(path: str, source_dir: str | None) -> Path | None:
     return None
 
 
-class SourceView(Static):
-    def show(self, analysis, selected: str | None, source_dir: str | None) -> None:
-        if not selected:
+class SourceView(View, Static):
+    slug, key, title = "source", "5", "Source"
+
+    def heavy(self, analysis: Analysis, selected: NodeInfo | None) -> Heavy | None:
+        return None if selected is None else analysis.pending(analysis.source_lines, selected)
+
+    def show(self, analysis: Analysis, selected: NodeInfo | None) -> None:
+        if selected is None:
             self.update("select a function to see its source")
             return
-        d = diff_profiles(analysis.bases, analysis.new, analysis.diff.sample_type.type, "lines",
-                          analysis.settings.mode, analysis.settings.normalize)
-        lines = {}
-        file_name = ""
-        for r in d.rows:
-            name, _, where = r.name.rpartition(" ")
-            if name == selected and ":" in where:
-                file_name, _, line = where.rpartition(":")
-                lines[int(line)] = r
-        found = find_file(file_name, source_dir)
+        node_lines = analysis.source_lines(selected)
+        lines, file_name = node_lines.lines, node_lines.file
+        found = find_file(file_name, analysis.source_dir)
         text = Text()
         if found is None:
-            text.append(f"{selected}: source file {file_name or '(unknown)'} not found; "
-                        "give heapdiff tui --source DIR\n")
+            text.append(f"{selected.printable_name()}: source file {file_name or '(unknown)'} "
+                        "not found; give heapdiff tui --source DIR\n")
             for number, r in sorted(lines.items()):
                 text.append(f"{number:>6} {signed(r.delta_cum, analysis.diff.sample_type.unit):>10}\n")
             self.update(text)

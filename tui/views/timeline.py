@@ -7,9 +7,12 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from heapdiff.analysis.aggregate import NodeInfo
 from heapdiff.render.format import trend_cells
 
+from ..state import Analysis
 from ..widgets.rowtable import Column, RowTable
+from .base import Heavy, NodeChosen, NodeSelected, View
 
 SPARK_WIDTH = 24
 COLUMNS = [Column("kind", 9, False), Column("first", 9), Column("last", 9), Column("change", 10),
@@ -18,19 +21,43 @@ COLUMNS = [Column("kind", 9, False), Column("first", 9), Column("last", 9), Colu
 TONE = {"grower": 1, "shrinking": -1}
 
 
-class TimelineView(Vertical):
+class TimelineView(View, Vertical):
+    slug, key, title = "timeline", "8", "Timeline"
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
+        self.analysis = None
         self.functions: list[str | None] = []  # per row: the function, None for memory rows
 
-    def function_at(self, index: int) -> str | None:
-        return self.functions[index] if 0 <= index < len(self.functions) else None
+    def heavy(self, analysis: Analysis, selected: NodeInfo | None) -> Heavy | None:
+        return None if analysis.capture is None else analysis.pending(analysis.timeline)
+
+    def focus_target(self) -> RowTable:
+        return self.query_one(RowTable)
+
+    def node_at(self, index: int) -> NodeInfo | None:
+        """The node of a function row, as the analysis shown knows it (None: a memory row)."""
+        name = self.functions[index] if 0 <= index < len(self.functions) else None
+        return None if name is None else self.analysis.node_named(name)
+
+    def on_row_table_moved(self, event: RowTable.Moved) -> None:
+        event.stop()
+        node = self.node_at(event.index)
+        if node is not None:
+            self.post_message(NodeSelected(node))
+
+    def on_row_table_chosen(self, event: RowTable.Chosen) -> None:
+        event.stop()
+        node = self.node_at(event.index)
+        if node is not None:
+            self.post_message(NodeChosen(node))
 
     def compose(self) -> ComposeResult:
         yield Static("", id="timeline-title")
         yield RowTable(COLUMNS, id="timeline-table")
 
-    def show(self, analysis) -> None:
+    def show(self, analysis: Analysis, selected: NodeInfo | None) -> None:
+        self.analysis = analysis
         title = self.query_one("#timeline-title", Static)
         table = self.query_one(RowTable)
         tl = analysis.timeline()

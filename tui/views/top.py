@@ -8,11 +8,14 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
+from heapdiff.analysis.aggregate import NodeInfo
 from heapdiff.common.units import human
 from heapdiff.render.format import diff_cells, signed
 from heapdiff.render.order import sort_rows
 
+from ..state import Analysis
 from ..widgets.rowtable import Column, RowTable
+from .base import NodeChosen, NodeSelected, View
 
 COLUMNS = [Column("base flat", 9), Column("new flat", 9), Column("Δ flat", 10), Column("Δ%", 8),
            Column("base cum", 9), Column("new cum", 9), Column("Δ cum", 10), Column("", 6, False),
@@ -21,7 +24,10 @@ SORT_KEYS = ["base_flat", "new_flat", "delta_flat", "delta_pct", "base_cum", "ne
              "delta_cum", "status", "name"]  # the orders (render.order) the o key cycles
 
 
-class TopView(Vertical):
+class TopView(View, Vertical):
+    slug, key, title = "top", "1", "Top"
+    help = (("/", "filter the Top rows by regex, as you type"),
+            ("o", "sort Top by the next column"))
     BINDINGS = [Binding("escape", "close_filter", "clear filter", show=False)]
 
     def __init__(self, **kwargs):
@@ -39,11 +45,23 @@ class TopView(Vertical):
     def on_mount(self) -> None:
         self.query_one("#top-filter").display = False
 
-    def show(self, analysis, selected: str | None = None) -> None:
+    def show(self, analysis: Analysis, selected: NodeInfo | None) -> None:
         self.analysis = analysis
         self.refill(selected)
 
-    def refill(self, selected: str | None = None) -> None:
+    def focus_target(self) -> RowTable:
+        return self.query_one(RowTable)
+
+    def on_row_table_moved(self, event: RowTable.Moved) -> None:
+        event.stop()
+        if self.shown:
+            self.post_message(NodeSelected(self.shown[event.index].info))
+
+    def on_row_table_chosen(self, event: RowTable.Chosen) -> None:
+        event.stop()
+        self.post_message(NodeChosen(self.shown[event.index].info))
+
+    def refill(self, selected: NodeInfo | None = None) -> None:
         d = self.analysis.diff
         unit = d.sample_type.unit
         rows = [r for r in d.rows if self.pattern is None or self.pattern.search(r.name)]
@@ -54,7 +72,7 @@ class TopView(Vertical):
                   c.delta_cum, r.status, r.name)
                  for r, c in ((r, diff_cells(r, unit)) for r in rows)]
         tones = [1 if r.delta_cum > 0 else -1 if r.delta_cum < 0 else 0 for r in rows]
-        keep = next((i for i, r in enumerate(rows) if r.name == selected), 0)
+        keep = next((i for i, r in enumerate(rows) if r.info == selected), 0)
         table.set_rows(cells, tones, keep)
         s = self.analysis.settings
         self.query_one("#top-summary", Static).update(
@@ -67,9 +85,9 @@ class TopView(Vertical):
         self.sort = SORT_KEYS[(SORT_KEYS.index(self.sort) + 1) % len(SORT_KEYS)]
         self.refill(self.selected())
 
-    def selected(self) -> str | None:
+    def selected(self) -> NodeInfo | None:
         table = self.query_one(RowTable)
-        return self.shown[table.cursor].name if self.shown else None
+        return self.shown[table.cursor].info if self.shown else None
 
     def open_filter(self) -> None:
         box = self.query_one("#top-filter", Input)

@@ -6,11 +6,19 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import Tree
 
+from heapdiff.analysis.aggregate import NodeInfo
 from heapdiff.common.units import human
 from heapdiff.render.format import signed
 
+from ..state import Analysis
+from .base import Heavy, NodeSelected, View
 
-class CallTreeView(Tree):
+
+class CallTreeView(View, Tree):
+    slug, key, title = "tree", "2", "Tree"
+    help = (("h l", "Tree: close or open a node (or go to its parent)"),
+            ("b", "Tree: top-down or callers (bottom-up)"),
+            ("g", "Tree: unfold the largest growth path"))
     BINDINGS = [Binding("k", "cursor_up", "up", show=False),
                 Binding("j", "cursor_down", "down", show=False),
                 Binding("l", "expand_or_select", "open", show=False),
@@ -22,13 +30,27 @@ class CallTreeView(Tree):
         self.bottom_up = False
         self.shown_bottom_up = None
         self.show_root = False
+        self.pending_growth = False  # g pressed before the tree was shown: unfold once it is
 
-    def show(self, analysis) -> None:
-        if analysis is self.analysis and self.shown_bottom_up == self.bottom_up:
-            return  # already showing this analysis: switching tabs keeps the tree as it was
-        self.analysis = analysis
-        self.shown_bottom_up = self.bottom_up
-        self.rebuild()
+    def heavy(self, analysis: Analysis, selected: NodeInfo | None) -> Heavy | None:
+        return analysis.pending(analysis.tree, self.bottom_up)
+
+    def show(self, analysis: Analysis, selected: NodeInfo | None) -> None:
+        if analysis is not self.analysis or self.shown_bottom_up != self.bottom_up:
+            self.analysis = analysis
+            self.shown_bottom_up = self.bottom_up
+            self.rebuild()
+        # else already showing this analysis: switching tabs keeps the tree as it was
+        if self.pending_growth:
+            self.pending_growth = False
+            self.call_after_refresh(self.unfold_growth)
+
+    def focus_target(self) -> "CallTreeView":
+        return self
+
+    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted) -> None:
+        if event.node.data is not None:
+            self.post_message(NodeSelected(event.node.data.info))
 
     def label(self, node) -> Text:
         unit = self.analysis.diff.sample_type.unit
