@@ -12,7 +12,7 @@ from heapdiff.capture.manifest import ARTIFACT_FILES
 from heapdiff.common.errors import InputError
 from heapdiff.inputs.kinds import KINDS, kind_of
 from heapdiff.inputs.load import decode, load
-from heapdiff.inputs.snapshot import Snapshot, assemble
+from heapdiff.inputs.snapshot import Snapshot, assemble, load_snapshot
 
 LATER = SAMPLES / "leaky_cache" / "later"
 SNAPSHOT_FIELDS = {f.name for f in dataclasses.fields(Snapshot)}
@@ -48,6 +48,14 @@ def test_the_not_recognised_message_names_every_text_kind():
     named = [k.text_name for k in KINDS if k.text_name]
     assert len(named) == len(KINDS) - 1  # all but the binary protobuf profile
     assert all(name in raised.value.message for name in named)
+
+
+def test_a_folder_without_inputs_names_every_kind_it_could_have_held(tmp_path):
+    (tmp_path / "notes.md").write_text("# not an input\n")
+    with pytest.raises(InputError) as caught:
+        load_snapshot([str(tmp_path)])
+    for kind in KINDS:
+        assert kind.noun in caught.value.message
 
 
 def test_an_unregistered_artifact_cannot_reach_a_snapshot():

@@ -150,6 +150,12 @@ def kind_of(artifact: object) -> Kind:
     raise TypeError(f"{type(artifact).__name__} is not a registered input kind")
 
 
+def nouns() -> str:
+    """Every kind's noun, once: "a profile, a MemStats snapshot, ... or a gctrace log"."""
+    unique = list(dict.fromkeys(kind.noun for kind in KINDS))
+    return ", ".join(unique[:-1]) + " or " + unique[-1]
+
+
 def text_kinds_named() -> str:
     """The text kinds as a user names them, kinds of one model joined by "or":
     "a heap profile, MemStats JSON, ..., /proc status or smaps_rollup, or a gctrace log"."""

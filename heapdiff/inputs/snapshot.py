@@ -12,7 +12,7 @@ from typing import Any
 from ..common.errors import InputError
 from ..common.progress import Report, silent
 from ..model import GCTrace, MemStats, Metrics, ProcMem, Profile
-from .kinds import Artifact, kind_of
+from .kinds import Artifact, kind_of, nouns
 from .load import load
 
 
@@ -62,8 +62,7 @@ def load_snapshot(paths: list[str], progress: Report = silent) -> Snapshot:
                 except InputError:
                     pass  # a folder may hold notes, oracles and the like
     if not loaded:
-        raise InputError(", ".join(paths), "no profile, MemStats, /proc file, metrics or "
-                                           "gctrace log here")
+        raise InputError(", ".join(paths), f"nothing heapdiff reads here ({nouns()})")
     return assemble(loaded)
 
 
