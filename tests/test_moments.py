@@ -10,6 +10,7 @@ import pytest
 from capture_folders import make_capture
 from support import SAMPLES, run_heapdiff
 from heapdiff.common.errors import InputError
+from heapdiff.inputs import kinds
 from heapdiff.inputs.moments import resolve_one, resolve_pair, resolve_profiles
 
 LEAKY = SAMPLES / "leaky_cache"
@@ -72,6 +73,21 @@ def test_one_moment_of_a_folder_of_snapshot_folders_is_its_newest():
 
 def test_a_folders_profile_is_the_one_its_snapshot_uses():
     assert resolve_one([str(LATER)]).profile_path() == str(LATER / "heap.pb.gz")
+
+
+def test_top_of_a_snapshot_folder_decodes_its_profile_once(monkeypatch, heapdiff_json):
+    decoded = []
+    real = kinds.decode_pprof
+    monkeypatch.setattr(kinds, "decode_pprof",
+                        lambda data, source, progress: decoded.append(source) or real(data, source, progress))
+    assert heapdiff_json("top", LATER)["source"] == str(LATER / "heap.pb.gz")
+    assert decoded == [str(LATER / "heap.pb.gz")]
+
+
+def test_a_folders_profile_is_chosen_as_its_snapshot_chooses_whatever_the_file_order(tmp_path):
+    shutil.copy(LATER / "heap.pb.gz", tmp_path / "z.pb.gz")  # protobuf beats debug=1, though later
+    shutil.copy(LATER / "heap.txt", tmp_path / "a.txt")
+    assert resolve_one([str(tmp_path)]).profile_path() == str(tmp_path / "z.pb.gz")
 
 
 def test_profiles_to_diff_from_a_folder_of_snapshot_folders():

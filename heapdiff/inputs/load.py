@@ -16,7 +16,7 @@ except ImportError:  # a platform without isal wheels
 from ..common.errors import InputError
 from ..common.progress import Report, silent
 from ..model import Profile
-from .kinds import KINDS, Artifact, InputBytes, kind_of, text_kinds_named
+from .kinds import KINDS, Artifact, InputBytes, Kind, kind_of, text_kinds_named
 
 MAX_INPUT_BYTES = 4 << 30
 INFLATE_PIECE = 16 << 20
@@ -88,6 +88,12 @@ def gunzip(data: bytes, source: str) -> bytearray:
 
 def decode(data: bytes | bytearray, source: str, progress: Report = silent) -> Artifact:
     """Pick the decoder by what the bytes look like: the first registered kind that knows them."""
+    kind, seen = recognise(data, source)
+    return kind.decode(seen, progress)
+
+
+def recognise(data: bytes | bytearray, source: str) -> tuple[Kind, InputBytes]:
+    """The registered kind the bytes look like, without decoding them."""
     if not re.match(rb"\s*\S", data):
         raise InputError(source, "empty file")
     for magic, what in KNOWN_BINARIES.items():
@@ -98,7 +104,7 @@ def decode(data: bytes | bytearray, source: str, progress: Report = silent) -> A
         raise InputError(source, "a legacy profile format heapdiff does not read")
     for kind in KINDS:
         if kind.sniff(seen):
-            return kind.decode(seen, progress)
+            return kind, seen
     raise InputError(source, f"text, but not {text_kinds_named()}")
 
 

@@ -16,7 +16,7 @@ from ..capture.inputs import pick_pair, pick_round
 from ..capture.manifest import Capture, Round, is_capture, read_capture
 from ..common.errors import InputError
 from ..common.progress import Report, silent
-from .snapshot import load_snapshot
+from .snapshot import profile_file
 
 
 @dataclass(frozen=True)
@@ -29,21 +29,14 @@ class Moment:
         """The heap profile of this moment: the one its snapshot would use."""
         if self.profile is not None:
             return self.profile
+        if len(self.paths) == 1 and not Path(self.paths[0]).is_dir():
+            return self.paths[0]
+        found = profile_file(list(self.paths), progress)
+        if found is not None:
+            return found
         if len(self.paths) > 1:
-            found = load_snapshot(list(self.paths), progress).profile
-            if found is None:
-                raise InputError(" ".join(self.paths), "no heap profile among these inputs")
-            return found.source
-        path = self.paths[0]
-        if not Path(path).is_dir():
-            return path
-        try:
-            found = load_snapshot([path], progress).profile
-        except InputError:  # nothing in the folder is an artifact
-            found = None
-        if found is None:
-            raise InputError(path, "is a directory without a heap profile in it")
-        return found.source
+            raise InputError(" ".join(self.paths), "no heap profile among these inputs")
+        raise InputError(self.paths[0], "is a directory without a heap profile in it")
 
 
 @dataclass(frozen=True)

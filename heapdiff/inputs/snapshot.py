@@ -7,13 +7,15 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 from ..common.errors import InputError
 from ..common.progress import Report, silent
 from ..model import GCTrace, MemStats, Metrics, ProcMem, Profile
 from .kinds import Artifact, kind_of, nouns
-from .load import load
+from .load import load, read_input, recognise
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -49,21 +51,41 @@ class Snapshot:
 def load_snapshot(paths: list[str], progress: Report = silent) -> Snapshot:
     """Every given file, and every file in a given folder that is an artifact (a file given by
     name must be one)."""
-    loaded: list[tuple[str, Artifact]] = []
+    loaded = _each_input(paths, lambda path: load(path, progress))
+    if not loaded:
+        raise InputError(", ".join(paths), f"nothing heapdiff reads here ({nouns()})")
+    return assemble(loaded)
+
+
+def profile_file(paths: list[str], progress: Report = silent) -> str | None:
+    """The file load_snapshot(paths) would take as the heap profile, found by recognising each
+    file's kind without decoding it: a command that reads only the profile would otherwise
+    decode it twice, once to choose it and once to use it. The choice is assemble's: the
+    highest rank, else the first file."""
+    best: tuple[int, str] | None = None
+    for source, kind in _each_input(paths, lambda path: recognise(read_input(path, progress),
+                                                                   str(path))[0]):
+        if kind.slot == "profile" and (best is None or kind.rank > best[0]):
+            best = (kind.rank, source)
+    return None if best is None else best[1]
+
+
+def _each_input(paths: list[str], read: Callable[[Path], T]) -> list[tuple[str, T]]:
+    """read() of every given file, and of every file in a given folder that it can read (a
+    folder may hold notes, oracles and the like; a file given by name must be readable)."""
+    out: list[tuple[str, T]] = []
     for p in paths:
         path = Path(p)
         if not path.is_dir():
-            loaded.append((str(path), load(path, progress)))
+            out.append((str(path), read(path)))
             continue
         for f in sorted(path.iterdir()):
             if f.is_file():
                 try:
-                    loaded.append((str(f), load(f, progress)))
+                    out.append((str(f), read(f)))
                 except InputError:
-                    pass  # a folder may hold notes, oracles and the like
-    if not loaded:
-        raise InputError(", ".join(paths), f"nothing heapdiff reads here ({nouns()})")
-    return assemble(loaded)
+                    pass
+    return out
 
 
 @dataclass(frozen=True)
