@@ -50,3 +50,42 @@ def test_json_output_writes_nan_and_infinity_as_null():
     assert strict_json(json_text(document)) == {
         "ratio": None, "rows": [{"growth": None}, {"growth": None}], "pair": [1.5, 2],
         "name": "NaN"}
+
+
+def test_o_onto_a_fifo_is_refused_not_replaced(tmp_path):
+    fifo = tmp_path / "out"
+    os.mkfifo(fifo)
+    result = diff_into(tmp_path, fifo)
+    assert result.returncode == 2
+    assert result.stderr == f"heapdiff: {fifo}: cannot write: a FIFO: heapdiff writes only " \
+                            "regular files\n"
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+def test_o_onto_a_symlink_is_refused_and_what_it_points_to_is_untouched(tmp_path):
+    # a link to /dev/null stands for /dev/null itself, which a root user would lose
+    kept = tmp_path / "kept"
+    kept.write_text("mine\n")
+    link = tmp_path / "out"
+    link.symlink_to(kept)
+    result = diff_into(tmp_path, link)
+    assert result.returncode == 2
+    assert "a symbolic link: heapdiff writes only regular files" in result.stderr
+    assert link.is_symlink() and kept.read_text() == "mine\n"
+
+
+def test_o_over_a_0600_file_leaves_it_0600(tmp_path):
+    private = tmp_path / "diff.txt"
+    private.write_text("old\n")
+    private.chmod(0o600)
+    assert diff_into(tmp_path, private).returncode == 0
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    assert private.read_text() != "old\n"
+
+
+def test_o_to_a_new_file_gets_the_umask_default(tmp_path):
+    fresh = tmp_path / "diff.txt"
+    assert diff_into(tmp_path, fresh).returncode == 0
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o666 & ~mask
