@@ -51,7 +51,17 @@ def prefer_small_pages() -> None:
     _set_madvise_hugepage(False)
 
 
+def tolerate_unencodable() -> None:
+    """A file name that is not UTF-8 reaches Python as lone surrogates, which a strict UTF-8
+    stdout or stderr refuses to encode: shown as backslash escapes, it never fails a command."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+
+
 def main(argv: list[str] | None = None) -> int:
+    tolerate_unencodable()
     args = build_parser().parse_args(argv)
     prefer_small_pages()
     try:

@@ -89,3 +89,11 @@ def test_o_to_a_new_file_gets_the_umask_default(tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert stat.S_IMODE(fresh.stat().st_mode) == 0o666 & ~mask
+
+
+def test_a_file_name_that_is_not_utf8_prints_under_a_strict_utf8_locale(tmp_path):
+    path = tmp_path / os.fsdecode(b"heap\xff.pb")
+    path.write_bytes(heap_profile(BASE))
+    result = run_heapdiff("top", path, env=STRICT_UTF8, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "heap\\udcff.pb" in result.stdout
