@@ -97,3 +97,39 @@ def test_a_file_name_that_is_not_utf8_prints_under_a_strict_utf8_locale(tmp_path
     result = run_heapdiff("top", path, env=STRICT_UTF8, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "heap\\udcff.pb" in result.stdout
+
+
+def test_tui_exits_nonzero_after_a_crash(tmp_path, monkeypatch):
+    from textual.app import App
+
+    from heapdiff import cli
+    from tui.app import HeapdiffApp
+
+    def crash(self, analysis):
+        raise RuntimeError("a bug in the TUI")
+
+    monkeypatch.setattr(HeapdiffApp, "run", lambda self: App.run(self, headless=True))
+    monkeypatch.setattr(HeapdiffApp, "_loaded", crash)
+    base, _ = profiles(tmp_path)
+    assert cli.main(["tui", str(base)]) == 1
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_tui_exits_2_with_the_error_line_after_a_failed_load(tmp_path):
+    bad, err, status = tmp_path / "heap.pb", tmp_path / "stderr", tmp_path / "status"
+    bad.write_bytes(b"\x00garbage")
+    server = f"heapdiff-test-{uuid.uuid4().hex[:8]}"
+    command = (f"cd {REPO} && env -u COLUMNS -u LINES {sys.executable} -m heapdiff tui {bad} "
+               f"2>{err}; echo $? >{status}")
+    subprocess.run(["tmux", "-L", server, "new-session", "-d", "-x", "100", "-y", "30",
+                    command], check=True, capture_output=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not status.exists() or not status.read_text():
+            assert time.monotonic() < deadline, "the TUI stayed open after its load failed"
+            time.sleep(0.1)
+    finally:
+        subprocess.run(["tmux", "-L", server, "kill-server"], capture_output=True)
+    assert status.read_text() == "2\n"
+    # Textual draws on stderr: the error is the line after the terminal is given back
+    assert re.search(rf"heapdiff: {re.escape(str(bad))}: [^\x1b\n]+\n\Z", err.read_text())
