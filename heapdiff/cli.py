@@ -3,6 +3,7 @@ bad input into one line on stderr and exit status 2."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from importlib.metadata import entry_points
 
@@ -60,6 +61,11 @@ def tolerate_unencodable() -> None:
             reconfigure(errors="backslashreplace")
 
 
+def refuse(exc: InputError) -> int:
+    print(f"heapdiff: {exc}", file=sys.stderr)
+    return 2
+
+
 def main(argv: list[str] | None = None) -> int:
     tolerate_unencodable()
     args = build_parser().parse_args(argv)
@@ -67,11 +73,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except InputError as exc:
-        print(f"heapdiff: {exc}", file=sys.stderr)
-        return 2
+        return refuse(exc)
     except BrokenPipeError:
         sys.stderr.close()  # the reader went away (| head): not an error
         return 0
+    except OSError as exc:  # on a named file, and no reader said more (EACCES on a folder)
+        if exc.filename is None:
+            raise
+        reason = exc.strerror or str(exc)
+        return refuse(InputError(os.fsdecode(exc.filename), reason[:1].lower() + reason[1:]))
     except KeyboardInterrupt:
         return 130
 

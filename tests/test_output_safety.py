@@ -133,3 +133,14 @@ def test_tui_exits_2_with_the_error_line_after_a_failed_load(tmp_path):
     assert status.read_text() == "2\n"
     # Textual draws on stderr: the error is the line after the terminal is given back
     assert re.search(rf"heapdiff: {re.escape(str(bad))}: [^\x1b\n]+\n\Z", err.read_text())
+
+
+def test_an_os_error_on_an_input_path_is_one_line_not_a_traceback(tmp_path):
+    # as a folder without search permission gives EACCES (which root never sees), a name
+    # longer than the file system allows gives ENAMETOOLONG from the same stat
+    result = run_heapdiff("top", tmp_path / ("a" * 300), timeout=60)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith(f"heapdiff: {tmp_path / ('a' * 300)}")
+    assert "file name too long" in result.stderr
