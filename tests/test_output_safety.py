@@ -17,7 +17,7 @@ import uuid
 import pytest
 
 from pbwire import heap_profile
-from support import REPO, run_heapdiff
+from support import REPO, SAMPLES, run_heapdiff
 
 BASE = [([1, 2, 3], [2, 32])]
 NEW = [([1, 2, 3], [5, 80]), ([3, 2], [1, 16])]
@@ -50,6 +50,20 @@ def test_json_output_writes_nan_and_infinity_as_null():
     assert strict_json(json_text(document)) == {
         "ratio": None, "rows": [{"growth": None}, {"growth": None}], "pair": [1.5, 2],
         "name": "NaN"}
+
+
+def test_explain_json_of_a_memstats_with_a_nan_figure_is_valid_json(tmp_path):
+    # Go never writes NaN, but Python's JSON reader accepts it: GCCPUFraction NaN became
+    # cpu_percent NaN in the output. Refusing such an input in one line is right too.
+    memstats = json.loads((SAMPLES / "ballast" / "base" / "memstats.json").read_text())
+    memstats["GCCPUFraction"] = math.nan
+    path = tmp_path / "memstats.json"
+    path.write_text(json.dumps(memstats))
+    result = run_heapdiff("explain", "--format", "json", path, timeout=60)
+    if result.returncode == 0:
+        strict_json(result.stdout)
+    else:
+        assert result.returncode == 2 and len(result.stderr.splitlines()) == 1, result.stderr
 
 
 def test_o_onto_a_fifo_is_refused_not_replaced(tmp_path):
