@@ -3,6 +3,7 @@ bad input into one line on stderr and exit status 2."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from importlib.metadata import entry_points
 
@@ -51,17 +52,36 @@ def prefer_small_pages() -> None:
     _set_madvise_hugepage(False)
 
 
+def tolerate_unencodable() -> None:
+    """A file name that is not UTF-8 reaches Python as lone surrogates, which a strict UTF-8
+    stdout or stderr refuses to encode: shown as backslash escapes, it never fails a command."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+
+
+def refuse(exc: InputError) -> int:
+    print(f"heapdiff: {exc}", file=sys.stderr)
+    return 2
+
+
 def main(argv: list[str] | None = None) -> int:
+    tolerate_unencodable()
     args = build_parser().parse_args(argv)
     prefer_small_pages()
     try:
         return args.run(args)
     except InputError as exc:
-        print(f"heapdiff: {exc}", file=sys.stderr)
-        return 2
+        return refuse(exc)
     except BrokenPipeError:
         sys.stderr.close()  # the reader went away (| head): not an error
         return 0
+    except OSError as exc:  # on a named file, and no reader said more (EACCES on a folder)
+        if exc.filename is None:
+            raise
+        reason = exc.strerror or str(exc)
+        return refuse(InputError(os.fsdecode(exc.filename), reason[:1].lower() + reason[1:]))
     except KeyboardInterrupt:
         return 130
 

@@ -2,6 +2,7 @@
 command line. Tests import these; conftest.py keeps only fixtures."""
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -28,7 +29,9 @@ def public_case(*values: object, id: str | None = None):
     return pytest.param(*values, id=id, marks=needs_public)
 
 
-def run_heapdiff(*args: object, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """The real command, in a child process, as a user runs it."""
+def run_heapdiff(*args: object, cwd: Path | None = None, env: dict[str, str] | None = None,
+                 timeout: float = 300) -> subprocess.CompletedProcess:
+    """The real command, in a child process, as a user runs it; env adds to the environment."""
     return subprocess.run([sys.executable, "-m", "heapdiff", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd or REPO, timeout=300)
+                          capture_output=True, text=True, cwd=cwd or REPO, timeout=timeout,
+                          env={**os.environ, **env} if env else None)

@@ -17,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Markdown, ProgressBar, Static, TabbedContent, TabPane
 
 from heapdiff.analysis.aggregate import NodeInfo
+from heapdiff.common.errors import InputError
 from heapdiff.inputs.moments import resolve_pair
 
 from .state import Moments, Settings, analyse, load_moments
@@ -115,6 +116,7 @@ class HeapdiffApp(App):
         self.analysis = None
         self.settings = Settings()
         self.selected: NodeInfo | None = None  # the node every view shows, by identity
+        self.failure: InputError | None = None  # why nothing could be shown: raised on exit
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -165,10 +167,13 @@ class HeapdiffApp(App):
         self.query_one("#loading-bar", ProgressBar).advance(1)
 
     def _failed(self, exc: Exception) -> None:
-        from heapdiff.common.errors import InputError
-
-        message = f"heapdiff: {exc}" if isinstance(exc, InputError) else \
-            f"heapdiff: cannot analyse these inputs: {type(exc).__name__}: {exc}"
+        error = exc if isinstance(exc, InputError) else InputError(
+            " ".join(self.paths), f"cannot analyse these inputs: {type(exc).__name__}: {exc}")
+        if self.analysis is None:  # nothing to show: leave; the CLI prints it, status 2
+            self.failure = error
+            self.exit(return_code=2)
+            return
+        message = f"heapdiff: {error}"
         self.query_one("#loading-text", Static).update(message)
         self.notify(message, severity="error", timeout=30)
 

@@ -30,6 +30,9 @@ def run(args) -> int:
     from .app import HeapdiffApp
     from .driver import driver_class
 
-    HeapdiffApp(args.paths, args.base, args.source, args.report, driver_class(),
-                args.from_round, args.to_round).run()
-    return 0
+    app = HeapdiffApp(args.paths, args.base, args.source, args.report, driver_class(),
+                      args.from_round, args.to_round)
+    app.run()
+    if app.failure is not None:  # the CLI's one line, once the terminal is restored
+        raise app.failure
+    return app.return_code or 0  # 1 after a crash (Textual's), which printed the traceback

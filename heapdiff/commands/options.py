@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 
 from ..analysis.aggregate import GRANULARITIES
 from ..common.errors import InputError
+from ..common.jsontext import json_text
 from ..analysis.filters import SampleFilter, parse_tagfocus
 from ..analysis.filters import apply as apply_filter
 from ..inputs.load import load_profile
@@ -124,10 +124,6 @@ def limit_rows(rows: list, nodecount: int | None, text: bool) -> list:
     if nodecount is None:
         nodecount = DEFAULT_TEXT_ROWS if text else 0
     return rows if nodecount == 0 else rows[:nodecount]
-
-
-def json_text(document: dict) -> str:
-    return json.dumps(document, separators=(",", ":")) + "\n"
 
 
 def write_json(document: dict) -> None:

@@ -1,13 +1,21 @@
-"""Where a command's output goes: standard output, or a file written whole or not at all
-(a temporary file beside it, renamed into place)."""
+"""Where a command's output goes: standard output, or a regular file written whole or not at
+all (a temporary file beside it, renamed into place)."""
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import sys
 import tempfile
 from pathlib import Path
 
 from .errors import InputError
+
+# What a target that exists but is not a regular file is, for the message: renaming over it
+# would replace a FIFO, a device (as root, /dev/null) or a link with a plain file.
+_KINDS = ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISFIFO, "a FIFO"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a directory"))
 
 
 def emit(data: str | bytes, target: str | None) -> None:
@@ -27,14 +35,16 @@ def emit(data: str | bytes, target: str | None) -> None:
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write path whole or not at all: a temporary dot-file beside it, synced to the disk,
-    then renamed over it; the file gets the permissions open() would have given it."""
+    then renamed over it. Only a regular file is replaced, and it keeps its permissions; a new
+    file gets those open() would have given it."""
+    mode = _kept_mode(path)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(temp, 0o666 & ~_umask())
+        os.chmod(temp, mode)
         os.replace(temp, path)
     except BaseException:
         try:
@@ -42,6 +52,19 @@ def write_atomic(path: Path, data: bytes) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def _kept_mode(path: Path) -> int:
+    """The mode the written file gets: the existing regular file's, else the umask's default.
+    Anything else at path is refused (OSError), never replaced."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return 0o666 & ~_umask()
+    if stat.S_ISREG(st.st_mode):
+        return stat.S_IMODE(st.st_mode)
+    kind = next((name for test, name in _KINDS if test(st.st_mode)), "not a regular file")
+    raise OSError(errno.EEXIST, f"{kind}: heapdiff writes only regular files", str(path))
 
 
 def _umask() -> int:
