@@ -59,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"heapdiff: {exc}", file=sys.stderr)
         return 2
+    except PermissionError as exc:  # a folder without search permission, met by any stat
+        print(f"heapdiff: {exc.filename}: permission denied", file=sys.stderr)
+        return 2
     except BrokenPipeError:
         sys.stderr.close()  # the reader went away (| head): not an error
         return 0
