@@ -5,7 +5,9 @@ InputError naming the file and what is wrong.
 """
 from __future__ import annotations
 
+import os
 import re
+import stat
 from pathlib import Path
 
 try:  # ISA-L inflates twice as fast as zlib; same API, same results
@@ -17,8 +19,8 @@ from ..common.errors import InputError
 from ..common.progress import Report, silent
 from ..model import Profile
 from .kinds import KINDS, Artifact, InputBytes, Kind, kind_of, text_kinds_named
+from .limits import inflate_limit, input_limit
 
-MAX_INPUT_BYTES = 4 << 30
 INFLATE_PIECE = 16 << 20
 GZIP_MAGIC = b"\x1f\x8b"
 KNOWN_BINARIES = {
@@ -32,15 +34,29 @@ KNOWN_BINARIES = {
 REFUSED_TEXT = (b"--- ", b"heap_v2/", b"heapz")  # older profile formats, named as such
 
 
+# What a path that is not a regular file is, by its mode: refused by name, never opened for
+# reading (a FIFO would block, /dev/zero never ends).
+NOT_FILES = (
+    (stat.S_ISDIR, "is a directory, not a file"),
+    (stat.S_ISFIFO, "is a named pipe (FIFO), not a file"),
+    (stat.S_ISCHR, "is a character device, not a file"),
+    (stat.S_ISBLK, "is a block device, not a file"),
+    (stat.S_ISSOCK, "is a socket, not a file"),
+)
+
+
 def read_input(path: str | Path, progress: Report = silent) -> bytes | bytearray:
-    """The file's bytes, gunzipped when they are gzip."""
+    """The file's bytes, gunzipped when they are gzip. Only a regular file is read, and only
+    when its size is within the limit, checked before reading."""
     source = str(path)
     progress(f"reading {source}")
     try:
-        size = Path(path).stat().st_size
-        if size > MAX_INPUT_BYTES:
-            raise InputError(source, f"too large ({size} bytes; the limit is {MAX_INPUT_BYTES})")
-        data = Path(path).read_bytes()
+        _check_regular(os.stat(path), source)
+        # O_NONBLOCK: a FIFO swapped in after the check still cannot block the open
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+        with open(fd, "rb") as f:
+            _check_regular(os.fstat(f.fileno()), source)
+            data = f.read()
     except FileNotFoundError:
         raise InputError(source, "no such file") from None
     except IsADirectoryError:
@@ -52,30 +68,51 @@ def read_input(path: str | Path, progress: Report = silent) -> bytes | bytearray
     return inflated(data, source, progress)
 
 
+def _check_regular(status: os.stat_result, source: str) -> None:
+    for is_kind, message in NOT_FILES:
+        if is_kind(status.st_mode):
+            raise InputError(source, message)
+    if not stat.S_ISREG(status.st_mode):
+        raise InputError(source, "not a regular file")
+    limit = input_limit()
+    if status.st_size > limit.bytes:
+        raise InputError(source, limit.too_large(status.st_size))
+
+
 def inflated(data: bytes, source: str, progress: Report = silent) -> bytes | bytearray:
-    """data, gunzipped when it is gzip (any input may be)."""
+    """data, gunzipped when it is gzip (any input may be); gzip inside gzip is refused, as
+    pprof refuses it, rather than read as a corrupt profile."""
     if data.startswith(GZIP_MAGIC):
         progress(f"inflating {source} ({len(data) >> 20} MiB)")
-        return gunzip(data, source)
+        out = gunzip(data, source)
+        if out.startswith(GZIP_MAGIC):
+            raise InputError(source, "gzip inside gzip: gunzip it once and give the inner file")
+        return out
     return data
 
 
 def gunzip(data: bytes, source: str) -> bytearray:
-    """Every gzip member, decompressed; a truncated or corrupt stream is an error.
+    """Every gzip member, decompressed; a truncated or corrupt stream is an error, and so is
+    output past the inflate limit (limits.py), found before it is allocated.
 
     The output goes into one buffer sized from the trailer's ISIZE, in bounded pieces, so a
-    100 MB profile costs 100 MB and not twice that while it is inflated."""
-    out = bytearray(int.from_bytes(data[-4:], "little") if len(data) >= 4 else 0)
+    100 MB profile costs 100 MB and not twice that while it is inflated. ISIZE is anyone's
+    to write: it sizes the buffer only up to the limit."""
+    limit = inflate_limit(len(data))
+    isize = int.from_bytes(data[-4:], "little") if len(data) >= 4 else 0
+    out = bytearray(min(isize, limit.initial))
     filled = 0
     rest = data
     while rest[:2] == GZIP_MAGIC:
         inflater = zlib.decompressobj(wbits=31)
         try:
             while not inflater.eof:
-                piece = inflater.decompress(rest, INFLATE_PIECE)
+                piece = inflater.decompress(rest, min(INFLATE_PIECE, limit.bytes - filled + 1))
                 rest = inflater.unconsumed_tail
                 if not piece and not rest:
                     raise InputError(source, "truncated gzip data (the file ends mid-stream)")
+                if filled + len(piece) > limit.bytes:
+                    raise InputError(source, limit.exceeded)
                 out[filled:filled + len(piece)] = piece
                 filled += len(piece)
         # isal's stub declares `error: Exception`, an instance; it is the exception class

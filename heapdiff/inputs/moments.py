@@ -9,6 +9,7 @@ and the latest round of a capture.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,6 +55,8 @@ def resolve_pair(paths: list[str], base: list[str], first: int | None = None,
     rounds. A lone folder of snapshot folders: its oldest against its newest. Otherwise the
     paths are one moment, with no base."""
     title = " ".join(paths)
+    for p in (*base, *paths):
+        _reachable(p)
     if not base and len(paths) == 1:
         if is_capture(paths[0]):
             capture = read_capture(paths[0])
@@ -76,6 +79,7 @@ def resolve_one(paths: list[str], number: int | None = None) -> Moment:
     out: list[str] = []
     profile = None
     for p in paths:
+        _reachable(p)
         if is_capture(p):
             capture = read_capture(p)
             chosen = _round(capture, pick_round(capture, number))
@@ -111,6 +115,17 @@ def snapshot_folders(path: str) -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def _reachable(path: str) -> None:
+    """A path behind a folder without search permission is said to be so, before the checks
+    of what it is (a capture folder? a folder of folders?) meet it with a traceback."""
+    try:
+        os.stat(path)
+    except PermissionError:
+        raise InputError(path, "permission denied") from None
+    except OSError:
+        pass  # missing and the like: the reader says what is wrong, as before
 
 
 def _round(capture: Capture, r: Round) -> Moment:

@@ -140,11 +140,17 @@ def _block_candidates(buf: np.ndarray, lo: int, hi: int):
     return cand[plausible], payload[plausible], end[plausible]
 
 
+# Protobuf field numbers are below 2**29: a longer tag is no field, and would not fit int64.
+MAX_TAG = (1 << 32) - 1
+
+
 def _one_record(data: memoryview, pos: int, n: int) -> tuple[int, int, int, int]:
     """Parse the record at pos in plain Python: (field, start, payload start, end)."""
     try:
         tag, p = read_varint(data, pos)
         field, wire = tag >> 3, tag & 7
+        if tag > MAX_TAG:
+            raise FramingError(f"field number {field} out of range at byte {pos}")
         if wire == 0:
             _, end = read_varint(data, p)
         elif wire == 1:
@@ -156,6 +162,8 @@ def _one_record(data: memoryview, pos: int, n: int) -> tuple[int, int, int, int]
             end = p + 4
         else:
             raise FramingError(f"unknown wire type {wire} at byte {pos}")
+    except FramingError:
+        raise  # already says where
     except ValueError as exc:
         raise FramingError(f"{exc} at byte {pos}") from None
     if field == 0:

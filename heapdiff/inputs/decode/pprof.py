@@ -17,9 +17,20 @@ from .framing import FramingError, frame_records
 from .samples import Malformed, decode_samples
 
 SAMPLE_FIELD = 2
+# What else a malformed profile can make numpy, upb or the framing raise: at this boundary it
+# is the input's fault, said in one line, never a traceback.
+MALFORMED = (ValueError, OverflowError, IndexError, KeyError, TypeError)
 
 
 def decode_pprof(data: bytes | bytearray, source: str, progress: Report = silent) -> Profile:
+    try:
+        return _decode(data, source, progress)
+    except MALFORMED as exc:
+        raise InputError(source, f"not a valid pprof profile ({type(exc).__name__}: {exc})"
+                         ) from None
+
+
+def _decode(data: bytes | bytearray, source: str, progress: Report) -> Profile:
     buf = np.frombuffer(data, dtype=np.uint8)
     progress(f"framing {source} ({len(data) >> 20} MiB)")
     try:
@@ -32,6 +43,7 @@ def decode_pprof(data: bytes | bytearray, source: str, progress: Report = silent
     starts = records.payload[is_sample]
     ends = records.end[is_sample]
     del records, is_sample
+    _check_values_fit(tables.sample_types, starts, ends, source)
     try:
         values, offsets, stacks, labels = decode_samples(
             buf, starts, ends, len(tables.sample_types), tables.location_lookup,
@@ -58,6 +70,17 @@ def decode_pprof(data: bytes | bytearray, source: str, progress: Report = silent
         source=source,
         format="pprof",
     )
+
+
+def _check_values_fit(sample_types, starts: np.ndarray, ends: np.ndarray, source: str) -> None:
+    """Every sample holds a value per sample type, each at least a byte: more values than the
+    samples have bytes is a lie, refused before the values array (samples x types) exists."""
+    values = len(starts) * len(sample_types)
+    room = int((ends - starts).sum()) if len(starts) else 0
+    if values > room:
+        raise InputError(source, f"not a valid pprof profile: {len(starts):,} samples of "
+                                 f"{len(sample_types):,} sample types need {values:,} values, "
+                                 f"but the samples hold {room:,} bytes")
 
 
 def _parse_tables(data: bytes | bytearray, records, keep: np.ndarray, source: str) -> pb.Profile:
