@@ -8,6 +8,7 @@ from importlib.metadata import entry_points
 
 from .commands import capture, diff, explain, graph, report, retainers, sizes, timeline, top
 from .common.errors import InputError
+from .render.escape import terminal
 
 DESCRIPTION = """\
 heapdiff: Go heap profiles for people chasing memory.
@@ -57,7 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except InputError as exc:
-        print(f"heapdiff: {exc}", file=sys.stderr)
+        # the one place an error line is printed: what it quotes (a server's reason, a
+        # metric, a manifest string, a sample type) reaches the terminal visible, never acting
+        print(f"heapdiff: {terminal(str(exc))}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         sys.stderr.close()  # the reader went away (| head): not an error
