@@ -5,6 +5,7 @@ outputs show those characters as visible escapes, JSON keeps them exact, DOT, Ma
 Mermaid stay well-formed, and the TUI shows them literally without acting on them."""
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import subprocess
@@ -13,10 +14,16 @@ from pathlib import Path
 
 import pytest
 from markdown_it import MarkdownIt
+from textual.widgets import Static
 
 from heapdiff.render import escape
 from pbwire import field_bytes, field_varint, packed
 from support import needs_dot, run_heapdiff
+from tui.views import VIEWS
+from tui.views.top import TopView
+from tui.views.tree import CallTreeView
+from tui.widgets.rowtable import RowTable
+from tui_settle import settled
 
 OSC52 = "main.(*T).clip\x1b]52;c;aGVsbG8=\x07"
 QUIT = "[@click=app.quit]main.quit[/]"
@@ -191,3 +198,72 @@ def test_mermaid_labels_with_hostile_names_stay_quoted(profiles, tmp_path):
     assert block[0] == "flowchart TD"
     for line in block[1:]:
         assert re.fullmatch(r'  n\d+\["[^"\[\]<>`]*"\]|  n\d+ --> n\d+', line), line
+
+
+# --- the TUI ----------------------------------------------------------------------------
+
+def run_tui(profiles, check) -> None:
+    from tui.app import HeapdiffApp
+
+    async def main():
+        app = HeapdiffApp([str(profiles[1])], [str(profiles[0])])
+        async with app.run_test(size=(160, 50)) as pilot:
+            await settled(pilot)
+            await check(app, pilot)
+            assert app.is_running and app.return_code is None
+    asyncio.run(main())
+
+
+async def press(pilot, *keys: str) -> None:
+    for key in keys:
+        await pilot.press(key)
+        await settled(pilot)
+
+
+def tree_labels(tree) -> list[str]:
+    nodes, labels = [tree.root], []
+    while nodes:
+        node = nodes.pop()
+        labels.append(str(node.label))
+        nodes += node.children
+    return labels
+
+
+@pytest.mark.parametrize("view", [v.slug for v in VIEWS])
+def test_every_tui_view_with_hostile_names_neither_crashes_nor_acts(view, profiles):
+    async def check(app, pilot):
+        chosen = next(v for v in VIEWS if v.slug == view)
+        await press(pilot, chosen.key)
+        if view == "top":
+            names = [row[-1] for row in app.query_one(TopView).query_one(RowTable).rows]
+            assert QUIT in names and BOLD in names and UNBALANCED in names
+            assert "main.(*T).clip\\x1b]52;c;aGVsbG8=\\x07" in names
+            assert "main.\\u202eevil\\u202c" in names
+        if view == "tree":
+            labels = "\n".join(tree_labels(app.query_one(CallTreeView)))
+            assert QUIT in labels and "main.\\u202eevil\\u202c" in labels
+        if view == "peek":
+            assert str(app.query_one("#peek-title", Static).render()).startswith(QUIT)
+        await pilot.click(f"#{view}-view", offset=(3, 1))
+        await settled(pilot)
+    run_tui(profiles, check)
+    assert not list(profiles[0].parent.joinpath("shots").iterdir())
+
+
+@pytest.mark.parametrize("row, name", [(0, QUIT), (1, SHOT), (2, UNBALANCED), (3, BOLD)])
+def test_a_function_named_as_markup_is_shown_literally_in_peek_and_never_acts(row, name,
+                                                                             profiles):
+    shots = profiles[0].parent / "shots"
+
+    async def check(app, pilot):
+        await press(pilot, "1", *["j"] * row, "enter")  # Enter peeks at the row
+        for x in range(0, 30, 3):  # wherever a link would be
+            await pilot.click("#peek-title", offset=(x, 0))
+        await settled(pilot)
+        assert app.is_running and not list(shots.iterdir())
+        title = str(app.query_one("#peek-title", Static).render())
+        assert title.startswith(name.replace("{dir}", str(shots)) + ": flat")
+        await press(pilot, "f")  # focus: the notification quotes the name
+        assert app.analysis.settings.focus
+    run_tui(profiles, check)
+    assert not list(shots.iterdir())
