@@ -6,6 +6,7 @@ Mermaid stay well-formed, and the TUI shows them literally without acting on the
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import re
 import subprocess
@@ -16,6 +17,7 @@ import pytest
 from markdown_it import MarkdownIt
 from textual.widgets import Static
 
+from heapdiff.capture.run import Screen
 from heapdiff.render import escape
 from pbwire import field_bytes, field_varint, packed
 from support import needs_dot, run_heapdiff
@@ -144,6 +146,27 @@ def test_error_line_quoting_a_sample_type_does_not_write_the_clipboard(profiles)
     assert done.stderr.startswith("heapdiff: ") and done.stderr.count("\n") == 1
     assert invisible(done.stderr) == []
     assert "inuse_objects\\x1b]52;c;aGk=\\x07\\u202e" in done.stderr
+
+
+def test_error_line_quoting_a_metric_name_does_not_write_the_clipboard(tmp_path):
+    metrics = tmp_path / "metrics.json"
+    metrics.write_text(json.dumps({"/gc/heap/goal\x1b]52;c;aGk=\x07\u202e:bytes": True}))
+    done = run_heapdiff("explain", metrics)
+    assert done.returncode == 2 and invisible(done.stderr) == []
+    assert "metric /gc/heap/goal\\x1b]52;c;aGk=\\x07\\u202e:bytes is a boolean" in done.stderr
+
+
+def test_error_line_quoting_a_file_name_shows_its_escapes(tmp_path):
+    done = run_heapdiff("top", tmp_path / "heap\x1b]0;owned\x07\u2028.pb")
+    assert done.returncode == 2 and invisible(done.stderr) == []
+    assert "heap\\x1b]0;owned\\x07\\u2028.pb" in done.stderr
+
+
+def test_capture_round_lines_quoting_a_server_show_its_escapes():
+    screen = Screen(io.StringIO())
+    screen.line("round 1/3  heap -  NO HEAP PROFILE  (heap: HTTP 500 \x1b]52;c;aGk=\x07\u202e)")
+    assert screen.stream.getvalue() == \
+        "round 1/3  heap -  NO HEAP PROFILE  (heap: HTTP 500 \\x1b]52;c;aGk=\\x07\\u202e)\n"
 
 
 def test_json_keeps_hostile_names_exact(profiles, tmp_path):
