@@ -9,6 +9,7 @@ import asyncio
 import io
 import json
 import re
+import shutil
 import subprocess
 import unicodedata
 from pathlib import Path
@@ -17,10 +18,12 @@ import pytest
 from markdown_it import MarkdownIt
 from textual.widgets import Static
 
+from capture_folders import make_capture
 from heapdiff.capture.run import Screen
 from heapdiff.render import escape
 from pbwire import field_bytes, field_varint, packed
-from support import needs_dot, run_heapdiff
+from support import SAMPLES, needs_dot, run_heapdiff
+from tui.app import HeapdiffApp
 from tui.views import VIEWS
 from tui.views.top import TopView
 from tui.views.tree import CallTreeView
@@ -140,6 +143,27 @@ def test_escapes_in_names_never_reach_the_terminal_in_text_output(command, profi
         assert "main.\\u202eevil\\u202c" in done.stdout or command == "paths"  # 5 paths
 
 
+@pytest.fixture
+def capture(profiles, tmp_path) -> Path:
+    """A capture folder of two rounds: the leaky_cache sample's snapshots, their heap
+    profiles replaced by the hostile ones."""
+    snapshots = []
+    for moment, profile in zip(("base", "later"), profiles):
+        snapshot = tmp_path / "snapshots" / moment
+        shutil.copytree(SAMPLES / "leaky_cache" / moment, snapshot)
+        (snapshot / "heap.txt").unlink(missing_ok=True)
+        shutil.copyfile(profile, snapshot / "heap.pb.gz")
+        snapshots.append(snapshot)
+    return make_capture(tmp_path / "capture", snapshots)
+
+
+def test_explain_and_timeline_show_hostile_names_visible(capture):
+    later = sorted(capture.glob("round-*"))[-1]
+    for done in (heapdiff("explain", later), heapdiff("timeline", capture)):
+        assert invisible(done.stdout + done.stderr) == []
+    assert "main.\\u202eevil\\u202c" in done.stdout
+
+
 def test_error_line_quoting_a_sample_type_does_not_write_the_clipboard(profiles):
     done = run_heapdiff("top", "--sample-index", "nope", profiles[1])
     assert done.returncode == 2
@@ -225,11 +249,9 @@ def test_mermaid_labels_with_hostile_names_stay_quoted(profiles, tmp_path):
 
 # --- the TUI ----------------------------------------------------------------------------
 
-def run_tui(profiles, check) -> None:
-    from tui.app import HeapdiffApp
-
+def run_tui(profiles, check, paths: list[str] | None = None) -> None:
     async def main():
-        app = HeapdiffApp([str(profiles[1])], [str(profiles[0])])
+        app = HeapdiffApp(paths or [str(profiles[1])], [] if paths else [str(profiles[0])])
         async with app.run_test(size=(160, 50)) as pilot:
             await settled(pilot)
             await check(app, pilot)
@@ -290,3 +312,17 @@ def test_a_function_named_as_markup_is_shown_literally_in_peek_and_never_acts(ro
         assert app.analysis.settings.focus
     run_tui(profiles, check)
     assert not list(shots.iterdir())
+
+
+@pytest.mark.parametrize("view", ["timeline", "memory", "top"])
+def test_a_hostile_capture_in_the_tui_neither_crashes_nor_acts(view, profiles, capture):
+    async def check(app, pilot):
+        chosen = next(v for v in VIEWS if v.slug == view)
+        await press(pilot, chosen.key)
+        if view == "timeline":
+            names = [row[-1] for row in app.query_one("#timeline-table", RowTable).rows]
+            assert QUIT in names and "main.\\u202eevil\\u202c" in names
+        await pilot.click(f"#{view}-view", offset=(3, 1))
+        await settled(pilot)
+    run_tui(profiles, check, [str(capture)])
+    assert not list(profiles[0].parent.joinpath("shots").iterdir())
