@@ -11,7 +11,9 @@ import json
 import re
 import shutil
 import subprocess
+import threading
 import unicodedata
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -184,6 +186,32 @@ def test_error_line_quoting_a_file_name_shows_its_escapes(tmp_path):
     done = run_heapdiff("top", tmp_path / "heap\x1b]0;owned\x07\u2028.pb")
     assert done.returncode == 2 and invisible(done.stderr) == []
     assert "heap\\x1b]0;owned\\x07\\u2028.pb" in done.stderr
+
+
+class HostileServer(BaseHTTPRequestHandler):
+    """Every path redirects, with OSC 52 and a bidi override in the reason and Location."""
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self.send_response(302, "Found\x1b]52;c;aGk=\x07\u202e".encode().decode("latin-1"))
+        self.send_header("Location", "/\x1b]0;owned\x07")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+def test_capture_quoting_a_servers_reason_and_location_does_not_write_the_clipboard(tmp_path):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), HostileServer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        done = run_heapdiff("capture", f"http://127.0.0.1:{server.server_address[1]}",
+                            "--every", "0.1s", "--count", "1", "--timeout", "3s",
+                            "--out", tmp_path / "capture")
+    finally:
+        server.shutdown()
+    assert "302" in done.stderr and "\\x1b]52;c;aGk=\\x07" in done.stderr
+    assert invisible(done.stderr) == []
 
 
 def test_capture_round_lines_quoting_a_server_show_its_escapes():
