@@ -181,7 +181,8 @@ class HeapdiffApp(App):
             self.selected = analysis.closest(self.selected)  # a node of this granularity
         self.query_one("#loading").display = False
         self.query_one("#tabs").display = True
-        self.sub_title = terminal(f"{analysis.diff.sample_type.type} · {analysis.settings.granularity}")
+        self.sub_title = terminal(f"{analysis.diff.sample_type.type} · "
+                                  f"{analysis.settings.granularity}")
         self.refresh_view()
 
     def active_view(self) -> View:

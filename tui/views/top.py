@@ -80,7 +80,8 @@ class TopView(View, Vertical):
             f"{d.sample_type.type}, {s.granularity}, mode {s.mode}"
             + (", normalized" if s.normalize else "")
             + f" | base {human(d.base_total, unit)} -> new {human(d.new_total, unit)} "
-              f"({signed(d.new_total - d.base_total, unit)}) | {len(rows)} rows, sorted by {self.sort}"))
+              f"({signed(d.new_total - d.base_total, unit)}) | {len(rows)} rows, "
+              f"sorted by {self.sort}"))
 
     def cycle_sort(self) -> None:
         self.sort = SORT_KEYS[(SORT_KEYS.index(self.sort) + 1) % len(SORT_KEYS)]
