@@ -182,6 +182,15 @@ def test_error_line_quoting_a_metric_name_does_not_write_the_clipboard(tmp_path)
     assert "metric /gc/heap/goal\\x1b]52;c;aGk=\\x07\\u202e:bytes is a boolean" in done.stderr
 
 
+def test_error_line_quoting_a_manifest_string_does_not_write_the_clipboard(capture):
+    manifest = json.loads((capture / "manifest.json").read_text())
+    manifest["rounds"][0]["dir"] = "round-\x1b]52;c;aGk=\x07\u202e"
+    (capture / "manifest.json").write_text(json.dumps(manifest))
+    done = run_heapdiff("timeline", capture)
+    assert done.returncode == 2 and done.stderr.startswith("heapdiff: ")
+    assert invisible(done.stderr) == []
+
+
 def test_error_line_quoting_a_file_name_shows_its_escapes(tmp_path):
     done = run_heapdiff("top", tmp_path / "heap\x1b]0;owned\x07\u2028.pb")
     assert done.returncode == 2 and invisible(done.stderr) == []
