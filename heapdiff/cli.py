@@ -9,6 +9,7 @@ from importlib.metadata import entry_points
 
 from .commands import capture, diff, explain, graph, report, retainers, sizes, timeline, top
 from .common.errors import InputError
+from .render.escape import terminal
 
 DESCRIPTION = """\
 heapdiff: Go heap profiles for people chasing memory.
@@ -62,7 +63,9 @@ def tolerate_unencodable() -> None:
 
 
 def refuse(exc: InputError) -> int:
-    print(f"heapdiff: {exc}", file=sys.stderr)
+    """The one place an error line is printed: what it quotes (a server's reason, a metric, a
+    manifest string, a sample type) reaches the terminal visible, never acting."""
+    print(f"heapdiff: {terminal(str(exc))}", file=sys.stderr)
     return 2
 
 

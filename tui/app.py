@@ -19,7 +19,9 @@ from textual.widgets import Footer, Header, Markdown, ProgressBar, Static, Tabbe
 from heapdiff.analysis.aggregate import NodeInfo
 from heapdiff.common.errors import InputError
 from heapdiff.inputs.moments import resolve_pair
+from heapdiff.render.escape import terminal
 
+from .plain import plain
 from .state import Moments, Settings, analyse, load_moments
 from .views import VIEWS
 from .views.base import NodeChosen, NodeSelected, View
@@ -156,14 +158,14 @@ class HeapdiffApp(App):
         try:
             heavy()
         except Exception as exc:  # noqa: BLE001 - shown, never a crash
-            self.call_from_thread(self.notify, f"{view.slug}: {type(exc).__name__}: {exc}",
+            self.call_from_thread(self.tell, f"{view.slug}: {type(exc).__name__}: {exc}",
                                   severity="error")
             return
         if analysis is self.analysis:
             self.call_from_thread(self.refresh_view)
 
     def _progress(self, message: str) -> None:
-        self.query_one("#loading-text", Static).update(message)
+        self.query_one("#loading-text", Static).update(plain(message))
         self.query_one("#loading-bar", ProgressBar).advance(1)
 
     def _failed(self, exc: Exception) -> None:
@@ -174,8 +176,8 @@ class HeapdiffApp(App):
             self.exit(return_code=2)
             return
         message = f"heapdiff: {error}"
-        self.query_one("#loading-text", Static).update(message)
-        self.notify(message, severity="error", timeout=30)
+        self.query_one("#loading-text", Static).update(plain(message))
+        self.tell(message, severity="error", timeout=30)
 
     def _loaded(self, analysis) -> None:
         previous, self.analysis = self.analysis, analysis
@@ -184,7 +186,8 @@ class HeapdiffApp(App):
             self.selected = analysis.closest(self.selected)  # a node of this granularity
         self.query_one("#loading").display = False
         self.query_one("#tabs").display = True
-        self.sub_title = f"{analysis.diff.sample_type.type} · {analysis.settings.granularity}"
+        self.sub_title = terminal(f"{analysis.diff.sample_type.type} · "
+                                  f"{analysis.settings.granularity}")
         self.refresh_view()
 
     def active_view(self) -> View:
@@ -207,7 +210,7 @@ class HeapdiffApp(App):
             if target is not None:
                 target.focus()
         except Exception as exc:  # noqa: BLE001 - a strange profile must not crash the TUI
-            self.notify(f"{view.slug}: {type(exc).__name__}: {exc}", severity="error")
+            self.tell(f"{view.slug}: {type(exc).__name__}: {exc}", severity="error")
 
     def on_tabbed_content_tab_activated(self, event) -> None:
         self.refresh_view()
@@ -229,7 +232,7 @@ class HeapdiffApp(App):
 
     def _reanalyse(self, settings: Settings) -> None:
         self.settings = settings
-        self.notify(self._describe(settings), timeout=2)
+        self.tell(self._describe(settings), timeout=2)
         self.load()
 
     def _describe(self, s: Settings) -> str:
@@ -311,10 +314,14 @@ class HeapdiffApp(App):
             gathered = gather(self.paths, self.base_paths, title=self.inputs.title)
             emit(report_markdown(gathered), self.report_path)
         except Exception as exc:  # noqa: BLE001
-            self.call_from_thread(self.notify, f"report: {exc}", severity="error")
+            self.call_from_thread(self.tell, f"report: {exc}", severity="error")
             return
         where = str(Path(self.report_path).resolve())
-        self.call_from_thread(self.notify, f"report written to {where}", timeout=10)
+        self.call_from_thread(self.tell, f"report written to {where}", timeout=10)
+
+    def tell(self, message: str, **kwargs) -> None:
+        """A notification that quotes inputs (names, paths, errors): never markup."""
+        self.notify(terminal(message), markup=False, **kwargs)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.views))

@@ -14,6 +14,7 @@ from typing import TextIO
 
 from ..common.errors import InputError
 from ..common.units import human_bytes
+from ..render.escape import terminal
 from .endpoints import ENDPOINT
 from .manifest import Manifest, Round, write_manifest
 from .round import fetch_all, iso, round_dir, sources, write_round
@@ -168,12 +169,12 @@ class Screen:
         self.live_shown = False
 
     def line(self, text: str) -> None:
-        self.stream.write(("\r\x1b[K" if self.live_shown else "") + text + "\n")
+        self.stream.write(("\r\x1b[K" if self.live_shown else "") + terminal(text) + "\n")
         self.stream.flush()
         self.live_shown = False
 
     def live(self, text: str) -> None:
         if self.tty:
-            self.stream.write(f"\r\x1b[K{text}")
+            self.stream.write(f"\r\x1b[K{terminal(text)}")
             self.stream.flush()
             self.live_shown = True

@@ -5,6 +5,7 @@ import networkx as nx
 
 from ..common.units import human
 from .diff import signed
+from .escape import dot
 
 GROW = (0xD0, 0x1C, 0x1C)
 SHRINK = (0x1A, 0x9A, 0x3A)
@@ -12,21 +13,8 @@ STILL = (0x9E, 0x9E, 0x9E)
 
 
 def dot_string(*lines: str) -> str:
-    """A DOT quoted string of lines: backslashes and quotes escaped, control characters shown
-    as \\xNN, lines joined by DOT's line break."""
-    return '"' + "\\n".join(_escape(line) for line in lines) + '"'
-
-
-def _escape(text: str) -> str:
-    out = []
-    for ch in text:
-        if ch in '\\"':
-            out.append("\\" + ch)
-        elif ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0:
-            out.append(f"\\\\x{ord(ch):02x}")
-        else:
-            out.append(ch)
-    return "".join(out)
+    """A DOT quoted string of lines, each escaped (escape.dot), joined by DOT's line break."""
+    return '"' + "\\n".join(dot(line) for line in lines) + '"'
 
 
 def _colour(delta: int, scale: int) -> str:

@@ -32,7 +32,7 @@ def explain_text(w: Waterfall, found: list[Finding], gc: GCHealth | None, source
         share = percent(r.bytes, w.rss) if w.rss else ""
         sigma = f" ±{human_bytes(r.sigma)}" if r.sigma else ""
         out.append(f"  {r.component:<{width}} {human_bytes(r.bytes):>10} {share:>8}  "
-                   f"{bar(r.bytes, scale):<{BAR_WIDTH}}  {r.cause}{sigma}")
+                   f"{bar(r.bytes, scale):<{BAR_WIDTH}}  {terminal(r.cause)}{sigma}")
     if w.leading is not None:
         out.append(f"Leading cause of the gap between the profile and RSS: {w.leading.component}")
     if gc is not None:
@@ -40,9 +40,9 @@ def explain_text(w: Waterfall, found: list[Finding], gc: GCHealth | None, source
     if found:
         out.append("Findings:")
         for f in found:
-            out.append(f"  [{f.severity}] {f.id}: {f.title}")
-            out.append(f"      {f.detail}")
-            out.append(f"      Do: {f.advice}")
+            out.append(f"  [{f.severity}] {f.id}: {terminal(f.title)}")
+            out.append(f"      {terminal(f.detail)}")
+            out.append(f"      Do: {terminal(f.advice)}")
     else:
         out.append("Findings: none")
     return "\n".join(out) + "\n"

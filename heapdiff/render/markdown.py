@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..gather import Gathered
 from ..common.units import human, human_bytes, percent
+from .escape import code_line
 from .escape import markdown as md
 from .escape import mermaid
 from .format import bar, bar_scale, diff_cells, gc_summary, share, signed, site_cells
@@ -195,4 +196,4 @@ def _findings(g: Gathered) -> list[str]:
 def _reproduce(g: Gathered) -> list[str]:
     if not g.commands:
         return []
-    return ["## How to reproduce", "", "```sh", *g.commands.values(), "```"]
+    return ["## How to reproduce", "", "```sh", *map(code_line, g.commands.values()), "```"]

@@ -41,5 +41,5 @@ def retainers_text(r: Retainers, sites: list[Site]) -> str:
         out.append(f"  {c.scan:>9} {c.inuse:>9} {c.pointers:>5}  {c.evidence:<9} "
                    f"{where}: {verdict}{grew}")
         if s.advice:
-            out.append(f"  {'':>9} {'':>9} {'':>5}  {'':<9} do: {s.advice}")
+            out.append(f"  {'':>9} {'':>9} {'':>5}  {'':<9} do: {terminal(s.advice)}")
     return "\n".join(out) + "\n"

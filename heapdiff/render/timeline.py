@@ -26,7 +26,8 @@ def timeline_json(tl: Timeline, functions: list[Trend]) -> dict:
 def timeline_text(tl: Timeline, functions: list[Trend]) -> str:
     span = tl.times[-1] - tl.times[0]
     lines = [f"Capture: {terminal(tl.capture)}",
-             f"Rounds: {len(tl.times)} over {span:.1f}s, {tl.labels[0]} .. {tl.labels[-1]}",
+             f"Rounds: {len(tl.times)} over {span:.1f}s, {terminal(tl.labels[0])} .. "
+             f"{terminal(tl.labels[-1])}",  # the manifest's times
              f"Type: {terminal(tl.sample_index)} ({terminal(tl.unit)}), {tl.granularity}; "
              f"showing {len(functions)} of {len(tl.functions)} rows"
              + ("" if len(functions) == len(tl.functions) else " (--nodecount 0 shows all)")]

@@ -6,6 +6,7 @@ from textual.widgets import Static
 
 from heapdiff.analysis.aggregate import NodeInfo
 from heapdiff.common.units import human_bytes
+from heapdiff.render.escape import terminal
 from heapdiff.render.format import bar, bar_scale, gc_scale, gc_summary, sparkline
 
 from ..state import Analysis
@@ -27,13 +28,14 @@ class MemoryView(View, Static):
         scale = bar_scale(r.bytes for r in w.rows)
         for r in w.rows:
             if r.bytes is None:
-                text.append(f"{r.component:<17} {'unknown':>10}  needs {r.needs}\n", style="dim")
+                text.append(terminal(f"{r.component:<17} {'unknown':>10}  needs {r.needs}") + "\n",
+                            style="dim")
                 continue
-            text.append(f"{r.component:<17} {human_bytes(r.bytes):>10} ")
+            text.append(terminal(f"{r.component:<17} {human_bytes(r.bytes):>10} "))
             text.append(bar(r.bytes, scale), style="red" if r.bytes >= 0 else "green")
             text.append("\n")
         if w.leading is not None:
-            text.append(f"\nLeading cause: {w.leading.component}\n", style="bold")
+            text.append(f"\nLeading cause: {terminal(w.leading.component)}\n", style="bold")
         if analysis.gc is not None:
             text.append("\n" + gc_summary(analysis.gc) + "\n")
             if analysis.gc.live_series:
@@ -41,7 +43,7 @@ class MemoryView(View, Static):
                 text.append(f"live {sparkline(analysis.gc.live_series, top=top)}\n")
                 text.append(f"goal {sparkline(analysis.gc.goal_series, top=top)}\n")
         for f in analysis.findings:
-            text.append(f"\n[{f.severity}] {f.id}: {f.title}\n", style="bold red" if
+            text.append(f"\n[{f.severity}] {f.id}: {terminal(f.title)}\n", style="bold red" if
                         f.severity != "info" else "bold")
-            text.append(f"  {f.detail}\n  Do: {f.advice}\n")
+            text.append(f"  {terminal(f.detail)}\n  Do: {terminal(f.advice)}\n")
         self.update(text)

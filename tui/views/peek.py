@@ -9,6 +9,7 @@ from heapdiff.analysis.aggregate import NodeInfo
 from heapdiff.common.units import human
 from heapdiff.render.format import signed
 
+from ..plain import plain
 from ..state import Analysis
 from ..widgets.rowtable import Column, RowTable
 from .base import Heavy, NodeChosen, View
@@ -55,8 +56,8 @@ class PeekView(View, Vertical):
             return
         data = graph.nodes[node]
         callers, callees = peek_nodes(graph, node)
-        title.update(f"{data['name']}: flat {signed(data['delta_flat'], unit)}, "
-                     f"cum {signed(data['delta_cum'], unit)}")
+        title.update(plain(f"{data['name']}: flat {signed(data['delta_flat'], unit)}, "
+                           f"cum {signed(data['delta_cum'], unit)}"))
         rows, tones, self.nodes = [], [], []
         for label, edges in (("caller", callers), ("callee", callees)):
             for other, e in edges:

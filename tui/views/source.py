@@ -9,8 +9,10 @@ from rich.text import Text
 from textual.widgets import Static
 
 from heapdiff.analysis.aggregate import NodeInfo
+from heapdiff.render.escape import terminal
 from heapdiff.render.format import signed
 
+from ..plain import visible
 from ..state import Analysis
 from .base import Heavy, View
 
@@ -46,8 +48,9 @@ class SourceView(View, Static):
         found = find_file(file_name, analysis.source_dir)
         text = Text()
         if found is None:
-            text.append(f"{selected.printable_name()}: source file {file_name or '(unknown)'} "
-                        "not found; give heapdiff tui --source DIR\n")
+            text.append(terminal(f"{selected.printable_name()}: source file "
+                                 f"{file_name or '(unknown)'} not found") +
+                        "; give heapdiff tui --source DIR\n")
             for number, r in sorted(lines.items()):
                 text.append(f"{number:>6} {signed(r.delta_cum, analysis.diff.sample_type.unit):>10}\n")
             self.update(text)
@@ -60,5 +63,5 @@ class SourceView(View, Static):
             mark = f"{signed(row.delta_cum, unit):>10}" if row else " " * 10
             text.append(f"{number:>6} {mark} ", style="red" if row and row.delta_cum > 0 else
                         "green" if row and row.delta_cum < 0 else "")
-            text.append(source[number - 1] + "\n")
+            text.append(visible(source[number - 1]) + "\n")
         self.update(text)

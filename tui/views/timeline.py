@@ -10,6 +10,7 @@ from textual.widgets import Static
 from heapdiff.analysis.aggregate import NodeInfo
 from heapdiff.render.format import trend_cells
 
+from ..plain import plain
 from ..state import Analysis
 from ..widgets.rowtable import Column, RowTable
 from .base import Heavy, NodeChosen, NodeSelected, View
@@ -68,9 +69,9 @@ class TimelineView(View, Vertical):
             table.set_rows([])
             return
         span = tl.times[-1] - tl.times[0]
-        title.update(f"{len(tl.times)} rounds over {span:.0f} s ({tl.labels[0]} .. "
-                     f"{tl.labels[-1]}) · {tl.sample_index}, {tl.granularity} · growers are "
-                     "leak suspects")
+        title.update(plain(f"{len(tl.times)} rounds over {span:.0f} s ({tl.labels[0]} .. "
+                           f"{tl.labels[-1]}) · {tl.sample_index}, {tl.granularity} · growers "
+                           "are leak suspects"))
         trends = [*tl.memory, *tl.functions]
         units = ["bytes"] * len(tl.memory) + [tl.unit] * len(tl.functions)
         rows = [(*trend_cells(t, u, SPARK_WIDTH), t.name) for t, u in zip(trends, units)]

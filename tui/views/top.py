@@ -13,6 +13,7 @@ from heapdiff.common.units import human
 from heapdiff.render.format import diff_cells, signed
 from heapdiff.render.order import sort_rows
 
+from ..plain import plain
 from ..state import Analysis
 from ..widgets.rowtable import Column, RowTable
 from .base import NodeChosen, NodeSelected, View
@@ -75,11 +76,12 @@ class TopView(View, Vertical):
         keep = next((i for i, r in enumerate(rows) if r.info == selected), 0)
         table.set_rows(cells, tones, keep)
         s = self.analysis.settings
-        self.query_one("#top-summary", Static).update(
+        self.query_one("#top-summary", Static).update(plain(
             f"{d.sample_type.type}, {s.granularity}, mode {s.mode}"
             + (", normalized" if s.normalize else "")
             + f" | base {human(d.base_total, unit)} -> new {human(d.new_total, unit)} "
-              f"({signed(d.new_total - d.base_total, unit)}) | {len(rows)} rows, sorted by {self.sort}")
+              f"({signed(d.new_total - d.base_total, unit)}) | {len(rows)} rows, "
+              f"sorted by {self.sort}"))
 
     def cycle_sort(self) -> None:
         self.sort = SORT_KEYS[(SORT_KEYS.index(self.sort) + 1) % len(SORT_KEYS)]

@@ -8,6 +8,7 @@ from textual.widgets import Tree
 
 from heapdiff.analysis.aggregate import NodeInfo
 from heapdiff.common.units import human
+from heapdiff.render.escape import terminal
 from heapdiff.render.format import signed
 
 from ..state import Analysis
@@ -58,7 +59,7 @@ class CallTreeView(View, Tree):
         text.append(f"{signed(node.delta, unit):>10} ", style="red" if node.delta > 0 else
                     "green" if node.delta < 0 else "")
         text.append(f"{human(node.new, unit):>9} ")
-        text.append(node.name)  # Text.append: plain text, never markup
+        text.append(terminal(node.name))  # Text.append: plain text, never markup
         return text
 
     def rebuild(self) -> None:
