@@ -10,11 +10,16 @@ path (no recursion question: a path is a path), and flat, those that end there.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterator
 
 import numpy as np
 
 from .aggregate import NodeInfo, frame_nodes
 from ..model import Profile
+
+
+# Up to this many members of one side, a level is grouped one member at a time.
+FEW = 32
 
 
 @dataclass(frozen=True, eq=False)
@@ -42,9 +47,33 @@ class _Members:
     frame: np.ndarray  # int64 frame index within that location (0: innermost)
 
 
+# A child node's id, the weight through it, the weight ending there, and the members going on.
+Group = tuple[int, int, int, _Members]
+
+
+@dataclass(frozen=True, eq=False)
+class Path:
+    """A call path as its last node and the path above it. A tree makes each path once (a
+    node's children are computed once), so identity is equality, and a path 100,000 frames
+    deep costs one object, not a tuple of 100,000 ids per level."""
+
+    parent: Path | None
+    node: int  # node id (-1 at the root)
+    depth: int
+
+    def nodes(self) -> tuple[int, ...]:
+        """The node ids from the root (or from the leaf, bottom-up)."""
+        out = []
+        at: Path | None = self
+        while at is not None and at.parent is not None:
+            out.append(at.node)
+            at = at.parent
+        return tuple(reversed(out))
+
+
 @dataclass(frozen=True)
 class TreeNode:
-    path: tuple[int, ...]  # node ids, from the root (or from the leaf, bottom-up)
+    path: Path
     name: str
     base: int
     new: int
@@ -69,9 +98,12 @@ class CallTree:
                                  granularity, -1) for b in bases]
         w = new.values[:, new.sample_index(sample_index_name)] if weights_new is None else weights_new
         self.sides.append(self._side(new, w, granularity, +1))
-        self._members: dict[tuple[int, ...], list[_Members]] = {
-            (): [self._start(s) for s in self.sides]}
-        self._children: dict[tuple[int, ...], list[TreeNode]] = {}
+        self.root = Path(None, -1, 0)
+        # the samples through each path whose children are not computed yet: a level's are
+        # dropped once its children exist, so memory follows the frontier, not the depth
+        self._members: dict[Path, list[_Members]] = {
+            self.root: [self._start(s) for s in self.sides]}
+        self._children: dict[Path, list[TreeNode]] = {}
 
     def _side(self, profile: Profile, weights: np.ndarray, granularity: str, sign: int) -> _Side:
         """The profile's frames as shared node ids. Nothing per frame is built: a sample's
@@ -125,57 +157,97 @@ class CallTree:
             frame = np.where(leave, side.frame_count[side.locations[position]] - 1, m.frame - 1)
         return _Members(m.samples, position, frame)
 
-    def has_children_of(self, path: tuple[int, ...]) -> bool:
+    def has_children_of(self, path: Path | tuple[()]) -> bool:
         """Whether children(path) is computed already (and so costs nothing)."""
-        return path in self._children
+        return (path or self.root) in self._children
 
-    def children(self, path: tuple[int, ...] = ()) -> list[TreeNode]:
-        """The nodes one level below `path`, largest |delta| first; computed once."""
-        if path not in self._children:
-            self._children[path] = self._compute_children(path)
-        return self._children[path]
+    def children(self, path: Path | tuple[()] = ()) -> list[TreeNode]:
+        """The nodes one level below `path` (() or tree.root: the roots), largest |delta|
+        first; computed once."""
+        at = path or self.root
+        if at not in self._children:
+            self._children[at] = self._compute_children(at)
+        return self._children[at]
 
-    def _compute_children(self, path: tuple[int, ...]) -> list[TreeNode]:
-        members = self._members.get(path)
+    def _compute_children(self, path: Path) -> list[TreeNode]:
+        members = self._members.pop(path, None)
         if members is None:
             return []
-        d = len(path)
+        d = path.depth
         totals: dict[int, list[int]] = {}
         grouped: dict[int, list[_Members]] = {}
         empty = _Members(*(np.zeros(0, dtype=np.int64),) * 3)
         for k, (side, m) in enumerate(zip(self.sides, members)):
             if not len(m.samples):
                 continue
-            location = side.locations[m.position]
-            child = side.frame_node[side.frame_start[location] + m.frame]
-            weights, depth = side.weights[m.samples], side.depth[m.samples]
-            flat = np.where(depth == d + 1, weights, 0)
-            goes_on = depth > d + 1  # those with a level below
-            deeper = self._step(side, m, location)
-            order = np.argsort(child, kind="stable")
-            nodes, starts = np.unique(child[order], return_index=True)
-            value, ending = np.add.reduceat(weights[order], starts), np.add.reduceat(flat[order], starts)
-            ends = np.append(starts[1:], len(order))
-            for i, node in enumerate(nodes.tolist()):
+            groups = self._groups_few if len(m.samples) <= FEW else self._groups
+            at = 1 if side.sign > 0 else 0
+            for node, value, flat, deeper in groups(side, m, d):
                 slot = totals.setdefault(node, [0, 0, 0, 0])
-                at = 1 if side.sign > 0 else 0
-                slot[at] += int(value[i])
-                slot[at + 2] += int(ending[i])
-                chosen = order[starts[i]:ends[i]]
-                chosen = chosen[goes_on[chosen]]
-                grouped.setdefault(node, [empty] * len(self.sides))[k] = _Members(
-                    deeper.samples[chosen], deeper.position[chosen], deeper.frame[chosen])
+                slot[at] += value
+                slot[at + 2] += flat
+                grouped.setdefault(node, [empty] * len(self.sides))[k] = deeper
         out = []
         for node, (base, new, base_flat, new_flat) in totals.items():
-            self._members[path + (node,)] = grouped[node]
-            out.append(TreeNode(path + (node,), self.names[node], base, new, base_flat, new_flat,
+            child_path = Path(path, node, d + 1)
+            self._members[child_path] = grouped[node]
+            out.append(TreeNode(child_path, self.names[node], base, new, base_flat, new_flat,
                                 self.node_infos[node]))
         return sorted(out, key=lambda n: (-abs(n.delta), -n.new, n.name))
+
+    def _groups(self, side: _Side, m: _Members, d: int) -> Iterator[Group]:
+        """The members at depth d grouped by the node they stand at: per node, the weight
+        through it, the weight ending there, and those going on, moved one frame deeper."""
+        location = side.locations[m.position]
+        child = side.frame_node[side.frame_start[location] + m.frame]
+        weights, depth = side.weights[m.samples], side.depth[m.samples]
+        flat = np.where(depth == d + 1, weights, 0)
+        goes_on = depth > d + 1  # those with a level below
+        deeper = self._step(side, m, location)
+        order = np.argsort(child, kind="stable")
+        nodes, starts = np.unique(child[order], return_index=True)
+        value, ending = np.add.reduceat(weights[order], starts), np.add.reduceat(flat[order], starts)
+        ends = np.append(starts[1:], len(order))
+        for i, node in enumerate(nodes.tolist()):
+            chosen = order[starts[i]:ends[i]]
+            chosen = chosen[goes_on[chosen]]
+            yield node, int(value[i]), int(ending[i]), _Members(
+                deeper.samples[chosen], deeper.position[chosen], deeper.frame[chosen])
+
+    def _groups_few(self, side: _Side, m: _Members, d: int) -> Iterator[Group]:
+        """_groups for a handful of members, one at a time: deep in a tree numpy's cost per
+        call would dominate (a 100,000-frame recursion is 100,000 levels of one sample)."""
+        by_node: dict[int, tuple[list[int], list[list[int]]]] = {}
+        for sample, position, frame in zip(m.samples.tolist(), m.position.tolist(),
+                                           m.frame.tolist()):
+            location = int(side.locations[position])
+            node = int(side.frame_node[side.frame_start[location] + frame])
+            weight, depth = int(side.weights[sample]), int(side.depth[sample])
+            sums, going = by_node.setdefault(node, ([0, 0], [[], [], []]))
+            sums[0] += weight
+            if depth == d + 1:
+                sums[1] += weight
+            elif depth > d + 1:
+                for column, value in zip(going, (sample, *self._step_one(side, position, frame,
+                                                                           location))):
+                    column.append(value)
+        for node, ((value, flat), going) in by_node.items():
+            yield node, value, flat, _Members(*(np.array(c, dtype=np.int64) for c in going))
+
+    def _step_one(self, side: _Side, position: int, frame: int, location: int) -> tuple[int, int]:
+        """_step for one member that goes on."""
+        if self.bottom_up:
+            if frame == int(side.frame_count[location]) - 1:
+                return position + 1, 0
+            return position, frame + 1
+        if frame == 0:
+            return position - 1, int(side.frame_count[side.locations[position - 1]]) - 1
+        return position, frame - 1
 
     def growth_path(self) -> list[TreeNode]:
         """From the root, the child with the largest growth at each level."""
         path: list[TreeNode] = []
-        level = self.children(())
+        level = self.children(self.root)
         while level:
             best = max(level, key=lambda n: n.delta)
             if best.delta <= 0:

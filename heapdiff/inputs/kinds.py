@@ -7,7 +7,6 @@ capture's file names all read this table, so a new kind is registered here or no
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Callable
@@ -19,6 +18,7 @@ from .decode.gctrace import decode_gctrace, looks_like_gctrace
 from .decode.legacy_text import decode_legacy_heap, looks_like_legacy_heap
 from .decode.memstats import memstats_from_document
 from .decode.metrics import looks_like_metrics, metrics_from_dict
+from .decode.numbers import json_document
 from .decode.pprof import decode_pprof
 from .decode.procfs import decode_procfs, looks_like_smaps_rollup, looks_like_status
 
@@ -65,10 +65,7 @@ class InputBytes:
 
     @cached_property
     def document(self) -> Any:
-        try:
-            return json.loads(self.text)
-        except (json.JSONDecodeError, RecursionError) as exc:
-            raise InputError(self.source, f"not valid JSON: {exc}") from None
+        return json_document(self.text, self.source)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,11 @@ from heapdiff.render.format import signed
 from ..state import Analysis
 from .base import Heavy, NodeSelected, View
 
+# Textual's Tree lays out its lines recursively, one Python frame per level, and each line
+# keeps its whole path: past a few hundred levels it fails (RecursionError, and a 1,000-frame
+# stack hung the app), so the tree opens no deeper than this.
+MAX_DEPTH = 256
+
 
 class CallTreeView(View, Tree):
     slug, key, title = "tree", "2", "Tree"
@@ -70,7 +75,8 @@ class CallTreeView(View, Tree):
 
     def _fill(self, parent, path) -> None:
         for child in self.analysis.tree(self.bottom_up).children(path):
-            parent.add(self.label(child), data=child, allow_expand=True)
+            parent.add(self.label(child), data=child,
+                       allow_expand=child.path.depth < MAX_DEPTH)
 
     def on_tree_node_expanded(self, event: Tree.NodeExpanded) -> None:
         node = event.node
@@ -114,7 +120,10 @@ class CallTreeView(View, Tree):
         and the last node too."""
         node = self.root
         self._open(node)
-        for step in path:
+        if len(path) > MAX_DEPTH:
+            self.notify(f"The growth path is {len(path)} frames deep; the tree shows the first "
+                        f"{MAX_DEPTH}.", markup=False)
+        for step in path[:MAX_DEPTH]:
             node = next(c for c in node.children if c.data is not None and c.data.path == step.path)
             self._open(node)
         self.call_after_refresh(self._reveal, node)

@@ -11,6 +11,7 @@ import re
 
 from ...common.errors import InputError
 from ...model import GCCycle, GCTrace
+from .numbers import UINT64_MAX, integer, real
 
 NUM = r"([\d.]+)"
 GC_LINE = re.compile(
@@ -26,15 +27,29 @@ def looks_like_gctrace(text: str) -> bool:
 
 def decode_gctrace(text: str, source: str) -> GCTrace:
     cycles = []
-    for line in text.splitlines():
+    for number, line in enumerate(text.split("\n"), 1):
         m = GC_LINE.search(line)
-        if not m:
-            continue
-        g = m.groups()
-        cycles.append(GCCycle(
-            number=int(g[0]), start=float(g[1]), cpu_percent=int(g[2]),
-            cpu_ms=(float(g[6]), float(g[7]), float(g[8]), float(g[9]), float(g[10])),
-            live_mb=int(g[13]), goal_mb=int(g[14]), forced=g[18] is not None))
+        if m:
+            cycles.append(_cycle(m.groups(), source, f"line {number}"))
     if not cycles:
         raise InputError(source, "no gctrace lines (gc N @T s P%: ...) in this log")
     return GCTrace(cycles=tuple(cycles), source=source)
+
+
+def _cycle(g: tuple, source: str, where: str) -> GCCycle:
+    """A gc line's figures, each checked: `[\\d.]+` also matches "1.2.3" and 400 digits."""
+    def count(i: int, what: str) -> int:
+        return integer(g[i], source, f"{where}: {what}")
+
+    def megabytes(i: int, what: str) -> int:
+        return integer(g[i], source, f"{where}: {what}", high=UINT64_MAX >> 20)
+
+    def time(i: int, what: str) -> float:
+        return float(real(g[i], source, f"{where}: {what}", low=0.0))
+    return GCCycle(
+        number=count(0, "the cycle number"), start=time(1, "the start time"),
+        cpu_percent=count(2, "the CPU percentage"),
+        cpu_ms=(time(6, "a CPU time"), time(7, "a CPU time"), time(8, "a CPU time"),
+                time(9, "a CPU time"), time(10, "a CPU time")),
+        live_mb=megabytes(13, "the live heap"), goal_mb=megabytes(14, "the heap goal"),
+        forced=g[18] is not None)

@@ -12,17 +12,23 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 
 import numpy as np
 
 from ...common.errors import InputError
 from ...model import Function, Labels, Locations, Profile, ValueType, frozen_array
 from .memstats import memstats_from_trailer
+from .numbers import INT64_MAX, INT64_MIN, hex_address, integer
 
 HEADER = re.compile(
     r"^heap profile: *(\d+): *(\d+) *\[ *(\d+): *(\d+) *\] *@ *(heap[_a-z0-9]*)/?(\d*)\s*$")
 RECORD = re.compile(r"^(-?\d+): *(-?\d+) *\[ *(\d+): *(\d+) *\] *@((?: +0x[0-9a-fA-F]+)*) *$")
-FRAME = re.compile(r"^#\s+0x([0-9a-fA-F]+)(?:\s+(\S.*?)\+0x[0-9a-fA-F]+\s+(.+):(\d+))?\s*$")
+# In a frame line `#\t0xPC\tname+0xOFFSET\tfile:line` the name may hold spaces (generic
+# shapes), so the name ends at the first `+0xOFFSET` and the file at the last colon: found by
+# search and rpartition, never by one pattern with two open-ended parts (which backtracks).
+OFFSET = re.compile(r"\+0x[0-9a-fA-F]+\s")
+HEX = re.compile(r"0x([0-9a-fA-F]+)")
 NOT_GO = ("heapz_v2", "heap_v2", "heapprofile")
 
 SAMPLE_TYPES_WITH_ALLOC = (ValueType("alloc_objects", "count"), ValueType("alloc_space", "bytes"),
@@ -35,17 +41,24 @@ def looks_like_legacy_heap(head: bytes | bytearray) -> bool:
 
 
 def scale(count: int, size: int, rate: int) -> tuple[int, int]:
-    """pprof's scaleHeapSample, float64 for float64."""
+    """pprof's scaleHeapSample, float64 for float64. Numbers it cannot unsample (an average
+    size too small for the rate to tell from zero, a result past int64) raise ValueError."""
     if count == 0 or size == 0:
         return 0, 0
     if rate <= 1:
         return count, size
-    factor = 1 / (1 - math.exp(-(size / count) / rate))
-    return int(count * factor), int(size * factor)
+    try:
+        factor = 1 / (1 - math.exp(-(size / count) / rate))
+        scaled = int(count * factor), int(size * factor)
+    except (ZeroDivisionError, OverflowError):
+        raise ValueError("cannot be unsampled at this rate") from None
+    if not all(INT64_MIN <= v <= INT64_MAX for v in scaled):
+        raise ValueError("unsampled, does not fit 64 bits")
+    return scaled
 
 
 def decode_legacy_heap(text: str, source: str) -> Profile:
-    lines = text.splitlines()
+    lines = text.split("\n")  # not splitlines: U+2028 or U+0085 may be part of a name
     header = HEADER.match(lines[0].strip()) if lines else None
     if not header:
         raise InputError(source, f"broken heap profile header: {lines[0][:80]!r}")
@@ -55,7 +68,10 @@ def decode_legacy_heap(text: str, source: str) -> Profile:
                                  "profile; heapdiff reads Go profiles")
     if kind != "heap":
         raise InputError(source, f"broken heap profile header: unknown kind {kind!r}")
-    rate = int(header.group(6) or 0) // 2  # the header prints 2*MemProfileRate
+    # the header prints 2*MemProfileRate
+    rate = integer(header.group(6) or "0", source, "the header's sampling rate") // 2
+    for number in header.group(1, 2, 3, 4):
+        integer(number, source, "a header total", high=INT64_MAX)
     io, ib, ao, ab = header.group(1, 2, 3, 4)
     has_alloc = (ao != io and ao != "0") or (ab != ib and ab != "0")
     builder = _Builder()
@@ -74,17 +90,39 @@ def decode_legacy_heap(text: str, source: str) -> Profile:
             raise InputError(source, f"line {i}: not a heap profile record: {line[:80]!r}")
         frames = []
         while i < len(lines) and lines[i].startswith("#") and not lines[i].startswith("# runtime."):
-            f = FRAME.match(lines[i].strip())
+            f = _frame(lines[i].strip(), source, i + 1)
             if not f:
                 raise InputError(source, f"line {i + 1}: bad frame line: {lines[i][:80]!r}")
-            frames.append(f.groups())
+            frames.append(f)
             i += 1
         values, block = _record_values(m, rate, has_alloc, source, i)
-        addresses = [int(a, 16) for a in m.group(5).split()]
+        addresses = [hex_address(a[2:], source, f"line {i}: an address")
+                     for a in m.group(5).split()]
         builder.add(values, block, addresses, frames)
     memstats = memstats_from_trailer(trailer, source) if trailer else None
     return builder.profile(SAMPLE_TYPES_WITH_ALLOC if has_alloc else SAMPLE_TYPES_INUSE,
                            rate, source, memstats)
+
+
+def _frame(line: str, source: str, lineno: int) -> tuple[int, str | None, str | None, int] | None:
+    """A frame line's address, function name, file and line (a bare `# 0xPC`: no name)."""
+    if not line[1:2].isspace():
+        return None
+    parts = line[1:].split(None, 1)
+    address = HEX.fullmatch(parts[0])
+    if not address:
+        return None
+    pc = hex_address(address.group(1), source, f"line {lineno}: an address")
+    if len(parts) == 1:
+        return pc, None, None, 0
+    rest = parts[1]
+    offset = OFFSET.search(rest, 1)
+    head, colon, number = rest.rpartition(":")
+    if not offset or not colon or offset.end() >= len(head) or not number.isdigit():
+        return None
+    file = head[offset.end():].lstrip()
+    return (pc, rest[:offset.start()], file,
+            integer(number, source, f"line {lineno}: a line number", high=INT64_MAX)) if file else None
 
 
 def _record_values(m, rate, has_alloc, source, lineno):
@@ -93,12 +131,17 @@ def _record_values(m, rate, has_alloc, source, lineno):
     pairs = [(m.group(3), m.group(4), "allocation")] if has_alloc else []
     pairs.append((m.group(1), m.group(2), "inuse"))
     for count_s, size_s, what in pairs:
-        count, size = int(count_s), int(size_s)
+        count, size = (integer(v, source, f"line {lineno}: {what} {noun}", INT64_MIN, INT64_MAX)
+                       for v, noun in ((count_s, "count"), (size_s, "bytes")))
         if count == 0 and size != 0:
             raise InputError(source, f"line {lineno}: {what} count is 0 but {what} bytes is {size}")
         if count != 0:
             block = _go_div(size, count)
-            count, size = scale(count, size, rate)
+            try:
+                count, size = scale(count, size, rate)
+            except ValueError as exc:
+                raise InputError(source, f"line {lineno}: the {what} record ({count_s} objects, "
+                                         f"{size_s} bytes) {exc}") from None
         values += [count, size]
     return values, block
 
@@ -135,22 +178,22 @@ class _Builder:
         """Group the frame lines by address: consecutive lines with one address are one
         location (inlined calls), unless the record repeats that address (recursion)."""
         groups: list[tuple[int, list]] = []
-        for address, name, file, line in frames:
-            pc = int(address, 16)
+        for pc, name, file, line in frames:
             if groups and groups[-1][0] == pc:
                 groups[-1][1].append((name, file, line))
             else:
                 groups.append((pc, [(name, file, line)]))
         stack = []
+        calls = Counter(addresses)  # once, not per group: linear in the record's depth
         for pc, entries in groups:
-            repeats = sum(1 for a in addresses if a - 1 == pc) or 1
+            repeats = calls[pc + 1] or 1
             if repeats > 1 and len(entries) % repeats == 0:
                 size = len(entries) // repeats
                 parts = [entries[k:k + size] for k in range(0, len(entries), size)]
             else:
                 parts = [entries]
             for part in parts:
-                lines = [(self._function(n, f), int(ln)) for n, f, ln in part if n is not None]
+                lines = [(self._function(n, f), ln) for n, f, ln in part if n is not None]
                 stack.append(self._location(pc, lines))
         return stack
 

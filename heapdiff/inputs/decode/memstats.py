@@ -6,6 +6,7 @@ import re
 
 from ...common.errors import InputError
 from ...model import MemStats
+from .numbers import integer, real
 
 # Fields without which a document is not a MemStats snapshot.
 REQUIRED = ("HeapAlloc", "HeapSys", "HeapIdle", "HeapInuse", "HeapReleased", "Sys")
@@ -13,6 +14,15 @@ REQUIRED = ("HeapAlloc", "HeapSys", "HeapIdle", "HeapInuse", "HeapReleased", "Sy
 PAIRED = {"Stack": ("StackInuse", "StackSys"), "MSpan": ("MSpanInuse", "MSpanSys"),
           "MCache": ("MCacheInuse", "MCacheSys")}
 TRAILER_LINE = re.compile(r"^# (\w+) = (.*)$")
+# Go's runtime.MemStats field types: every other field is a uint64 count.
+TYPES = {name: "count" for name in (
+    "Alloc", "TotalAlloc", "Sys", "Lookups", "Mallocs", "Frees", "HeapAlloc", "HeapSys",
+    "HeapIdle", "HeapInuse", "HeapReleased", "HeapObjects", "StackInuse", "StackSys",
+    "MSpanInuse", "MSpanSys", "MCacheInuse", "MCacheSys", "BuckHashSys", "GCSys", "OtherSys",
+    "NextGC", "LastGC", "PauseTotalNs", "NumGC", "NumForcedGC")}
+TYPES |= {"PauseNs": "counts", "PauseEnd": "counts", "GCCPUFraction": "fraction",
+          "EnableGC": "flag", "DebugGC": "flag"}
+Field = int | float | bool | tuple[int, ...]
 
 
 def memstats_from_document(document, source: str) -> MemStats:
@@ -29,57 +39,81 @@ def memstats_from_dict(document, source: str) -> MemStats:
     if missing:
         raise InputError(source, "JSON is not a MemStats snapshot (no "
                                  + ", ".join(missing) + ")")
-    fields: dict[str, int | float | bool | tuple[int, ...] | None] = {}
+    fields: dict[str, Field] = {}
     for name, value in document.items():
-        if name == "BySize":
-            continue
-        if isinstance(value, bool) or isinstance(value, (int, float)):
-            fields[name] = value
-        elif isinstance(value, list) and all(isinstance(v, int) for v in value):
-            fields[name] = tuple(value)
-        elif name in REQUIRED:
-            raise InputError(source, f"MemStats field {name} is not a number")
-    for name in REQUIRED:
-        value = fields[name]
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise InputError(source, f"MemStats field {name} is not a non-negative integer")
+        if name != "BySize":
+            checked = _field(name, value, source)
+            if checked is not None:
+                fields[name] = checked
     by_size = []
-    for entry in document.get("BySize") or []:
+    entries = document.get("BySize") or []
+    if not isinstance(entries, list):
+        raise InputError(source, "MemStats BySize is not a list")
+    for entry in entries:
         if not isinstance(entry, dict):
             raise InputError(source, "MemStats BySize entries must be objects")
-        try:
-            by_size.append((int(entry["Size"]), int(entry["Mallocs"]), int(entry["Frees"])))
-        except (KeyError, TypeError, ValueError):
-            raise InputError(source, "MemStats BySize entry lacks Size, Mallocs or Frees") from None
-    return MemStats(fields=fields, by_size=tuple(by_size))
+        size, mallocs, frees = (integer(entry.get(key), source, f"MemStats BySize {key}")
+                                for key in ("Size", "Mallocs", "Frees"))
+        by_size.append((size, mallocs, frees))
+    return MemStats(fields=dict(fields), by_size=tuple(by_size))
+
+
+def _field(name: str, value, source: str) -> Field | None:
+    """A field checked against its type in Go's runtime.MemStats; a field Go does not have
+    is kept only if it is a number, a flag or a list of counts."""
+    what = f"MemStats field {name}"
+    kind = TYPES.get(name)
+    if kind is None:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str):
+            return integer(value, source, what)
+        if isinstance(value, (int, float)):
+            return real(value, source, what)
+        if isinstance(value, list):
+            kind = "counts"
+        else:
+            return None
+    if kind == "count":
+        return integer(value, source, what)
+    if kind == "fraction":
+        return real(value, source, what, low=0.0)
+    if kind == "flag":
+        if not isinstance(value, bool):
+            raise InputError(source, f"{what} is not true or false")
+        return value
+    if not isinstance(value, list):
+        raise InputError(source, f"{what} is not a list of counts")
+    return tuple(integer(v, source, f"{what}[{i}]") for i, v in enumerate(value))
 
 
 def memstats_from_trailer(lines: list[str], source: str) -> MemStats:
     """The trailer's `# Name = value` lines. MaxRSS, the process's peak RSS, is no MemStats
     field: nothing reads it, so it is not kept."""
-    fields: dict[str, int | float | bool | tuple[int, ...] | None] = {}
+    fields: dict[str, Field] = {}
     for line in lines:
         m = TRAILER_LINE.match(line.strip())
         if not m:
             continue
         name, raw = m.group(1), m.group(2).strip()
-        try:
-            if name in PAIRED:
-                inuse, sys_ = (int(part) for part in raw.split("/"))
-                fields[PAIRED[name][0]], fields[PAIRED[name][1]] = inuse, sys_
-            elif name == "MaxRSS":
-                int(raw)  # a well-formed trailer has a number here; not kept
-            elif raw.startswith("["):
-                fields[name] = tuple(int(v) for v in raw.strip("[]").split())
+        if name in PAIRED:
+            parts = raw.split("/")
+            if len(parts) != 2:
+                raise InputError(source, f"bad runtime.MemStats line: {line.strip()[:80]!r}")
+            for field, part in zip(PAIRED[name], parts):
+                fields[field] = integer(part.strip(), source, f"MemStats field {field}")
+        elif name == "MaxRSS":
+            integer(raw, source, "MaxRSS")  # a well-formed trailer has a number here; not kept
+        else:
+            value: object = raw
+            if raw.startswith("["):
+                value = raw.strip("[]").split()
             elif raw in ("true", "false"):
-                fields[name] = raw == "true"
-            elif name == "GCCPUFraction":
-                fields[name] = float(raw)
-            else:
-                fields[name] = int(raw)
-        except ValueError:
-            raise InputError(source, f"bad runtime.MemStats line: {line.strip()!r}") from None
+                value = raw == "true"
+            checked = _field(name, value, source)
+            if checked is not None:
+                fields[name] = checked
     missing = [k for k in REQUIRED if k not in fields]
     if missing:
         raise InputError(source, "the # runtime.MemStats trailer lacks " + ", ".join(missing))
-    return MemStats(fields=fields)
+    return MemStats(fields=dict(fields))

@@ -5,6 +5,7 @@ import re
 
 from ...common.errors import InputError
 from ...model import ProcMem
+from .numbers import UINT64_MAX, integer
 
 FIELD = re.compile(r"^(\w+):\s+(\d+)\s*kB\s*$")
 
@@ -21,10 +22,11 @@ def looks_like_smaps_rollup(text: str) -> bool:
 def decode_procfs(text: str, source: str) -> ProcMem:
     kind = "status" if looks_like_status(text) else "smaps_rollup"
     fields = {}
-    for line in text.splitlines():
+    for line in text.split("\n"):
         m = FIELD.match(line.strip())
         if m:
-            fields[m.group(1)] = int(m.group(2)) * 1024
+            name = m.group(1)
+            fields[name] = integer(m.group(2), source, f"{name}", high=UINT64_MAX >> 10) * 1024
     needed = "VmRSS" if kind == "status" else "Rss"
     if needed not in fields:
         raise InputError(source, f"a /proc {kind} file without {needed}")
