@@ -87,8 +87,9 @@ def take_rounds(plan: Plan, manifest: Manifest, committed: list[Round], created:
         with interrupts.held():
             if number == 1 and not done.has_profile:
                 discard(plan.out, created)
-                heap = next(f for f in fetched if f.source.name == "heap")
-                raise InputError(heap.source.where, heap.error or "no heap profile")
+                heap = next((f for f in fetched if f.source.name == "heap"), None)
+                raise InputError(heap.source.where if heap else plan.url,
+                                 heap.error if heap and heap.error else "no heap profile")
             os.rename(temp, plan.out / done.dir)
             committed.append(done)
             write_manifest(plan.out, replace(manifest, rounds=tuple(committed)))
