@@ -4,6 +4,7 @@ capture folder's manifest never leads outside the folder. Servers listen on 127.
 every run is bounded in time."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -19,7 +20,8 @@ from capture_folders import make_capture
 from capture_server import Server
 from support import REPO, SAMPLES
 from heapdiff.capture.endpoints import ENDPOINT
-from heapdiff.capture.manifest import read_capture
+from heapdiff.capture.manifest import Artifact, Manifest, Round, read_capture
+from heapdiff.capture.schema import ARTIFACT_FIELDS, MANIFEST_FIELDS, ROUND_FIELDS
 from heapdiff.capture.validate import verdict
 from heapdiff.common.errors import InputError
 
@@ -235,3 +237,18 @@ def test_manifest_leading_out_of_the_folder_is_one_line_from_the_command(tmp_pat
     assert done.returncode == 2
     assert only_line(done.stderr).startswith(f"heapdiff: {folder}/manifest.json: malformed "
                                              "manifest: rounds[0].dir is '..'")
+
+
+def test_manifest_round_dir_that_is_a_link_out_of_the_folder_is_refused(tmp_path):
+    folder = make_capture(tmp_path / "c", [LATER])
+    (tmp_path / "elsewhere").mkdir()
+    name = read_capture(folder).manifest.rounds[0].dir
+    (folder / name).rename(tmp_path / "elsewhere" / name)
+    (folder / name).symlink_to(tmp_path / "elsewhere" / name)
+    assert refusal(folder) == f"{name!r} is a link out of the capture folder"
+
+
+def test_manifest_schema_names_every_field_the_capture_writes():
+    for cls, table in ((Manifest, MANIFEST_FIELDS), (Round, ROUND_FIELDS),
+                       (Artifact, ARTIFACT_FIELDS)):
+        assert [f.name for f in dataclasses.fields(cls)] == list(table), cls.__name__

@@ -140,7 +140,22 @@ def read_capture(path: str | Path) -> Capture:
     rounds = tuple(
         Round(**{**r, "artifacts": tuple(Artifact(**a) for a in r.get("artifacts", ()))})
         for r in raw.get("rounds", ()))
+    for r in rounds:
+        inside(folder, r.dir, source)
+        for a in r.artifacts:
+            if a.ok and a.file:
+                inside(folder, f"{r.dir}/{a.file}", source)
     return Capture(folder, Manifest(**{**raw, "rounds": rounds}))
+
+
+def inside(folder: Path, name: str, source: str) -> None:
+    """A plain name may still be a symbolic link out of a shared folder: refuse that too."""
+    try:
+        outside = not (folder / name).resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError) as exc:  # a loop of links
+        raise InputError(source, f"cannot resolve {name!r}: {exc}") from None
+    if outside:
+        raise InputError(source, f"{name!r} is a link out of the capture folder")
 
 
 def write_manifest(folder: Path, manifest: Manifest) -> None:
