@@ -66,8 +66,7 @@ def test_validation_past_the_deadline_is_recorded_as_too_slow_to_validate():
     def slow_check(body, source, endpoint, limit):
         time.sleep(30)
 
-    endpoint = ENDPOINT["heap_text"].__class__(**{**vars(ENDPOINT["heap_text"]),
-                                                  "check": slow_check})
+    endpoint = dataclasses.replace(ENDPOINT["heap_text"], check=slow_check)
     start = time.monotonic()
     said = verdict(endpoint, b"heap profile", "", "src", 1 << 20, start + 0.5, 0.5)
     assert time.monotonic() - start < 5
