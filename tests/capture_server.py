@@ -3,6 +3,7 @@ expvar paths, under a prefix that picks how it behaves: /good serves them, the o
 misbehave on purpose as real services, proxies and networks do."""
 from __future__ import annotations
 
+import gzip
 import socket
 import struct
 import threading
@@ -19,6 +20,12 @@ VARS = (LATER / "vars.json").read_bytes()
 LOGIN = (b"<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body><form action=/login>"
          b"<input name=user><input name=password type=password></form></body></html>\n")
 HUGE = 1 << 20
+# a debug=1 profile whose frame address does not fit 64 bits: a decoder defect (OverflowError)
+CRASHER = b"heap profile: 1: 1 [1: 1] @ heap/2\n1: 1 [1: 1] @ 0x1ffffffffffffffffff\n"
+# a debug=1 profile with one 256 KB frame line that the frame pattern backtracks over
+BACKTRACK = (b"heap profile: 1: 1 [1: 1] @ heap/1048576\n1: 1 [1: 1] @ 0x1\n#\t0x1\tf+0x1 "
+             + b"+0x1 " * ((256 << 10) // 5) + b"\n")
+BOMB = gzip.compress(bytes(4 << 20))  # 4 KB that inflate to 4 MiB
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -80,6 +87,20 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(bytes([byte]))
             self.wfile.flush()
             time.sleep(0.2)
+
+    def serve_crash(self, body: bytes | None, path: str) -> None:
+        self.send(CRASHER if path == "debug/pprof/heap" else body or b"")
+
+    def serve_crashlater(self, body: bytes | None, path: str) -> None:
+        later = self.server.requests.count(self.path) > 1  # the second round on
+        self.serve_good(CRASHER if later and path == "debug/pprof/heap" else body, path)
+
+    def serve_backtrack(self, body: bytes | None, path: str) -> None:
+        debug = path == "debug/pprof/heap" and "debug=1" in urlsplit(self.path).query
+        self.serve_good(BACKTRACK if debug else body, path)
+
+    def serve_bomb(self, body: bytes | None, path: str) -> None:
+        self.serve_good(BOMB if path == "debug/pprof/heap" else body, path)
 
     def serve_huge(self, body: bytes | None, path: str) -> None:
         self.send(bytes(HUGE))

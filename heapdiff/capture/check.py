@@ -4,21 +4,26 @@ through the decoder heapdiff will later read it with."""
 from __future__ import annotations
 
 import json
+import zlib
 from typing import TYPE_CHECKING
 
 from ..common.errors import InputError
 from ..inputs.decode.legacy_text import looks_like_legacy_heap
 from ..inputs.decode.memstats import memstats_from_document
-from ..inputs.load import decode, inflated
+from ..common.units import human_bytes
+from ..inputs.load import GZIP_MAGIC, decode
 
 if TYPE_CHECKING:
     from .endpoints import Endpoint
 
 HTML = (b"<!doctype html", b"<html", b"<head", b"<body")
+PIECE = 1 << 20
 
 
-def problem(endpoint: Endpoint, body: bytes, content_type: str, source: str) -> str | None:
-    """Why body is not a valid artifact of endpoint, in one line; None when it is."""
+def problem(endpoint: Endpoint, body: bytes, content_type: str, source: str,
+            limit: int) -> str | None:
+    """Why body is not a valid artifact of endpoint, in one line; None when it is. A body
+    that inflates past limit bytes (--max-bytes) is refused: the cap holds after gunzip too."""
     if endpoint.check is None:  # /proc files come from the kernel
         return None
     if not body.strip():
@@ -26,24 +31,25 @@ def problem(endpoint: Endpoint, body: bytes, content_type: str, source: str) -> 
     if content_type.lower().startswith("text/html") or body.lstrip()[:14].lower().startswith(HTML):
         return f"got HTML (text/html), not {endpoint.what}: a login or proxy page?"
     try:
-        endpoint.check(body, source, endpoint)
+        endpoint.check(body, source, endpoint, limit)
     except InputError as exc:
         return exc.message
     return None
 
 
-def profile_body(body: bytes, source: str, endpoint: Endpoint) -> None:
-    if not endpoint.kind.owns(decode(inflated(body, source), source)):
+def profile_body(body: bytes, source: str, endpoint: Endpoint, limit: int) -> None:
+    data = gunzip_within(body, source, limit) if body.startswith(GZIP_MAGIC) else body
+    if not endpoint.kind.owns(decode(data, source)):
         raise InputError(source, f"not {endpoint.what} (gzip or raw protobuf)")
 
 
-def text_profile_body(body: bytes, source: str, endpoint: Endpoint) -> None:
+def text_profile_body(body: bytes, source: str, endpoint: Endpoint, limit: int) -> None:
     if not looks_like_legacy_heap(body[:64]):
         raise InputError(source, f"not {endpoint.what}: it starts {body[:40]!r}")
     decode(body, source)
 
 
-def vars_body(body: bytes, source: str, endpoint: Endpoint) -> None:
+def vars_body(body: bytes, source: str, endpoint: Endpoint, limit: int) -> None:
     try:
         document = json.loads(body)
     except (ValueError, RecursionError) as exc:
@@ -51,3 +57,26 @@ def vars_body(body: bytes, source: str, endpoint: Endpoint) -> None:
     if not isinstance(document, dict) or not isinstance(document.get("memstats"), dict):
         raise InputError(source, 'JSON without a "memstats" object: is expvar imported?')
     memstats_from_document(document, source)
+
+
+def gunzip_within(body: bytes, source: str, limit: int) -> bytes:
+    """Every gzip member of body, inflated in pieces and given up on past limit bytes."""
+    pieces: list[bytes] = []
+    total, rest = 0, body
+    while rest[:2] == GZIP_MAGIC:
+        inflater = zlib.decompressobj(wbits=31)
+        try:
+            while not inflater.eof:
+                piece = inflater.decompress(rest, min(PIECE, limit + 1 - total))
+                rest = inflater.unconsumed_tail
+                total += len(piece)
+                if total > limit:
+                    raise InputError(source, f"inflates to more than the {human_bytes(limit)} "
+                                             "cap (--max-bytes)")
+                if not piece and not rest:
+                    raise InputError(source, "truncated gzip data (the body ends mid-stream)")
+                pieces.append(piece)
+        except zlib.error as exc:
+            raise InputError(source, f"corrupt gzip data ({exc})") from None
+        rest = inflater.unused_data
+    return b"".join(pieces)

@@ -19,7 +19,8 @@ class Endpoint:
     where: str                # the URL path on the service, or the file under /proc/PID/
     label: str                # in the line printed after each round
     what: str = ""            # what a valid body is, in messages ("" : not checked)
-    check: Callable[[bytes, str, Endpoint], None] | None = None  # raises InputError if invalid
+    # raises InputError if invalid; the int is the size cap a gzip body inflates within
+    check: Callable[[bytes, str, Endpoint, int], None] | None = None
     hint: str = ""            # after a 404
     from_proc: bool = False   # a /proc file of --pid, not a URL
     forced_gc: bool = False   # takes ?gc=1 when the capture forces a GC

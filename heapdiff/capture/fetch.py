@@ -17,6 +17,7 @@ from urllib.parse import SplitResult, urlsplit
 from ..common.units import human_bytes
 
 PIECE = 64 << 10
+HANDSHAKE = 3.0  # seconds a TLS server takes at most to answer a hello; silence: not TLS
 
 
 @dataclass(frozen=True)
@@ -33,11 +34,15 @@ class FetchError(Exception):
         self.status = status
 
 
+class NotTls(FetchError):
+    """The server said nothing to a TLS hello."""
+
+
 def get(url: str, timeout: float, max_bytes: int) -> Response:
     """The body of a 200 response to GET url, whole, within timeout seconds and max_bytes."""
     parts = urlsplit(url)
     host = cast(str, parts.hostname)  # the capture command checked that the URL names one
-    connection = (http.client.HTTPSConnection if parts.scheme == "https"
+    connection = (Https if parts.scheme == "https"
                   else http.client.HTTPConnection)(host, parts.port, timeout=timeout)
     watchdog = Watchdog(timeout)
     try:
@@ -45,6 +50,8 @@ def get(url: str, timeout: float, max_bytes: int) -> Response:
         watchdog.watch(connection.sock)
         response = _read(connection, parts, max_bytes)
     except (OSError, http.client.HTTPException, FetchError) as exc:
+        if isinstance(exc, NotTls):
+            raise
         if watchdog.fired or isinstance(exc, TimeoutError):
             raise _too_slow(timeout) from None
         if isinstance(exc, FetchError):
@@ -56,6 +63,29 @@ def get(url: str, timeout: float, max_bytes: int) -> Response:
     if watchdog.fired:  # its shutdown ends a body without a length as the server closing would
         raise _too_slow(timeout)
     return response
+
+
+class Https(http.client.HTTPSConnection):
+    """An HTTPS connection whose TLS handshake has its own short deadline: a plain HTTP
+    server waits in silence for a request line that the TLS hello never ends, and that must
+    be named for what it is at once, not after --timeout as "too slow"."""
+
+    def __init__(self, host: str, port: int | None, timeout: float):
+        self.tls = ssl.create_default_context()
+        self.tls.set_alpn_protocols(["http/1.1"])
+        super().__init__(host, port, timeout=timeout, context=self.tls)
+
+    def connect(self) -> None:
+        http.client.HTTPConnection.connect(self)  # TCP only
+        sock = self.sock
+        sock.settimeout(min(self.timeout or HANDSHAKE, HANDSHAKE))
+        try:
+            self.sock = self.tls.wrap_socket(sock, server_hostname=self.host)
+        except TimeoutError:
+            raise NotTls(f"TLS error: no TLS answer from {self.host}:{self.port} within "
+                             f"{min(self.timeout or HANDSHAKE, HANDSHAKE):g} s: is it an "
+                             "http:// port?") from None
+        self.sock.settimeout(self.timeout)
 
 
 def _too_slow(timeout: float) -> FetchError:
@@ -136,7 +166,8 @@ def _status_text(response: http.client.HTTPResponse) -> str:
 
 def _describe(exc: OSError | http.client.HTTPException, parts: SplitResult) -> str:
     """One line for what went wrong below HTTP."""
-    where = f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
+    port = parts.port if parts.port is not None else 443 if parts.scheme == "https" else 80
+    where = f"{parts.hostname}:{port}"
     if isinstance(exc, ConnectionRefusedError):
         return f"connection refused: nothing listens on {where}"
     if isinstance(exc, http.client.RemoteDisconnected):

@@ -23,6 +23,7 @@ from pathlib import Path
 from ..common.errors import InputError
 from ..common.output import write_atomic
 from .endpoints import ENDPOINTS
+from .schema import checked_manifest
 
 MANIFEST = "manifest.json"
 FORMAT = "heapdiff-capture"
@@ -122,24 +123,39 @@ def read_capture(path: str | Path) -> Capture:
     folder = Path(path)
     source = str(folder / MANIFEST)
     try:
-        raw = json.loads((folder / MANIFEST).read_text())
+        raw = json.loads((folder / MANIFEST).read_bytes())
     except OSError as exc:
         raise InputError(source, f"cannot read: {exc.strerror or exc}") from None
-    except (ValueError, UnicodeDecodeError) as exc:
+    except ValueError as exc:  # UnicodeDecodeError too
         raise InputError(source, f"not valid JSON: {exc}") from None
+    except RecursionError:
+        raise InputError(source, "not valid JSON: nested too deeply") from None
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         raise InputError(source, "not a heapdiff capture manifest")
-    if raw.get("version") != VERSION:
-        raise InputError(source, f"capture format version {raw.get('version')!r}; this "
-                                 f"heapdiff reads version {VERSION}")
+    if (version := raw.get("version")) != VERSION:
+        shown = repr(version) if isinstance(version, (int, str)) else "of the wrong type"
+        raise InputError(source, f"capture format version {shown}; this heapdiff reads "
+                                 f"version {VERSION}")
+    checked_manifest(raw, source)
+    rounds = tuple(
+        Round(**{**r, "artifacts": tuple(Artifact(**a) for a in r.get("artifacts", ()))})
+        for r in raw.get("rounds", ()))
+    for r in rounds:
+        inside(folder, r.dir, source)
+        for a in r.artifacts:
+            if a.ok and a.file:
+                inside(folder, f"{r.dir}/{a.file}", source)
+    return Capture(folder, Manifest(**{**raw, "rounds": rounds}))
+
+
+def inside(folder: Path, name: str, source: str) -> None:
+    """A plain name may still be a symbolic link out of a shared folder: refuse that too."""
     try:
-        rounds = tuple(
-            Round(**{**r, "artifacts": tuple(Artifact(**a) for a in r.get("artifacts", ()))})
-            for r in raw.get("rounds", ()))
-        manifest = Manifest(**{**raw, "rounds": rounds})
-    except (TypeError, AttributeError) as exc:
-        raise InputError(source, f"malformed manifest: {exc}") from None
-    return Capture(folder, manifest)
+        outside = not (folder / name).resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError) as exc:  # a loop of links
+        raise InputError(source, f"cannot resolve {name!r}: {exc}") from None
+    if outside:
+        raise InputError(source, f"{name!r} is a link out of the capture folder")
 
 
 def write_manifest(folder: Path, manifest: Manifest) -> None:

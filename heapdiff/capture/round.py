@@ -2,7 +2,8 @@
 
 The fetches run at once so the profile, MemStats and RSS describe one moment. They run in
 daemon threads: a Ctrl-C must not wait for a slow fetch to reach its deadline, and nothing a
-fetch thread does touches the disk."""
+fetch thread does touches the disk. Whatever goes wrong in one, even a defect, ends as that
+artifact's one-line error: a fetch always gives a result."""
 from __future__ import annotations
 
 import threading
@@ -12,10 +13,10 @@ from datetime import datetime
 from pathlib import Path
 
 from ..common.output import write_atomic
-from .check import problem
 from .endpoints import ENDPOINT, ENDPOINTS
 from .fetch import FetchError, get
 from .manifest import Artifact, Round
+from .validate import one_line, verdict
 
 
 @dataclass(frozen=True)
@@ -47,17 +48,23 @@ def fetch_all(wanted: tuple[Source, ...], timeout: float, max_bytes: int) -> lis
     results: list[Fetched | None] = [None] * len(wanted)
 
     def work(i: int) -> None:
-        results[i] = fetch(wanted[i], timeout, max_bytes)
+        start = time.monotonic()
+        try:
+            results[i] = fetch(wanted[i], timeout, max_bytes)
+        except Exception as exc:  # a defect: recorded for the artifact, not a thread traceback
+            results[i] = Fetched(wanted[i], None, one_line(exc), time.monotonic() - start)
 
     threads = [threading.Thread(target=work, args=(i,), daemon=True) for i in range(len(wanted))]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return [r for r in results if r is not None]
+    return [r if r is not None else Fetched(s, None, "the fetch gave no result", 0.0)
+            for s, r in zip(wanted, results)]
 
 
 def fetch(source: Source, timeout: float, max_bytes: int) -> Fetched:
+    """The body of source, fetched and checked within timeout seconds of starting."""
     start = time.monotonic()
     body = None
     try:
@@ -66,7 +73,8 @@ def fetch(source: Source, timeout: float, max_bytes: int) -> Fetched:
         else:
             response = get(source.where, timeout, max_bytes)
             body, content_type = response.body, response.content_type
-        error = problem(ENDPOINT[source.name], body, content_type, source.where)
+        error = verdict(ENDPOINT[source.name], body, content_type, source.where, max_bytes,
+                        start + timeout, timeout)
     except FetchError as exc:
         error = str(exc)
         if exc.status == 404:

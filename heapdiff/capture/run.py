@@ -15,6 +15,7 @@ from typing import TextIO
 from ..common.errors import InputError
 from ..common.units import human_bytes
 from ..render.escape import terminal
+from . import lock
 from .endpoints import ENDPOINT
 from .manifest import Manifest, Round, write_manifest
 from .round import fetch_all, iso, round_dir, sources, write_round
@@ -39,6 +40,13 @@ def capture(plan: Plan, stream: TextIO | None = None) -> int:
     and leave nothing behind."""
     screen = Screen(stream or sys.stderr)
     created = claim(plan.out)
+    try:
+        return _capture(plan, created, screen)
+    finally:
+        lock.release(plan.out)
+
+
+def _capture(plan: Plan, created: Path | None, screen: Screen) -> int:
     if plan.gc:
         screen.line("heapdiff: --gc: every round forces a GC in the service before its heap "
                     "profile (gc=1), which changes what you measure")
@@ -88,8 +96,9 @@ def take_rounds(plan: Plan, manifest: Manifest, committed: list[Round], created:
         with interrupts.held():
             if number == 1 and not done.has_profile:
                 discard(plan.out, created)
-                heap = next(f for f in fetched if f.source.name == "heap")
-                raise InputError(heap.source.where, heap.error or "no heap profile")
+                heap = next((f for f in fetched if f.source.name == "heap"), None)
+                raise InputError(heap.source.where if heap else plan.url,
+                                 heap.error if heap and heap.error else "no heap profile")
             os.rename(temp, plan.out / done.dir)
             committed.append(done)
             write_manifest(plan.out, replace(manifest, rounds=tuple(committed)))
@@ -101,19 +110,22 @@ def now() -> datetime:
 
 
 def claim(out: Path) -> Path | None:
-    """Make out a new or empty folder. Returns the topmost folder this created (removed again
-    when the capture leaves nothing), None when out was there already."""
+    """Make out a new or empty folder and hold its lock. Returns the topmost folder this
+    created (removed again when the capture leaves nothing), None when out was there."""
     try:
+        top: Path | None = None
         if out.exists():
             if not out.is_dir():
                 raise InputError(str(out), "exists and is not a folder")
-            if any(out.iterdir()):
-                raise InputError(str(out), "not empty: capture writes into a new or empty folder")
-            return None
-        top = out.absolute()
-        while not top.parent.exists():
-            top = top.parent
-        out.mkdir(parents=True)
+        else:
+            top = out.absolute()
+            while not top.parent.exists():
+                top = top.parent
+            out.mkdir(parents=True, exist_ok=True)
+        lock.take(out)
+        if any(p.name != lock.LOCK for p in out.iterdir()):
+            lock.release(out)
+            raise InputError(str(out), "not empty: capture writes into a new or empty folder")
     except OSError as exc:
         raise InputError(str(out), f"cannot create the folder: {exc.strerror or exc}") from None
     return top

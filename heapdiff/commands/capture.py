@@ -65,9 +65,11 @@ def base_url(text: str) -> str:
         raise InputError(text, "not an http:// or https:// URL (capture reads a running "
                                "service's pprof endpoints, e.g. http://127.0.0.1:6060)")
     try:
-        parts.port
+        port = parts.port
     except ValueError:
         raise InputError(text, "bad port in the URL") from None
+    if port == 0:
+        raise InputError(text, "port 0 in the URL: a service listens on a port from 1 to 65535")
     if not parts.hostname:
         raise InputError(text, "no host in the URL")
     path = parts.path.rstrip("/")
