@@ -25,6 +25,14 @@ class Case:
     target: str         # the mutated file inside it
     steps: tuple[str, ...]
     data: bytes
+    special: str = ""   # the mutated file made something else: see SPECIALS
+
+
+# What a file argument may be besides a regular file, and a file name no terminal or codec
+# expects: each replaces the mutated file in a few cases out of a hundred.
+ODD_NAME = "x\udcff\x1b]52;c;eA==\x07\u202e\n```"
+SPECIALS = ("fifo", "dev-zero", "sparse", "directory", "odd-name", "symlink-loop")
+SPECIAL_SHARE = 0.01
 
 
 @cache
@@ -56,8 +64,13 @@ def make(seed: int, index: int) -> Case:
     command, pattern = rng.choice(COMMANDS[chosen.kind])
     steps, data = mutate(rng, original(chosen.folder / chosen.target),
                          original(other.folder / other.target))
-    return Case(seed, index, chosen.kind, command, argv_for(chosen, pattern),
-                relative(chosen.folder), chosen.target, tuple(steps), data)
+    special = rng.choice(SPECIALS) if rng.random() < SPECIAL_SHARE else ""
+    argv = argv_for(chosen, pattern)
+    if special == "odd-name":
+        target = str(Path("in") / chosen.target)
+        argv = tuple(word.replace(target, str(Path(target).parent / ODD_NAME)) for word in argv)
+    return Case(seed, index, chosen.kind, command, argv, relative(chosen.folder),
+                chosen.target, tuple(steps), data, special)
 
 
 def materialise(case: Case, where: Path, templates: Path) -> None:
@@ -74,14 +87,42 @@ def materialise(case: Case, where: Path, templates: Path) -> None:
     shutil.copytree(template, where / "in", copy_function=os.link)
     target = where / "in" / case.target
     target.unlink(missing_ok=True)
-    target.write_bytes(case.data)
+    SPECIAL_FILES.get(case.special, write)(target, case.data)
+
+
+def write(target: Path, data: bytes) -> None:
+    target.write_bytes(data)
+
+
+def odd_name(target: Path, data: bytes) -> None:
+    (target.parent / ODD_NAME).write_bytes(data)
+
+
+def sparse(target: Path, data: bytes) -> None:
+    """The data, then a hole up to 8 GiB: no disk used, but read whole it is 8 GiB."""
+    with open(target, "wb") as file:
+        file.write(data)
+        file.truncate(8 << 30)
+
+
+def symlink_loop(target: Path, _: bytes) -> None:
+    target.symlink_to(target.name)
+
+
+SPECIAL_FILES = {
+    "fifo": lambda target, _: os.mkfifo(target),
+    "dev-zero": lambda target, _: target.symlink_to("/dev/zero"),
+    "sparse": sparse, "directory": lambda target, _: target.mkdir(),
+    "odd-name": odd_name, "symlink-loop": symlink_loop,
+}
 
 
 def describe(case: Case) -> dict[str, object]:
     """What the corpus keeps beside the mutated bytes to replay the case."""
     return {"seed": case.seed, "index": case.index, "kind": case.kind,
             "command": case.command, "argv": list(case.argv), "folder": case.folder,
-            "target": case.target, "steps": list(case.steps)}
+            "target": case.target, "steps": list(case.steps),
+            "special": case.special}
 
 
 def load(entry: Path) -> Case:
@@ -89,4 +130,4 @@ def load(entry: Path) -> Case:
     meta = json.loads((entry / "case.json").read_text())
     return Case(meta["seed"], meta["index"], meta["kind"], meta["command"],
                 tuple(meta["argv"]), meta["folder"], meta["target"], tuple(meta["steps"]),
-                (entry / "input.bin").read_bytes())
+                (entry / "input.bin").read_bytes(), meta.get("special", ""))
