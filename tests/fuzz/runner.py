@@ -13,13 +13,12 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .cases import Case, describe, load, make
-from .classify import ACCEPTABLE, BAD_ERROR, BAD_JSON, BLOWUP, ESCAPE, ESCAPES, HANG, Result, \
-    classify
+from .classify import ACCEPTABLE, BAD_ERROR, BAD_JSON, BLOWUP, ESCAPE, ESCAPES, Result, classify
 from .seeds import REPO
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
@@ -123,8 +122,6 @@ def judge(case: Case, result: Result, raised: str, elapsed: float) -> Outcome:
     if outcome == ESCAPE:
         detail = "\n".join(line for line in (result.stderr + result.stdout).splitlines()
                            if ESCAPES.search(line))[:1000]
-    if outcome == HANG:
-        raised = hang_signature(result.stderr)
     return Outcome(case, outcome, signature_of(case, outcome, result, raised), detail, elapsed)
 
 
@@ -141,7 +138,7 @@ class Pool:
     results: list[Outcome] = field(default_factory=list)
 
     def run(self, requests: Iterator[tuple[dict[str, object], Case]],
-            on_result=None) -> list[Outcome]:
+            on_result: Callable[[Outcome], None] | None = None) -> list[Outcome]:
         lock = threading.Lock()
         with tempfile.TemporaryDirectory(prefix="heapdiff-fuzz-") as scratch:
             def serve(slot: int) -> None:
