@@ -7,6 +7,7 @@ import json
 import os
 import re
 import select
+import signal
 import subprocess
 import sys
 import tempfile
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .cases import Case, describe, load, make
-from .classify import ACCEPTABLE, BAD_ERROR, BAD_JSON, BLOWUP, ESCAPE, ESCAPES, Result, classify
+from .classify import ACCEPTABLE, BAD_ERROR, BAD_JSON, ESCAPE, ESCAPES, Result, classify
 from .seeds import REPO
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
@@ -65,8 +66,6 @@ def signature_of(case: Case, outcome: str, result: Result, raised: str) -> str:
         return f"bad-error ({len(result.stderr.splitlines())} lines): {first}"
     if outcome == BAD_JSON:
         return f"bad-json from {case.command}"
-    if outcome == BLOWUP:
-        return "killed (no traceback)"
     return f"{outcome} (status {result.status})"
 
 
@@ -75,7 +74,7 @@ class Worker:
 
     def __init__(self, scratch: Path, timeout: float, memory: int) -> None:
         self.scratch, self.timeout, self.memory = scratch, timeout, memory
-        self.hang_file = scratch / "hang.txt"
+        self.hang_file, self.log = scratch / "hang.txt", scratch / "worker.log"
         self.process: subprocess.Popen[str] | None = None
 
     def start(self) -> subprocess.Popen[str]:
@@ -84,7 +83,7 @@ class Worker:
         self.hang_file.write_text("")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "fuzz.worker", "--scratch", str(self.scratch),
-             "--hang-file", str(self.hang_file), "--timeout", str(self.timeout),
+             "--hang-file", str(self.hang_file), "--log", str(self.log), "--timeout", str(self.timeout),
              "--memory", str(self.memory)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, cwd=REPO)
         return self.process
@@ -109,11 +108,23 @@ class Worker:
                 self.stop()
             return Result(reply["status"], reply["stdout"], reply["stderr"],
                           json_output=json_output), reply["signature"]
+        try:
+            status = process.wait(timeout=5) if ready else None
+        except subprocess.TimeoutExpired:
+            status = None
         self.stop()
         dump = self.hang_file.read_text(errors="replace")
         if dump.strip() or not ready:
             return Result(None, "", dump, timed_out=True), hang_signature(dump)
-        return Result(None, "", "", killed=True), ""
+        said = self.log.read_text(errors="replace")[-2000:]
+        return Result(None, "", said, killed=True), f"worker died ({ending(status)})"
+
+
+def ending(status: int | None) -> str:
+    """How a process ended, as a shell would say it."""
+    if status is not None and status < 0:
+        return f"killed by {signal.Signals(-status).name}"
+    return f"exit status {status}"
 
 
 def judge(case: Case, result: Result, raised: str, elapsed: float) -> Outcome:

@@ -5,7 +5,8 @@ faulthandler's watchdog, which dumps the stack to a file and ends the process, a
 starts a new worker.
 
 Protocol: one JSON request per line on stdin ({"seed", "index"} or {"entry": corpus dir}),
-one JSON reply per line on the original stdout; fds 1 and 2 go to /dev/null meanwhile, and
+one JSON reply per line on the original stdout; fd 1 goes to /dev/null meanwhile and fd 2 to
+--log (what C code writes as it dies: a fatal error, an abort), and
 each case's sys.stdout/sys.stderr are strict UTF-8 buffers, like a UTF-8 terminal's."""
 from __future__ import annotations
 
@@ -70,9 +71,8 @@ def run(case: Case, where: Path, templates: Path) -> dict[str, object]:
 
 def serve(args: argparse.Namespace) -> None:
     replies = os.fdopen(os.dup(1), "w", encoding="utf-8")
-    null = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(null, 1)
-    os.dup2(null, 2)
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+    os.dup2(os.open(args.log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 2)
     warnings.simplefilter("always")  # a fresh process would print each warning
     resource.setrlimit(resource.RLIMIT_AS, (args.memory, args.memory))
     scratch, templates = Path(args.scratch), Path(args.scratch) / "templates"
@@ -98,6 +98,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scratch", required=True)
     parser.add_argument("--hang-file", required=True)
+    parser.add_argument("--log", default=os.devnull)
     parser.add_argument("--timeout", type=float, default=20)
     parser.add_argument("--memory", type=int, default=2 << 30)
     serve(parser.parse_args())
