@@ -121,7 +121,7 @@ def json_swap(rng: random.Random, data: bytes, _: bytes) -> bytes:
     """One JSON value swapped for another type, a hostile key, or a deep nest."""
     try:
         doc = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past Python's stack
         return flip(rng, data, b"")
     slots: list[tuple[object, object]] = []
 

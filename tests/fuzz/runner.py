@@ -131,7 +131,7 @@ def judge(case: Case, result: Result, raised: str, elapsed: float) -> Outcome:
     outcome = classify(result)
     detail = result.stderr[-3000:] if outcome not in ACCEPTABLE else ""
     if outcome == ESCAPE:
-        detail = "\n".join(line for line in (result.stderr + result.stdout).splitlines()
+        detail = "\n".join(line for line in (result.stderr + result.stdout).split("\n")
                            if ESCAPES.search(line))[:1000]
     return Outcome(case, outcome, signature_of(case, outcome, result, raised), detail, elapsed)
 

@@ -45,7 +45,7 @@ def run(case: Case, where: Path, templates: Path) -> dict[str, object]:
     saved = sys.stdout, sys.stderr, os.getcwd()
     sys.stdout, sys.stderr = out, err
     os.chdir(where)
-    signature, started = "", time.monotonic()
+    signature, trace, started = "", "", time.monotonic()
     try:
         status = main(list(case.argv))
     except SystemExit as exc:
@@ -53,7 +53,7 @@ def run(case: Case, where: Path, templates: Path) -> dict[str, object]:
     except BaseException as exc:  # what would have been a traceback for the user
         frames = traceback.extract_tb(exc.__traceback__)
         signature = f"{type(exc).__name__} at {heapdiff_frame(frames)}"
-        err.write("".join(traceback.format_exception(exc)))
+        trace = "".join(traceback.format_exception(exc))  # may not encode: kept apart
         status = 1
     finally:
         for stream in (out, err):
@@ -66,7 +66,7 @@ def run(case: Case, where: Path, templates: Path) -> dict[str, object]:
     return {"status": status, "signature": signature,
             "elapsed": round(time.monotonic() - started, 3),
             "stdout": out.buffer.getvalue().decode("utf-8", "surrogateescape"),
-            "stderr": err.buffer.getvalue().decode("utf-8", "surrogateescape")}
+            "stderr": err.buffer.getvalue().decode("utf-8", "surrogateescape") + trace}
 
 
 def serve(args: argparse.Namespace) -> None:
