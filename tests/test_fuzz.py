@@ -10,7 +10,8 @@ import os
 import pytest
 
 from fuzz.classify import ACCEPTABLE
-from fuzz.runner import Pool, corpus_entries, fuzz_requests, replay_requests, summary
+from fuzz.runner import Pool, corpus_entries, fuzz_requests, replay_requests, replayable, \
+    summary
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("HEAPDIFF_FUZZ") != "1",
@@ -21,8 +22,10 @@ SEED = 13
 
 
 def failures(results) -> list[str]:
-    return [f"{r.outcome} {r.case.kind} {' '.join(r.case.argv)} (seed {r.case.seed} case "
-            f"{r.case.index}): {r.signature}" for r in results if r.outcome not in ACCEPTABLE]
+    """One line per failure, in ASCII: a hostile file name must not reach the terminal here."""
+    return [ascii(f"{r.outcome} {r.case.kind} {' '.join(r.case.argv)} (seed {r.case.seed} case "
+                  f"{r.case.index}): {r.signature}")
+            for r in results if r.outcome not in ACCEPTABLE]
 
 
 def test_a_short_fuzz_run_finds_no_traceback_hang_blowup_or_escape():
@@ -32,7 +35,7 @@ def test_a_short_fuzz_run_finds_no_traceback_hang_blowup_or_escape():
 
 
 def test_every_saved_crash_in_the_corpus_is_now_ok_or_a_clean_error():
-    entries = corpus_entries()
+    entries = replayable(corpus_entries())
     results = Pool(jobs=2, timeout=20).run(replay_requests(entries))
     assert len(results) == len(entries)
     assert not failures(results), "\n".join(failures(results))

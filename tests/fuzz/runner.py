@@ -189,6 +189,11 @@ def corpus_entries(corpus: Path = CORPUS) -> list[Path]:
         if corpus.is_dir() else []
 
 
+def replayable(entries: list[Path]) -> list[Path]:
+    """The entries whose real folder is here (the public profiles sit beside the clone)."""
+    return [entry for entry in entries if (REPO / load(entry).folder).is_dir()]
+
+
 def replay_requests(entries: list[Path]) -> Iterator[tuple[dict[str, object], Case]]:
     for entry in entries:
         yield {"entry": str(entry)}, load(entry)
