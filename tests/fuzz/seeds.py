@@ -1,0 +1,82 @@
+"""The real inputs the fuzzer mutates, one Seed per file, and the commands that read each kind.
+A seed names a folder that is copied whole into every case (so a command sees the mutated file
+beside its real neighbours) and the file inside it that is mutated."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLES = REPO / "samples"
+PUBLIC = REPO.parent / "shared" / "testdata" / "public"
+CAPTURE = SAMPLES / "leaky_service" / "capture"
+
+
+@dataclass(frozen=True)
+class Seed:
+    kind: str     # the input kind, as counted in the summary
+    folder: Path  # copied into the case as in/
+    target: str   # the mutated file, relative to folder
+
+
+# Per kind, the commands run on it: {x} is the mutated file, {dir} its folder, {base} the
+# same sample's unmutated base folder, {profile} the unmutated later profile, {in} the copy.
+PROFILE_COMMANDS = (
+    ("top", "top {x}"), ("top-json", "top --format json {x}"),
+    ("diff", "diff {base}/heap.pb.gz {x}"), ("paths", "paths {base}/heap.pb.gz {x}"),
+    ("peek", "peek {base}/heap.pb.gz {x} main"), ("sizes", "sizes {base}/heap.pb.gz {x}"),
+    ("retainers", "retainers {x}"), ("explain", "explain {x}"),
+    ("explain-dir", "explain --base {base} {dir}"), ("report", "report {x}"),
+)
+MEMORY_COMMANDS = (
+    ("explain", "explain {x}"), ("explain-dir", "explain --base {base} {dir}"),
+    ("explain-json", "explain --format json {dir}"), ("report", "report --base {base} {dir}"),
+    ("retainers", "retainers {dir}"),
+)
+GCTRACE_COMMANDS = (
+    ("gc", "gc {x}"), ("gc-json", "gc --format json {x}"),
+    ("explain-dir", "explain {dir}"), ("retainers", "retainers {profile} --gctrace {x}"),
+)
+LONE_GCTRACE_COMMANDS = (("gc", "gc {x}"), ("gc-json", "gc --format json {x}"))
+PUBLIC_COMMANDS = (("top", "top {x}"), ("top-json", "top --format json {x}"),
+                   ("diff", "diff {x} {x}"), ("retainers", "retainers {x}"),
+                   ("explain", "explain {x}"), ("report", "report {x}"))
+CAPTURE_COMMANDS = (
+    ("timeline", "timeline {in}"), ("timeline-json", "timeline --format json {in}"),
+    ("top", "top {in}"), ("diff", "diff {in}"), ("explain", "explain {in}"),
+    ("report", "report {in}"), ("retainers", "retainers {in}"), ("sizes", "sizes {in}"),
+)
+
+SNAPSHOT_FILES = {
+    "heap.pb.gz": ("pprof", PROFILE_COMMANDS), "heap.txt": ("legacy", PROFILE_COMMANDS),
+    "memstats.json": ("memstats", MEMORY_COMMANDS), "vars.json": ("expvar", MEMORY_COMMANDS),
+    "metrics.json": ("metrics", MEMORY_COMMANDS + (
+        ("retainers-metrics", "retainers {profile} --metrics {x}"),)),
+    "status.txt": ("status", MEMORY_COMMANDS), "smaps_rollup.txt": ("smaps", MEMORY_COMMANDS),
+    "gctrace.log": ("gctrace", GCTRACE_COMMANDS),
+}
+COMMANDS = {kind: commands for kind, commands in SNAPSHOT_FILES.values()} | {
+    "gctrace-log": LONE_GCTRACE_COMMANDS, "public": PUBLIC_COMMANDS,
+    "capture-manifest": CAPTURE_COMMANDS, "capture-round": CAPTURE_COMMANDS}
+
+
+def snapshot_seeds() -> list[Seed]:
+    """Every file of every sample's later/ snapshot (its base/ stays whole beside it)."""
+    return [Seed(SNAPSHOT_FILES[path.name][0], path.parent.parent, f"later/{path.name}")
+            for path in sorted(SAMPLES.glob("*/later/*")) if path.name in SNAPSHOT_FILES]
+
+
+def capture_seeds() -> list[Seed]:
+    """The capture folder: its manifest and every file of its last round."""
+    last = sorted(p for p in CAPTURE.iterdir() if p.is_dir())[-1]
+    return [Seed("capture-manifest", CAPTURE, "manifest.json")] + [
+        Seed("capture-round", CAPTURE, f"{last.name}/{f.name}") for f in sorted(last.iterdir())]
+
+
+def all_seeds() -> list[Seed]:
+    """Every seed, in a fixed order (the mutator's choices index into it)."""
+    lone = [Seed("gctrace-log", SAMPLES / "gctrace", p.name)
+            for p in sorted((SAMPLES / "gctrace").glob("*.log"))]
+    public = [Seed("public", PUBLIC, p.name) for p in sorted(PUBLIC.glob("*"))
+              if p.is_file() and p.suffix != ".md"] if PUBLIC.is_dir() else []
+    return snapshot_seeds() + lone + capture_seeds() + public
