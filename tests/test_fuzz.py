@@ -1,21 +1,11 @@
 """The fuzzer as a specification: a short deterministic run finds no traceback, hang,
 blow-up or escape, and every case saved in tests/fuzz/corpus/ is now ok or a clean error.
-The long run is `bench/fuzz --cases 200000 --jobs 2`.
-
-Both skip unless HEAPDIFF_FUZZ=1: main still fails them while the issue's fixes land."""
+The long run is `bench/fuzz --cases 200000 --jobs 2`."""
 from __future__ import annotations
-
-import os
-
-import pytest
 
 from fuzz.classify import ACCEPTABLE
 from fuzz.runner import Pool, corpus_entries, fuzz_requests, replay_requests, replayable, \
     summary
-
-pytestmark = pytest.mark.skipif(
-    os.environ.get("HEAPDIFF_FUZZ") != "1",
-    reason="fuzz runs only with HEAPDIFF_FUZZ=1 (to be enabled once issue 13's fixes are in)")
 
 SHORT_RUN = 2000
 SEED = 13
