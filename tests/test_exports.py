@@ -113,3 +113,19 @@ def test_output_is_written_whole_or_not_at_all(tmp_path):
                           "--format", "json", "-o", target)
     assert result.returncode == 2 and "cannot write" in result.stderr
     assert not target.parent.exists()
+
+
+def test_pprof_export_of_a_base_whose_sample_type_is_renamed_is_one_line_not_a_keyerror(tmp_path):
+    samples = [([1, 2, 3], [2, 2048])]
+    base, new = tmp_path / "base.pb", tmp_path / "new.pb"
+    base.write_bytes(heap_profile(samples, strings=["", "inuse_objects", "count", "inuse_bytes",
+                                                    "bytes", "main.leaf", "main.middle",
+                                                    "main.root", "main.go"]))
+    new.write_bytes(heap_profile(samples))
+    result = run_heapdiff("diff", base, new, "--sample-index", "inuse_objects", "--format",
+                          "pprof", "-o", tmp_path / "diff.pb.gz")
+    assert result.returncode == 2
+    assert result.stderr == (f"heapdiff: {base}: no sample type 'inuse_space' (this profile has: "
+                             "inuse_objects, inuse_bytes): pprof merges only profiles with the "
+                             "same sample types\n")
+    assert not (tmp_path / "diff.pb.gz").exists()

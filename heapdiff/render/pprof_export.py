@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import profile_pb2 as pb
 from ..analysis.diff import normalized
+from ..common.errors import InputError
 from ..model import Profile
 
 
@@ -40,13 +41,23 @@ def diff_profile_bytes(bases: list[Profile], new: Profile, normalize: bool) -> b
                for i in range(len(new.sample_types))]
     sides = [(new, np.stack(columns, axis=1), False)]
     for b in bases:
-        order = [b.sample_index(vt.type) for vt in new.sample_types]
+        order = [_same_type(b, vt.type) for vt in new.sample_types]
         sides.append((b, -b.values[:, order], True))
     next_id = {"location": 1, "function": 1, "mapping": 1}
     for profile, values, is_base in sides:
         _append(out, s, profile, values, is_base, next_id)
     out.string_table.extend(s.table)
     return gzip.compress(out.SerializeToString(), compresslevel=6, mtime=0)
+
+
+def _same_type(base: Profile, name: str) -> int:
+    """The base's column of the new profile's sample type: pprof merges only profiles whose
+    sample types agree, so a base without it (renamed, or another kind of profile) is refused."""
+    try:
+        return base.sample_index(name)
+    except KeyError as exc:
+        raise InputError(base.source, f"{exc.args[0]}: pprof merges only profiles with the same "
+                                      "sample types") from None
 
 
 def _append(out, s, profile: Profile, values: np.ndarray, is_base: bool, next_id: dict) -> None:
