@@ -253,3 +253,13 @@ def test_manifest_schema_names_every_field_the_capture_writes():
     for cls, table in ((Manifest, MANIFEST_FIELDS), (Round, ROUND_FIELDS),
                        (Artifact, ARTIFACT_FIELDS)):
         assert [f.name for f in dataclasses.fields(cls)] == list(table), cls.__name__
+
+
+def test_a_manifest_that_is_a_huge_sparse_file_is_refused_before_it_is_read(tmp_path):
+    """Found by the fuzzer: read_capture read the manifest whole (a MemoryError)."""
+    folder = make_capture(tmp_path / "c", [LATER, LATER])
+    with open(folder / "manifest.json", "r+b") as f:
+        f.truncate(5 << 30)  # sparse: 5 GiB that cost no disk
+    with pytest.raises(InputError) as caught:
+        read_capture(folder)
+    assert caught.value.message.startswith("too large (5368709120 bytes")

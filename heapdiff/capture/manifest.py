@@ -22,6 +22,7 @@ from pathlib import Path
 
 from ..common.errors import InputError
 from ..common.output import write_atomic
+from ..inputs.load import read_input
 from .endpoints import ENDPOINTS
 from .schema import checked_manifest
 
@@ -122,10 +123,11 @@ def is_capture(path: str | Path) -> bool:
 def read_capture(path: str | Path) -> Capture:
     folder = Path(path)
     source = str(folder / MANIFEST)
+    # read as any input is: only a regular file within the size limit (a manifest replaced by a
+    # FIFO, a device or a huge sparse file must not block or fill memory)
+    data = read_input(folder / MANIFEST)
     try:
-        raw = json.loads((folder / MANIFEST).read_bytes())
-    except OSError as exc:
-        raise InputError(source, f"cannot read: {exc.strerror or exc}") from None
+        raw = json.loads(data)
     except ValueError as exc:  # UnicodeDecodeError too
         raise InputError(source, f"not valid JSON: {exc}") from None
     except RecursionError:
