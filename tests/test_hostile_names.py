@@ -363,3 +363,18 @@ def test_a_hostile_capture_in_the_tui_neither_crashes_nor_acts(view, profiles, c
         await settled(pilot)
     run_tui(profiles, check, [str(capture)])
     assert not list(profiles[0].parent.joinpath("shots").iterdir())
+
+
+def test_sizes_shows_a_sample_type_named_with_a_c1_escape_visible(tmp_path):
+    """Found by the fuzzer: sizes printed the sample type raw, and U+009B is CSI on a C1
+    terminal."""
+    from pbwire import heap_profile
+    hostile = ["", "inuse_objects", "count", "inuse_space\x9b31m", "bytes", "main.leaf",
+               "main.middle", "main.root", "main.go"]
+    base, new = tmp_path / "base.pb", tmp_path / "new.pb"
+    base.write_bytes(heap_profile([([1, 2, 3], [1, 512])], strings=hostile))
+    new.write_bytes(heap_profile([([1, 2, 3], [2, 1024])], strings=hostile))
+    result = run_heapdiff("sizes", base, new)
+    assert result.returncode == 0, result.stderr
+    assert "\x9b" not in result.stdout
+    assert "inuse_space\\x9b31m" in result.stdout

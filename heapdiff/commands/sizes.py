@@ -7,6 +7,7 @@ from ..common.progress import TerminalProgress
 from ..analysis.sizes import size_changes
 from ..common.units import human, human_bytes
 from ..render import shapes
+from ..render.escape import terminal
 from ..render.format import signed
 from .options import add_diff_inputs, add_output_options, limit_rows, load_diff_inputs, write_json
 
@@ -31,7 +32,7 @@ def run(args) -> int:
         write_json({"sample_type": vt.type, "unit": vt.unit,
                     "rows": [shapes.size_row(r) for r in shown]})
         return 0
-    lines = [f"Type: {vt.type} ({vt.unit}), by object size; {len(shown)} of {len(rows)} "
+    lines = [f"Type: {terminal(vt.type)} ({terminal(vt.unit)}), by object size; {len(shown)} of {len(rows)} "
              "changed sizes",
              f"{'object size':>12} {'base':>10} {'new':>10} {'Δ':>11}"]
     for r in shown:
