@@ -5,10 +5,8 @@ import sys
 
 from ..common.progress import TerminalProgress
 from ..analysis.sizes import size_changes
-from ..common.units import human, human_bytes
 from ..render import shapes
-from ..render.escape import terminal
-from ..render.format import signed
+from ..render.sizes import sizes_text
 from .options import add_diff_inputs, add_output_options, limit_rows, load_diff_inputs, write_json
 
 
@@ -32,11 +30,5 @@ def run(args) -> int:
         write_json({"sample_type": vt.type, "unit": vt.unit,
                     "rows": [shapes.size_row(r) for r in shown]})
         return 0
-    lines = [f"Type: {terminal(vt.type)} ({terminal(vt.unit)}), by object size; {len(shown)} of {len(rows)} "
-             "changed sizes",
-             f"{'object size':>12} {'base':>10} {'new':>10} {'Δ':>11}"]
-    for r in shown:
-        lines.append(f"{human_bytes(r.size):>12} {human(r.base, vt.unit):>10} "
-                     f"{human(r.new, vt.unit):>10} {signed(r.delta, vt.unit):>11}")
-    sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.write(sizes_text(vt, rows, shown))
     return 0
