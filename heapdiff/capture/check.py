@@ -4,20 +4,19 @@ through the decoder heapdiff will later read it with."""
 from __future__ import annotations
 
 import json
-import zlib
 from typing import TYPE_CHECKING
 
 from ..common.errors import InputError
 from ..inputs.decode.legacy_text import looks_like_legacy_heap
 from ..inputs.decode.memstats import memstats_from_document
 from ..common.units import human_bytes
-from ..inputs.load import GZIP_MAGIC, decode
+from ..inputs.limits import cap
+from ..inputs.load import GZIP_MAGIC, decode, gunzip
 
 if TYPE_CHECKING:
     from .endpoints import Endpoint
 
 HTML = (b"<!doctype html", b"<html", b"<head", b"<body")
-PIECE = 1 << 20
 
 
 def problem(endpoint: Endpoint, body: bytes, content_type: str, source: str,
@@ -38,7 +37,9 @@ def problem(endpoint: Endpoint, body: bytes, content_type: str, source: str,
 
 
 def profile_body(body: bytes, source: str, endpoint: Endpoint, limit: int) -> None:
-    data = gunzip_within(body, source, limit) if body.startswith(GZIP_MAGIC) else body
+    data = gunzip(body, source, cap(limit, len(body), f"inflates to more than the "
+                                  f"{human_bytes(limit)} cap (--max-bytes)")) \
+        if body.startswith(GZIP_MAGIC) else body
     if not endpoint.kind.owns(decode(data, source)):
         raise InputError(source, f"not {endpoint.what} (gzip or raw protobuf)")
 
@@ -57,26 +58,3 @@ def vars_body(body: bytes, source: str, endpoint: Endpoint, limit: int) -> None:
     if not isinstance(document, dict) or not isinstance(document.get("memstats"), dict):
         raise InputError(source, 'JSON without a "memstats" object: is expvar imported?')
     memstats_from_document(document, source)
-
-
-def gunzip_within(body: bytes, source: str, limit: int) -> bytes:
-    """Every gzip member of body, inflated in pieces and given up on past limit bytes."""
-    pieces: list[bytes] = []
-    total, rest = 0, body
-    while rest[:2] == GZIP_MAGIC:
-        inflater = zlib.decompressobj(wbits=31)
-        try:
-            while not inflater.eof:
-                piece = inflater.decompress(rest, min(PIECE, limit + 1 - total))
-                rest = inflater.unconsumed_tail
-                total += len(piece)
-                if total > limit:
-                    raise InputError(source, f"inflates to more than the {human_bytes(limit)} "
-                                             "cap (--max-bytes)")
-                if not piece and not rest:
-                    raise InputError(source, "truncated gzip data (the body ends mid-stream)")
-                pieces.append(piece)
-        except zlib.error as exc:
-            raise InputError(source, f"corrupt gzip data ({exc})") from None
-        rest = inflater.unused_data
-    return b"".join(pieces)

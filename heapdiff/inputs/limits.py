@@ -30,10 +30,11 @@ class InflateLimit:
     bytes: int  # the most a gzip input may inflate to
     initial: int  # the most the output buffer is sized to before the data comes
     configured: bool  # set by the environment, not the default
+    message: str = ""  # what passing it says, when not the environment's limit (capture's cap)
 
     @property
     def exceeded(self) -> str:
-        return f"inflates past {self.bytes} bytes ({self.option})"
+        return self.message or f"inflates past {self.bytes} bytes ({self.option})"
 
     def too_large(self, size: int) -> str:
         return f"too large ({size} bytes; the limit is {self.bytes}: {self.option})"
@@ -48,6 +49,11 @@ def input_limit() -> InflateLimit:
     setting = os.environ.get(ENVIRONMENT)
     limit = parse_size(setting) if setting else CEILING
     return InflateLimit(limit, limit, bool(setting))
+
+
+def cap(limit: int, compressed: int, message: str) -> InflateLimit:
+    """A limit of the caller's (capture's --max-bytes), the trailer trusted as for any input."""
+    return InflateLimit(limit, min(limit, TRUSTED_RATIO * compressed), False, message)
 
 
 def inflate_limit(compressed: int) -> InflateLimit:

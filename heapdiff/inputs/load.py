@@ -19,7 +19,7 @@ from ..common.errors import InputError
 from ..common.progress import Report, silent
 from ..model import Profile
 from .kinds import KINDS, Artifact, InputBytes, Kind, kind_of, text_kinds_named
-from .limits import inflate_limit, input_limit
+from .limits import InflateLimit, inflate_limit, input_limit
 
 INFLATE_PIECE = 16 << 20
 GZIP_MAGIC = b"\x1f\x8b"
@@ -91,14 +91,14 @@ def inflated(data: bytes, source: str, progress: Report = silent) -> bytes | byt
     return data
 
 
-def gunzip(data: bytes, source: str) -> bytearray:
+def gunzip(data: bytes, source: str, limit: InflateLimit | None = None) -> bytearray:
     """Every gzip member, decompressed; a truncated or corrupt stream is an error, and so is
     output past the inflate limit (limits.py), found before it is allocated.
 
     The output goes into one buffer sized from the trailer's ISIZE, in bounded pieces, so a
     100 MB profile costs 100 MB and not twice that while it is inflated. ISIZE is anyone's
     to write: it sizes the buffer only up to the limit."""
-    limit = inflate_limit(len(data))
+    limit = limit or inflate_limit(len(data))
     isize = int.from_bytes(data[-4:], "little") if len(data) >= 4 else 0
     out = bytearray(min(isize, limit.initial))
     filled = 0
@@ -110,7 +110,7 @@ def gunzip(data: bytes, source: str) -> bytearray:
                 piece = inflater.decompress(rest, min(INFLATE_PIECE, limit.bytes - filled + 1))
                 rest = inflater.unconsumed_tail
                 if not piece and not rest:
-                    raise InputError(source, "truncated gzip data (the file ends mid-stream)")
+                    raise InputError(source, "truncated gzip data (it ends mid-stream)")
                 if filled + len(piece) > limit.bytes:
                     raise InputError(source, limit.exceeded)
                 out[filled:filled + len(piece)] = piece
