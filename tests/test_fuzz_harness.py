@@ -101,3 +101,66 @@ def test_a_worker_runs_a_saved_case_in_process_and_reports_its_output(tmp_path):
         worker.stop()
     assert (classify(result), raised) == (OK, "")
     assert "main.(*Cache).Put" in result.stdout or "flat" in result.stdout
+
+
+def pristine_case(kind: str, command: str, argv: tuple[str, ...], folder: str, target: str):
+    from dataclasses import replace
+    return replace(make(1, 0), kind=kind, command=command, argv=argv, folder=folder,
+                   target=target, steps=(), data=(REPO / folder / target).read_bytes())
+
+
+def test_a_tui_case_visits_every_view_headless_and_prints_each_screen(tmp_path):
+    from fuzz.tui import KEYS, install
+    from fuzz.worker import run
+    install()
+    case = pristine_case("pprof", "tui", ("tui", "--base", "in/base", "in/later"),
+                         "samples/leaky_cache", "later/heap.pb.gz")
+    reply = run(case, tmp_path / "case", tmp_path / "templates")
+    assert (reply["status"], reply["signature"]) == (0, "")
+    screens = str(reply["stdout"]).split("\n\n")
+    assert len(screens) == 1 + len(KEYS)
+    assert "base 16.5MiB -> new 57.9MiB" in screens[1]   # 1: Top
+    assert "runtime.main" in screens[2]                  # 2: Tree
+    assert "main.(*Cache).Insert" in screens[3]          # 3: Peek at the top grower
+    assert "main.(*Cache).Insert" in (tmp_path / "case" / "heapdiff-report.md").read_text()
+
+
+def test_an_exception_the_tui_shows_instead_of_crashing_is_a_failure_to_the_fuzzer():
+    from fuzz.tui import SWALLOWED
+    assert SWALLOWED.match("flame: ZeroDivisionError: division by zero")
+    assert SWALLOWED.match("report: KeyError: 'inuse_space'")
+    assert SWALLOWED.match("heapdiff: in/later: cannot analyse these inputs: IndexError: x")
+    assert not SWALLOWED.match("heapdiff: in/later/heap.pb.gz: not a valid pprof profile")
+    assert not SWALLOWED.match("report: in/later/x.json: not JSON: Expecting value")
+
+
+def test_the_reply_server_answers_each_capture_request_with_a_real_services_reply():
+    import json
+    import urllib.error
+    import urllib.request
+
+    import pytest
+
+    from fuzz.seeds import REPLIES
+    from fuzz.server import ReplyServer
+    with ReplyServer(REPLIES) as server:
+        with urllib.request.urlopen(server.url + "/debug/vars", timeout=5) as reply:
+            assert "memstats" in json.loads(reply.read())
+        with urllib.request.urlopen(server.url + "/debug/pprof/heap?debug=1", timeout=5) as reply:
+            assert reply.read().startswith(b"heap profile: ")
+        with pytest.raises(urllib.error.HTTPError, match="404"):
+            urllib.request.urlopen(server.url + "/elsewhere", timeout=5)
+
+
+def test_a_reply_is_mutated_in_its_body_head_or_framing_and_stays_a_reply():
+    import gzip
+
+    from fuzz.httpreply import split
+    from fuzz.seeds import REPLIES
+    recorded = (REPLIES / "heap.http").read_bytes()
+    _, body = split(recorded)  # Go's chunked body, de-chunked: the profile
+    from heapdiff import profile_pb2
+    assert "inuse_space" in profile_pb2.Profile.FromString(gzip.decompress(body)).string_table
+    for index in range(50):
+        steps, data = mutate(random.Random(index), recorded, b"")
+        assert data.startswith(b"HTTP/") and any(s.startswith("frame:") for s in steps)

@@ -313,8 +313,9 @@ class HeapdiffApp(App):
         try:
             gathered = gather(self.paths, self.base_paths, title=self.inputs.title)
             emit(report_markdown(gathered), self.report_path)
-        except Exception as exc:  # noqa: BLE001
-            self.call_from_thread(self.tell, f"report: {exc}", severity="error")
+        except Exception as exc:  # noqa: BLE001 - shown; an unexpected one by its type
+            said = str(exc) if isinstance(exc, InputError) else f"{type(exc).__name__}: {exc}"
+            self.call_from_thread(self.tell, f"report: {said}", severity="error")
             return
         where = str(Path(self.report_path).resolve())
         self.call_from_thread(self.tell, f"report written to {where}", timeout=10)

@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 
 from .mutate import mutate
-from .seeds import COMMANDS, REPO, Seed, all_seeds
+from .seeds import COMMANDS, KIND_WEIGHTS, NOT_FILES, REPO, WEIGHTS, Seed, all_seeds
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,11 @@ def seeds() -> tuple[Seed, ...]:
 
 
 @cache
+def seed_weights() -> tuple[float, ...]:
+    return tuple(KIND_WEIGHTS.get(seed.kind, 1) for seed in seeds())
+
+
+@cache
 def original(path: Path) -> bytes:
     return path.read_bytes()
 
@@ -52,19 +57,22 @@ def relative(folder: Path) -> str:
 def argv_for(seed: Seed, pattern: str) -> tuple[str, ...]:
     target = Path("in") / seed.target
     fill = {"x": str(target), "dir": str(target.parent), "base": "in/base",
-            "profile": "in/later/heap.pb.gz", "in": "in"}
+            "profile": "in/later/heap.pb.gz", "in": "in", "url": "{url}"}
     return tuple(word.format(**fill) for word in pattern.split())
 
 
 def make(seed: int, index: int) -> Case:
     """The case number index of the run with this seed: the same for ever."""
     rng = random.Random(f"{seed}:{index}")
-    chosen = rng.choice(seeds())
+    chosen = rng.choices(seeds(), seed_weights())[0]
     other = rng.choice(seeds())
-    command, pattern = rng.choice(COMMANDS[chosen.kind])
+    commands = COMMANDS[chosen.kind]
+    command, pattern = rng.choices(commands, [WEIGHTS.get(c, 1) for c, _ in commands])[0]
     steps, data = mutate(rng, original(chosen.folder / chosen.target),
                          original(other.folder / other.target))
     special = rng.choice(SPECIALS) if rng.random() < SPECIAL_SHARE else ""
+    if chosen.kind in NOT_FILES:
+        special = ""
     argv = argv_for(chosen, pattern)
     if special == "odd-name":
         target = str(Path("in") / chosen.target)

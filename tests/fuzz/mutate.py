@@ -212,6 +212,9 @@ def wrap(rng: random.Random, payload: bytes) -> tuple[str, bytes]:
 def mutate(rng: random.Random, data: bytes, other: bytes) -> tuple[list[str], bytes]:
     """A hostile variant of data (other is a second input, for splicing); the names of the
     steps taken, for the summary and the corpus."""
+    from .httpreply import is_http, mutate_reply
+    if is_http(data):
+        return mutate_reply(rng, data, other, mutate)
     gzipped = is_gzip(data)
     payload = gzip.decompress(data) if gzipped else data
     other = gzip.decompress(other) if is_gzip(other) else other

@@ -79,7 +79,8 @@ class Worker:
 
     def start(self) -> subprocess.Popen[str]:
         env = dict(os.environ, PYTHONPATH=f"{REPO}{os.pathsep}{REPO / 'tests'}",
-                   MALLOC_ARENA_MAX="2", PYTHONHASHSEED="0", LC_ALL="C.UTF-8")
+                   MALLOC_ARENA_MAX="2", PYTHONHASHSEED="0", LC_ALL="C.UTF-8",
+                   TEXTUAL_ANIMATIONS="none")
         self.hang_file.write_text("")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "fuzz.worker", "--scratch", str(self.scratch),
@@ -179,9 +180,16 @@ class Pool:
         return self.results
 
 
-def fuzz_requests(seed: int, start: int, count: int) -> Iterator[tuple[dict[str, object], Case]]:
-    for index in range(start, start + count):
-        yield {"seed": seed, "index": index}, make(seed, index)
+def fuzz_requests(seed: int, start: int, count: int, command: str | None = None,
+                  ) -> Iterator[tuple[dict[str, object], Case]]:
+    """count cases of the run from start on (of one command only: the next count of them)."""
+    index, made = start, 0
+    while made < count:
+        case = make(seed, index)
+        if command is None or case.command == command:
+            made += 1
+            yield {"seed": seed, "index": index}, case
+        index += 1
 
 
 def corpus_entries(corpus: Path = CORPUS) -> list[Path]:

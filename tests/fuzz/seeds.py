@@ -10,6 +10,7 @@ REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "samples"
 PUBLIC = REPO.parent / "shared" / "testdata" / "public"
 CAPTURE = SAMPLES / "leaky_service" / "capture"
+REPLIES = Path(__file__).resolve().parent / "replies"
 
 
 @dataclass(frozen=True)
@@ -20,18 +21,20 @@ class Seed:
 
 
 # Per kind, the commands run on it: {x} is the mutated file, {dir} its folder, {base} the
-# same sample's unmutated base folder, {profile} the unmutated later profile, {in} the copy.
+# same sample's unmutated base folder, {profile} the unmutated later profile, {in} the copy,
+# {url} the misbehaving server (tests/fuzz/server.py) serving the copy's replies.
 PROFILE_COMMANDS = (
     ("top", "top {x}"), ("top-json", "top --format json {x}"),
     ("diff", "diff {base}/heap.pb.gz {x}"), ("paths", "paths {base}/heap.pb.gz {x}"),
     ("peek", "peek {base}/heap.pb.gz {x} main"), ("sizes", "sizes {base}/heap.pb.gz {x}"),
     ("retainers", "retainers {x}"), ("explain", "explain {x}"),
     ("explain-dir", "explain --base {base} {dir}"), ("report", "report {x}"),
+    ("tui", "tui --base {base} {dir}"),
 )
 MEMORY_COMMANDS = (
     ("explain", "explain {x}"), ("explain-dir", "explain --base {base} {dir}"),
     ("explain-json", "explain --format json {dir}"), ("report", "report --base {base} {dir}"),
-    ("retainers", "retainers {dir}"),
+    ("retainers", "retainers {dir}"), ("tui", "tui --base {base} {dir}"),
 )
 GCTRACE_COMMANDS = (
     ("gc", "gc {x}"), ("gc-json", "gc --format json {x}"),
@@ -40,12 +43,23 @@ GCTRACE_COMMANDS = (
 LONE_GCTRACE_COMMANDS = (("gc", "gc {x}"), ("gc-json", "gc --format json {x}"))
 PUBLIC_COMMANDS = (("top", "top {x}"), ("top-json", "top --format json {x}"),
                    ("diff", "diff {x} {x}"), ("retainers", "retainers {x}"),
-                   ("explain", "explain {x}"), ("report", "report {x}"))
+                   ("explain", "explain {x}"), ("report", "report {x}"), ("tui", "tui {x}"))
 CAPTURE_COMMANDS = (
     ("timeline", "timeline {in}"), ("timeline-json", "timeline --format json {in}"),
     ("top", "top {in}"), ("diff", "diff {in}"), ("explain", "explain {in}"),
     ("report", "report {in}"), ("retainers", "retainers {in}"), ("sizes", "sizes {in}"),
+    ("tui", "tui {in}"),
 )
+SERVER_COMMANDS = (
+    ("capture", "capture {url} --every 100ms --count 2 --out out --timeout 2s"),
+    ("capture-gc", "capture {url} --every 100ms --count 1 --gc --out out --timeout 2s "
+                   "--max-bytes 1MiB"),
+)
+# How often a command is chosen against its kind's others, and a kind's seeds against the
+# others' (1 when not listed): a TUI case takes seconds and a capture half a second where the
+# others take a tenth, so the TUI comes about once in 400 cases and a capture once in 80.
+WEIGHTS = {"tui": 0.02}
+KIND_WEIGHTS = {"server-reply": 0.3}
 
 SNAPSHOT_FILES = {
     "heap.pb.gz": ("pprof", PROFILE_COMMANDS), "heap.txt": ("legacy", PROFILE_COMMANDS),
@@ -57,7 +71,10 @@ SNAPSHOT_FILES = {
 }
 COMMANDS = {kind: commands for kind, commands in SNAPSHOT_FILES.values()} | {
     "gctrace-log": LONE_GCTRACE_COMMANDS, "public": PUBLIC_COMMANDS,
-    "capture-manifest": CAPTURE_COMMANDS, "capture-round": CAPTURE_COMMANDS}
+    "capture-manifest": CAPTURE_COMMANDS, "capture-round": CAPTURE_COMMANDS,
+    "server-reply": SERVER_COMMANDS}
+# the kinds whose file is not read by heapdiff from disk: never replaced by a FIFO and such
+NOT_FILES = {"server-reply"}
 
 
 def snapshot_seeds() -> list[Seed]:
@@ -73,10 +90,15 @@ def capture_seeds() -> list[Seed]:
         Seed("capture-round", CAPTURE, f"{last.name}/{f.name}") for f in sorted(last.iterdir())]
 
 
+def server_seeds() -> list[Seed]:
+    """A real Go service's replies to each request capture sends (tests/fuzz/record_replies)."""
+    return [Seed("server-reply", REPLIES, p.name) for p in sorted(REPLIES.glob("*.http"))]
+
+
 def all_seeds() -> list[Seed]:
     """Every seed, in a fixed order (the mutator's choices index into it)."""
     lone = [Seed("gctrace-log", SAMPLES / "gctrace", p.name)
             for p in sorted((SAMPLES / "gctrace").glob("*.log"))]
     public = [Seed("public", PUBLIC, p.name) for p in sorted(PUBLIC.glob("*"))
               if p.is_file() and p.suffix != ".md"] if PUBLIC.is_dir() else []
-    return snapshot_seeds() + lone + capture_seeds() + public
+    return snapshot_seeds() + lone + capture_seeds() + server_seeds() + public

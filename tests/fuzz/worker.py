@@ -11,6 +11,7 @@ each case's sys.stdout/sys.stderr are strict UTF-8 buffers, like a UTF-8 termina
 from __future__ import annotations
 
 import argparse
+import contextlib
 import faulthandler
 import io
 import json
@@ -25,6 +26,8 @@ from pathlib import Path
 
 from .cases import Case, load, make, materialise
 from .seeds import REPO
+from .server import ReplyServer
+from .tui import SwallowedError, install
 
 
 def heapdiff_frame(frames: traceback.StackSummary) -> str:
@@ -46,13 +49,17 @@ def run(case: Case, where: Path, templates: Path) -> dict[str, object]:
     sys.stdout, sys.stderr = out, err
     os.chdir(where)
     signature, trace, started = "", "", time.monotonic()
+    server = ReplyServer(where / "in") if "{url}" in case.argv else contextlib.nullcontext()
     try:
-        status = main(list(case.argv))
+        with server:
+            url = getattr(server, "url", "")
+            status = main([word.replace("{url}", url) for word in case.argv])
     except SystemExit as exc:
         status = exc.code if isinstance(exc.code, int) else 1
     except BaseException as exc:  # what would have been a traceback for the user
         frames = traceback.extract_tb(exc.__traceback__)
-        signature = f"{type(exc).__name__} at {heapdiff_frame(frames)}"
+        signature = exc.signature if isinstance(exc, SwallowedError) else \
+            f"{type(exc).__name__} at {heapdiff_frame(frames)}"
         trace = "".join(traceback.format_exception(exc))  # may not encode: kept apart
         status = 1
     finally:
@@ -74,6 +81,7 @@ def serve(args: argparse.Namespace) -> None:
     os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
     os.dup2(os.open(args.log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 2)
     warnings.simplefilter("always")  # a fresh process would print each warning
+    install()  # `heapdiff tui` runs headless, driven by a Pilot
     resource.setrlimit(resource.RLIMIT_AS, (args.memory, args.memory))
     scratch, templates = Path(args.scratch), Path(args.scratch) / "templates"
     hang = open(args.hang_file, "w")
