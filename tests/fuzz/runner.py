@@ -21,6 +21,7 @@ from pathlib import Path
 from .cases import Case, describe, load, make
 from .classify import ACCEPTABLE, BAD_ERROR, BAD_JSON, ESCAPE, ESCAPES, Result, classify
 from .seeds import REPO
+from .tui import STEPS as TUI_STEPS
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 HANG_FRAME = re.compile(r'File "([^"]+)", line (\d+) in (\S+)')
@@ -95,13 +96,15 @@ class Worker:
             self.process.wait()
             self.process = None
 
-    def run(self, request: dict[str, object], json_output: bool) -> tuple[Result, str]:
+    def run(self, request: dict[str, object], json_output: bool, steps: int = 1,
+            ) -> tuple[Result, str]:
+        """The case's result; steps: how many times the worker's watchdog may run out."""
         process = self.process or self.start()
         assert process.stdin is not None and process.stdout is not None
         process.stdin.write(json.dumps(request) + "\n")
         process.stdin.flush()
         # the worker's own watchdog ends it at timeout; this is the backstop (start-up too)
-        ready, _, _ = select.select([process.stdout], [], [], self.timeout + 30)
+        ready, _, _ = select.select([process.stdout], [], [], self.timeout * steps + 30)
         line = process.stdout.readline() if ready else ""
         if line:
             reply = json.loads(line)
@@ -141,6 +144,11 @@ def is_json(case: Case) -> bool:
     return "json" in case.argv
 
 
+def steps(case: Case) -> int:
+    """The TUI's load and each key have the whole timeout (tests/fuzz/tui.py)."""
+    return TUI_STEPS if case.command == "tui" else 1
+
+
 @dataclass
 class Pool:
     """jobs workers, each in its own thread, taking requests from one shared iterator."""
@@ -164,7 +172,7 @@ class Pool:
                         if case is None or request is None:
                             return
                         started = time.monotonic()
-                        result, raised = worker.run(request, is_json(case))
+                        result, raised = worker.run(request, is_json(case), steps(case))
                         outcome = judge(case, result, raised, time.monotonic() - started)
                         with lock:
                             self.results.append(outcome)

@@ -57,8 +57,8 @@ SERVER_COMMANDS = (
 )
 # How often a command is chosen against its kind's others, and a kind's seeds against the
 # others' (1 when not listed): a TUI case takes seconds and a capture half a second where the
-# others take a tenth, so the TUI comes about once in 400 cases and a capture once in 80.
-WEIGHTS = {"tui": 0.02}
+# others take a hundredth, so the TUI comes about once in 700 cases and a capture once in 80.
+WEIGHTS = {"tui": 0.01}
 KIND_WEIGHTS = {"server-reply": 0.3}
 
 SNAPSHOT_FILES = {

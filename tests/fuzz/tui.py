@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
+from collections.abc import Callable
 
 from textual.app import App
 
@@ -19,6 +20,7 @@ from tui_settle import settled
 # G (the next granularity), m (the Markdown report)
 KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "g", "b", "G", "m")
 SIZE = (80, 24)
+STEPS = 1 + len(KEYS)  # the load, then each key: each has the worker's whole timeout
 # how the app words an exception that is not an InputError (tui/app.py: refresh_view,
 # prepare, write_report, _failed)
 SWALLOWED = re.compile(r"\A(?:heapdiff: .*cannot analyse these inputs: |[\w-]+: )"
@@ -37,6 +39,13 @@ def screen_text(app: App) -> str:
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
+def no_watchdog() -> None:
+    pass
+
+
+restart_watchdog: Callable[[], None] = no_watchdog  # the worker's, set by install
+
+
 async def drive(app) -> None:
     told: list[str] = []
     tell = app.tell
@@ -48,6 +57,7 @@ async def drive(app) -> None:
         for key in KEYS:
             if app.return_code is not None:  # the load failed: the app is leaving
                 break
+            restart_watchdog()  # a hang is one step over the timeout, not a slow session
             await pilot.press(key)
             await settled(pilot)
             screens.append(screen_text(app))
@@ -64,7 +74,10 @@ def run_headless(app) -> None:
     asyncio.run(drive(app))
 
 
-def install() -> None:
-    """Make `heapdiff tui` in this process run headless (the worker calls this once)."""
+def install(watchdog: Callable[[], None] = no_watchdog) -> None:
+    """Make `heapdiff tui` in this process run headless (the worker calls this once, with
+    what restarts its hang watchdog before each key)."""
+    global restart_watchdog
     from tui.app import HeapdiffApp
     HeapdiffApp.run = run_headless  # type: ignore[method-assign]
+    restart_watchdog = watchdog

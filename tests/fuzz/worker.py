@@ -81,10 +81,11 @@ def serve(args: argparse.Namespace) -> None:
     os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
     os.dup2(os.open(args.log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 2)
     warnings.simplefilter("always")  # a fresh process would print each warning
-    install()  # `heapdiff tui` runs headless, driven by a Pilot
     resource.setrlimit(resource.RLIMIT_AS, (args.memory, args.memory))
     scratch, templates = Path(args.scratch), Path(args.scratch) / "templates"
     hang = open(args.hang_file, "w")
+    # `heapdiff tui` runs headless, driven by a Pilot, with the watchdog restarted per key
+    install(lambda: faulthandler.dump_traceback_later(args.timeout, exit=True, file=hang))
     for number, line in enumerate(sys.stdin):
         request = json.loads(line)
         case = load(Path(request["entry"])) if "entry" in request \
