@@ -54,8 +54,9 @@ class Diff:
     mode: str
     normalized: bool
     base_total: int  # sum of |value| over the base samples
-    new_total: int  # sum of the new samples' values (after normalizing)
+    new_total: int  # sum of |value| over the new samples (after normalizing), as `top` says
     total: int  # pprof's denominator for percentages in this mode
+    net_change: int  # signed new sum - signed base sum (new_total - base_total but for deltas)
     rows: tuple[DiffRow, ...]  # every node whose flat or cum changed, pprof's order
 
 
@@ -118,7 +119,8 @@ def diff_sides(bases: list[Side], new: Side, granularity: str, mode: str,
                     int(base_cum[n]), int(new_cum[n]), nodes[n]) for n in changed]
     rows.sort(key=lambda r: (-abs(r.delta_flat), r.name, -abs(r.delta_cum)))
     return Diff(sample_type=new.sample_type, granularity=granularity, mode=mode,
-                normalized=normalize, base_total=base_total, new_total=new.sum, total=total,
+                normalized=normalize, base_total=base_total, new_total=new.abs_sum, total=total,
+                net_change=new.sum - sum(b.sum for b in bases),
                 rows=tuple(rows))
 
 

@@ -33,7 +33,7 @@ def diff_json(d: Diff, base_sources: list[str], new_source: str, rows: list[Diff
 def diff_text(d: Diff, base_sources: list[str], new_source: str, rows: list[DiffRow],
               shown: int) -> str:
     unit = d.sample_type.unit
-    net_change = d.new_total - d.base_total
+    net_change = d.net_change
     lines = [
         "Base: " + ", ".join(terminal(s) for s in base_sources),
         f"New:  {terminal(new_source)}",
