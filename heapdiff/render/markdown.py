@@ -14,7 +14,7 @@ RETAINER_ROWS = 10
 
 
 def report_markdown(g: Gathered) -> str:
-    parts = [f"# heapdiff report: {_title(g)}", "", *_summary(g), ""]
+    parts = [f"# heapdiff report: {_title(g)}", "", *_summary(g), "", *_deltas(g)]
     for section in (_inputs, _growth, _paths, _sizes, _memory, _gc, _retainers, _findings,
                     _reproduce):
         lines = section(g)
@@ -64,6 +64,12 @@ def summary_lines(g: Gathered) -> list[str]:
 
 def _summary(g: Gathered) -> list[str]:
     return [f"> {md(line)}  " for line in summary_lines(g)]
+
+
+def _deltas(g: Gathered) -> list[str]:
+    """A delta profile among the inputs is said before anything is read as the heap."""
+    notes = [f"**Delta:** {md(i.path)} ({i.role}) is {md(i.delta)}." for i in g.inputs if i.delta]
+    return [*notes, ""] if notes else []
 
 
 def _table(header: list[str], rows: list[list[str]], align: str) -> list[str]:

@@ -11,7 +11,8 @@ def report_json(g: Gathered) -> dict:
     doc: dict = {
         "summary": summary_lines(g),
         "inputs": [{"moment": i.role, "path": i.path, "kind": i.kind, "time": i.time or None,
-                    "sample_types": i.sample_types or None, "build_id": i.build_id or None}
+                    "sample_types": i.sample_types or None, "build_id": i.build_id or None,
+                    **({"delta": i.delta} if i.delta else {})}
                    for i in g.inputs],
     }
     if g.diff is not None:
