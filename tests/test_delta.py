@@ -14,7 +14,9 @@ from support import PUBLIC, SAMPLES, needs_public
 from pprof_text import parse_top
 
 from heapdiff.analysis.diff import diff_profiles
+from heapdiff.cli import main
 from heapdiff.inputs.load import load_profile
+from heapdiff.render.format import change_percent
 
 DELTA = SAMPLES / "delta"
 HEAP_DELTA = DELTA / "heap-delta.pb.gz"
@@ -80,8 +82,6 @@ def test_diff_totals_are_each_sides_top_total_and_its_net_change_is_signed():
 
 
 def test_diff_text_says_which_side_is_a_delta(capsys):
-    from heapdiff.cli import main
-
     assert main(["diff", str(DELTA / "base"), str(HEAP_DELTA)]) == 0
     text = capsys.readouterr().out
     assert "Delta: new: a delta profile (?seconds=N): the change over 2.01 s" in text
@@ -113,8 +113,6 @@ def test_retainers_count_every_sample_pprof_counts_freed_memory_negative(heapdif
 
 
 def test_report_says_a_delta_is_a_change_before_anything_else(heapdiff_json, capsys):
-    from heapdiff.cli import main
-
     assert main(["report", str(HEAP_DELTA)]) == 0
     markdown = capsys.readouterr().out
     first_section = markdown.index("\n## ")
@@ -123,3 +121,8 @@ def test_report_says_a_delta_is_a_change_before_anything_else(heapdiff_json, cap
     got = heapdiff_json("report", HEAP_DELTA)
     assert [i.get("delta", "") != "" for i in got["inputs"]] == [True]
     assert "the change over 2.01 s" in got["retainers"]["delta"]
+
+
+def test_a_change_from_a_negative_base_has_the_changes_sign():
+    assert change_percent(20, -16) == "+125.0%"
+    assert change_percent(-4, 16) == "-25.0%"
