@@ -87,6 +87,14 @@ def test_diff_text_says_which_side_is_a_delta(capsys):
     assert "Delta: new: a delta profile (?seconds=N): the change over 2.01 s" in text
 
 
+@pytest.mark.parametrize("command", [["paths"], ["peek", "main.main"]], ids=lambda c: c[0])
+def test_paths_and_peek_say_which_side_is_a_delta(command, capsys):
+    files = [str(DELTA / "base"), str(HEAP_DELTA)]
+    assert main([command[0], *files, *command[1:]]) == 0
+    assert capsys.readouterr().out.startswith(
+        "Delta: new: a delta profile (?seconds=N): the change over 2.01 s")
+
+
 def test_explain_says_a_delta_is_a_change_and_leaves_it_out_of_the_waterfall(heapdiff_json):
     got = heapdiff_json("explain", HEAP_DELTA, DELTA / "later" / "memstats.json",
                         DELTA / "later" / "status.txt")
