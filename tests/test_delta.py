@@ -81,6 +81,13 @@ def test_diff_totals_are_each_sides_top_total_and_its_net_change_is_signed():
     assert d.deltas[0].startswith("base: a delta profile (?seconds=N): the change over 2.01 s")
 
 
+def test_diff_json_gives_the_signed_net_change_beside_the_totals(heapdiff_json):
+    got = heapdiff_json("diff", HEAP_DELTA, DELTA / "later")
+    later_top, _ = parse_top(pprof_top(DELTA / "later" / "heap.pb.gz", "inuse_space/functions"))
+    assert got["net_change"] == later_top - signed_sum(HEAP_DELTA, "inuse_space/functions")
+    assert got["net_change"] != got["new_total"] - got["base_total"]
+
+
 def test_diff_text_says_which_side_is_a_delta(capsys):
     assert main(["diff", str(DELTA / "base"), str(HEAP_DELTA)]) == 0
     text = capsys.readouterr().out

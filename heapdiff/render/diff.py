@@ -25,6 +25,7 @@ def diff_json(d: Diff, base_sources: list[str], new_source: str, rows: list[Diff
         "normalized": d.normalized,
         "base_total": d.base_total,
         "new_total": d.new_total,
+        "net_change": d.net_change,
         "total": d.total,
         **({"deltas": list(d.deltas)} if d.deltas else {}),
         "rows": [shapes.diff_row(r) for r in rows],

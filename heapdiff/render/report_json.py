@@ -19,7 +19,7 @@ def report_json(g: Gathered) -> dict:
         d = g.diff
         doc["growth"] = {
             "sample_type": d.sample_type.type, "unit": d.sample_type.unit,
-            "base_total": d.base_total, "new_total": d.new_total,
+            "base_total": d.base_total, "new_total": d.new_total, "net_change": d.net_change,
             "rows": [shapes.diff_row(r) for r in d.rows]}
         doc["paths"] = [shapes.path(p) for p in g.paths]
         doc["sizes"] = [shapes.size_row(r) for r in g.sizes]
