@@ -15,6 +15,7 @@ from .model import Profile
 from .common.progress import Report, silent
 from .memory.waterfall import Waterfall, waterfall
 from .analysis.sizes import SizeRow, size_changes
+from .inputs.delta import delta_note
 from .inputs.snapshot import Snapshot, load_snapshot
 
 if TYPE_CHECKING:  # imported where used: the binary route's libraries load slowly
@@ -32,6 +33,7 @@ class Input:
     time: str = ""  # the profile's own time stamp (UTC), never the clock
     sample_types: str = ""
     build_id: str = ""
+    delta: str = ""  # delta_note of a delta profile: a change over a span, not the heap
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,7 @@ def gather(new_paths: list[str], base_paths: list[str], binary: str | None = Non
 def _inputs(role: str, s: Snapshot) -> tuple[Input, ...]:
     out = []
     for path in s.sources:
-        kind, time, types, build = s.label(path) or NOT_USED, "", "", ""
+        kind, time, types, build, delta = s.label(path) or NOT_USED, "", "", "", ""
         p: Profile | None = s.profile if s.profile is not None and s.profile.source == path else None
         if p is not None:
             if p.time_nanos:
@@ -102,5 +104,6 @@ def _inputs(role: str, s: Snapshot) -> tuple[Input, ...]:
                     .strftime("%Y-%m-%d %H:%M:%S UTC")
             types = ", ".join(vt.type for vt in p.sample_types)
             build = next((m.build_id for m in p.mappings if m.build_id), "")
-        out.append(Input(role, path, kind, time, types, build))
+            delta = delta_note(p)
+        out.append(Input(role, path, kind, time, types, build, delta))
     return tuple(out)

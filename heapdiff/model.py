@@ -125,6 +125,22 @@ class Profile:
     def num_samples(self) -> int:
         return len(self.values)
 
+    @property
+    def is_delta(self) -> bool:
+        """A delta profile (net/http/pprof's /debug/pprof/heap?seconds=N, allocs likewise): the
+        second of two profiles minus the first, so a change over `duration_nanos`, not a heap.
+        runtime/pprof sets no duration on a memory profile; serveDeltaProfile sets the span.
+        Negative values (memory freed during the span) tell one too, where a tool dropped the
+        duration; a diff written for pprof (its base labelled pprof::base) is not one."""
+        cached = self._cache.get("is_delta")
+        if cached is None:
+            memory = self.period_type == ValueType("space", "bytes") or any(
+                vt.type.startswith(("inuse_", "alloc_")) for vt in self.sample_types)
+            cached = memory and "pprof::base" not in self.strings and (
+                self.duration_nanos > 0 or bool((self.values < 0).any()))
+            self._cache["is_delta"] = cached
+        return cached
+
     def sample_index(self, name: str | None) -> int:
         """The column for a sample type name; None picks the default as pprof does: the
         default_sample_type when set, else the last type."""

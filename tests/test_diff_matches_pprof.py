@@ -18,9 +18,18 @@ FILTER_FLAGS = {"focus=Insert|Put": ["--focus", "Insert|Put"],
                 "drop_negative": ["--drop-negative"]}
 
 
+# A delta profile (/debug/pprof/heap?seconds=2: negative in-use values) on either side.
+DELTA = SAMPLES / "delta"
+DELTA_PAIRS = [pytest.param((DELTA / base, DELTA / new, DELTA / oracle), id=f"delta/{oracle}")
+               for base, new, oracle in (
+                   ("heap-delta.pb.gz", "later/heap.pb.gz", "delta-as-base.pprof.json"),
+                   ("base/heap.pb.gz", "heap-delta.pb.gz", "delta-as-new.pprof.json"))]
+
+
 def pairs() -> list:
     found: list = [(o.parent / "base" / "heap.pb.gz", o.parent / "later" / "heap.pb.gz", o)
                    for o in sorted(SAMPLES.glob("*/diff.pprof.json"))]
+    found += DELTA_PAIRS
     found.append(public_case((PUBLIC / "parca__many_1644509272337470000.heap.pb.gz",
                               PUBLIC / "parca__many_1644509299337903000.heap.pb.gz",
                               PUBLIC_ORACLES / "parca__many_first_last.diff.pprof.json"),
@@ -33,7 +42,7 @@ def pair_id(pair) -> str:
 
 
 def test_every_sample_has_a_diff_oracle():
-    assert len(pairs()) == len(list(SAMPLES.glob("*/later/heap.pb.gz"))) + 1 >= 9
+    assert len(pairs()) == len(list(SAMPLES.glob("*/later/heap.pb.gz"))) + 3 >= 11
 
 
 @pytest.mark.parametrize("pair", pairs(), ids=pair_id)

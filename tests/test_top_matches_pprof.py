@@ -35,6 +35,9 @@ def proto_cases() -> list:
     """(profile, oracle) per sample, then per public profile (skipped where they are absent)."""
     cases: list = [(o.parent / "heap.pb.gz", o)
                    for o in sorted(SAMPLES.glob("*/*/heap.pb.gz.pprof.json"))]
+    # delta profiles (?seconds=N): pprof totals them as the sum of |value|
+    cases += [(o.with_name(o.name.removesuffix(".pprof.json")), o)
+              for o in sorted(SAMPLES.glob("*/*-delta.pb.gz.pprof.json"))]
     for o in public_top_oracles():
         name = o.name.removesuffix(".pprof.json")
         cases.append(public_case((PUBLIC / name, o), id=name))
@@ -43,6 +46,8 @@ def proto_cases() -> list:
 
 def case_id(case) -> str:
     profile = case[0]
+    if profile.name != "heap.pb.gz":
+        return f"{profile.parent.name}/{profile.name}"
     return f"{profile.parent.parent.name}/{profile.parent.name}"
 
 

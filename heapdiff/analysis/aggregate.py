@@ -74,7 +74,7 @@ class Aggregate:
     frames: FrameNodes
     flat: np.ndarray  # int64 per node
     cum: np.ndarray  # int64 per node
-    total: int
+    total: int  # sum of |value| over the samples, as pprof totals
 
 
 def clean_path(path: str) -> str:
@@ -173,7 +173,9 @@ def aggregate_weights(profile: Profile, weights: np.ndarray, granularity: str) -
     """flat and cum for one value per sample (a column of the profile, or scaled values)."""
     fn = frame_nodes(profile, granularity)
     num_nodes = len(fn.infos)
-    total = int(weights.sum())
+    # pprof's total (report.computeTotal) is the sum of |value|: a delta profile's freed
+    # memory counts as much as its new allocations.
+    total = int(np.abs(weights).sum())
     offsets = profile.stack_offsets
     depth = np.diff(offsets)
     # pprof skips samples whose value is zero; empty stacks add to the total only.

@@ -15,6 +15,7 @@ import numpy as np
 
 from .aggregate import Aggregate, NodeInfo, aggregate, aggregate_weights
 from ..common.errors import InputError
+from ..inputs.delta import delta_note
 from ..model import Profile, ValueType
 
 MODES = ("diff-base", "base")
@@ -54,9 +55,11 @@ class Diff:
     mode: str
     normalized: bool
     base_total: int  # sum of |value| over the base samples
-    new_total: int  # sum of the new samples' values (after normalizing)
+    new_total: int  # sum of |value| over the new samples (after normalizing), as `top` says
     total: int  # pprof's denominator for percentages in this mode
+    net_change: int  # signed new sum - signed base sum (new_total - base_total but for deltas)
     rows: tuple[DiffRow, ...]  # every node whose flat or cum changed, pprof's order
+    deltas: tuple[str, ...] = ()  # "base: a delta profile ..." per side that is one
 
 
 def sample_index_in(profile: Profile, name: str | None) -> int:
@@ -77,6 +80,7 @@ class Side:
     abs_sum: int  # sum of |values|
     keys: tuple[np.ndarray, np.ndarray] | None = None
     values: np.ndarray | None = None
+    delta: str = ""  # delta_note of the profile: '' unless it is a delta profile
 
 
 def side_of(profile: Profile, sample_type: str | None, granularity: str, mode: str,
@@ -92,7 +96,7 @@ def side_of(profile: Profile, sample_type: str | None, granularity: str, mode: s
     keys = _sample_hashes(profile, registry) if mode == "base" else None
     return Side(agg=agg, sample_type=profile.sample_types[index], sum=int(weights.sum()),
                 abs_sum=int(np.abs(weights).sum()), keys=keys,
-                values=weights if mode == "base" else None)
+                values=weights if mode == "base" else None, delta=delta_note(profile))
 
 
 def diff_sides(bases: list[Side], new: Side, granularity: str, mode: str,
@@ -118,8 +122,10 @@ def diff_sides(bases: list[Side], new: Side, granularity: str, mode: str,
                     int(base_cum[n]), int(new_cum[n]), nodes[n]) for n in changed]
     rows.sort(key=lambda r: (-abs(r.delta_flat), r.name, -abs(r.delta_cum)))
     return Diff(sample_type=new.sample_type, granularity=granularity, mode=mode,
-                normalized=normalize, base_total=base_total, new_total=new.sum, total=total,
-                rows=tuple(rows))
+                normalized=normalize, base_total=base_total, new_total=new.abs_sum, total=total,
+                net_change=new.sum - sum(b.sum for b in bases), rows=tuple(rows),
+                deltas=tuple(f"{side}: {s.delta}" for side, s in
+                             [*(("base", b) for b in bases), ("new", new)] if s.delta))
 
 
 def diff_profiles(bases: list[Profile], new: Profile, sample_type: str | None = None,

@@ -44,6 +44,11 @@ def _graph(args, progress, around=None):
     return result, build_graph(result, bases, new, around)
 
 
+def deltas_text(result) -> str:
+    """A line per side that is a delta profile, whose figures are changes over its span."""
+    return "".join(f"Delta: {note}\n" for note in result.deltas)
+
+
 def run_paths(args) -> int:
     from ..analysis.callgraph import change_paths
     from ..render.graph import paths_json, paths_text
@@ -55,7 +60,7 @@ def run_paths(args) -> int:
     if args.format == "json":
         write_json(paths_json(found, result.sample_type.type, unit, not args.shrink))
     else:
-        sys.stdout.write(paths_text(found, unit, not args.shrink))
+        sys.stdout.write(deltas_text(result) + paths_text(found, unit, not args.shrink))
     return 0
 
 
@@ -74,6 +79,7 @@ def run_peek(args) -> int:
         raise InputError(args.files[-1], f"no function matches {args.regex!r}")
     unit = result.sample_type.unit
     nodes.sort(key=lambda n: -abs(graph.nodes[n]["delta_cum"]))
+    sys.stdout.write(deltas_text(result))
     for n in nodes:
         callers, callees = peek(graph, n)
         sys.stdout.write(peek_text(graph.nodes[n]["name"], graph.nodes[n], callers, callees, unit))

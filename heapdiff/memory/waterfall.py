@@ -10,12 +10,14 @@ outside_go is at least the file-backed pages (the binary, libraries); untouched 
 when the remainder is negative: Go memory the kernel never backed."""
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from .sizeclasses import BY_SIZE, minimum_bytes
+from ..inputs.delta import delta_note
 from ..inputs.snapshot import Snapshot
 from ..common.units import mebibytes
 
@@ -52,6 +54,7 @@ class Waterfall:
     rss_source: str
     rows: tuple[Row, ...]
     pinned: PinnedSpans | None
+    delta: str = ""  # delta_note of a delta profile given, which the rows leave out
 
     def get(self, component: str) -> int | None:
         for row in self.rows:
@@ -68,11 +71,15 @@ class Waterfall:
 
 
 def waterfall(s: Snapshot) -> Waterfall:
+    delta = delta_note(s.profile)
+    if delta:  # a change over a span says nothing of the heap at one moment: left out
+        s = dataclasses.replace(s, profile=None)
     m = s.memstats
     profile_inuse, sigma = _profile_inuse(s)
+    needs = NEEDS_PROFILE + (" of one moment, not a delta profile" if delta else "")
     rows = [Row("profile_inuse", profile_inuse,
                 "the heap profile's in-use estimate, as of an earlier GC (sampled)",
-                "", "" if profile_inuse is not None else NEEDS_PROFILE, sigma)]
+                "", "" if profile_inuse is not None else needs, sigma)]
     if m is None:
         rows.append(Row("memstats", None, "how the Go runtime's memory splits",
                         needs=NEEDS_MEMSTATS))
@@ -80,7 +87,7 @@ def waterfall(s: Snapshot) -> Waterfall:
             rows.append(Row("unattributed", s.rss - profile_inuse,
                             "RSS beyond the profile; MemStats would split it",
                             needs=NEEDS_MEMSTATS))
-        return Waterfall(s.rss, s.rss_source, tuple(rows), None)
+        return Waterfall(s.rss, s.rss_source, tuple(rows), None, delta)
 
     heap_alloc, heap_inuse = m["HeapAlloc"], m["HeapInuse"]
     if profile_inuse is not None:
@@ -131,7 +138,7 @@ def waterfall(s: Snapshot) -> Waterfall:
                         "ballast), or swapped out",
                         "harmless for RSS, but it counts against GOMEMLIMIT; since Go 1.19 "
                         "set GOMEMLIMIT instead of keeping a ballast"))
-    return Waterfall(rss, s.rss_source, tuple(rows), pinned)
+    return Waterfall(rss, s.rss_source, tuple(rows), pinned, delta)
 
 
 def _profile_inuse(s: Snapshot) -> tuple[int | None, int | None]:

@@ -25,7 +25,9 @@ def diff_json(d: Diff, base_sources: list[str], new_source: str, rows: list[Diff
         "normalized": d.normalized,
         "base_total": d.base_total,
         "new_total": d.new_total,
+        "net_change": d.net_change,
         "total": d.total,
+        **({"deltas": list(d.deltas)} if d.deltas else {}),
         "rows": [shapes.diff_row(r) for r in rows],
     }
 
@@ -33,12 +35,13 @@ def diff_json(d: Diff, base_sources: list[str], new_source: str, rows: list[Diff
 def diff_text(d: Diff, base_sources: list[str], new_source: str, rows: list[DiffRow],
               shown: int) -> str:
     unit = d.sample_type.unit
-    net_change = d.new_total - d.base_total
+    net_change = d.net_change
     lines = [
         "Base: " + ", ".join(terminal(s) for s in base_sources),
         f"New:  {terminal(new_source)}",
         f"Type: {terminal(d.sample_type.type)} ({terminal(unit)}), {d.granularity}, "
         f"mode {d.mode}" + (", new normalized to the base total" if d.normalized else ""),
+        *(f"Delta: {note}" for note in d.deltas),
         f"Base total {human(d.base_total, unit)}, new total {human(d.new_total, unit)}, "
         f"net change {signed(net_change, unit)} "
         f"({percent(net_change, d.total)} of {'the base total' if d.mode == 'diff-base' else 'the sum of |net|'})",

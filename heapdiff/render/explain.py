@@ -21,6 +21,8 @@ def explain_json(w: Waterfall, found: list[Finding], gc: GCHealth | None, source
 
 def explain_text(w: Waterfall, found: list[Finding], gc: GCHealth | None, sources) -> str:
     out = ["Inputs: " + ", ".join(terminal(s) for s in sources)]
+    if w.delta:
+        out.append(f"Profile: {w.delta}; the waterfall leaves it out")
     out.append(f"RSS {human_bytes(w.rss)} ({terminal(w.rss_source)})" if w.rss is not None
                else "RSS unknown: give /proc/PID/status or smaps_rollup")
     scale = bar_scale(r.bytes for r in w.rows)

@@ -31,10 +31,11 @@ def signed(value: float | None, unit: str) -> str:
 
 
 def change_percent(delta: int, base: int) -> str:
-    """A change relative to its base, as pprof's diff shows it; "new" when there was none."""
+    """A change relative to its base, as pprof's diff shows it; "new" when there was none. Its
+    sign is the change's, also from a delta profile's negative base."""
     if base == 0:
         return "new" if delta else ""
-    return f"{100 * delta / base:+.1f}%"
+    return f"{100 * delta / abs(base):+.1f}%"
 
 
 def share(fraction: float, digits: int = 0) -> str:

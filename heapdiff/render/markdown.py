@@ -14,7 +14,7 @@ RETAINER_ROWS = 10
 
 
 def report_markdown(g: Gathered) -> str:
-    parts = [f"# heapdiff report: {_title(g)}", "", *_summary(g), ""]
+    parts = [f"# heapdiff report: {_title(g)}", "", *_summary(g), "", *_deltas(g)]
     for section in (_inputs, _growth, _paths, _sizes, _memory, _gc, _retainers, _findings,
                     _reproduce):
         lines = section(g)
@@ -47,7 +47,7 @@ def summary_lines(g: Gathered) -> list[str]:
         lines.append(f"{top.name} grew by {signed(top.delta_flat, unit)} "
                      f"({g.diff.sample_type.type}: {human(top.base_flat, unit)} -> "
                      f"{human(top.new_flat, unit)}); the whole profile changed by "
-                     f"{signed(g.diff.new_total - g.diff.base_total, unit)}.")
+                     f"{signed(g.diff.net_change, unit)}.")
     w = g.waterfall
     if w is not None and w.leading is not None and w.rss is not None and len(lines) < 2:
         profile = w.get("profile_inuse")
@@ -64,6 +64,12 @@ def summary_lines(g: Gathered) -> list[str]:
 
 def _summary(g: Gathered) -> list[str]:
     return [f"> {md(line)}  " for line in summary_lines(g)]
+
+
+def _deltas(g: Gathered) -> list[str]:
+    """A delta profile among the inputs is said before anything is read as the heap."""
+    notes = [f"**Delta:** {md(i.path)} ({i.role}) is {md(i.delta)}." for i in g.inputs if i.delta]
+    return [*notes, ""] if notes else []
 
 
 def _table(header: list[str], rows: list[list[str]], align: str) -> list[str]:
@@ -89,7 +95,7 @@ def _growth(g: Gathered) -> list[str]:
             for r, c in ((r, diff_cells(r, unit)) for r in d.rows[:GROWTH_ROWS])]
     return [f"## Top growth ({md(d.sample_type.type)})", "",
             f"Base total {human(d.base_total, unit)}, new total {human(d.new_total, unit)}, "
-            f"net change {signed(d.new_total - d.base_total, unit)}.", "",
+            f"net change {signed(d.net_change, unit)}.", "",
             *_table(["function", "base flat", "new flat", "Δ flat", "Δ%", "base cum",
                      "new cum", "Δ cum", ""], rows, "lrrrrrrrl")]
 

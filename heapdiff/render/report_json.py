@@ -11,14 +11,15 @@ def report_json(g: Gathered) -> dict:
     doc: dict = {
         "summary": summary_lines(g),
         "inputs": [{"moment": i.role, "path": i.path, "kind": i.kind, "time": i.time or None,
-                    "sample_types": i.sample_types or None, "build_id": i.build_id or None}
+                    "sample_types": i.sample_types or None, "build_id": i.build_id or None,
+                    **({"delta": i.delta} if i.delta else {})}
                    for i in g.inputs],
     }
     if g.diff is not None:
         d = g.diff
         doc["growth"] = {
             "sample_type": d.sample_type.type, "unit": d.sample_type.unit,
-            "base_total": d.base_total, "new_total": d.new_total,
+            "base_total": d.base_total, "new_total": d.new_total, "net_change": d.net_change,
             "rows": [shapes.diff_row(r) for r in d.rows]}
         doc["paths"] = [shapes.path(p) for p in g.paths]
         doc["sizes"] = [shapes.size_row(r) for r in g.sizes]

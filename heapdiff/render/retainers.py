@@ -13,13 +13,16 @@ def retainers_json(r: Retainers, sites: list[Site]) -> dict:
     doc = {
         "known_share": r.known_share, "scan_total": r.scan_total, "scan_heap": r.scan_heap,
         "mark_cpu_ms_per_cycle": r.mark_cpu_ms,
+        **({"delta": r.delta} if r.delta else {}),
         "sites": [shapes.retainer_site(s, r.growth) for s in sites]}
     return doc
 
 
 def retainers_text(r: Retainers, sites: list[Site]) -> str:
-    out = [f"Verdicts for {share(r.known_share, 1)} of in-use bytes; predicted scan bytes "
-           f"{human_bytes(r.scan_total)}"]
+    out = [f"Delta: {r.delta}; each site's in-use bytes and scan bytes are its net change "
+           "(negative: freed), as pprof counts them"] if r.delta else []
+    out.append(f"Verdicts for {share(r.known_share, 1)} of in-use bytes; predicted scan bytes "
+               f"{human_bytes(r.scan_total)}")
     if r.scan_heap is not None:
         covered = share(r.scan_total / r.scan_heap if r.scan_heap else 0.0)
         out.append(f"runtime/metrics /gc/scan/heap: {human_bytes(r.scan_heap)} "

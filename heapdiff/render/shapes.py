@@ -36,8 +36,9 @@ def size_row(r: SizeRow) -> dict:
 
 def waterfall(w: Waterfall) -> dict:
     """RSS, the leading component and the rows; a row's bytes are null when unknown, its sigma
-    and needs appear only when they say something."""
+    and needs appear only when they say something, and `delta` only for a delta profile."""
     return {"rss": w.rss, "leading": w.leading.component if w.leading else None,
+            **({"delta": w.delta} if w.delta else {}),
             "waterfall": [{"component": r.component, "bytes": r.bytes,
                            **({"sigma": r.sigma} if r.sigma is not None else {}),
                            **({"needs": r.needs} if r.needs else {})} for r in w.rows]}

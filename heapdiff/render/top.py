@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..analysis.aggregate import Aggregate, Row
+from ..inputs.delta import delta_note
 from ..model import Profile
 from ..common.units import human, percent
 from . import shapes
@@ -17,6 +18,7 @@ def top_json(profile: Profile, sample_index: int, granularity: str, agg: Aggrega
         "unit": vt.unit,
         "granularity": granularity,
         "total": agg.total,
+        **({"delta": delta} if (delta := delta_note(profile)) else {}),
         "rows": [shapes.top_row(r) for r in rows],
     }
 
@@ -30,6 +32,8 @@ def top_text(profile: Profile, sample_index: int, granularity: str, agg: Aggrega
              + (f", period {profile.period}" if profile.period else "")]
     if note:
         lines.append(note)
+    if delta := delta_note(profile):
+        lines.append(f"Delta: {delta}")
     lines.append(f"Total: {human(agg.total, unit)} ({agg.total} {terminal(unit)}); "
                  f"showing {shown} of {len(rows)} rows"
                  + ("" if shown == len(rows) else " (--nodecount 0 shows all)"))

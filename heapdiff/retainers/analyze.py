@@ -45,7 +45,9 @@ def sites_of(profile: Profile) -> list[Site]:
         raise InputError(profile.source, "not a heap profile (no inuse_space)") from None
     offsets = profile.stack_offsets
     depth = np.diff(offsets)
-    live = np.flatnonzero((profile.values[:, space] > 0) & (depth > 0))
+    # Every sample pprof counts (value not zero): in a delta profile, freed memory is negative
+    # and a site's bytes are its net change.
+    live = np.flatnonzero((profile.values[:, space] != 0) & (depth > 0))
     leaf = profile.stack_locations[offsets[live]].astype(np.int64)
     caller = np.where(depth[live] > 1, profile.stack_locations[np.minimum(offsets[live] + 1,
                       len(profile.stack_locations) - 1)].astype(np.int64), -1)
@@ -67,7 +69,7 @@ def sites_of(profile: Profile) -> list[Site]:
         fn_index = int(locs.line_function[first_line]) if first_line < locs.line_offsets[loc + 1] else -1
         fn = profile.functions[fn_index] if fn_index >= 0 else None
         size_bytes = {size: size * n for size, n in entry["sizes"].items()}
-        main_size = max(size_bytes, key=size_bytes.__getitem__)
+        main_size = max(size_bytes, key=lambda size: abs(size_bytes[size]))
         call = max(entry["callers"], key=entry["callers"].get)
         h, reason = hint(fn.name if fn else "", main_size, entry["objects"])
         out.append(Site(
@@ -130,6 +132,7 @@ def advice(verdict: str, how: str, type_name: str, site: Site) -> str:
 
 
 def rank(sites: list[Site]) -> list[Site]:
-    """By scan bytes (known first, largest first), then unknown by in-use bytes."""
-    return sorted(sites, key=lambda s: (s.scan_bytes is None, -(s.scan_bytes or 0),
-                                        -s.inuse_bytes, s.function))
+    """By scan bytes (known first, largest first), then unknown by in-use bytes; by size, as
+    pprof orders, where a delta profile's freed memory makes them negative."""
+    return sorted(sites, key=lambda s: (s.scan_bytes is None, -abs(s.scan_bytes or 0),
+                                        -abs(s.inuse_bytes), s.function))

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..common.errors import InputError
+from ..inputs.delta import delta_note
 from ..memory.gchealth import median_mark_cpu_ms
 from ..inputs.load import read_input
 from ..model import GCTrace, Metrics, Profile
@@ -23,6 +24,7 @@ class Retainers:
     scan_heap: int | None = None  # /gc/scan/heap:bytes, when metrics are given
     mark_cpu_ms: float | None = None  # median mark CPU per cycle, when a gctrace is given
     growth: dict | None = None  # site key -> scan bytes in the base
+    delta: str = ""  # delta_note: the sites' bytes are changes over a span, not what they hold
 
 
 def site_key(site: Site) -> tuple:
@@ -36,15 +38,15 @@ def analyse(profile: Profile, binary: str | None = None, source: str | None = No
     growth = None
     if base is not None:
         growth = {site_key(s): s.scan_bytes for s in _resolve(base, binary, source, go)}
-    total_bytes = sum(s.inuse_bytes for s in sites) or 1
+    total_bytes = sum(abs(s.inuse_bytes) for s in sites) or 1
     known = [s for s in sites if s.evidence in ("binary", "source")]
     mark = median_mark_cpu_ms(gctrace) if gctrace is not None else None
     scan_heap = metrics.get("/gc/scan/heap:bytes") if metrics is not None else None
     return Retainers(sites=tuple(rank(sites)),
-                     known_share=sum(s.inuse_bytes for s in known) / total_bytes,
+                     known_share=sum(abs(s.inuse_bytes) for s in known) / total_bytes,
                      scan_total=sum(s.scan_bytes or 0 for s in known),
                      scan_heap=int(scan_heap) if scan_heap is not None else None,
-                     mark_cpu_ms=mark, growth=growth)
+                     mark_cpu_ms=mark, growth=growth, delta=delta_note(profile))
 
 
 def _resolve(profile: Profile, binary: str | None, source: str | None, go: str | None) -> list[Site]:

@@ -28,6 +28,12 @@ def colour(delta: int, scale: int) -> Style:
                  color="white")
 
 
+def extent(node: TreeNode) -> int:
+    """A node's share of its row: its larger side by size, since a delta profile's freed
+    memory is negative."""
+    return max(abs(node.new), abs(node.base))
+
+
 class FlameView(View, Widget, can_focus=True):
     slug, key, title = "flame", "4", "Flame"
     help = (("Enter / Esc", "Flame: zoom into the selected frame / out"),)
@@ -90,7 +96,7 @@ class FlameView(View, Widget, can_focus=True):
         """Rows of (x, width, node), depth by depth, down to one column."""
         tree = self.analysis.tree(False)
         top = tree.children(self.zoom[-1].path) if self.zoom else tree.children(())
-        total = sum(max(n.new, n.base) for n in top) or 1
+        total = sum(map(extent, top)) or 1
         scale = max([abs(n.delta) for n in top] + [1])
         rows: list[list[tuple[int, int, TreeNode]]] = []
         level = self._spread_at(top, 0, width, total)
@@ -99,14 +105,14 @@ class FlameView(View, Widget, can_focus=True):
             below = []
             for x, w, node in level:
                 kids = tree.children(node.path)
-                below += self._spread_at(kids, x, w, max(node.new, node.base) or 1)
+                below += self._spread_at(kids, x, w, extent(node) or 1)
             level = below
         return rows, scale
 
     def _spread_at(self, nodes, x, width, total):
         out = []
-        for n in sorted(nodes, key=lambda n: -max(n.new, n.base)):
-            w = int(width * max(n.new, n.base) / total)
+        for n in sorted(nodes, key=lambda n: -extent(n)):
+            w = int(width * extent(n) / total)
             if w < 1:
                 continue
             out.append((x, w, n))

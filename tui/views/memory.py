@@ -25,6 +25,8 @@ class MemoryView(View, Static):
             self.update(text)
             return
         text.append(f"RSS {human_bytes(w.rss) if w.rss is not None else 'unknown'}\n", style="bold")
+        if w.delta:
+            text.append(f"Profile: {w.delta}; left out below\n", style="dim")
         scale = bar_scale(r.bytes for r in w.rows)
         for r in w.rows:
             if r.bytes is None:

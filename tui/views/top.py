@@ -80,7 +80,7 @@ class TopView(View, Vertical):
             f"{d.sample_type.type}, {s.granularity}, mode {s.mode}"
             + (", normalized" if s.normalize else "")
             + f" | base {human(d.base_total, unit)} -> new {human(d.new_total, unit)} "
-              f"({signed(d.new_total - d.base_total, unit)}) | {len(rows)} rows, "
+              f"({signed(d.net_change, unit)}) | {len(rows)} rows, "
               f"sorted by {self.sort}"))
 
     def cycle_sort(self) -> None:

@@ -1,0 +1,20 @@
+"""What heapdiff says of a delta profile (Profile.is_delta) wherever it would otherwise present
+it as the heap: explain, retainers and report share these words."""
+from __future__ import annotations
+
+from ..model import Profile
+
+
+def span(profile: Profile) -> str:
+    """'the change over 2.01 s', or, without a duration, 'a change between two profiles'."""
+    if profile.duration_nanos > 0:
+        return f"the change over {profile.duration_nanos / 1e9:.3g} s"
+    return "a change between two profiles"
+
+
+def delta_note(profile: Profile | None) -> str:
+    """One line for a delta profile, '' for a profile of one moment (or none)."""
+    if profile is None or not profile.is_delta:
+        return ""
+    return (f"a delta profile (?seconds=N): {span(profile)}, not the live heap; "
+            "negative values are memory freed during it")
