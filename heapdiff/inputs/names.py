@@ -1,0 +1,64 @@
+"""Function names as pprof prints them.
+
+pprof passes every function of a profile it reads through its symbolizer's demangler
+(internal/symbolizer: Demangle, demangleSingleFunction, default mode: NoParams,
+NoEnclosingParams, NoTemplateParams), file or URL alike. A Go name is never a mangled C++ or
+Rust symbol, so the demangler gives it back unchanged and pprof's fallback heuristic decides:
+a name that looks like demangled C++ (brackets, `<>` or `::`) loses every balanced `(...)`,
+then every balanced `<...>`. So a generic Go function `F[go.shape.interface { M() int }]`
+prints as `F[go.shape.interface { M int }]` and `G[...].(*T).m.func1` as `G[...]..m.func1`;
+names with `]).` (methods on a pointer to a generic type) and Java's `.<init>` are left alone.
+A mangled C++ or Rust symbol (`_Z...`, `_R...`), which pprof demangles, is not demangled
+here: Go heap profiles do not hold them; the heuristic alone is applied to it.
+
+The profile's own name stays in Function.system_name (pprof keeps it there too).
+"""
+from __future__ import annotations
+
+# What makes pprof's heuristic look at a name at all: without one of these characters (or
+# "::", which needs ':'), it is returned as it is: the quick path for nearly every Go name.
+_SUSPECT = frozenset("[]<>:")
+
+
+def pprof_name(name: str, system_name: str) -> str:
+    """The name pprof prints for a function read with this name and system_name."""
+    if name and system_name != name:
+        return name  # pprof: "already demangled"
+    return simplified(system_name)
+
+
+def simplified(name: str) -> str:
+    """pprof's heuristic for a name its demangler could not demangle."""
+    if _SUSPECT.isdisjoint(name) or not _looks_like_demangled_cplusplus(name):
+        return name
+    return _remove_matching(_remove_matching(name, "(", ")"), "<", ">")
+
+
+def _looks_like_demangled_cplusplus(name: str) -> bool:
+    if ".<" in name or "])." in name:  # Java's class.<init>; Go's pkg.(*T[...]).Method
+        return False
+    return any(c in name for c in "<>[]") or "::" in name
+
+
+def _remove_matching(name: str, start: str, end: str) -> str:
+    """pprof's removeMatching: drop each outermost balanced start..end; at an unmatched end,
+    stop and return what has been removed so far; an unclosed start stays."""
+    if start not in name:
+        return name
+    out: list[str] = []
+    kept = 0  # name[kept:first] is still to be copied
+    nesting = 0
+    first = 0
+    for i, c in enumerate(name):
+        if c == start:
+            nesting += 1
+            if nesting == 1:
+                first = i
+        elif c == end:
+            nesting -= 1
+            if nesting < 0:
+                return "".join(out) + name[kept:]
+            if nesting == 0:
+                out.append(name[kept:first])
+                kept = i + 1
+    return "".join(out) + name[kept:]
