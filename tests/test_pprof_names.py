@@ -121,3 +121,42 @@ def test_the_pprof_export_names_functions_as_pprof_proto_does(tmp_path):
          "main.NewPair[go.shape.interface { Len() int },go.shape.[60]int64]"),
         ("main.Ring[go.shape.interface { Len int }].Wrap",
          "main.Ring[go.shape.interface { Len() int }].Wrap")}
+
+
+DRAIN = "main.Drain[go.shape.interface { At int; Err error }]"
+DRAIN_RAW = "main.Drain[go.shape.interface { At() int; Err() error }]"
+
+
+def test_top_json_rows_carry_the_raw_name_where_it_differs(heapdiff_json):
+    for granularity in ("functions", "lines"):
+        rows = heapdiff_json("top", GENERICS / "later" / "heap.pb.gz",
+                             "--granularity", granularity)["rows"]
+        drain = [r for r in rows if r["name"].startswith(DRAIN)]
+        assert drain and all(r["system_names"] == [DRAIN_RAW] for r in drain)
+        assert all("system_names" not in r for r in rows if not r["name"].startswith(
+            ("main.Drain", "main.Apply", "main.Ring[go.shape.interface", "main.NewPair")))
+
+
+def test_diff_and_report_json_rows_carry_the_raw_name_where_it_differs(heapdiff_json):
+    diff = heapdiff_json("diff", GENERICS / "base", GENERICS / "later")
+    report = heapdiff_json("report", "--base", GENERICS / "base", GENERICS / "later")
+    for rows in (diff["rows"], report["growth"]["rows"]):
+        [drain] = [r for r in rows if r["name"] == DRAIN]
+        assert drain["system_names"] == [DRAIN_RAW]
+        [plain] = [r for r in rows if r["name"] == "main.Lazy[go.shape.int64].func1"]
+        assert "system_names" not in plain
+
+
+def test_raw_names_print_as_pprof_without_symbolization(heapdiff_json, monkeypatch):
+    """HEAPDIFF_RAW_NAMES=1 is `go tool pprof -symbolize=none`: the profile's own names."""
+    monkeypatch.setenv("HEAPDIFF_RAW_NAMES", "1")
+    oracle = json.loads((NAMES / "generics-symbolize-none.pprof.json").read_text())
+    assert DRAIN_RAW in oracle["top"]["inuse_space/functions"]
+    for key, text in oracle["top"].items():
+        sample_type, granularity = key.split("/")
+        total, rows = parse_top(text)
+        got = heapdiff_json("top", GENERICS / "later" / "heap.pb.gz", "--sample-index",
+                            sample_type, "--granularity", granularity)
+        assert got["total"] == total
+        assert canonical([(r["name"], r["flat"], r["cum"]) for r in got["rows"]]) \
+            == canonical(rows), key

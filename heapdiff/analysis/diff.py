@@ -9,12 +9,13 @@ Modes (pprof's flags): `diff-base` (-diff_base: percentages of the base total) a
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from .aggregate import Aggregate, NodeInfo, aggregate, aggregate_weights
 from ..common.errors import InputError
+from ..inputs.names import merged, system_names
 from ..model import Profile, ValueType
 
 MODES = ("diff-base", "base")
@@ -57,6 +58,8 @@ class Diff:
     new_total: int  # sum of the new samples' values (after normalizing)
     total: int  # pprof's denominator for percentages in this mode
     rows: tuple[DiffRow, ...]  # every node whose flat or cum changed, pprof's order
+    # printed function name -> the profiles' own names, where they differ (names.system_names)
+    system_names: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
 
 
 def sample_index_in(profile: Profile, name: str | None) -> int:
@@ -77,6 +80,7 @@ class Side:
     abs_sum: int  # sum of |values|
     keys: tuple[np.ndarray, np.ndarray] | None = None
     values: np.ndarray | None = None
+    system_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def side_of(profile: Profile, sample_type: str | None, granularity: str, mode: str,
@@ -92,7 +96,8 @@ def side_of(profile: Profile, sample_type: str | None, granularity: str, mode: s
     keys = _sample_hashes(profile, registry) if mode == "base" else None
     return Side(agg=agg, sample_type=profile.sample_types[index], sum=int(weights.sum()),
                 abs_sum=int(np.abs(weights).sum()), keys=keys,
-                values=weights if mode == "base" else None)
+                values=weights if mode == "base" else None,
+                system_names=system_names(profile.functions))
 
 
 def diff_sides(bases: list[Side], new: Side, granularity: str, mode: str,
@@ -119,7 +124,8 @@ def diff_sides(bases: list[Side], new: Side, granularity: str, mode: str,
     rows.sort(key=lambda r: (-abs(r.delta_flat), r.name, -abs(r.delta_cum)))
     return Diff(sample_type=new.sample_type, granularity=granularity, mode=mode,
                 normalized=normalize, base_total=base_total, new_total=new.sum, total=total,
-                rows=tuple(rows))
+                rows=tuple(rows),
+                system_names=merged(side.system_names for side in [*bases, new]))
 
 
 def diff_profiles(bases: list[Profile], new: Profile, sample_type: str | None = None,

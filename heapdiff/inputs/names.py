@@ -15,9 +15,30 @@ The profile's own name stays in Function.system_name (pprof keeps it there too).
 """
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Iterable
+
+from ..model import Function
+
+ENVIRONMENT = "HEAPDIFF_RAW_NAMES"
+
 # What makes pprof's heuristic look at a name at all: without one of these characters (or
 # "::", which needs ':'), it is returned as it is: the quick path for nearly every Go name.
 _SUSPECT = frozenset("[]<>:")
+
+
+def namer() -> Callable[[str, str], str]:
+    """How this run names a function (name, system_name): as pprof prints it, or, with
+    HEAPDIFF_RAW_NAMES set (not 0), by the profile's own name, as `go tool pprof
+    -symbolize=none` does. An environment variable, as the decoders run deep inside every
+    command and the TUI; read once per profile."""
+    if os.environ.get(ENVIRONMENT, "0") not in ("", "0"):
+        return _own_name
+    return pprof_name
+
+
+def _own_name(name: str, system_name: str) -> str:
+    return name
 
 
 def pprof_name(name: str, system_name: str) -> str:
@@ -62,3 +83,22 @@ def _remove_matching(name: str, start: str, end: str) -> str:
                 out.append(name[kept:first])
                 kept = i + 1
     return "".join(out) + name[kept:]
+
+
+def system_names(functions: Iterable[Function]) -> dict[str, tuple[str, ...]]:
+    """Printed name -> the profile's own names printed as it, for the names that differ: what
+    the JSON outputs carry as `system_names`. Several when pprof's rule made them one."""
+    raw: dict[str, set[str]] = {}
+    for f in functions:
+        if f.system_name and f.name != f.system_name:
+            raw.setdefault(f.name, set()).add(f.system_name)
+    return {name: tuple(sorted(names)) for name, names in raw.items()}
+
+
+def merged(tables: Iterable[dict[str, tuple[str, ...]]]) -> dict[str, tuple[str, ...]]:
+    """Several profiles' system_names as one."""
+    out: dict[str, set[str]] = {}
+    for table in tables:
+        for name, names in table.items():
+            out.setdefault(name, set()).update(names)
+    return {name: tuple(sorted(names)) for name, names in out.items()}

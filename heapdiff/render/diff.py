@@ -26,7 +26,7 @@ def diff_json(d: Diff, base_sources: list[str], new_source: str, rows: list[Diff
         "base_total": d.base_total,
         "new_total": d.new_total,
         "total": d.total,
-        "rows": [shapes.diff_row(r) for r in rows],
+        "rows": [shapes.diff_row(r, d.system_names) for r in rows],
     }
 
 

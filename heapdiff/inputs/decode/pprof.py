@@ -11,7 +11,7 @@ from google.protobuf.message import DecodeError
 
 from ... import profile_pb2 as pb
 from ...common.errors import InputError
-from ..names import pprof_name
+from ..names import namer
 from ...model import Function, Labels, Locations, Mapping, Profile, ValueType, frozen_array
 from ...common.progress import Report, silent
 from .framing import FramingError, frame_records
@@ -133,11 +133,12 @@ class _Tables:
     def _functions(self, header):
         functions = []
         index = {}
+        printed = namer()
         for f in header.function:
             index[f.id] = len(functions)
             system_name = self.string(f.system_name, f"function {f.id}")
             functions.append(Function(
-                name=pprof_name(self.string(f.name, f"function {f.id}"), system_name),
+                name=printed(self.string(f.name, f"function {f.id}"), system_name),
                 system_name=system_name,
                 filename=self.string(f.filename, f"function {f.id}"),
                 start_line=f.start_line))
