@@ -14,7 +14,7 @@ from heapdiff.cli import main
 from heapdiff.inputs.load import load_profile
 from heapdiff.inputs.names import pprof_name, simplified
 from pprof_text import canonical, parse_top
-from support import REPO, SAMPLES
+from support import REPO, SAMPLES, run_heapdiff
 
 NAMES = REPO / "tests" / "oracles" / "names"
 GENERICS = SAMPLES / "generics"
@@ -121,6 +121,20 @@ def test_the_pprof_export_names_functions_as_pprof_proto_does(tmp_path):
          "main.NewPair[go.shape.interface { Len() int },go.shape.[60]int64]"),
         ("main.Ring[go.shape.interface { Len int }].Wrap",
          "main.Ring[go.shape.interface { Len() int }].Wrap")}
+
+
+@pytest.mark.parametrize("command", [
+    ("paths", "BASE", "NEW", "--count", "20"),
+    ("peek", "BASE", "NEW", "Drain"),
+    ("diff", "BASE", "NEW", "--format", "dot"),
+    ("report", "--base", "BASE", "NEW"),  # Markdown: the growth table, paths, retainers
+], ids=["paths", "peek", "dot", "report"])
+def test_every_output_prints_pprofs_name(command):
+    paths = {"BASE": GENERICS / "base", "NEW": GENERICS / "later"}
+    result = run_heapdiff(*(paths.get(a, a) for a in command))
+    assert result.returncode == 0, result.stderr
+    assert "At int; Err error }" in result.stdout
+    assert "At() int" not in result.stdout
 
 
 DRAIN = "main.Drain[go.shape.interface { At int; Err error }]"

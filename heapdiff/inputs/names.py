@@ -22,10 +22,6 @@ from ..model import Function
 
 ENVIRONMENT = "HEAPDIFF_RAW_NAMES"
 
-# What makes pprof's heuristic look at a name at all: without one of these characters (or
-# "::", which needs ':'), it is returned as it is: the quick path for nearly every Go name.
-_SUSPECT = frozenset("[]<>:")
-
 
 def namer() -> Callable[[str, str], str]:
     """How this run names a function (name, system_name): as pprof prints it, or, with
@@ -50,15 +46,18 @@ def pprof_name(name: str, system_name: str) -> str:
 
 def simplified(name: str) -> str:
     """pprof's heuristic for a name its demangler could not demangle."""
-    if _SUSPECT.isdisjoint(name) or not _looks_like_demangled_cplusplus(name):
+    if not _looks_like_demangled_cplusplus(name):
         return name
     return _remove_matching(_remove_matching(name, "(", ")"), "<", ">")
 
 
 def _looks_like_demangled_cplusplus(name: str) -> bool:
-    if ".<" in name or "])." in name:  # Java's class.<init>; Go's pkg.(*T[...]).Method
+    # The quick path first, for nearly every Go name: five substring scans in C (a quarter of
+    # the time of a regex or a set test here).
+    if "[" not in name and "]" not in name and "<" not in name and ">" not in name \
+            and "::" not in name:
         return False
-    return any(c in name for c in "<>[]") or "::" in name
+    return ".<" not in name and "])." not in name  # Java's class.<init>; Go's (*T[...]).M
 
 
 def _remove_matching(name: str, start: str, end: str) -> str:
