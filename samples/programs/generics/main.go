@@ -3,7 +3,7 @@
 //
 //   - a method of a generic type, value receiver:     main.Ring[go.shape.int].Grow
 //   - a method on a pointer to a generic type:        main.(*Store[go.shape.string,go.shape.[]uint8]).Put
-//     (pprof leaves "]). " names alone), and a closure inside it: ....Put.func1
+//     (pprof leaves "])." names alone), and a closure inside it: ....Put.func1
 //   - a closure inside a generic function:            main.Lazy[go.shape.int64].func1
 //   - a type parameter instantiated with an interface that has methods, whose shape name
 //     spells the methods with their parentheses:      main.Drain[go.shape.interface { At() int; Err() error }]
