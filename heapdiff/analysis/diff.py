@@ -9,13 +9,14 @@ Modes (pprof's flags): `diff-base` (-diff_base: percentages of the base total) a
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from .aggregate import Aggregate, NodeInfo, aggregate, aggregate_weights
 from ..common.errors import InputError
 from ..inputs.delta import delta_note
+from ..inputs.names import merged, system_names
 from ..model import Profile, ValueType
 
 MODES = ("diff-base", "base")
@@ -60,6 +61,8 @@ class Diff:
     net_change: int  # signed new sum - signed base sum (new_total - base_total but for deltas)
     rows: tuple[DiffRow, ...]  # every node whose flat or cum changed, pprof's order
     deltas: tuple[str, ...] = ()  # "base: a delta profile ..." per side that is one
+    # printed function name -> the profiles' own names, where they differ (names.system_names)
+    system_names: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
 
 
 def sample_index_in(profile: Profile, name: str | None) -> int:
@@ -81,6 +84,7 @@ class Side:
     keys: tuple[np.ndarray, np.ndarray] | None = None
     values: np.ndarray | None = None
     delta: str = ""  # delta_note of the profile: '' unless it is a delta profile
+    system_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def side_of(profile: Profile, sample_type: str | None, granularity: str, mode: str,
@@ -96,7 +100,8 @@ def side_of(profile: Profile, sample_type: str | None, granularity: str, mode: s
     keys = _sample_hashes(profile, registry) if mode == "base" else None
     return Side(agg=agg, sample_type=profile.sample_types[index], sum=int(weights.sum()),
                 abs_sum=int(np.abs(weights).sum()), keys=keys,
-                values=weights if mode == "base" else None, delta=delta_note(profile))
+                values=weights if mode == "base" else None, delta=delta_note(profile),
+                system_names=system_names(profile.functions))
 
 
 def diff_sides(bases: list[Side], new: Side, granularity: str, mode: str,
@@ -124,6 +129,7 @@ def diff_sides(bases: list[Side], new: Side, granularity: str, mode: str,
     return Diff(sample_type=new.sample_type, granularity=granularity, mode=mode,
                 normalized=normalize, base_total=base_total, new_total=new.abs_sum, total=total,
                 net_change=new.sum - sum(b.sum for b in bases), rows=tuple(rows),
+                system_names=merged(side.system_names for side in [*bases, new]),
                 deltas=tuple(f"{side}: {s.delta}" for side, s in
                              [*(("base", b) for b in bases), ("new", new)] if s.delta))
 

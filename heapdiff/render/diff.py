@@ -28,7 +28,7 @@ def diff_json(d: Diff, base_sources: list[str], new_source: str, rows: list[Diff
         "net_change": d.net_change,
         "total": d.total,
         **({"deltas": list(d.deltas)} if d.deltas else {}),
-        "rows": [shapes.diff_row(r) for r in rows],
+        "rows": [shapes.diff_row(r, d.system_names) for r in rows],
     }
 
 

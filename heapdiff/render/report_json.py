@@ -20,7 +20,7 @@ def report_json(g: Gathered) -> dict:
         doc["growth"] = {
             "sample_type": d.sample_type.type, "unit": d.sample_type.unit,
             "base_total": d.base_total, "new_total": d.new_total, "net_change": d.net_change,
-            "rows": [shapes.diff_row(r) for r in d.rows]}
+            "rows": [shapes.diff_row(r, d.system_names) for r in d.rows]}
         doc["paths"] = [shapes.path(p) for p in g.paths]
         doc["sizes"] = [shapes.size_row(r) for r in g.sizes]
     if g.waterfall is not None:

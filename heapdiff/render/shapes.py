@@ -15,14 +15,22 @@ from ..retainers.analyze import Site
 from ..retainers.report import site_key
 
 
-def top_row(r: Row) -> dict:
-    return {"name": r.name, "flat": r.flat, "cum": r.cum}
+def top_row(r: Row, system_names: tuple[str, ...] = ()) -> dict:
+    return {"name": r.name, **raw_names(system_names), "flat": r.flat, "cum": r.cum}
 
 
-def diff_row(r: DiffRow) -> dict:
-    return {"name": r.name, "base_flat": r.base_flat, "new_flat": r.new_flat,
+def diff_row(r: DiffRow, system_names: dict[str, tuple[str, ...]]) -> dict:
+    """system_names: the Diff's, looked up by the row's function name."""
+    return {"name": r.name, **raw_names(system_names.get(r.info.name, ())),
+            "base_flat": r.base_flat, "new_flat": r.new_flat,
             "delta_flat": r.delta_flat, "base_cum": r.base_cum, "new_cum": r.new_cum,
             "delta_cum": r.delta_cum, "status": r.status}
+
+
+def raw_names(system_names: tuple[str, ...]) -> dict:
+    """A row whose function pprof prints other than the profile names it (a simplified
+    generic name) carries the profile's names too; other rows have no such key."""
+    return {"system_names": list(system_names)} if system_names else {}
 
 
 def path(p: Path) -> dict:

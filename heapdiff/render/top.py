@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..analysis.aggregate import Aggregate, Row
 from ..inputs.delta import delta_note
+from ..inputs.names import system_names
 from ..model import Profile
 from ..common.units import human, percent
 from . import shapes
@@ -12,6 +13,7 @@ from .escape import terminal
 def top_json(profile: Profile, sample_index: int, granularity: str, agg: Aggregate,
              rows: list[Row]) -> dict:
     vt = profile.sample_types[sample_index]
+    raw = row_system_names(profile, agg)
     return {
         "source": profile.source,
         "sample_type": vt.type,
@@ -19,8 +21,18 @@ def top_json(profile: Profile, sample_index: int, granularity: str, agg: Aggrega
         "granularity": granularity,
         "total": agg.total,
         **({"delta": delta} if (delta := delta_note(profile)) else {}),
-        "rows": [shapes.top_row(r) for r in rows],
+        "rows": [shapes.top_row(r, raw.get(r.name, ())) for r in rows],
     }
+
+
+def row_system_names(profile: Profile, agg: Aggregate) -> dict[str, tuple[str, ...]]:
+    """Printed row name -> the profile's own names of its function, where they differ."""
+    raw = system_names(profile.functions)
+    if not raw:
+        return {}
+    frames = agg.frames
+    return {frames.names[n]: raw[info.name] for n, info in enumerate(frames.infos)
+            if info.name in raw}
 
 
 def top_text(profile: Profile, sample_index: int, granularity: str, agg: Aggregate,

@@ -18,6 +18,7 @@ import numpy as np
 
 from ...common.errors import InputError
 from ...model import Function, Labels, Locations, Profile, ValueType, frozen_array
+from ..names import namer
 from .memstats import memstats_from_trailer
 from .numbers import INT64_MAX, INT64_MIN, hex_address, integer
 
@@ -157,6 +158,7 @@ class _Builder:
 
     def __init__(self):
         self.functions: list[Function] = []
+        self.printed = namer()
         self.function_index: dict[tuple[str, str], int] = {}
         self.location_index: dict[int, int] = {}
         self.loc_address: list[int] = []
@@ -201,8 +203,8 @@ class _Builder:
         key = (name, file)
         if key not in self.function_index:
             self.function_index[key] = len(self.functions)
-            self.functions.append(Function(name=name, system_name=name, filename=file,
-                                           start_line=0))
+            self.functions.append(Function(name=self.printed(name, name), system_name=name,
+                                           filename=file, start_line=0))
         return self.function_index[key]
 
     def _location(self, address: int, lines: list[tuple[int, int]]) -> int:

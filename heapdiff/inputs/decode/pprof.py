@@ -11,6 +11,7 @@ from google.protobuf.message import DecodeError
 
 from ... import profile_pb2 as pb
 from ...common.errors import InputError
+from ..names import namer
 from ...model import Function, Labels, Locations, Mapping, Profile, ValueType, frozen_array
 from ...common.progress import Report, silent
 from .framing import FramingError, frame_records
@@ -132,11 +133,13 @@ class _Tables:
     def _functions(self, header):
         functions = []
         index = {}
+        printed = namer()
         for f in header.function:
             index[f.id] = len(functions)
+            system_name = self.string(f.system_name, f"function {f.id}")
             functions.append(Function(
-                name=self.string(f.name, f"function {f.id}"),
-                system_name=self.string(f.system_name, f"function {f.id}"),
+                name=printed(self.string(f.name, f"function {f.id}"), system_name),
+                system_name=system_name,
                 filename=self.string(f.filename, f"function {f.id}"),
                 start_line=f.start_line))
         return tuple(functions), index
