@@ -8,7 +8,8 @@ from .escape import code_line
 from .escape import markdown as md
 from .escape import mermaid
 from . import verdict as verdict_text
-from .format import bar, bar_scale, diff_cells, gc_summary, share, signed, site_cells
+from .format import (bar, bar_scale, diff_cells, gc_summary, share, signed, site_cells,
+                     size_labels)
 
 GROWTH_ROWS = 15
 RETAINER_ROWS = 10
@@ -120,8 +121,8 @@ def _paths(g: Gathered) -> list[str]:
 def _sizes(g: Gathered) -> list[str]:
     if not g.sizes:
         return []
-    rows = [[human_bytes(r.size), human_bytes(r.base), human_bytes(r.new), signed(r.delta, "bytes")]
-            for r in g.sizes]
+    rows = [[label, human_bytes(r.base), human_bytes(r.new), signed(r.delta, "bytes")]
+            for r, label in zip(g.sizes, size_labels([r.size for r in g.sizes]))]
     return ["## Object sizes", "", *_table(["object size", "base", "new", "Δ"], rows, "rrrr")]
 
 
