@@ -155,3 +155,23 @@ def test_a_change_just_over_one_percent_has_a_direction():
     v = verdict(diff_of(100 << 20, [row("main.grow", 0, (1 << 20) + 1)]))
     assert v.direction == "grew" and table_title(v) == "Top growth"
     assert first_step(v) == "Start with the growth path to main.grow."
+
+
+RESTART = SAMPLES / "restart"
+
+
+def test_a_real_restart_is_warned_about_though_in_use_grew():
+    """restart: two processes of one binary; the successor holds more but has allocated less."""
+    doc = report_json(RESTART / "base", RESTART / "later")
+    warm = pprof_delta(RESTART, "main.warmCache")
+    assert doc["verdict"]["direction"] == "grew" and doc["verdict"]["leader"] == "main.warmCache"
+    assert doc["summary"][0].startswith(f"main.warmCache grew by +{human(warm, 'bytes')} (inuse_space: 0B -> ")
+    before = pprof_total(RESTART / "base", "alloc_space")
+    after = pprof_total(RESTART / "later", "alloc_space")
+    assert after < before
+    assert doc["warnings"][0].startswith(
+        f"Warning: alloc_space fell from {human(before, 'bytes')} to {human(after, 'bytes')} "
+        "(alloc_objects too), but allocation counters only grow while a process runs: the "
+        "process restarted between the two profiles")
+    assert doc["summary"][-1].startswith(f"First: Check that {RESTART / 'base' / 'heap.pb.gz'} is the earlier")
+    assert "## Top changes (inuse\\_space)" in report_markdown(RESTART / "base", RESTART / "later")
