@@ -7,10 +7,12 @@ from __future__ import annotations
 import json
 
 from support import SAMPLES, run_heapdiff
+from pbwire import heap_profile
 from pprof_text import parse_top
 
 from heapdiff.analysis.diff import Diff, DiffRow
-from heapdiff.analysis.verdict import STEADY_FRACTION, verdict
+from heapdiff.analysis.verdict import STEADY_FRACTION, alloc_totals, verdict
+from heapdiff.inputs.load import load_profile
 from heapdiff.common.units import human
 from heapdiff.model import ValueType
 from heapdiff.render.verdict import first_step, headline, table_title
@@ -175,3 +177,32 @@ def test_a_real_restart_is_warned_about_though_in_use_grew():
         "process restarted between the two profiles")
     assert doc["summary"][-1].startswith(f"First: Check that {RESTART / 'base' / 'heap.pb.gz'} is the earlier")
     assert "## Top changes (inuse\\_space)" in report_markdown(RESTART / "base", RESTART / "later")
+
+
+ALLOC_STRINGS = ["", "alloc_objects", "count", "alloc_space", "bytes", "main.leaf",
+                 "main.middle", "main.root", "main.go"]
+
+
+def test_a_profile_with_negative_values_has_no_counters_to_compare(tmp_path):
+    """A delta profile (?seconds=) or a saved diff holds changes, not cumulative counters: a
+    lower alloc_* total there is no restart."""
+    base, new = tmp_path / "base.pb", tmp_path / "delta.pb"
+    base.write_bytes(heap_profile([([1, 2, 3], [4, 4096])], strings=ALLOC_STRINGS))
+    new.write_bytes(heap_profile([([1, 2, 3], [1, 1024]), ([2, 3], [-1, -512])],
+                                 strings=ALLOC_STRINGS))
+    assert alloc_totals(load_profile(str(new))) == {}
+    result = run_heapdiff("diff", base, new, "--sample-index", "alloc_space")
+    assert result.returncode == 0, result.stderr
+    assert "Warning" not in result.stdout
+
+
+def test_the_footer_shows_a_hostile_name_escaped(tmp_path):
+    strings = ["", "inuse_objects", "count", "inuse_space", "bytes", "main.evil\x1b[31m\u202e",
+               "main.b", "main.c", "x.go"]
+    base, new = tmp_path / "base.pb", tmp_path / "new.pb"
+    base.write_bytes(heap_profile([([1, 2, 3], [1, 16])], strings=strings))
+    new.write_bytes(heap_profile([([1, 2, 3], [9, 144])], strings=strings))
+    result = run_heapdiff("diff", base, new)
+    assert result.stdout.splitlines()[-1] == (
+        "main.evil\\x1b[31m\\u202e grew by +128B (inuse_space: 16B -> 144B); the whole profile "
+        "changed by +128B.")
