@@ -11,7 +11,7 @@ from pbwire import heap_profile
 from pprof_text import parse_top
 
 from heapdiff.analysis.diff import Diff, DiffRow
-from heapdiff.analysis.verdict import STEADY_FRACTION, alloc_totals, verdict
+from heapdiff.analysis.verdict import STEADY_FRACTION, Verdict, alloc_totals, verdict
 from heapdiff.inputs.load import load_profile
 from heapdiff.common.units import human
 from heapdiff.model import ValueType
@@ -206,3 +206,14 @@ def test_the_footer_shows_a_hostile_name_escaped(tmp_path):
     assert result.stdout.splitlines()[-1] == (
         "main.evil\\x1b[31m\\u202e grew by +128B (inuse_space: 16B -> 144B); the whole profile "
         "changed by +128B.")
+
+
+def test_growth_told_by_cum_alone_is_still_growth():
+    """No row whose flat grew (only a cum changed): the headline tells the total's growth and
+    names no grower."""
+    rows = [DiffRow("main.caller", 0, 0, 0, 5 << 20)]
+    v = Verdict("grew", "inuse_space", "bytes", 10 << 20, 15 << 20, None, None)
+    assert verdict(Diff(ValueType("inuse_space", "bytes"), "functions", "diff-base", False,
+                        10 << 20, 15 << 20, 10 << 20, tuple(rows))) == v
+    assert headline(v) == "The whole profile grew by 5.0MiB (inuse_space: 10.0MiB -> 15.0MiB, +50.0%)."
+    assert first_step(v) == "Start with the growth paths (heapdiff paths)."

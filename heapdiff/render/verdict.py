@@ -24,6 +24,14 @@ def _row_change(v: Verdict) -> str:
             f"({human(r.base_flat, v.unit)} -> {human(r.new_flat, v.unit)})")
 
 
+OPENINGS = {  # direction -> how the whole profile's change is told
+    "grew": lambda v: f"The whole profile grew by {human(v.change, v.unit)}",
+    "shrank": lambda v: f"The whole profile shrank by {human(-v.change, v.unit)}",
+    "steady": lambda v: f"The whole profile held steady: {signed(v.change, v.unit)}",
+}
+LEAD_IN = {"grew": "most of all", "shrank": "most of all", "steady": "the largest move:"}
+
+
 def headline(v: Verdict) -> str:
     """What changed, led by the whole profile's direction and size."""
     if v.direction == "unchanged":
@@ -34,13 +42,8 @@ def headline(v: Verdict) -> str:
         return (f"{r.name} grew by {signed(r.delta_flat, v.unit)} ({v.sample_type}: "
                 f"{human(r.base_flat, v.unit)} -> {human(r.new_flat, v.unit)}); the whole "
                 f"profile changed by {signed(v.change, v.unit)}.")
-    if v.direction == "shrank":
-        lead = f"; most of all {_row_change(v)}" if v.leader is not None else ""
-        return (f"The whole profile shrank by {human(-v.change, v.unit)} ({_totals(v)})"
-                f"{lead}.")
-    lead = f"; the largest move: {_row_change(v)}" if v.leader is not None else ""
-    return (f"The whole profile held steady: {signed(v.change, v.unit)} ({_totals(v)})"
-            f"{lead}.")
+    lead = f"; {LEAD_IN[v.direction]} {_row_change(v)}" if v.leader is not None else ""
+    return f"{OPENINGS[v.direction](v)} ({_totals(v)}){lead}."
 
 
 def first_step(v: Verdict) -> str:
@@ -49,11 +52,12 @@ def first_step(v: Verdict) -> str:
         fall = v.alloc_falls[0]
         return (f"Check that {fall.base_source} is the earlier profile of the same process "
                 f"run before reading the changes as growth.")
+    grown = v.largest_growth
     if v.direction == "unchanged":
         return "Nothing changed between these profiles: take the new one later, once memory has grown."
-    if v.direction == "grew" and v.leader is not None:
-        return f"Start with the growth path to {v.leader.name}."
-    grown = v.largest_growth
+    if v.direction == "grew":
+        return (f"Start with the growth path to {grown.name}." if grown is not None else
+                "Start with the growth paths (heapdiff paths).")
     if v.direction == "shrank":
         beside = (f"; the largest single growth, {grown.name} ({signed(grown.delta_flat, v.unit)}), "
                   f"is small beside the {human(-v.change, v.unit)} drop" if grown else "")
