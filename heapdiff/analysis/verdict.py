@@ -11,8 +11,8 @@ import numpy as np
 from .diff import Diff, DiffRow
 from ..model import Profile
 
-# A total change within 1% of the base total is noise for a headline (sampling alone moves a
-# heap profile that much): the profile held steady, whatever moved inside it.
+# A total change within 1% of the base total is too small to lead a headline: the profile
+# held steady, whatever moved inside it (and the largest move is named instead).
 STEADY_FRACTION = 0.01
 ALLOC_PREFIX = "alloc_"  # Go's cumulative counters: alloc_objects, alloc_space
 
