@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .analysis.diff import Diff, diff_profiles
+from .analysis.verdict import Verdict, alloc_falls_between, alloc_totals, verdict
 from .memory.findings import Finding, findings
 from .memory.gchealth import GCHealth, gc_health
 from .model import Profile
@@ -41,6 +42,7 @@ class Gathered:
     title: str  # what the user named: the files or folders of the moment reported on
     inputs: tuple[Input, ...]
     diff: Diff | None = None
+    verdict: Verdict | None = None  # the diff's as a whole: the headline follows it
     paths: tuple = ()
     sizes: tuple[SizeRow, ...] = ()
     waterfall: Waterfall | None = None
@@ -65,6 +67,9 @@ def gather(new_paths: list[str], base_paths: list[str], binary: str | None = Non
         progress("diffing")
         d = diff_profiles([base.profile], new.profile)
         result["diff"] = d
+        falls = alloc_falls_between([(base.profile.source, alloc_totals(base.profile))],
+                                    (new.profile.source, alloc_totals(new.profile)))
+        result["verdict"] = verdict(d, falls)
         result["sizes"] = tuple(size_changes([base.profile], new.profile, None)[:10])
         pair = f"{shlex.quote(base.profile.source)} {shlex.quote(new.profile.source)}"
         commands["growth"] = f"heapdiff diff {pair}"

@@ -17,6 +17,12 @@ FILTER_FLAGS = {"focus=Insert|Put": ["--focus", "Insert|Put"],
                 "tagfocus=bytes=1kb:": ["--tagfocus", "bytes=1kb:"],
                 "drop_negative": ["--drop-negative"]}
 
+# The one deliberate difference (README): on idle_frees the alloc_* totals are identical, and
+# pprof's ScaleN then drops the samples with nothing in use; test_scalen.py shows heapdiff's
+# number is the right one. Here these keys must still differ, so the exemption cannot go stale.
+SCALEN_DIFFERS = {("idle_frees", f"diff-base-normalize/{t}/{g}")
+                  for t in ("alloc_objects", "alloc_space") for g in ("functions", "lines")}
+
 
 # A delta profile (/debug/pprof/heap?seconds=2: negative in-use values) on either side.
 DELTA = SAMPLES / "delta"
@@ -59,7 +65,10 @@ def test_diff_json_equals_pprof_in_every_mode(pair, heapdiff_json):
                             "--granularity", granularity, *MODE_FLAGS[mode])
         assert got["total"] == total, key
         mine = [(r["name"], r["delta_flat"], r["delta_cum"]) for r in got["rows"]]
-        assert canonical(mine) == canonical(rows), key
+        if (pair_id(pair), key) in SCALEN_DIFFERS:
+            assert canonical(mine) != canonical(rows), key
+        else:
+            assert canonical(mine) == canonical(rows), key
         checked += 1
     assert checked == 3 * 2 * len(oracle["sample_types"])
 

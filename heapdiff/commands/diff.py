@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..analysis.diff import MODES, diff_profiles, diff_sides, sample_index_in, side_of
+from ..analysis.verdict import alloc_falls_between, alloc_totals, verdict
 from ..common.errors import InputError
 from ..common.output import emit
 from ..common.progress import TerminalProgress
@@ -61,35 +62,39 @@ def compute(args, progress):
 
 def compute_lean(args, progress):
     """The same Diff with one profile in memory at a time: each is reduced to what the diff
-    needs (its aggregate and totals) before the next is read. (base paths, new path, Diff)."""
+    needs (its aggregate and totals, and its alloc_* totals for the verdict) before the next
+    is read. (base paths, new path, Diff, the alloc_* totals that fell)."""
     base_paths, new_path = diff_paths(args, progress)
     chosen = sample_filter(args)
     registry: dict = {}
     new = apply_filter(load_profile(new_path, progress), chosen)
+    new_allocs = (new_path, alloc_totals(new))
     name = new.sample_types[sample_index_in(new, args.sample_index)].type
     granularity, _ = resolve_granularity(new, args.granularity)
     new_side = None
     if not args.normalize:  # a normalized new side needs the base sums first
         new_side = side_of(new, name, granularity, args.mode, registry)
         new = None
-    sides = []
+    sides, base_allocs = [], []
     for path in base_paths:
         base = apply_filter(load_profile(path, progress), chosen)
+        base_allocs.append((path, alloc_totals(base)))
         sides.append(side_of(base, name, granularity, args.mode, registry))
         del base
     if new_side is None:
         new_side = side_of(new, name, granularity, args.mode, registry,
                            scale_to=sum(side.sum for side in sides))
     progress("diffing")
-    return base_paths, new_path, diff_sides(sides, new_side, granularity, args.mode,
-                                            args.normalize)
+    return (base_paths, new_path,
+            diff_sides(sides, new_side, granularity, args.mode, args.normalize),
+            alloc_falls_between(base_allocs, new_allocs))
 
 
 def run(args) -> int:
     if args.format in ("pprof", "dot"):
         return run_export(args)
     with TerminalProgress() as progress:
-        base_paths, new_path, result = compute_lean(args, progress)
+        base_paths, new_path, result, falls = compute_lean(args, progress)
     rows = sort_rows(result.rows, CLI_SORTS[args.sort])
     if args.drop_negative:
         rows = drop_negative(rows)
@@ -97,7 +102,8 @@ def run(args) -> int:
     if args.format == "json":
         emit(json_text(diff_json(result, base_paths, new_path, shown)), args.output)
     else:
-        emit(diff_text(result, base_paths, new_path, rows, len(shown)), args.output)
+        emit(diff_text(result, base_paths, new_path, rows, len(shown), verdict(result, falls)),
+             args.output)
     return 0
 
 

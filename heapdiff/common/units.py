@@ -18,13 +18,17 @@ def human(value: int | float, unit: str) -> str:
     return f"{int(value):,}".replace(",", "_") if abs(value) >= 100_000 else str(int(value))
 
 
-def human_bytes(value: int | float) -> str:
+def human_bytes(value: int | float, decimals: int | None = None) -> str:
+    """Bytes in binary multiples: one decimal below 100 of the unit, none above, unless
+    `decimals` asks for more (to tell two close sizes apart)."""
     size = float(value)
     for unit in BYTE_UNITS:
         if abs(size) < 1024 or unit == BYTE_UNITS[-1]:
             if unit == "B":
                 return f"{int(value)}B"
-            return f"{size:.1f}{unit}" if abs(size) < 100 else f"{size:.0f}{unit}"
+            if decimals is None:
+                decimals = 1 if abs(size) < 100 else 0
+            return f"{size:.{decimals}f}{unit}"
         size /= 1024
     raise AssertionError("unreachable")
 

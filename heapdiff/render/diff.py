@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from ..analysis.diff import Diff, DiffRow
+from ..analysis.verdict import Verdict
 from ..common.units import human, percent
 from . import shapes
 from .escape import terminal
 from .format import diff_cells, signed
+from .verdict import headline, warnings
 
 
 def drop_negative(rows: list[DiffRow]) -> list[DiffRow]:
@@ -33,7 +35,9 @@ def diff_json(d: Diff, base_sources: list[str], new_source: str, rows: list[Diff
 
 
 def diff_text(d: Diff, base_sources: list[str], new_source: str, rows: list[DiffRow],
-              shown: int) -> str:
+              shown: int, v: Verdict | None = None) -> str:
+    """The table, and below it the verdict on the whole diff (headline and warnings) when
+    given."""
     unit = d.sample_type.unit
     net_change = d.net_change
     lines = [
@@ -59,5 +63,7 @@ def diff_text(d: Diff, base_sources: list[str], new_source: str, rows: list[Diff
     widths = [max([len(header[i])] + [len(c[i]) for c in cells]) for i in range(9)]
     for row in [header, *cells]:
         lines.append(" ".join(row[i].rjust(widths[i]) for i in range(9)) + "  " + row[9])
+    if v is not None:
+        lines += ["", terminal(headline(v))] + [terminal(w) for w in warnings(v)]
     return "\n".join(lines) + "\n"
 

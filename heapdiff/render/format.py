@@ -15,12 +15,37 @@ from ..retainers.analyze import Site
 from .escape import terminal
 
 BAR_WIDTH = 24
+MAX_DECIMALS = 4  # past this a size label gives its exact bytes
 SPARK = "▁▂▃▄▅▆▇█"
 
 
 def figure(value: float | None, unit: str) -> str:
     """A value in human units; "-" for one that is not known."""
     return "-" if value is None else human(value, unit)
+
+
+def size_labels(sizes: Sequence[int]) -> list[str]:
+    """Object sizes as human_bytes prints them, except where two different sizes would print
+    alike (8,642,560 and 8,552,448 bytes are both 8.2MiB): those get as many more decimals as
+    it takes (8.24MiB, 8.16MiB), and exact bytes when even MAX_DECIMALS do not."""
+    labels = [human_bytes(s) for s in sizes]
+    for decimals in range(2, MAX_DECIMALS + 1):
+        clashing = _clashing(sizes, labels)
+        if not clashing:
+            return labels
+        for i in clashing:
+            labels[i] = human_bytes(sizes[i], decimals)
+    for i in _clashing(sizes, labels):
+        labels[i] = f"{sizes[i]}B"
+    return labels
+
+
+def _clashing(sizes: Sequence[int], labels: list[str]) -> list[int]:
+    """The positions whose label another, different size shares."""
+    by_label: dict[str, set[int]] = {}
+    for size, label in zip(sizes, labels):
+        by_label.setdefault(label, set()).add(size)
+    return [i for i, label in enumerate(labels) if len(by_label[label]) > 1]
 
 
 def signed(value: float | None, unit: str) -> str:

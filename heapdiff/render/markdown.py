@@ -7,7 +7,9 @@ from ..common.units import human, human_bytes, percent
 from .escape import code_line
 from .escape import markdown as md
 from .escape import mermaid
-from .format import bar, bar_scale, diff_cells, gc_summary, share, signed, site_cells
+from . import verdict as verdict_text
+from .format import (bar, bar_scale, diff_cells, gc_summary, share, signed, site_cells,
+                     size_labels)
 
 GROWTH_ROWS = 15
 RETAINER_ROWS = 10
@@ -27,27 +29,17 @@ def _title(g: Gathered) -> str:
     return md(g.title)
 
 
-def _top_growth(g: Gathered):
-    if g.diff is None:
-        return None
-    grown = [r for r in g.diff.rows if r.delta_flat > 0]
-    return grown[0] if grown else None
-
-
 def summary_lines(g: Gathered) -> list[str]:
-    """Three lines: what grew, the leading cause of the RSS gap (or the leading finding), and
-    the one action to take first. Plain text; escaped by the caller."""
+    """Three lines: what changed (led by the whole profile's direction: see verdict), the
+    leading cause of the RSS gap (or the leading finding), and the one action to take first.
+    Plain text; escaped by the caller."""
     lines = []
     severe = [f for f in g.findings if f.severity in ("critical", "warning")]
-    unit = g.diff.sample_type.unit if g.diff else "bytes"
     if severe:
         lines.append(f"{severe[0].id}: {severe[0].title}.")
-    top = _top_growth(g)
-    if top is not None and g.diff is not None:  # a top growth comes with the diff
-        lines.append(f"{top.name} grew by {signed(top.delta_flat, unit)} "
-                     f"({g.diff.sample_type.type}: {human(top.base_flat, unit)} -> "
-                     f"{human(top.new_flat, unit)}); the whole profile changed by "
-                     f"{signed(g.diff.net_change, unit)}.")
+    v = g.verdict
+    if v is not None:
+        lines.append(verdict_text.headline(v))
     w = g.waterfall
     if w is not None and w.leading is not None and w.rss is not None and len(lines) < 2:
         profile = w.get("profile_inuse")
@@ -55,15 +47,21 @@ def summary_lines(g: Gathered) -> list[str]:
         lines.append(f"Of RSS {human_bytes(w.rss)}, {shown}the largest other part is "
                      f"{w.leading.component}: {human_bytes(w.leading.bytes or 0)}.")  # never None
     action = severe[0].advice if severe else (
-        f"Start with the growth path to {top.name}." if top is not None else
+        verdict_text.first_step(v) if v is not None else
         g.findings[0].advice if g.findings else "")
     if action:
         lines.append(f"First: {action}")
     return lines[:3]
 
 
+def warning_lines(g: Gathered) -> list[str]:
+    """What makes the summary doubtful (alloc counters that fell); plain text."""
+    return verdict_text.warnings(g.verdict) if g.verdict is not None else []
+
+
 def _summary(g: Gathered) -> list[str]:
-    return [f"> {md(line)}  " for line in summary_lines(g)]
+    warned = [f"> **{md(line)}**  " for line in warning_lines(g)]
+    return [f"> {md(line)}  " for line in summary_lines(g)] + warned
 
 
 def _deltas(g: Gathered) -> list[str]:
@@ -87,13 +85,13 @@ def _inputs(g: Gathered) -> list[str]:
 
 
 def _growth(g: Gathered) -> list[str]:
-    if g.diff is None or not g.diff.rows:
+    if g.diff is None or g.verdict is None or not g.diff.rows:
         return []
     d, unit = g.diff, g.diff.sample_type.unit
     rows = [[md(r.name), c.base_flat, c.new_flat, c.delta_flat, c.flat_percent, c.base_cum,
              c.new_cum, c.delta_cum, r.status]
             for r, c in ((r, diff_cells(r, unit)) for r in d.rows[:GROWTH_ROWS])]
-    return [f"## Top growth ({md(d.sample_type.type)})", "",
+    return [f"## {verdict_text.table_title(g.verdict)} ({md(d.sample_type.type)})", "",
             f"Base total {human(d.base_total, unit)}, new total {human(d.new_total, unit)}, "
             f"net change {signed(d.net_change, unit)}.", "",
             *_table(["function", "base flat", "new flat", "Δ flat", "Δ%", "base cum",
@@ -129,8 +127,8 @@ def _paths(g: Gathered) -> list[str]:
 def _sizes(g: Gathered) -> list[str]:
     if not g.sizes:
         return []
-    rows = [[human_bytes(r.size), human_bytes(r.base), human_bytes(r.new), signed(r.delta, "bytes")]
-            for r in g.sizes]
+    rows = [[label, human_bytes(r.base), human_bytes(r.new), signed(r.delta, "bytes")]
+            for r, label in zip(g.sizes, size_labels([r.size for r in g.sizes]))]
     return ["## Object sizes", "", *_table(["object size", "base", "new", "Δ"], rows, "rrrr")]
 
 

@@ -3,18 +3,21 @@ from __future__ import annotations
 
 from ..gather import Gathered
 from . import shapes
-from .markdown import summary_lines
+from .markdown import summary_lines, warning_lines
 from .retainers import retainers_json
 
 
 def report_json(g: Gathered) -> dict:
     doc: dict = {
         "summary": summary_lines(g),
+        "warnings": warning_lines(g),
         "inputs": [{"moment": i.role, "path": i.path, "kind": i.kind, "time": i.time or None,
                     "sample_types": i.sample_types or None, "build_id": i.build_id or None,
                     **({"delta": i.delta} if i.delta else {})}
                    for i in g.inputs],
     }
+    if g.verdict is not None:
+        doc["verdict"] = shapes.verdict(g.verdict)
     if g.diff is not None:
         d = g.diff
         doc["growth"] = {

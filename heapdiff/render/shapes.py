@@ -7,6 +7,7 @@ from ..analysis.aggregate import Row
 from ..analysis.callgraph import Path
 from ..analysis.diff import DiffRow
 from ..analysis.sizes import SizeRow
+from ..analysis.verdict import Verdict
 from ..capture.timeline import Trend
 from ..memory.findings import Finding
 from ..memory.gchealth import GCHealth
@@ -40,6 +41,17 @@ def path(p: Path) -> dict:
 
 def size_row(r: SizeRow) -> dict:
     return {"size": r.size, "base": r.base, "new": r.new, "delta": r.delta}
+
+
+def verdict(v: Verdict) -> dict:
+    """The diff as a whole: direction, totals, the leading row's name (null when none) and
+    every alloc_* total that fell."""
+    return {"direction": v.direction, "sample_type": v.sample_type, "unit": v.unit,
+            "base_total": v.base_total, "new_total": v.new_total, "change": v.change,
+            "leader": v.leader.name if v.leader is not None else None,
+            "alloc_falls": [{"sample_type": f.sample_type, "base": f.base_source,
+                             "new": f.new_source, "base_total": f.base_total,
+                             "new_total": f.new_total} for f in v.alloc_falls]}
 
 
 def waterfall(w: Waterfall) -> dict:
