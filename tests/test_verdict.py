@@ -139,7 +139,7 @@ def row(name: str, base: int, new: int) -> DiffRow:
 def diff_of(base_total: int, rows: list[DiffRow]) -> Diff:
     new_total = base_total + sum(r.delta_flat for r in rows)
     return Diff(ValueType("inuse_space", "bytes"), "functions", "diff-base", False, base_total,
-                new_total, base_total, tuple(rows))
+                new_total, base_total, new_total - base_total, tuple(rows))
 
 
 def test_a_change_within_one_percent_is_steady_and_names_the_hidden_grower():
@@ -212,8 +212,20 @@ def test_growth_told_by_cum_alone_is_still_growth():
     """No row whose flat grew (only a cum changed): the headline tells the total's growth and
     names no grower."""
     rows = [DiffRow("main.caller", 0, 0, 0, 5 << 20)]
-    v = Verdict("grew", "inuse_space", "bytes", 10 << 20, 15 << 20, None, None)
+    v = Verdict("grew", "inuse_space", "bytes", 10 << 20, 15 << 20, None, None,
+                net_change=5 << 20)
     assert verdict(Diff(ValueType("inuse_space", "bytes"), "functions", "diff-base", False,
-                        10 << 20, 15 << 20, 10 << 20, tuple(rows))) == v
+                        10 << 20, 15 << 20, 10 << 20, 5 << 20, tuple(rows))) == v
     assert headline(v) == "The whole profile grew by 5.0MiB (inuse_space: 10.0MiB -> 15.0MiB, +50.0%)."
     assert first_step(v) == "Start with the growth paths (heapdiff paths)."
+
+
+def test_a_delta_profiles_verdict_follows_its_signed_change_not_its_totals_of_magnitudes():
+    """A delta's totals are sums of |value| (as pprof totals them): 30 MiB of it may be a net
+    fall of 4 MiB, and that fall is the verdict."""
+    rows = [DiffRow("main.freed", 0, -17 << 20, 0, -17 << 20),
+            DiffRow("main.kept", 0, 13 << 20, 0, 13 << 20)]
+    v = verdict(Diff(ValueType("inuse_space", "bytes"), "functions", "diff-base", False,
+                     0, 30 << 20, 30 << 20, -4 << 20, tuple(rows)))
+    assert (v.direction, v.change) == ("shrank", -4 << 20)
+    assert v.leader is not None and v.leader.name == "main.freed"
