@@ -178,6 +178,7 @@ def _retainers(g: Gathered) -> list[str]:
     return ["## Pointer-dense retainers", "",
             f"Verdicts for {share(r.known_share)} of in-use bytes (evidence: binary > source "
             "> heuristic; heuristic rows are hints, not verdicts).", "",
+            *([f"The profile has {md(r.note)}.", ""] if r.note else []),
             *_table(["site", "where", "type", "evidence", "verdict", "in use", "GC scans",
                      "advice"], rows, "llllllrl")]
 

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ..analysis.live import live_heap
 from ..common.errors import InputError
 from ..memory.gchealth import median_mark_cpu_ms
 from ..inputs.load import read_input
@@ -23,6 +24,7 @@ class Retainers:
     scan_heap: int | None = None  # /gc/scan/heap:bytes, when metrics are given
     mark_cpu_ms: float | None = None  # median mark CPU per cycle, when a gctrace is given
     growth: dict | None = None  # site key -> scan bytes in the base
+    note: str = ""  # what the profile lacks (live.py): e.g. no inuse_objects, counts estimated
 
 
 def site_key(site: Site) -> tuple:
@@ -44,7 +46,12 @@ def analyse(profile: Profile, binary: str | None = None, source: str | None = No
                      known_share=sum(s.inuse_bytes for s in known) / total_bytes,
                      scan_total=sum(s.scan_bytes or 0 for s in known),
                      scan_heap=int(scan_heap) if scan_heap is not None else None,
-                     mark_cpu_ms=mark, growth=growth)
+                     mark_cpu_ms=mark, growth=growth, note=_live_note(profile))
+
+
+def _live_note(profile: Profile) -> str:
+    heap = live_heap(profile)
+    return heap.note if heap is not None else ""
 
 
 def _resolve(profile: Profile, binary: str | None, source: str | None, go: str | None) -> list[Site]:
