@@ -12,6 +12,7 @@
 //     four types, default_sample_type alloc_space);
 //   - inuse_space.pb.gz: the later heap profile with inuse_space alone;
 //   - inuse_objects.pb.gz: the later heap profile with inuse_objects alone;
+//   - alloc_space.pb.gz: the later heap profile with alloc_space alone (no live heap at all);
 //   - spaces.pb.gz: the base heap profile with [inuse_space, alloc_space], in that order.
 //
 // The heap: three retaining sites that grow between base and later (main.keepRecords,
@@ -97,6 +98,7 @@ func main() {
 	heap := profile("heap")
 	write(out+"/inuse_space.pb.gz", keepTypes(heap, []string{"inuse_space"}))
 	write(out+"/inuse_objects.pb.gz", keepTypes(heap, []string{"inuse_objects"}))
+	write(out+"/alloc_space.pb.gz", keepTypes(heap, []string{"alloc_space"}))
 	fmt.Printf("sample_types: %d records, %d buffers\n", len(records), len(buffers))
 }
 
