@@ -167,6 +167,8 @@ def _gc(g: Gathered) -> list[str]:
 
 def _retainers(g: Gathered) -> list[str]:
     r = g.retainers
+    if g.no_retainers:
+        return ["## Pointer-dense retainers", "", f"Not known: {md(g.no_retainers)}."]
     if r is None or not r.sites:
         return []
     rows = []
