@@ -246,3 +246,22 @@ def test_report_without_an_in_use_type_says_why_there_are_no_retainers():
     result = run_heapdiff("report", TYPES / "alloc_space.pb.gz")
     assert result.returncode == 0, result.stderr
     assert "Not known: " in result.stdout and "has no in-use sample type" in result.stdout
+
+
+def test_tui_retainers_on_inuse_space_alone_say_object_counts_are_estimated():
+    from textual.widgets import Static
+
+    from tui.app import HeapdiffApp
+    from tui.views.retainers import RetainersView
+    from tui_settle import settled
+
+    async def main():
+        app = HeapdiffApp([str(PAIR[1])], [str(PAIR[0])])
+        async with app.run_test(size=(160, 40)) as pilot:
+            await settled(pilot)
+            await pilot.press("7")
+            await settled(pilot)
+            title = app.query_one(RetainersView).query_one("#retainers-title", Static)
+            assert "the profile has no inuse_objects" in str(title.render())
+            assert app.analysis.diff.sample_type.type == "inuse_space"
+    asyncio.run(main())

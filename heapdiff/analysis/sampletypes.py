@@ -62,7 +62,10 @@ def _compatible_default(t: TypeList, common: tuple[str, ...]) -> str:
 
 
 def pair_types(bases: list[TypeList], new: TypeList) -> TypeList:
-    """The merged header of a diff: the bases merged, then the new profile with them."""
+    """The merged header of a diff: the bases merged, then the new profile with them (with
+    no base, as the TUI shows one profile, the new profile's own)."""
+    if not bases:
+        return new
     base = merged(bases, "the base profiles") if len(bases) > 1 else bases[0]
     return merged([new, base], "the base and new profiles")
 
@@ -71,6 +74,8 @@ def pick(merged_types: TypeList, requested: str | None) -> str:
     """The sample type `requested` (a name, an index, or None for the default) names in a
     merged list, as pprof's SampleIndexByName reads it."""
     types = merged_types.types
+    if not types:
+        raise InputError(merged_types.source, "the profile has no sample types")
     if not requested:
         return merged_types.default if merged_types.default in types else types[-1]
     if NUMBER.fullmatch(requested):
@@ -100,6 +105,8 @@ def check_normalizable(bases: list[TypeList], new: TypeList) -> None:
     """pprof's -normalize scales the new profile before the merge, so it refuses a pair
     whose sample types differ ("incompatible sample types"): the bases, merged, must have the
     new profile's types in its order."""
+    if not bases:
+        return
     base = merged(bases, "the base profiles") if len(bases) > 1 else bases[0]
     if base.types != new.types:
         raise InputError("--normalize", f"{new.source} has the sample types "
