@@ -265,3 +265,18 @@ def test_tui_retainers_on_inuse_space_alone_say_object_counts_are_estimated():
             assert "the profile has no inuse_objects" in str(title.render())
             assert app.analysis.diff.sample_type.type == "inuse_space"
     asyncio.run(main())
+
+
+def test_a_later_base_that_changes_the_pick_gives_the_same_diff_as_all_in_memory(heapdiff_json):
+    """diff reads one profile at a time: the first base (a heap profile) suggests inuse_space,
+    the second (allocs) makes pprof's merged default alloc_space, so the sides already
+    summarized are read again for it."""
+    from heapdiff.analysis.diff import diff_profiles
+
+    heap, allocs, new = TYPES / "base" / "heap.pb.gz", TYPES / "allocs.pb.gz", TYPES / "later" / "heap.pb.gz"
+    got = heapdiff_json("diff", "--base", heap, "--base", allocs, new)
+    whole = diff_profiles([load_profile(heap), load_profile(allocs)], load_profile(new))
+    assert got["sample_type"] == whole.sample_type.type == "alloc_space"
+    assert got["total"] == whole.total and got["new_total"] == whole.new_total
+    assert [(r["name"], r["delta_flat"], r["delta_cum"]) for r in got["rows"]] == \
+        [(r.name, r.delta_flat, r.delta_cum) for r in whole.rows]
