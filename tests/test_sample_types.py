@@ -280,3 +280,14 @@ def test_a_later_base_that_changes_the_pick_gives_the_same_diff_as_all_in_memory
     assert got["total"] == whole.total and got["new_total"] == whole.new_total
     assert [(r["name"], r["delta_flat"], r["delta_cum"]) for r in got["rows"]] == \
         [(r.name, r.delta_flat, r.delta_cum) for r in whole.rows]
+
+
+def test_pprof_export_names_the_default_pprofs_merge_keeps(tmp_path):
+    """Opened without -sample_index, the export shows what the diff showed: the heap profile
+    names no default, the allocs base does (alloc_space), and the merge keeps it."""
+    out = tmp_path / "diff.pb.gz"
+    assert run_heapdiff("diff", *files("allocs-heap"), "--format", "pprof", "-o", out).returncode == 0
+    exported = load_profile(out)
+    assert exported.default_sample_type == "alloc_space"
+    assert [vt.type for vt in exported.sample_types] == \
+        ["alloc_objects", "alloc_space", "inuse_objects", "inuse_space"]
