@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from .analysis.diff import Diff, diff_profiles
 from .analysis.verdict import Verdict, alloc_falls_between, alloc_totals, verdict
+from .analysis.live import live_heap, why_not_live
 from .memory.findings import Finding, findings
 from .memory.gchealth import GCHealth, gc_health
 from .model import Profile
@@ -50,6 +51,7 @@ class Gathered:
     findings: tuple[Finding, ...] = ()
     gc: GCHealth | None = None
     retainers: Retainers | None = None
+    no_retainers: str = ""  # why the new profile has no retainers (no in-use sample type)
     commands: dict[str, str] = field(default_factory=dict)
 
 
@@ -86,15 +88,19 @@ def gather(new_paths: list[str], base_paths: list[str], binary: str | None = Non
             f" --base {quote(base_paths)}" if base_paths else "")
         if base is not None and (base.memstats is not None or base.rss is not None):
             result["base_waterfall"] = waterfall(base)
-    if new.profile is not None:
+    if new.profile is not None and live_heap(new.profile) is not None:
         from .retainers.report import analyse
 
         progress("reading the allocation sites")
+        base_live = base.profile if base and base.profile is not None \
+            and live_heap(base.profile) is not None else None
         result["retainers"] = analyse(new.profile, binary, source, new.metrics, new.gctrace,
-                                      base.profile if base else None)
+                                      base_live)
         commands["retainers"] = (f"heapdiff retainers {shlex.quote(new.profile.source)}"
                                  + (f" --binary {shlex.quote(binary)}" if binary else "")
                                  + (f" --source {shlex.quote(source)}" if source else ""))
+    elif new.profile is not None:
+        result["no_retainers"] = f"{new.profile.source} has {why_not_live(new.profile)}"
     return Gathered(commands=commands, **result)
 
 

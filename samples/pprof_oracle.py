@@ -12,6 +12,10 @@ Usage: pprof_oracle.py [--go PATH] [--out-dir DIR] FILE...
 With --diff it records `go tool pprof -top` of NEW against BASE in the three diff modes
 (-diff_base, -base, -diff_base -normalize), for every sample type, at the functions and lines
 granularities: {"go", "base", "new", "sample_types", "top": {"<mode>/<type>/<gran>": text}}.
+
+With --pair it does the same for a pair whose sample types may differ: every type the two
+have in common, the default pick (no -sample_index: "<mode>/default/<gran>"), and what pprof
+refuses (-normalize needs equal sample types) as {"refused": {"<mode>": stderr}}.
 """
 from __future__ import annotations
 
@@ -108,15 +112,49 @@ def record_diff(go: str, base: Path, new: Path, target: Path) -> Path:
     return target
 
 
+def record_pair(go: str, base: Path, new: Path, target: Path) -> Path:
+    base_types = set(sample_types(go, base))
+    common = [t for t in sample_types(go, new) if t in base_types]
+    jobs = [(m, t, g) for m in DIFF_MODES for t in [*common, "default"]
+            for g in DIFF_GRANULARITIES]
+
+    def run(job: tuple[str, str, str]) -> tuple[str, str, subprocess.CompletedProcess]:
+        mode, t, g = job
+        flags = [f.format(base=base) for f in DIFF_MODES[mode]]
+        index = [] if t == "default" else [f"-sample_index={t}"]
+        return mode, f"{mode}/{t}/{g}", pprof(go, *TOP_ARGS, *flags, *index, f"-{g}", str(new))
+
+    top: dict[str, str] = {}
+    refused: dict[str, str] = {}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for mode, key, out in pool.map(run, jobs):
+            if out.returncode == 0:
+                top[key] = out.stdout
+            else:
+                refused[mode] = out.stderr.strip()
+    version = subprocess.run([go, "version"], capture_output=True, text=True).stdout.strip()
+    oracle = {"go": version, "base": base.name, "new": new.name, "sample_types": common,
+              "command": "go tool pprof " + " ".join(TOP_ARGS)
+                         + " MODE [-sample_index=TYPE] -GRANULARITY NEW",
+              "top": top, "refused": refused}
+    target.write_text(json.dumps(oracle, indent=1, sort_keys=True) + "\n")
+    return target
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--go", default="go", help="the go command to use (default: go on PATH)")
     parser.add_argument("--out-dir", type=Path, help="write the oracles here, not next to FILE")
     parser.add_argument("--diff", nargs=2, type=Path, metavar=("BASE", "NEW"),
                         help="record the diff of NEW against BASE instead")
-    parser.add_argument("--out", type=Path, help="with --diff: where to write the oracle")
+    parser.add_argument("--pair", nargs=2, type=Path, metavar=("BASE", "NEW"),
+                        help="record the diff of a pair whose sample types may differ")
+    parser.add_argument("--out", type=Path, help="with --diff or --pair: where to write the oracle")
     parser.add_argument("files", nargs="*", type=Path)
     args = parser.parse_args()
+    if args.pair:
+        print(f"oracle: {record_pair(args.go, *args.pair, args.out)}", file=sys.stderr)
+        return 0
     if args.diff:
         print(f"oracle: {record_diff(args.go, *args.diff, args.out)}", file=sys.stderr)
         return 0

@@ -11,6 +11,7 @@ import pytest
 from support import SAMPLES, needs_dot, run_heapdiff
 from pbwire import heap_profile
 from pprof_text import canonical, parse_top
+from heapdiff.inputs.load import load_profile
 
 LEAKY = SAMPLES / "leaky_cache"
 EXPORT = LEAKY / "diff-export.pb.gz"
@@ -115,17 +116,17 @@ def test_output_is_written_whole_or_not_at_all(tmp_path):
     assert not target.parent.exists()
 
 
-def test_pprof_export_of_a_base_whose_sample_type_is_renamed_is_one_line_not_a_keyerror(tmp_path):
+def test_pprof_export_of_a_base_whose_sample_type_is_renamed_keeps_the_types_both_have(tmp_path):
+    """pprof merges a pair on the sample types both profiles have (CompatibilizeSampleTypes):
+    a base that renamed inuse_space leaves inuse_objects alone in the merged profile."""
     samples = [([1, 2, 3], [2, 2048])]
     base, new = tmp_path / "base.pb", tmp_path / "new.pb"
     base.write_bytes(heap_profile(samples, strings=["", "inuse_objects", "count", "inuse_bytes",
                                                     "bytes", "main.leaf", "main.middle",
                                                     "main.root", "main.go"]))
     new.write_bytes(heap_profile(samples))
-    result = run_heapdiff("diff", base, new, "--sample-index", "inuse_objects", "--format",
-                          "pprof", "-o", tmp_path / "diff.pb.gz")
-    assert result.returncode == 2
-    assert result.stderr == (f"heapdiff: {base}: no sample type 'inuse_space' (this profile has: "
-                             "inuse_objects, inuse_bytes): pprof merges only profiles with the "
-                             "same sample types\n")
-    assert not (tmp_path / "diff.pb.gz").exists()
+    result = run_heapdiff("diff", base, new, "--format", "pprof", "-o", tmp_path / "diff.pb.gz")
+    assert result.returncode == 0, result.stderr
+    exported = load_profile(tmp_path / "diff.pb.gz")
+    assert [vt.type for vt in exported.sample_types] == ["inuse_objects"]
+    assert sorted(exported.values[:, 0].tolist()) == [-2, 2]

@@ -175,6 +175,7 @@ class HeapdiffApp(App):
             self.failure = error
             self.exit(return_code=2)
             return
+        self.settings = self.analysis.settings  # what is still shown (e.g. -normalize refused)
         message = f"heapdiff: {error}"
         self.query_one("#loading-text", Static).update(plain(message))
         self.tell(message, severity="error", timeout=30)

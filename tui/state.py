@@ -11,6 +11,7 @@ from typing import TypeVar
 from heapdiff.analysis.aggregate import GRANULARITIES, NodeInfo, frame_nodes
 from heapdiff.capture.manifest import Capture
 from heapdiff.analysis.diff import Diff, diff_profiles, normalized
+from heapdiff.analysis.sampletypes import TypeList, pair_types
 from heapdiff.analysis.filters import SampleFilter
 from heapdiff.analysis.filters import apply as apply_filter
 from heapdiff.analysis.nodelines import NodeLines, node_lines
@@ -185,7 +186,8 @@ def analyse(m: Moments, s: Settings, capture: Capture | None = None) -> Analysis
     bases = [apply_filter(p, chosen) for p in m.base_profiles]
     new = apply_filter(m.new_profile, chosen)
     d = diff_profiles(bases, new, s.sample_type, s.granularity, s.mode, s.normalize)
-    a = Analysis(settings=s, sample_types=tuple(v.type for v in new.sample_types),
+    a = Analysis(settings=s, sample_types=pair_types([TypeList.of(b) for b in bases],
+                                                     TypeList.of(new)).types,
                  bases=bases, new=new, diff=d, capture=capture,
                  source_dir=m.source_dir)
     if m.new.memstats is not None or m.new.rss is not None:

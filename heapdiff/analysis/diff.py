@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .aggregate import Aggregate, NodeInfo, aggregate, aggregate_weights
+from .sampletypes import pair_sample_type
 from ..common.errors import InputError
 from ..inputs.delta import delta_note
 from ..inputs.names import merged, system_names
@@ -137,11 +138,9 @@ def diff_sides(bases: list[Side], new: Side, granularity: str, mode: str,
 def diff_profiles(bases: list[Profile], new: Profile, sample_type: str | None = None,
                   granularity: str = "functions", mode: str = "diff-base",
                   normalize: bool = False) -> Diff:
-    """The diff of profiles in memory (see diff_sides for one side at a time)."""
-    name = new.sample_types[sample_index_in(new, sample_type)].type
-    for b in bases:
-        if len(b.sample_types) != len(new.sample_types):
-            raise InputError(b.source, f"its sample types differ from {new.source}'s")
+    """The diff of profiles in memory (see diff_sides for one side at a time). The sample
+    type is picked as pprof picks it for the pair (sampletypes.py): their types may differ."""
+    name = pair_sample_type(bases, new, sample_type, normalize)
     registry: dict = {}
     base_sides = [side_of(b, name, granularity, mode, registry) for b in bases]
     scale_to = sum(b.sum for b in base_sides) if normalize else None

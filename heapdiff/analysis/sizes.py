@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .diff import sample_index_in
+from .sampletypes import pair_sample_type
 from ..model import Profile
 
 
@@ -22,9 +23,9 @@ class SizeRow:
 
 
 def size_changes(bases: list[Profile], new: Profile, sample_type: str | None) -> list[SizeRow]:
-    """Per object size, the chosen sample type summed over base and new; changed sizes only,
-    largest |delta| first."""
-    name = new.sample_types[sample_index_in(new, sample_type)].type
+    """Per object size, the sample type the diff reads (pprof's pick for the pair) summed
+    over base and new; changed sizes only, largest |delta| first."""
+    name = pair_sample_type(bases, new, sample_type)
     base_sums = _sums(bases, name)
     new_sums = _sums([new], name)
     rows = [SizeRow(size, base_sums.get(size, 0), new_sums.get(size, 0))

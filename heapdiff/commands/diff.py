@@ -1,7 +1,8 @@
 """heapdiff diff BASE NEW"""
 from __future__ import annotations
 
-from ..analysis.diff import MODES, diff_profiles, diff_sides, sample_index_in, side_of
+from ..analysis.diff import MODES, diff_profiles, diff_sides, side_of
+from ..analysis.sampletypes import TypeList, check_normalizable, pair_types, pick
 from ..analysis.verdict import alloc_falls_between, alloc_totals, verdict
 from ..common.errors import InputError
 from ..common.output import emit
@@ -63,27 +64,47 @@ def compute(args, progress):
 def compute_lean(args, progress):
     """The same Diff with one profile in memory at a time: each is reduced to what the diff
     needs (its aggregate and totals, and its alloc_* totals for the verdict) before the next
-    is read. (base paths, new path, Diff, the alloc_* totals that fell)."""
+    is read. The sample type pprof reads depends on every profile's types and defaults
+    (sampletypes.py): each side is summarized for the type picked from the profiles read so
+    far, and a side whose type a later base changed (an allocs base under a heap profile;
+    types that differ) is read again.
+    (base paths, new path, Diff, the alloc_* totals that fell)"""
     base_paths, new_path = diff_paths(args, progress)
     chosen = sample_filter(args)
     registry: dict = {}
-    new = apply_filter(load_profile(new_path, progress), chosen)
+
+    def load(path: str):
+        return apply_filter(load_profile(path, progress), chosen)
+
+    new = load(new_path)
     new_allocs = (new_path, alloc_totals(new))
-    name = new.sample_types[sample_index_in(new, args.sample_index)].type
+    new_types = TypeList.of(new)
     granularity, _ = resolve_granularity(new, args.granularity)
+
+    def side(profile, name: str, scale_to: int | None = None):
+        return side_of(profile, name, granularity, args.mode, registry, scale_to)
+
+    name = pick(new_types, args.sample_index)
     new_side = None
     if not args.normalize:  # a normalized new side needs the base sums first
-        new_side = side_of(new, name, granularity, args.mode, registry)
+        new_side = side(new, name)
         new = None
+    lists: list[TypeList] = []
     sides, base_allocs = [], []
     for path in base_paths:
-        base = apply_filter(load_profile(path, progress), chosen)
+        base = load(path)
         base_allocs.append((path, alloc_totals(base)))
-        sides.append(side_of(base, name, granularity, args.mode, registry))
+        lists.append(TypeList.of(base))
+        name = pick(pair_types(lists, new_types), args.sample_index)
+        sides.append(side(base, name))
         del base
+    sides = [s if s.sample_type.type == name else side(load(path), name)
+             for s, path in zip(sides, base_paths)]
     if new_side is None:
-        new_side = side_of(new, name, granularity, args.mode, registry,
-                           scale_to=sum(side.sum for side in sides))
+        check_normalizable(lists, new_types)
+        new_side = side(new, name, scale_to=sum(s.sum for s in sides))
+    elif new_side.sample_type.type != name:
+        new_side = side(load(new_path), name)
     progress("diffing")
     return (base_paths, new_path,
             diff_sides(sides, new_side, granularity, args.mode, args.normalize),

@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 
 from ..common.progress import TerminalProgress
+from ..analysis.sampletypes import pair_sample_type
 from ..analysis.sizes import size_changes
 from ..render import shapes
 from ..render.sizes import sizes_text
@@ -25,7 +26,7 @@ def run(args) -> int:
         _, _, bases, new = load_diff_inputs(args, progress)
     rows = size_changes(bases, new, args.sample_index)
     shown = limit_rows(rows, args.nodecount, args.format == "text")
-    vt = new.sample_types[new.sample_index(args.sample_index)]
+    vt = new.sample_types[new.sample_index(pair_sample_type(bases, new, args.sample_index))]
     if args.format == "json":
         write_json({"sample_type": vt.type, "unit": vt.unit,
                     "rows": [shapes.size_row(r) for r in shown]})

@@ -18,6 +18,7 @@ import numpy as np
 
 from .sizeclasses import BY_SIZE, minimum_bytes
 from ..inputs.delta import delta_note
+from ..analysis.live import live_heap, why_not_live
 from ..inputs.snapshot import Snapshot
 from ..common.units import mebibytes
 
@@ -76,10 +77,15 @@ def waterfall(s: Snapshot) -> Waterfall:
         s = dataclasses.replace(s, profile=None)
     m = s.memstats
     profile_inuse, sigma = _profile_inuse(s)
+    heap = live_heap(s.profile) if s.profile is not None else None
+    cause = "the heap profile's in-use estimate, as of an earlier GC (sampled)"
+    if heap is not None and heap.note:
+        cause += f"; {heap.note}" + ("" if sigma is not None else ", so no sampling error")
     needs = NEEDS_PROFILE + (" of one moment, not a delta profile" if delta else "")
-    rows = [Row("profile_inuse", profile_inuse,
-                "the heap profile's in-use estimate, as of an earlier GC (sampled)",
-                "", "" if profile_inuse is not None else needs, sigma)]
+    if s.profile is not None and heap is None:
+        needs = f"{NEEDS_PROFILE}: {s.profile.source} has {why_not_live(s.profile)}"
+    rows = [Row("profile_inuse", profile_inuse, cause, "",
+                "" if profile_inuse is not None else needs, sigma)]
     if m is None:
         rows.append(Row("memstats", None, "how the Go runtime's memory splits",
                         needs=NEEDS_MEMSTATS))
@@ -145,20 +151,19 @@ def _profile_inuse(s: Snapshot) -> tuple[int | None, int | None]:
     """The profile's inuse_space total and its 1-sigma sampling error (reference §1.4):
     variance = sum over records of n s^2 (1-p) / p^2, with n the raw sample count."""
     p = s.profile
-    if p is None:
+    heap = live_heap(p) if p is not None else None
+    if p is None or heap is None:
         return None, None
-    try:
-        space, objects = p.sample_index("inuse_space"), p.sample_index("inuse_objects")
-    except KeyError:
-        return None, None
-    total = int(p.values[:, space].sum())
+    total = int(heap.bytes.sum())
     rate = p.period
     if rate <= 1:
         return total, 0
+    if heap.objects is None:
+        return total, None
     size = p.numeric_label("bytes").astype(np.float64)
     keep = size > 0
     prob = -np.expm1(-size[keep] / rate)
-    raw = np.rint(p.values[keep, objects] * prob)
+    raw = np.rint(heap.objects[keep] * prob)
     variance = float((raw * size[keep] ** 2 * (1 - prob) / prob ** 2).sum())
     return total, int(math.sqrt(max(variance, 0.0)))
 
@@ -173,10 +178,13 @@ def _pinned_spans(s: Snapshot) -> PinnedSpans | None:
     allocated: dict[int, int] = {}
     if p is not None:
         sizes = p.numeric_label("bytes")
-        for name, target in (("inuse_objects", live), ("alloc_objects", allocated)):
-            try:
-                column = p.values[:, p.sample_index(name)]
-            except KeyError:
+        heap = live_heap(p)
+        names = {vt.type: i for i, vt in reversed(list(enumerate(p.sample_types)))}
+        columns = ((heap.objects if heap is not None else None, live),
+                   (p.values[:, names["alloc_objects"]] if "alloc_objects" in names else None,
+                    allocated))
+        for column, target in columns:
+            if column is None:
                 continue
             for size, count in zip(sizes.tolist(), column.tolist()):
                 if size > 0:

@@ -171,6 +171,8 @@ def _gc(g: Gathered) -> list[str]:
 
 def _retainers(g: Gathered) -> list[str]:
     r = g.retainers
+    if g.no_retainers:
+        return ["## Pointer-dense retainers", "", f"Not known: {md(g.no_retainers)}."]
     if r is None or not r.sites:
         return []
     rows = []
@@ -182,6 +184,7 @@ def _retainers(g: Gathered) -> list[str]:
     return ["## Pointer-dense retainers", "",
             f"Verdicts for {share(r.known_share)} of in-use bytes (evidence: binary > source "
             "> heuristic; heuristic rows are hints, not verdicts).", "",
+            *([f"The profile has {md(r.note)}.", ""] if r.note else []),
             *_table(["site", "where", "type", "evidence", "verdict", "in use", "GC scans",
                      "advice"], rows, "llllllrl")]
 

@@ -2,7 +2,7 @@
 
 It holds what pprof builds for -diff_base: the new samples, and the base samples negated and
 labelled pprof::base=true (pprof then takes the base total as the denominator and never lets
-the two sides cancel). With --normalize the new values are scaled as pprof scales them. The
+the two sides cancel), with the sample types the two share. With --normalize the new values are scaled as pprof scales them. The
 bytes are deterministic: no clock, gzip without a timestamp."""
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import profile_pb2 as pb
 from ..analysis.diff import normalized
-from ..common.errors import InputError
+from ..analysis.sampletypes import TypeList, pair_types
 from ..model import Profile
 
 
@@ -29,35 +29,28 @@ class _Strings:
 
 
 def diff_profile_bytes(bases: list[Profile], new: Profile, normalize: bool) -> bytes:
+    """The merged profile pprof builds for -diff_base: the sample types base and new share,
+    in the new profile's order, and the default pprof's merge gives (sampletypes.py)."""
+    header = pair_types([TypeList.of(b) for b in bases], TypeList.of(new))
     out = pb.Profile()
     s = _Strings()
-    for vt in new.sample_types:
+    new_columns = [new.sample_index(name) for name in header.types]
+    for i in new_columns:
+        vt = new.sample_types[i]
         out.sample_type.add(type=s(vt.type), unit=s(vt.unit))
     if new.period_type:
         out.period_type.type, out.period_type.unit = s(new.period_type.type), s(new.period_type.unit)
     out.period = new.period
-    out.default_sample_type = s(new.default_sample_type) if new.default_sample_type else 0
-    columns = [normalized(new, bases, i) if normalize else new.values[:, i]
-               for i in range(len(new.sample_types))]
+    out.default_sample_type = s(header.default) if header.default else 0
+    columns = [normalized(new, bases, i) if normalize else new.values[:, i] for i in new_columns]
     sides = [(new, np.stack(columns, axis=1), False)]
     for b in bases:
-        order = [_same_type(b, vt.type) for vt in new.sample_types]
-        sides.append((b, -b.values[:, order], True))
+        sides.append((b, -b.values[:, [b.sample_index(name) for name in header.types]], True))
     next_id = {"location": 1, "function": 1, "mapping": 1}
     for profile, values, is_base in sides:
         _append(out, s, profile, values, is_base, next_id)
     out.string_table.extend(s.table)
     return gzip.compress(out.SerializeToString(), compresslevel=6, mtime=0)
-
-
-def _same_type(base: Profile, name: str) -> int:
-    """The base's column of the new profile's sample type: pprof merges only profiles whose
-    sample types agree, so a base without it (renamed, or another kind of profile) is refused."""
-    try:
-        return base.sample_index(name)
-    except KeyError as exc:
-        raise InputError(base.source, f"{exc.args[0]}: pprof merges only profiles with the same "
-                                      "sample types") from None
 
 
 def _append(out, s, profile: Profile, values: np.ndarray, is_base: bool, next_id: dict) -> None:

@@ -14,6 +14,7 @@ def retainers_json(r: Retainers, sites: list[Site]) -> dict:
         "known_share": r.known_share, "scan_total": r.scan_total, "scan_heap": r.scan_heap,
         "mark_cpu_ms_per_cycle": r.mark_cpu_ms,
         **({"delta": r.delta} if r.delta else {}),
+        **({"note": r.note} if r.note else {}),
         "sites": [shapes.retainer_site(s, r.growth) for s in sites]}
     return doc
 
@@ -29,6 +30,8 @@ def retainers_text(r: Retainers, sites: list[Site]) -> str:
                    f"({covered} accounted for by the sites below)")
     if r.mark_cpu_ms is not None:
         out.append(f"gctrace: median mark CPU {r.mark_cpu_ms:.1f} ms per cycle")
+    if r.note:
+        out.append(f"Profile: {terminal(r.note)}")
     out.append(f"  {'scan':>9} {'in use':>9} {'ptr%':>5}  {'evidence':<9} site")
     for s in sites:
         c = site_cells(s)

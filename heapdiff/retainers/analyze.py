@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..common.errors import InputError
+from ..analysis.live import live_heap, why_not_live
 from ..model import Profile
 from .heuristics import hint
 
@@ -23,7 +24,7 @@ class Site:
     file: str
     line: int
     inuse_bytes: int
-    inuse_objects: int
+    inuse_objects: int | None  # None: the profile has no inuse_objects nor object sizes
     object_size: int  # the size (bytes label) holding most of the site's bytes
     sizes: tuple[tuple[int, int], ...]  # (object size, in-use objects) per bytes label
     caller_address: int | None
@@ -38,16 +39,18 @@ class Site:
 
 
 def sites_of(profile: Profile) -> list[Site]:
-    """In-use bytes and objects per leaf location, with the profile-only hint."""
-    try:
-        space, objects = profile.sample_index("inuse_space"), profile.sample_index("inuse_objects")
-    except KeyError:
-        raise InputError(profile.source, "not a heap profile (no inuse_space)") from None
+    """In-use bytes and objects per leaf location, with the profile-only hint; from whichever
+    in-use types the profile has (live.py), objects unknown (None) when it cannot tell."""
+    heap = live_heap(profile)
+    if heap is None:
+        raise InputError(profile.source, f"retainers needs the live heap: {why_not_live(profile)}")
+    in_use = heap.bytes
+    counts = heap.objects if heap.objects is not None else np.zeros_like(in_use)
     offsets = profile.stack_offsets
     depth = np.diff(offsets)
     # Every sample pprof counts (value not zero): in a delta profile, freed memory is negative
     # and a site's bytes are its net change.
-    live = np.flatnonzero((profile.values[:, space] != 0) & (depth > 0))
+    live = np.flatnonzero((in_use != 0) & (depth > 0))
     leaf = profile.stack_locations[offsets[live]].astype(np.int64)
     caller = np.where(depth[live] > 1, profile.stack_locations[np.minimum(offsets[live] + 1,
                       len(profile.stack_locations) - 1)].astype(np.int64), -1)
@@ -55,8 +58,7 @@ def sites_of(profile: Profile) -> list[Site]:
     by_site: dict[int, dict] = defaultdict(lambda: {"bytes": 0, "objects": 0, "sizes": defaultdict(int),
                                                     "callers": defaultdict(int)})
     for loc, call, size, b, o in zip(leaf.tolist(), caller.tolist(), sizes.tolist(),
-                                     profile.values[live, space].tolist(),
-                                     profile.values[live, objects].tolist()):
+                                     in_use[live].tolist(), counts[live].tolist()):
         entry = by_site[loc]
         entry["bytes"] += b
         entry["objects"] += o
@@ -75,7 +77,9 @@ def sites_of(profile: Profile) -> list[Site]:
         out.append(Site(
             address=int(locs.address[loc]), function=fn.name if fn else f"{int(locs.address[loc]):#x}",
             file=fn.filename if fn else "", line=int(locs.line_number[first_line]) if fn else 0,
-            inuse_bytes=entry["bytes"], inuse_objects=entry["objects"], object_size=main_size,
+            inuse_bytes=entry["bytes"],
+            inuse_objects=entry["objects"] if heap.objects is not None else None,
+            object_size=main_size,
             sizes=tuple(sorted(entry["sizes"].items())),
             caller_address=int(locs.address[call]) if call >= 0 else None,
             hint=h, reason=reason))
@@ -101,7 +105,7 @@ def scan_bytes(site: Site, how: str, elem_size: int | None, ptr_bytes: int | Non
     map groups, channel buffers) all but the last element's trailing scalars."""
     if verdict == "noscan":
         return 0
-    if ptr_bytes is None or elem_size is None:
+    if ptr_bytes is None or elem_size is None or site.inuse_objects is None:
         return None
     if how in ("array", "map", "chan"):
         return sum(n * max(0, size - elem_size + ptr_bytes) for size, n in site.sizes)
@@ -125,7 +129,7 @@ def advice(verdict: str, how: str, type_name: str, site: Site) -> str:
     if how == "array":
         return ("elements with pointers: replace the pointers inside them by indices, or keep "
                 "such a cache off-heap if it holds no Go pointers")
-    if site.inuse_objects >= 1000:
+    if site.inuse_objects is not None and site.inuse_objects >= 1000:
         return (f"{site.inuse_objects:,} separate {type_name} objects: allocate them in one "
                 "[]T and link them by index instead of by pointer")
     return "fewer pointers in this type (indices instead of pointers)"

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ..analysis.live import live_heap
 from ..common.errors import InputError
 from ..inputs.delta import delta_note
 from ..memory.gchealth import median_mark_cpu_ms
@@ -25,6 +26,7 @@ class Retainers:
     mark_cpu_ms: float | None = None  # median mark CPU per cycle, when a gctrace is given
     growth: dict | None = None  # site key -> scan bytes in the base
     delta: str = ""  # delta_note: the sites' bytes are changes over a span, not what they hold
+    note: str = ""  # what the profile lacks (live.py): e.g. no inuse_objects, counts estimated
 
 
 def site_key(site: Site) -> tuple:
@@ -46,7 +48,13 @@ def analyse(profile: Profile, binary: str | None = None, source: str | None = No
                      known_share=sum(abs(s.inuse_bytes) for s in known) / total_bytes,
                      scan_total=sum(s.scan_bytes or 0 for s in known),
                      scan_heap=int(scan_heap) if scan_heap is not None else None,
-                     mark_cpu_ms=mark, growth=growth, delta=delta_note(profile))
+                     mark_cpu_ms=mark, growth=growth, delta=delta_note(profile),
+                     note=_live_note(profile))
+
+
+def _live_note(profile: Profile) -> str:
+    heap = live_heap(profile)
+    return heap.note if heap is not None else ""
 
 
 def _resolve(profile: Profile, binary: str | None, source: str | None, go: str | None) -> list[Site]:

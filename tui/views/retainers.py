@@ -8,6 +8,7 @@ from textual.widgets import Static
 from heapdiff.render.format import share, site_cells
 from heapdiff.analysis.aggregate import NodeInfo
 
+from ..plain import plain
 from ..state import Analysis
 from ..widgets.rowtable import Column, RowTable
 from .base import Heavy, View
@@ -31,9 +32,10 @@ class RetainersView(View, Vertical):
 
     def show(self, analysis: Analysis, selected: NodeInfo | None) -> None:
         r = analysis.retainers()
-        self.query_one("#retainers-title", Static).update(
+        self.query_one("#retainers-title", Static).update(plain(
             f"verdicts for {share(r.known_share)} of in-use bytes "
-            "(binary > source > heuristic; heuristic rows are hints)")
+            "(binary > source > heuristic; heuristic rows are hints)"
+            + (f" · the profile has {r.note}" if r.note else "")))
         rows = []
         for s in r.sites:
             c = site_cells(s)
