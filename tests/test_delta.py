@@ -141,3 +141,12 @@ def test_report_says_a_delta_is_a_change_before_anything_else(heapdiff_json, cap
 def test_a_change_from_a_negative_base_has_the_changes_sign():
     assert change_percent(20, -16) == "+125.0%"
     assert change_percent(-4, 16) == "-25.0%"
+
+
+def test_top_text_prints_percentages_of_magnitudes_as_pprof_does(capsys):
+    """pprof's report.percentage takes |value / total|: freed memory is 39.43% of the total,
+    and sum% is the magnitude of the running sum (pprof -top on the same file)."""
+    assert main(["top", str(SAMPLES / "delta" / "heap-delta.pb.gz")]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"-16\.0MiB 39\.43% 19\.78% -16\.0MiB 39\.43%  main\.blocks", out)
+    assert re.search(r"24\.0MiB 59\.21% 59\.21%  24\.0MiB 59\.21%  main\.openSession", out)

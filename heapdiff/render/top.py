@@ -51,10 +51,11 @@ def top_text(profile: Profile, sample_index: int, granularity: str, agg: Aggrega
                  + ("" if shown == len(rows) else " (--nodecount 0 shows all)"))
     cells = []
     running = 0
-    for r in rows[:shown]:
+    for r in rows[:shown]:  # percentages of magnitudes, as pprof's report.percentage takes
         running += r.flat
-        cells.append((human(r.flat, unit), percent(r.flat, agg.total), percent(running, agg.total),
-                      human(r.cum, unit), percent(r.cum, agg.total), terminal(r.name)))
+        cells.append((human(r.flat, unit), percent(abs(r.flat), agg.total),
+                      percent(abs(running), agg.total), human(r.cum, unit),
+                      percent(abs(r.cum), agg.total), terminal(r.name)))
     header = ("flat", "flat%", "sum%", "cum", "cum%", "name")
     widths = [max([len(header[i])] + [len(c[i]) for c in cells]) for i in range(5)]
     for row in [header, *cells]:
