@@ -1,14 +1,22 @@
 """`heapdiff top` as a table for a terminal and as JSON."""
 from __future__ import annotations
 
-from ..analysis.aggregate import Aggregate, Row
-from ..model import Profile
+from typing import TYPE_CHECKING
+
 from ..common.units import human, percent
 from . import shapes
 from .escape import terminal
 
+if TYPE_CHECKING:
+    from ..analysis.aggregate import Aggregate
+    from ..analysis.nodes import Row
+    from ..analysis.small import SmallAggregate
+    from ..inputs.decode.small import SmallProfile
+    from ..model import Profile
 
-def top_json(profile: Profile, sample_index: int, granularity: str, agg: Aggregate,
+
+def top_json(profile: Profile | SmallProfile, sample_index: int, granularity: str,
+             agg: Aggregate | SmallAggregate,
              rows: list[Row]) -> dict:
     vt = profile.sample_types[sample_index]
     return {
@@ -21,7 +29,8 @@ def top_json(profile: Profile, sample_index: int, granularity: str, agg: Aggrega
     }
 
 
-def top_text(profile: Profile, sample_index: int, granularity: str, agg: Aggregate,
+def top_text(profile: Profile | SmallProfile, sample_index: int, granularity: str,
+             agg: Aggregate | SmallAggregate,
              rows: list[Row], shown: int, note: str = "") -> str:
     vt = profile.sample_types[sample_index]
     unit = vt.unit
