@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .common.sample_index import sample_index_of
+
 if TYPE_CHECKING:  # imported where arrays are made: the small-profile route never needs numpy
     import numpy as np
 
@@ -95,20 +97,6 @@ class MemStats:
     def get(self, name: str, default=None):
         value = self.fields.get(name)
         return default if value is None else value
-
-
-def sample_index_of(sample_types: tuple[ValueType, ...], default: str, name: str | None) -> int:
-    """The column for a sample type name; None picks the default as pprof does: the
-    default_sample_type when set, else the last type."""
-    if name is None:
-        name = default or sample_types[-1].type
-    for i, vt in enumerate(sample_types):
-        if vt.type == name:
-            return i
-    if name.isdigit() and int(name) < len(sample_types):
-        return int(name)
-    known = ", ".join(vt.type for vt in sample_types)
-    raise KeyError(f"no sample type {name!r} (this profile has: {known})")
 
 
 @dataclass(frozen=True, eq=False)

@@ -17,6 +17,7 @@ from heapdiff.analysis.nodes import GRANULARITIES
 from heapdiff.analysis.small import small_top
 from heapdiff.inputs.decode.small import NotSmall, decode_small
 from heapdiff.inputs.load import load_profile
+from heapdiff.inputs import limits, small
 from heapdiff.inputs.small import read_small
 
 
@@ -79,3 +80,9 @@ def test_a_truncated_small_profile_gives_the_usual_error(tmp_path):
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1
     assert result.stderr.startswith(f"heapdiff: {cut}: ")
+
+
+def test_a_user_limit_on_inputs_sends_every_file_down_the_usual_route(monkeypatch):
+    assert small.ENVIRONMENT == limits.ENVIRONMENT
+    monkeypatch.setenv(limits.ENVIRONMENT, "1G")
+    assert read_small(str(SAMPLES / "leaky_cache/later/heap.pb.gz")) is None

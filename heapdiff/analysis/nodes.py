@@ -1,21 +1,31 @@
 """pprof's node identity per granularity, in plain Python: what a frame stands for in a row.
 
 Kept free of numpy so the small-profile route (analysis/small.py) names nodes exactly as the
-columnar one (aggregate.py) does, from the same code, without paying numpy's import.
+columnar one (aggregate.py) does, from the same code, without paying numpy's import. The
+records are NamedTuples, immutable values like frozen dataclasses: importing dataclasses and
+making a dataclass cost more than a small profile's `top` can spend on start-up.
 """
 from __future__ import annotations
 
 import posixpath
 from collections.abc import Sequence
-from dataclasses import dataclass
-
-from ..model import Function
+from typing import NamedTuple, Protocol
 
 GRANULARITIES = ("functions", "filefunctions", "files", "lines", "addresses")
 
 
-@dataclass(frozen=True)
-class NodeInfo:
+class FunctionLike(Protocol):
+    """What naming reads of a function (model.Function, decode/small.SmallFunction)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def filename(self) -> str: ...
+    @property
+    def start_line(self) -> int: ...
+
+
+class NodeInfo(NamedTuple):
     """pprof's node identity; equal infos are one node."""
 
     address: int = 0
@@ -46,8 +56,7 @@ class NodeInfo:
         return " ".join(parts)
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     name: str
     flat: int
     cum: int
@@ -63,8 +72,7 @@ def clean_path(path: str) -> str:
     return cleaned
 
 
-@dataclass(frozen=True)
-class LocationTables:
+class LocationTables(NamedTuple):
     """The location columns node naming reads, as plain lists (CSR lines, as in Locations)."""
 
     address: Sequence[int]
@@ -75,7 +83,7 @@ class LocationTables:
     line_column: Sequence[int]
 
 
-def location_nodes(granularity: str, functions: Sequence[Function], objfiles: Sequence[str],
+def location_nodes(granularity: str, functions: Sequence[FunctionLike], objfiles: Sequence[str],
                    locs: LocationTables) -> tuple[list[NodeInfo], list[int], list[int]]:
     """The nodes, and for every location the nodes of its frames (CSR offsets and nodes,
     innermost inlined frame first)."""

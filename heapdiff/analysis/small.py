@@ -7,14 +7,13 @@ Zero-valued samples add nothing (pprof skips them); the route takes no negative 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..inputs.decode.small import SmallProfile
 from .nodes import Row, location_nodes, row_order
 
 
-@dataclass(frozen=True)
-class SmallAggregate:
+class SmallAggregate(NamedTuple):
     total: int
     rows: list[Row]
 
@@ -28,9 +27,8 @@ def small_top(profile: SmallProfile, sample_index: int, granularity: str,
         total += value
         if value:
             weights[key] = weights.get(key, 0) + value
-    infos, offsets, nodes = location_nodes(
-        granularity, profile.functions, [m.filename for m in profile.mappings],
-        profile.locations)
+    infos, offsets, nodes = location_nodes(granularity, profile.functions, profile.objfiles,
+                                           profile.location_tables(granularity == "addresses"))
     frames = [nodes[offsets[i]:offsets[i + 1]] for i in range(len(offsets) - 1)]
     flat = [0] * len(infos)
     cum = [0] * len(infos)

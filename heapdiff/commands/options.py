@@ -123,7 +123,7 @@ def resolve_granularity(profile: Profile | SmallProfile, requested: str | None) 
     """The granularity to use, and a note when it was chosen for the user."""
     if requested:
         return requested, ""
-    if not profile.functions and len(profile.locations.address):
+    if not profile.functions and len(profile.locations):
         return "addresses", "No symbols in this profile: showing addresses."
     return "functions", ""
 

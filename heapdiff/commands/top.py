@@ -48,7 +48,7 @@ def run_small(args) -> bool:
     from ..analysis.small import small_top
     from ..inputs.decode.small import NotSmall, decode_small
     from ..inputs.small import read_small
-    from ..model import sample_index_of
+    from ..common.sample_index import sample_index_of
 
     data = read_small(args.file)
     if data is None:
