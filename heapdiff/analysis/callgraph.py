@@ -15,7 +15,7 @@ import networkx as nx
 import numpy as np
 
 from .aggregate import FrameNodes, NodeInfo, aggregate, aggregate_weights
-from ..common.arrays import concat_ranges
+from ..common.arrays import concat_ranges, sorted_unique
 from .diff import Diff, normalized, sample_index_in
 from ..model import Profile
 from ..common.parallel import ordered_map
@@ -150,8 +150,8 @@ def _pairs(fn: FrameNodes, locations: np.ndarray, group: np.ndarray, owner: np.n
     real = (frame_group[:-1] == frame_group[1:]) & (caller != callee)
     if touching is not None:
         real &= touching[caller] | touching[callee]
-    edge_keys = np.unique(_pack(frame_owner[:-1][real], _pack(caller[real], callee[real], n),
-                                n * n))
+    edge_keys = sorted_unique(_pack(frame_owner[:-1][real], _pack(caller[real], callee[real], n),
+                                    n * n))
     pairs, inverse = np.unique(edge_keys % (n * n), return_inverse=True)
     values = np.bincount(inverse, weights=weights[edge_keys // (n * n)], minlength=len(pairs))
     return pairs, values
