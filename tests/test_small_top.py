@@ -58,7 +58,7 @@ def test_top_on_a_small_profile_imports_neither_numpy_nor_protobuf():
 def test_a_profile_too_large_for_the_small_route_takes_the_usual_one(tmp_path):
     raw = gzip.decompress((SAMPLES / "leaky_cache/later/heap.pb.gz").read_bytes())
     padded = tmp_path / "padded.pb"  # raw, and over the size the small route reads
-    padded.write_bytes(raw + bytes(300 << 10))  # trailing zeros: field 0, refused by both
+    padded.write_bytes(raw + bytes(small.SMALL_FILE))  # zeros: field 0, refused by both
     assert read_small(str(padded)) is None
     result = run_heapdiff("top", padded)
     assert result.returncode == 2
