@@ -28,7 +28,9 @@ class FramingError(ValueError):
 
 @dataclass(frozen=True)
 class Records:
-    """Top-level records in file order: field number, record start, payload start and end."""
+    """Top-level records in file order: field number, record start, payload start and end,
+    int32 when the data is under 2 GiB (position_type): a million-sample profile has a million
+    records, and the framing's peak memory is mostly these columns."""
 
     field: np.ndarray
     start: np.ndarray
@@ -36,8 +38,14 @@ class Records:
     end: np.ndarray
 
 
+def position_type(size: int):
+    """The narrowest of int32 and int64 that holds every position in `size` bytes."""
+    return np.int32 if size < np.iinfo(np.int32).max else np.int64
+
+
 def frame_records(buf: np.ndarray) -> Records:
     n = len(buf)
+    positions = position_type(n)
     cand, cand_payload, cand_end = _linked_candidates(buf)
     link = np.zeros(len(cand), dtype=bool)
     if len(cand) > 1:
@@ -61,10 +69,10 @@ def frame_records(buf: np.ndarray) -> Records:
 
     bounds = np.array(runs, dtype=np.int64).reshape(-1, 2)
     chosen = concat_ranges(bounds[:, 0], bounds[:, 1])
-    field = (buf[cand[chosen]] >> 3).astype(np.int64)
+    field = (buf[cand[chosen]] >> 3).astype(positions)  # field numbers are below 2**29
     start, payload, end = cand[chosen], cand_payload[chosen], cand_end[chosen]
     if generic:
-        g = np.array(generic, dtype=np.int64)
+        g = np.array(generic, dtype=positions)
         field = np.concatenate([field, g[:, 0]])
         start = np.concatenate([start, g[:, 1]])
         payload = np.concatenate([payload, g[:, 2]])
@@ -96,7 +104,7 @@ def _linked_candidates(buf: np.ndarray):
     parts = list(ordered_map(lambda lo: _block_candidates(buf, lo, min(n, lo + BLOCK_BYTES)),
                              range(0, n, BLOCK_BYTES)))
     cand, payload, end = (np.concatenate(col) for col in zip(*parts)) if parts else (
-        np.zeros(0, dtype=np.int64),) * 3
+        np.zeros(0, dtype=position_type(n)),) * 3
     # Keep candidates that end where another begins (or at the end of the data) and begin where
     # another ends. A true record inside a run is both; a false one is both only by a double
     # coincidence. Twice, as removing some unlinks others. The first and last record of a run
@@ -137,7 +145,9 @@ def _block_candidates(buf: np.ndarray, lo: int, hi: int):
         of_tag = tag == record_tag
         field_ok[of_tag] |= table[first[of_tag]]
     plausible &= field_ok
-    return cand[plausible], payload[plausible], end[plausible]
+    positions = position_type(n)
+    return (cand[plausible].astype(positions), payload[plausible].astype(positions),
+            end[plausible].astype(positions))
 
 
 # Protobuf field numbers are below 2**29: a longer tag is no field, and would not fit int64.
