@@ -33,7 +33,8 @@ def run(args) -> int:
     from ..inputs.moments import resolve_one
 
     with TerminalProgress() as progress:
-        profile = load_profile(resolve_one([args.file], args.round).profile_path(progress), progress)
+        path = resolve_one([args.file], args.round).profile_path(progress)
+        profile = load_profile(path, progress)
     index = sample_index_in(profile, args.sample_index)
     granularity, note = resolve_granularity(profile, args.granularity)
     agg = aggregate(profile, index, granularity)

@@ -62,9 +62,11 @@ class SmallProfile(NamedTuple):
         return self.addresses
 
     def location_tables(self, with_addresses: bool) -> LocationTables:
-        decode = _Values().__getitem__
+        """The columns node naming reads; addresses decoded only when asked for."""
+        addresses = list(map(_Values().__getitem__, self.addresses)) if with_addresses \
+            else [0] * len(self.mapping)
         return LocationTables(
-            address=list(map(decode, self.addresses)) if with_addresses else [0] * len(self.mapping),
+            address=addresses,
             mapping=self.mapping, line_offsets=self.line_offsets,
             line_function=self.line_function, line_number=self.line_number,
             line_column=self.line_column)
