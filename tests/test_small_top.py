@@ -10,6 +10,7 @@ import sys
 
 import pytest
 
+from pbwire import heap_profile
 from support import PUBLIC, REPO, SAMPLES, public_case, run_heapdiff
 
 from heapdiff.analysis.aggregate import aggregate, top_rows
@@ -86,3 +87,20 @@ def test_a_user_limit_on_inputs_sends_every_file_down_the_usual_route(monkeypatc
     assert small.ENVIRONMENT == limits.ENVIRONMENT
     monkeypatch.setenv(limits.ENVIRONMENT, "1G")
     assert read_small(str(SAMPLES / "leaky_cache/later/heap.pb.gz")) is None
+
+
+@pytest.mark.parametrize("pack", [True, False], ids=["packed", "unpacked"])
+def test_samples_written_otherwise_than_go_writes_them_read_the_same(tmp_path, pack):
+    """Location ids before values (Go writes values first), and unpacked fields (read field
+    by field), give the columnar route's figures."""
+    samples = [([1, 2, 3], [1, 16]), ([2, 3], [2, 64]), ([1, 2, 3], [0, 0]), ([3], [5, 80])]
+    data = heap_profile(samples, pack=pack)
+    path = tmp_path / "written.pb"
+    path.write_bytes(data)
+    small = decode_small(data, str(path))
+    profile = load_profile(path)
+    for index in range(len(profile.sample_types)):
+        for granularity in GRANULARITIES:
+            agg = aggregate(profile, index, granularity)
+            got = small_top(small, index, granularity)
+            assert (got.total, got.rows) == (agg.total, top_rows(agg)), (index, granularity)

@@ -336,29 +336,32 @@ class _Samples:
         self.label_max = 0
 
     def add(self, a: int, b: int) -> None:
-        """One Sample: the layout Go writes (one packed location field, one packed value
-        field, then labels, every length below 128) inline, any other field by field."""
+        """One Sample: the fields Go writes (one packed value field, one packed location
+        field, labels; every length below 128) inline, in any order; anything else (a field
+        given twice, a long one, an unpacked one) field by field."""
         data = self.reader.data
         pos = a
-        stack = values = b""
-        if data[pos] == 0x0A and data[pos + 1] < 0x80:
+        stack: bytes | None = None
+        values: bytes | None = None
+        while pos < b and data[pos + 1] < 0x80:
+            tag = data[pos]
             end = pos + 2 + data[pos + 1]
-            stack = data[pos + 2:end]
-            pos = end
-        if pos < b and data[pos] == 0x12 and data[pos + 1] < 0x80:
-            end = pos + 2 + data[pos + 1]
-            values = data[pos + 2:end]
-            pos = end
-        while pos < b and data[pos] == 0x1A and data[pos + 1] < 0x80:
-            end = pos + 2 + data[pos + 1]
-            self._label(data[pos + 2:end])
+            if tag == 0x12 and values is None:
+                values = data[pos + 2:end]
+            elif tag == 0x0A and stack is None:
+                stack = data[pos + 2:end]
+            elif tag == 0x1A:
+                self._label(data[pos + 2:end])
+            else:
+                break
             pos = end
         if pos != b:  # past b: the inline read overran its record, read it again slowly
             stack, values = self._fields(a, b)
+        stack = stack or b""
         if stack and stack[-1] >= 0x80:
             raise NotSmall("a packed field ends inside a varint")
         self.keys.append(stack)
-        self.value_keys.append(values)
+        self.value_keys.append(values or b"")
 
     def rows(self, num_types: int) -> list[tuple[int, ...]]:
         """Each sample's values; NotSmall for a negative one (a delta profile: the usual
