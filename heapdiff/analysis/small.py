@@ -32,12 +32,13 @@ def small_top(profile: SmallProfile, sample_index: int, granularity: str,
     frames = [nodes[offsets[i]:offsets[i + 1]] for i in range(len(offsets) - 1)]
     flat = [0] * len(infos)
     cum = [0] * len(infos)
+    union = set().union
     for key, weight in weights.items():
         stack = profile.stacks[key]
         if not stack:
             continue
         flat[frames[stack[0]][0]] += weight
-        for node in {node for location in stack for node in frames[location]}:
+        for node in union(*map(frames.__getitem__, stack)):
             cum[node] += weight
     names = [info.printable_name() for info in infos]
     order = row_order(names, flat, cum, sort)

@@ -88,8 +88,10 @@ def _varint(data: bytes, pos: int) -> tuple[int, int]:
             raise NotSmall("varint longer than ten bytes")
 
 
-# One varint's bytes: continuation bytes, then the byte that ends it.
+# One varint's bytes: continuation bytes, then the byte that ends it. In bytes that end a
+# varint and hold no TOO_LONG run, VARINT's matches cover every byte.
 VARINT = re.compile(rb"[\x80-\xff]{0,9}[\x00-\x7f]")
+TOO_LONG = re.compile(rb"[\x80-\xff]{10}")
 
 
 class _Values(dict):
@@ -288,6 +290,8 @@ def _decode(data: bytes, source: str) -> SmallProfile:
         location_id = location.get(1, b"\x00")
         if len(location_id) > 1 and location_id[-1] == 0:
             raise NotSmall("an overlong location id")  # two encodings of one id: not ours
+        if len(location_id) == 10:
+            values[location_id]  # checked: at most 64 bits
         location_index[location_id] = len(addresses)
         addresses.append(location.get(3, b"\x00"))
         mapping_id = values[location.get(2, b"\x00")]
@@ -305,8 +309,11 @@ def _decode(data: bytes, source: str) -> SmallProfile:
     for address in addresses:
         if len(address) == 10:
             values[address]  # checked: at most 64 bits
-    stacks = {key: tuple(map(location_index.__getitem__, _pieces(key)))
-              for key in set(samples.keys)}
+    distinct = set(samples.keys)
+    if TOO_LONG.search(b"|".join(distinct)):  # every key ends a varint (add checks it)
+        raise NotSmall("a location id longer than ten bytes")
+    stacks = {key: tuple(map(location_index.__getitem__, VARINT.findall(key)))
+              for key in distinct}
     return SmallProfile(
         sample_types=types, default_sample_type=default, period=_signed(scalars.get(12, 0)),
         functions=tuple(funcs), objfiles=tuple(objfiles),
