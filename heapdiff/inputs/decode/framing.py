@@ -97,6 +97,9 @@ FIRST_FIELD = {
     0x2A: _tag_table((0x08, 0x10, 0x18, 0x20, 0x28)),  # Function
     0x32: np.ones(256, dtype=bool),  # string_table: any bytes
 }
+RECORD_TAG = _tag_table(FIRST_FIELD)  # the bytes a candidate starts with
+# FIRST_FIELD as one table, [record tag, first payload byte]: one gather for every candidate.
+FIRST_OK = np.stack([FIRST_FIELD.get(tag, np.zeros(256, dtype=bool)) for tag in range(256)])
 
 
 def _linked_candidates(buf: np.ndarray):
@@ -126,11 +129,10 @@ def _block_candidates(buf: np.ndarray, lo: int, hi: int):
     cost more in page faults than in arithmetic."""
     n = len(buf)
     block = buf[lo:hi]
-    # Wire type 2 with a field number below 8 (one cheap pass), then the exact four tags.
-    cand = np.flatnonzero((block & 0xC7) == 0x02)
+    # The four record tags, by one table lookup per byte.
+    cand = np.flatnonzero(RECORD_TAG.take(block))
     tag = block[cand]
-    exact = (tag == 0x12) | (tag == 0x22) | (tag == 0x2A) | (tag == 0x32)
-    cand, tag = cand[exact] + lo, tag[exact]
+    cand += lo
     after_varint = buf[np.maximum(cand - 1, 0)] < 0x80
     after_varint[cand == 0] = True
     cand, tag = cand[after_varint], tag[after_varint]
@@ -140,11 +142,8 @@ def _block_candidates(buf: np.ndarray, lo: int, hi: int):
     end = payload + length.astype(np.int64)
     first = buf[np.minimum(payload, n - 1)]  # clamped: an empty payload may end the data
     plausible = (nbytes > 0) & (end <= n)
-    field_ok = payload == end  # an empty record has no first field to check
-    for record_tag, table in FIRST_FIELD.items():
-        of_tag = tag == record_tag
-        field_ok[of_tag] |= table[first[of_tag]]
-    plausible &= field_ok
+    # an empty record has no first field to check
+    plausible &= (payload == end) | FIRST_OK[tag, first]
     positions = position_type(n)
     return (cand[plausible].astype(positions), payload[plausible].astype(positions),
             end[plausible].astype(positions))
