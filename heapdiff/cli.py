@@ -3,11 +3,11 @@ bad input into one line on stderr and exit status 2."""
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
-from importlib.metadata import entry_points
 
-from .commands import capture, diff, explain, graph, report, retainers, sizes, timeline, top
+from . import __version__
 from .common.errors import InputError
 from .render.escape import terminal
 
@@ -30,21 +30,48 @@ MemStats JSON, and agrees with `go tool pprof` to the byte.
   heapdiff tui [--base ...] FILES     browse it all in the terminal"""
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Command -> the module that registers it. Only the named command's module is imported:
+# each one imports its engine (numpy, networkx, ...), which costs more than a small profile.
+COMMANDS = {
+    "top": "top", "diff": "diff", "paths": "graph", "peek": "graph", "sizes": "sizes",
+    "explain": "explain", "gc": "explain", "retainers": "retainers", "report": "report",
+    "capture": "capture", "timeline": "timeline",
+}
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser, with only the command argv names registered: all of them when it names
+    none (help and the "invalid choice" message list them), none for --version alone. Other
+    commands (the TUI, which imports us) come from entry points, looked up only when argv
+    names no built-in command: the look-up itself costs a few hundredths of a second."""
     parser = argparse.ArgumentParser(prog="heapdiff", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"heapdiff {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for command in (top, diff, graph, sizes, explain, retainers, report, capture, timeline):
-        command.register(commands)
-    for plugin in entry_points(group="heapdiff.commands"):  # e.g. the TUI, which imports us
-        plugin.load()(commands)
+    args = sys.argv[1:] if argv is None else argv
+    named = args[0] if args else None
+    if named == "--version":
+        return parser
+    modules = [COMMANDS[named]] if named in COMMANDS else list(dict.fromkeys(COMMANDS.values()))
+    for module in modules:
+        importlib.import_module(f".commands.{module}", __package__).register(commands)
+    if named not in COMMANDS:
+        from importlib.metadata import entry_points
+
+        for plugin in entry_points(group="heapdiff.commands"):  # e.g. the TUI
+            plugin.load()(commands)
     return parser
 
 
 def prefer_small_pages() -> None:
     """numpy advises huge pages for big arrays. heapdiff makes many short-lived ones, and where
     THP defrag is `madvise` (a common default) each huge-page fault may stall on compaction;
-    measured on a million-sample profile: 2.1 s steady with small pages, 2.1-2.6 s with huge."""
+    measured on a million-sample profile: 2.1 s steady with small pages, 2.1-2.6 s with huge.
+    numpy reads NUMPY_MADVISE_HUGEPAGE when it is imported, which a small profile never does;
+    only a numpy already imported (heapdiff called in-process) is switched here."""
+    if "numpy" not in sys.modules:
+        os.environ["NUMPY_MADVISE_HUGEPAGE"] = "0"
+        return
     try:
         # private, so not in numpy's stubs; present in numpy 2
         from numpy._core.multiarray import _set_madvise_hugepage  # type: ignore[attr-defined]
@@ -71,7 +98,7 @@ def refuse(exc: InputError) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     tolerate_unencodable()
-    args = build_parser().parse_args(argv)
+    args = build_parser(argv).parse_args(argv)
     prefer_small_pages()
     try:
         return args.run(args)

@@ -7,12 +7,18 @@ Nothing here is a Python object per sample or per frame.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import numpy as np
+from .common.sample_index import sample_index_of
+
+if TYPE_CHECKING:  # imported where arrays are made: the small-profile route never needs numpy
+    import numpy as np
 
 
 def frozen_array(values, dtype) -> np.ndarray:
     """An array that refuses writes, so a Profile stays a value once built."""
+    import numpy as np
+
     array = np.ascontiguousarray(values, dtype=dtype)
     array.flags.writeable = False
     return array
@@ -142,23 +148,15 @@ class Profile:
         return cached
 
     def sample_index(self, name: str | None) -> int:
-        """The column for a sample type name; None picks the default as pprof does: the
-        default_sample_type when set, else the last type."""
-        if name is None:
-            name = self.default_sample_type or self.sample_types[-1].type
-        for i, vt in enumerate(self.sample_types):
-            if vt.type == name:
-                return i
-        if name.isdigit() and int(name) < len(self.sample_types):
-            return int(name)
-        known = ", ".join(vt.type for vt in self.sample_types)
-        raise KeyError(f"no sample type {name!r} (this profile has: {known})")
+        return sample_index_of(self.sample_types, self.default_sample_type, name)
 
     def numeric_label(self, key: str) -> np.ndarray:
         """Per sample, the value of numeric label `key` (Go's "bytes": the object size), or 0."""
         cached = self._cache.get(("numlabel", key))
         if cached is not None:
             return cached
+        import numpy as np
+
         out = np.zeros(self.num_samples, dtype=np.int64)
         try:
             key_index = self.strings.index(key)

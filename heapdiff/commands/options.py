@@ -1,19 +1,21 @@
-"""Options and input handling shared by the subcommands."""
+"""Options and input handling shared by the subcommands. Registering a command's options
+imports nothing heavy: the loaders and filters are imported when a command runs."""
 from __future__ import annotations
 
 import argparse
 import re
 import sys
+from typing import TYPE_CHECKING
 
-from ..analysis.aggregate import GRANULARITIES
+from ..analysis.nodes import GRANULARITIES
 from ..common.errors import InputError
 from ..common.jsontext import json_text
-from ..analysis.filters import SampleFilter, parse_tagfocus
-from ..analysis.filters import apply as apply_filter
-from ..inputs.load import load_profile
-from ..inputs.moments import resolve_profiles
-from ..model import Profile
-from ..common.progress import Report
+
+if TYPE_CHECKING:
+    from ..analysis.filters import SampleFilter
+    from ..common.progress import Report
+    from ..inputs.decode.small import SmallProfile
+    from ..model import Profile
 
 DEFAULT_TEXT_ROWS = 30
 
@@ -76,6 +78,8 @@ def add_filter_options(parser: argparse.ArgumentParser) -> None:
 
 
 def sample_filter(args) -> SampleFilter:
+    from ..analysis.filters import SampleFilter, parse_tagfocus
+
     def regex(option: str, text: str | None):
         if text is None:
             return None
@@ -97,12 +101,17 @@ def sample_filter(args) -> SampleFilter:
 
 def diff_paths(args, progress: Report) -> tuple[list[str], str]:
     """The base profiles (--base, then all FILEs but the last) and the new one (the last)."""
+    from ..inputs.moments import resolve_profiles
+
     return resolve_profiles([str(p) for p in args.files], [str(p) for p in args.base],
                             args.from_round, args.to_round, progress)
 
 
 def load_diff_inputs(args, progress: Report) -> tuple[list[str], str, list[Profile], Profile]:
     """The base paths, the new path, and the profiles, filtered."""
+    from ..analysis.filters import apply as apply_filter
+    from ..inputs.load import load_profile
+
     base_paths, new_path = diff_paths(args, progress)
     chosen = sample_filter(args)
     bases = [apply_filter(load_profile(p, progress), chosen) for p in base_paths]
@@ -110,7 +119,7 @@ def load_diff_inputs(args, progress: Report) -> tuple[list[str], str, list[Profi
     return base_paths, new_path, bases, new
 
 
-def resolve_granularity(profile: Profile, requested: str | None) -> tuple[str, str]:
+def resolve_granularity(profile: Profile | SmallProfile, requested: str | None) -> tuple[str, str]:
     """The granularity to use, and a note when it was chosen for the user."""
     if requested:
         return requested, ""

@@ -3,10 +3,6 @@ from __future__ import annotations
 
 import sys
 
-from ..analysis.aggregate import aggregate, top_rows
-from ..analysis.diff import sample_index_in
-from ..inputs.load import load_profile
-from ..inputs.moments import resolve_one
 from ..common.progress import TerminalProgress
 from ..render.top import top_json, top_text
 from .options import (add_output_options, add_profile_options, add_round_option, limit_rows,
@@ -29,15 +25,50 @@ def register(commands) -> None:
 
 
 def run(args) -> int:
+    if args.round is None and run_small(args):
+        return 0
+    from ..analysis.aggregate import aggregate, top_rows
+    from ..analysis.diff import sample_index_in
+    from ..inputs.load import load_profile
+    from ..inputs.moments import resolve_one
+
     with TerminalProgress() as progress:
-        profile = load_profile(resolve_one([args.file], args.round).profile_path(progress), progress)
+        path = resolve_one([args.file], args.round).profile_path(progress)
+        profile = load_profile(path, progress)
     index = sample_index_in(profile, args.sample_index)
     granularity, note = resolve_granularity(profile, args.granularity)
     agg = aggregate(profile, index, granularity)
     rows = top_rows(agg, args.sort)
+    output(args, profile, index, granularity, agg, rows, note)
+    return 0
+
+
+def run_small(args) -> bool:
+    """A small, ordinary pprof file, read without numpy (inputs/small.py); False when the
+    file is not one, and the usual route reads it."""
+    from ..analysis.small import small_top
+    from ..inputs.decode.small import NotSmall, decode_small
+    from ..inputs.small import read_small
+    from ..common.sample_index import sample_index_of
+
+    data = read_small(args.file)
+    if data is None:
+        return False
+    try:
+        profile = decode_small(data, args.file)
+        index = sample_index_of(profile.sample_types, profile.default_sample_type,
+                                args.sample_index)
+    except (NotSmall, KeyError):  # the usual route says what is wrong, if anything is
+        return False
+    granularity, note = resolve_granularity(profile, args.granularity)
+    agg = small_top(profile, index, granularity, args.sort)
+    output(args, profile, index, granularity, agg, agg.rows, note)
+    return True
+
+
+def output(args, profile, index, granularity, agg, rows, note) -> None:
     shown = limit_rows(rows, args.nodecount, args.format == "text")
     if args.format == "json":
         write_json(top_json(profile, index, granularity, agg, shown))
     else:
         sys.stdout.write(top_text(profile, index, granularity, agg, rows, len(shown), note))
-    return 0

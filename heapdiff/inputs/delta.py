@@ -2,7 +2,11 @@
 it as the heap: explain, retainers and report share these words."""
 from __future__ import annotations
 
-from ..model import Profile
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # top's small route reaches here without the model (and numpy)
+    from ..inputs.decode.small import SmallProfile
+    from ..model import Profile
 
 
 def span(profile: Profile) -> str:
@@ -12,9 +16,10 @@ def span(profile: Profile) -> str:
     return "a change between two profiles"
 
 
-def delta_note(profile: Profile | None) -> str:
+def delta_note(profile: Profile | SmallProfile | None) -> str:
     """One line for a delta profile, '' for a profile of one moment (or none)."""
     if profile is None or not profile.is_delta:
         return ""
+    assert not isinstance(profile, tuple)  # a SmallProfile is never a delta
     return (f"a delta profile (?seconds=N): {span(profile)}, not the live heap; "
             "negative values are memory freed during it")

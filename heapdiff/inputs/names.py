@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-
-from ..model import Function
+from typing import Protocol
 
 ENVIRONMENT = "HEAPDIFF_RAW_NAMES"
 
@@ -84,7 +83,17 @@ def _remove_matching(name: str, start: str, end: str) -> str:
     return "".join(out) + name[kept:]
 
 
-def system_names(functions: Iterable[Function]) -> dict[str, tuple[str, ...]]:
+class Named(Protocol):
+    """A function as decoded (model.Function, or the small route's SmallFunction)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def system_name(self) -> str: ...
+
+
+def system_names(functions: Iterable[Named]) -> dict[str, tuple[str, ...]]:
     """Printed name -> the profile's own names printed as it, for the names that differ: what
     the JSON outputs carry as `system_names`. Several when pprof's rule made them one."""
     raw: dict[str, set[str]] = {}

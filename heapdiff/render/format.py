@@ -7,12 +7,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from ..analysis.diff import DiffRow
-from ..capture.timeline import Trend
+from typing import TYPE_CHECKING
+
 from ..common.units import human, human_bytes
-from ..memory.gchealth import GCHealth
-from ..retainers.analyze import Site
 from .escape import terminal
+
+if TYPE_CHECKING:  # the engines' records, imported by the commands that make them
+    from ..analysis.diff import DiffRow
+    from ..capture.timeline import Trend
+    from ..memory.gchealth import GCHealth
+    from ..retainers.analyze import Site
 
 BAR_WIDTH = 24
 MAX_DECIMALS = 4  # past this a size label gives its exact bytes

@@ -3,17 +3,19 @@ retainers, timeline, report): a value reads the same wherever it appears. Exact 
 units; a figure that is not known is null or left out, as each shape says."""
 from __future__ import annotations
 
-from ..analysis.aggregate import Row
-from ..analysis.callgraph import Path
-from ..analysis.diff import DiffRow
-from ..analysis.sizes import SizeRow
-from ..analysis.verdict import Verdict
-from ..capture.timeline import Trend
-from ..memory.findings import Finding
-from ..memory.gchealth import GCHealth
-from ..memory.waterfall import Waterfall
-from ..retainers.analyze import Site
-from ..retainers.report import site_key
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the engines are imported by the commands that use them, not by a shape
+    from ..analysis.callgraph import Path
+    from ..analysis.diff import DiffRow
+    from ..analysis.nodes import Row
+    from ..analysis.sizes import SizeRow
+    from ..analysis.verdict import Verdict
+    from ..capture.timeline import Trend
+    from ..memory.findings import Finding
+    from ..memory.gchealth import GCHealth
+    from ..memory.waterfall import Waterfall
+    from ..retainers.analyze import Site
 
 
 def top_row(r: Row, system_names: tuple[str, ...] = ()) -> dict:
@@ -87,6 +89,8 @@ def trend(t: Trend) -> dict:
 def retainer_site(s: Site, base_scan_bytes: dict | None) -> dict:
     """base_scan_bytes: per site key, the scan bytes of the base (None without a base: the key
     is left out)."""
+    from ..retainers.report import site_key
+
     return {"function": s.function, "file": s.file, "line": s.line, "type": s.type,
             "evidence": s.evidence, "verdict": s.verdict,
             "inuse_bytes": s.inuse_bytes, "inuse_objects": s.inuse_objects,

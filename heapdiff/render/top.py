@@ -1,16 +1,24 @@
 """`heapdiff top` as a table for a terminal and as JSON."""
 from __future__ import annotations
 
-from ..analysis.aggregate import Aggregate, Row
+from typing import TYPE_CHECKING
+
 from ..inputs.delta import delta_note
 from ..inputs.names import system_names
-from ..model import Profile
 from ..common.units import human, percent
 from . import shapes
 from .escape import terminal
 
+if TYPE_CHECKING:
+    from ..analysis.aggregate import Aggregate
+    from ..analysis.nodes import Row
+    from ..analysis.small import SmallAggregate
+    from ..inputs.decode.small import SmallProfile
+    from ..model import Profile
 
-def top_json(profile: Profile, sample_index: int, granularity: str, agg: Aggregate,
+
+def top_json(profile: Profile | SmallProfile, sample_index: int, granularity: str,
+             agg: Aggregate | SmallAggregate,
              rows: list[Row]) -> dict:
     vt = profile.sample_types[sample_index]
     raw = row_system_names(profile, agg)
@@ -25,17 +33,21 @@ def top_json(profile: Profile, sample_index: int, granularity: str, agg: Aggrega
     }
 
 
-def row_system_names(profile: Profile, agg: Aggregate) -> dict[str, tuple[str, ...]]:
-    """Printed row name -> the profile's own names of its function, where they differ."""
+def row_system_names(profile: Profile | SmallProfile, agg: Aggregate | SmallAggregate,
+                     ) -> dict[str, tuple[str, ...]]:
+    """Printed row name -> the profile's own names of its function, where they differ (never
+    on the small route, which leaves such profiles to the columnar one)."""
     raw = system_names(profile.functions)
     if not raw:
         return {}
+    assert not isinstance(agg, tuple)  # a SmallAggregate: the small route has no such names
     frames = agg.frames
     return {frames.names[n]: raw[info.name] for n, info in enumerate(frames.infos)
             if info.name in raw}
 
 
-def top_text(profile: Profile, sample_index: int, granularity: str, agg: Aggregate,
+def top_text(profile: Profile | SmallProfile, sample_index: int, granularity: str,
+             agg: Aggregate | SmallAggregate,
              rows: list[Row], shown: int, note: str = "") -> str:
     vt = profile.sample_types[sample_index]
     unit = vt.unit

@@ -1,0 +1,438 @@
+"""A small pprof profile decoded in plain Python, for `top` without numpy or protobuf.
+
+Importing numpy and the protobuf runtime costs more than decoding and aggregating a profile
+of a few thousand samples, so a small, ordinary profile is read here instead. It is a fast
+path, never an authority: anything it does not expect (a field it does not know, a message
+field given twice, a negative value, a string or id out of range, bad UTF-8, a value count
+that differs from the sample types) raises NotSmall, and the caller reads the file the usual
+way (decode/pprof.py), which gives the figures or the error. Samples are kept grouped by their
+stack's bytes: a heap profile has one sample per (stack, object size), so a stack is resolved
+once however many sizes it has.
+"""
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from ...analysis.nodes import LocationTables
+from ..names import namer
+
+INT64 = 1 << 63
+UINT64 = 1 << 64
+
+
+class NotSmall(Exception):
+    """The profile is not one this route reads; the columnar decoder decides."""
+
+
+class SmallType(NamedTuple):
+    type: str
+    unit: str
+
+
+class SmallFunction(NamedTuple):
+    name: str  # as pprof prints it (names.py): always the system name on this route
+    filename: str
+    start_line: int
+    system_name: str
+
+
+class SmallProfile(NamedTuple):
+    """The parts of a profile `top` reads (NamedTuples, not the model's dataclasses: see
+    analysis/nodes.py). stacks maps a stack's varint bytes to its location indices (leaf
+    first); values[k] is the value row of the sample with stack keys[k]."""
+
+    sample_types: tuple[SmallType, ...]
+    default_sample_type: str
+    period: int
+    functions: tuple[SmallFunction, ...]
+    objfiles: tuple[str, ...]  # each mapping's file name
+    addresses: list[bytes]  # per location, as varint bytes (decoded when rows show them)
+    mapping: list[int]  # per location: index into objfiles, -1 for none
+    line_offsets: list[int]  # lines in CSR layout, as in model.Locations
+    line_function: list[int]
+    line_number: list[int]
+    line_column: list[int]
+    stacks: dict[bytes, tuple[int, ...]]
+    keys: list[bytes]  # per sample
+    values: list[tuple[int, ...]]  # per sample
+    source: str
+
+    @property
+    def is_delta(self) -> bool:
+        """Never: a duration or a negative value sends a profile to the columnar route."""
+        return False
+
+    @property
+    def locations(self) -> list[bytes]:
+        """One entry per location, as model.Profile.locations is counted."""
+        return self.addresses
+
+    def location_tables(self, with_addresses: bool) -> LocationTables:
+        """The columns node naming reads; addresses decoded only when asked for."""
+        addresses = list(map(_Values().__getitem__, self.addresses)) if with_addresses \
+            else [0] * len(self.mapping)
+        return LocationTables(
+            address=addresses,
+            mapping=self.mapping, line_offsets=self.line_offsets,
+            line_function=self.line_function, line_number=self.line_number,
+            line_column=self.line_column)
+
+
+def _varint(data: bytes, pos: int) -> tuple[int, int]:
+    result = 0
+    shift = 0
+    while True:
+        byte = data[pos]  # IndexError past the end: the caller turns it into NotSmall
+        pos += 1
+        result |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            if result >= UINT64:
+                raise NotSmall("varint beyond 64 bits")
+            return result, pos
+        shift += 7
+        if shift >= 70:
+            raise NotSmall("varint longer than ten bytes")
+
+
+# One varint's bytes: continuation bytes, then the byte that ends it. In bytes that end a
+# varint and hold no TOO_LONG run, VARINT's matches cover every byte.
+VARINT = re.compile(rb"[\x80-\xff]{0,9}[\x00-\x7f]")
+TOO_LONG = re.compile(rb"[\x80-\xff]{10}")
+
+
+class _Values(dict):
+    """A varint's bytes -> its value, each decoded once: a heap profile repeats its counts,
+    sizes and ids over and over."""
+
+    def __missing__(self, key: bytes) -> int:
+        value, end = _varint(key, 0)
+        self[key] = value
+        return value
+
+
+class _Reader:
+    """Protobuf fields of one buffer: varints found by a regex in C, decoded once each."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+        self.values = _Values()
+
+    def varint(self, pos: int) -> tuple[int, int]:
+        byte = self.data[pos]
+        if byte < 0x80:
+            return byte, pos + 1
+        match = VARINT.match(self.data, pos)
+        if match is None:
+            raise NotSmall("a varint longer than ten bytes")
+        return self.values[match.group()], match.end()
+
+    def varints(self, a: int, b: int) -> list[int]:
+        """The varints packed in data[a:b]."""
+        return self.split(self.data[a:b])
+
+    def split(self, segment: bytes) -> list[int]:
+        """The varints packed in segment."""
+        if segment.isascii():  # every byte below 0x80: one-byte varints
+            return list(segment)
+        return list(map(self.values.__getitem__, _pieces(segment)))
+
+    def fields(self, a: int, b: int):
+        """(field, wire type, value or payload start, payload end) for each field in
+        data[a:b]; only varints and length-delimited fields, field numbers below 16."""
+        data = self.data
+        pos = a
+        while pos < b:
+            tag = data[pos]
+            if tag >= 0x80:
+                raise NotSmall("a field number above 15")
+            wire = tag & 7
+            if wire == 0:
+                value, pos = self.varint(pos + 1)
+                yield tag >> 3, 0, value, pos
+            elif wire == 2:
+                length, start = self.varint(pos + 1)
+                pos = start + length
+                if pos > b:
+                    raise NotSmall("a field runs past its message")
+                yield tag >> 3, 2, start, pos
+            else:
+                raise NotSmall(f"wire type {wire}")
+        if pos != b:
+            raise NotSmall("a message ends inside a field")
+
+    def message(self, a: int, b: int, known: int) -> dict[int, int]:
+        """A message of varint fields 1..known, last value wins (as upb reads a scalar
+        given twice); absent fields are 0."""
+        out: dict[int, int] = {}
+        data = self.data
+        pos = a
+        while pos < b:  # fields() inline: these are most of the records
+            tag = data[pos]
+            field = tag >> 3
+            if tag & 7 or not 1 <= field <= known:
+                raise NotSmall(f"field {field}")
+            out[field], pos = self.varint(pos + 1)
+        if pos != b:
+            raise NotSmall("a message ends inside a field")
+        return out
+
+    def location(self, a: int, b: int) -> tuple[dict[int, bytes], list[dict[int, int]]]:
+        """A Location's varint fields (id, mapping, address, is_folded) as their bytes, and
+        its lines. Bytes, not numbers: ids are matched by their bytes, and an address is
+        decoded only when a row shows it."""
+        data = self.data
+        fields: dict[int, bytes] = {}
+        lines: list[dict[int, int]] = []
+        pos = a
+        while pos < b:
+            tag = data[pos]
+            if tag == 0x22:  # a Line
+                length, start = self.varint(pos + 1)
+                pos = start + length
+                if pos > b:
+                    raise NotSmall("a line runs past its location")
+                lines.append(self.message(start, pos, 3))
+            elif tag in LOCATION_VARINTS:
+                match = VARINT.match(data, pos + 1)
+                if match is None:
+                    raise NotSmall("a varint longer than ten bytes")
+                fields[tag >> 3] = match.group()
+                pos = match.end()
+            else:
+                raise NotSmall(f"location tag {tag}")
+        if pos != b:
+            raise NotSmall("a location ends inside a field")
+        return fields, lines
+
+
+LOCATION_VARINTS = frozenset((0x08, 0x10, 0x18, 0x28))  # id, mapping_id, address, is_folded
+
+
+def _signed(value: int) -> int:
+    return value - UINT64 if value >= INT64 else value
+
+
+def decode_small(data: bytes, source: str) -> SmallProfile:
+    try:
+        return _decode(data, source)
+    except (LookupError, ValueError) as exc:  # past the end, an undefined id, bad UTF-8
+        raise NotSmall(str(exc)) from None
+
+
+def _decode(data: bytes, source: str) -> SmallProfile:
+    reader = _Reader(data)
+    sample_types: list[tuple[int, int]] = []
+    raw_strings: list[bytes] = []
+    scalars: dict[int, int] = {}
+    comments: list[int] = []
+    period_type = 0
+    functions: list[dict[int, int]] = []
+    mappings: list[dict[int, int]] = []
+    locations: list[tuple[dict[int, bytes], list[dict[int, int]]]] = []
+    samples = _Samples(reader)
+    for field, wire, a, b in reader.fields(0, len(data)):
+        if field == 2 and wire == 2:
+            samples.add(a, b)
+        elif field == 4 and wire == 2:
+            locations.append(reader.location(a, b))
+        elif field == 5 and wire == 2:
+            functions.append(reader.message(a, b, 5))
+        elif field == 6 and wire == 2:
+            raw_strings.append(data[a:b])
+        elif field == 3 and wire == 2:
+            mappings.append(reader.message(a, b, 10))
+        elif field == 1 and wire == 2:
+            vt = reader.message(a, b, 2)
+            sample_types.append((vt.get(1, 0), vt.get(2, 0)))
+        elif field == 11 and wire == 2:
+            if period_type:
+                raise NotSmall("period_type twice")
+            period_type = 1
+            reader.message(a, b, 2)  # checked, not used by top
+        elif field == 13:
+            comments.extend([a] if wire == 0 else reader.varints(a, b))
+        elif wire == 0 and field in (7, 8, 9, 10, 12, 14, 15):
+            scalars[field] = a
+        else:
+            raise NotSmall(f"profile field {field}")
+
+    strings = [s.decode("utf-8") for s in raw_strings]
+    if not strings or strings[0] != "" or not sample_types:
+        raise NotSmall("string table or sample types")
+    rows = samples.rows(len(sample_types))
+    n = len(strings)
+    if samples.label_max >= n or any(c >= n for c in comments):
+        raise NotSmall("a string index out of range")
+
+    def string(index: int) -> str:
+        if index >= n:
+            raise NotSmall("a string index out of range")
+        return strings[index]
+
+    types = tuple(SmallType(string(t), string(u)) for t, u in sample_types)
+    default = string(scalars.get(14, 0))
+    if scalars.get(10, 0):  # duration_nanos: a delta profile (?seconds=N), told as one there
+        raise NotSmall("a profile with a duration")
+    function_index: dict[int, int] = {}
+    funcs: list[SmallFunction] = []
+    printed = namer()
+    for f in functions:
+        function_index[f.get(1, 0)] = len(funcs)
+        name, system_name = string(f.get(2, 0)), string(f.get(3, 0))
+        shown = printed(name, system_name)
+        if system_name and shown != system_name:  # JSON would carry system_names: the
+            raise NotSmall("a name pprof prints otherwise")  # columnar route maps them to rows
+        funcs.append(SmallFunction(shown, string(f.get(4, 0)), _signed(f.get(5, 0)),
+                                   system_name))
+    mapping_index: dict[int, int] = {}
+    objfiles: list[str] = []
+    for m in mappings:
+        mapping_index[m.get(1, 0)] = len(objfiles)
+        string(m.get(6, 0))  # the build id: checked
+        objfiles.append(string(m.get(5, 0)))
+    location_index: dict[bytes, int] = {}  # by the id's varint bytes
+    addresses: list[bytes] = []
+    mapping: list[int] = []
+    line_offsets = [0]
+    line_function: list[int] = []
+    line_number: list[int] = []
+    line_column: list[int] = []
+    values = reader.values
+    for location, lines in locations:
+        location_id = location.get(1, b"\x00")
+        if len(location_id) > 1 and location_id[-1] == 0:
+            raise NotSmall("an overlong location id")  # two encodings of one id: not ours
+        if len(location_id) == 10:
+            values[location_id]  # checked: at most 64 bits
+        location_index[location_id] = len(addresses)
+        addresses.append(location.get(3, b"\x00"))
+        mapping_id = values[location.get(2, b"\x00")]
+        mapping.append(mapping_index[mapping_id] if mapping_id else -1)  # KeyError: not ours
+        if 5 in location:
+            values[location[5]]  # is_folded: checked (at most 64 bits), not used
+        for line in lines:
+            function_id = line.get(1, 0)
+            line_function.append(function_index[function_id] if function_id else -1)
+            line_number.append(_signed(line.get(2, 0)))
+            line_column.append(_signed(line.get(3, 0)))
+        line_offsets.append(len(line_function))
+    if len(location_index) != len(addresses):
+        raise NotSmall("duplicate location ids")
+    for address in addresses:
+        if len(address) == 10:
+            values[address]  # checked: at most 64 bits
+    distinct = set(samples.keys)
+    if TOO_LONG.search(b"|".join(distinct)):  # every key ends a varint (add checks it)
+        raise NotSmall("a location id longer than ten bytes")
+    stacks = {key: tuple(map(location_index.__getitem__, VARINT.findall(key)))
+              for key in distinct}
+    return SmallProfile(
+        sample_types=types, default_sample_type=default, period=_signed(scalars.get(12, 0)),
+        functions=tuple(funcs), objfiles=tuple(objfiles),
+        addresses=addresses, mapping=mapping, line_offsets=line_offsets,
+        line_function=line_function, line_number=line_number, line_column=line_column,
+        stacks=stacks, keys=samples.keys, values=rows, source=source)
+
+
+def _pieces(segment: bytes) -> list[bytes]:
+    """The bytes of each varint packed in segment."""
+    pieces = VARINT.findall(segment)
+    if sum(map(len, pieces)) != len(segment):
+        raise NotSmall("a packed field ends inside a varint, or one is too long")
+    return pieces
+
+
+class _Samples:
+    """Sample records, read as Go writes them (packed location ids, packed values, labels),
+    anything else field by field. Labels are kept only as the largest string index they use,
+    found once per distinct label."""
+
+    def __init__(self, reader: _Reader):
+        self.reader = reader
+        self.labels: dict[bytes, int] = {}
+        self.keys: list[bytes] = []
+        self.value_keys: list[bytes] = []  # the packed values' bytes: decoded once each
+        self.label_max = 0
+
+    def add(self, a: int, b: int) -> None:
+        """One Sample: the fields Go writes (one packed value field, one packed location
+        field, labels; every length below 128) inline, in any order; anything else (a field
+        given twice, a long one, an unpacked one) field by field."""
+        data = self.reader.data
+        pos = a
+        stack: bytes | None = None
+        values: bytes | None = None
+        while pos < b and data[pos + 1] < 0x80:
+            tag = data[pos]
+            end = pos + 2 + data[pos + 1]
+            if tag == 0x12 and values is None:
+                values = data[pos + 2:end]
+            elif tag == 0x0A and stack is None:
+                stack = data[pos + 2:end]
+            elif tag == 0x1A:
+                self._label(data[pos + 2:end])
+            else:
+                break
+            pos = end
+        if pos != b:  # past b: the inline read overran its record, read it again slowly
+            stack, values = self._fields(a, b)
+        stack = stack or b""
+        if stack and stack[-1] >= 0x80:
+            raise NotSmall("a packed field ends inside a varint")
+        self.keys.append(stack)
+        self.value_keys.append(values or b"")
+
+    def rows(self, num_types: int) -> list[tuple[int, ...]]:
+        """Each sample's values; NotSmall for a negative one (a delta profile: the usual
+        route totals those) or a count other than num_types."""
+        rows = {}
+        for key in set(self.value_keys):
+            row = rows[key] = tuple(self.reader.split(key))
+            if len(row) != num_types:
+                raise NotSmall("a sample's values do not match the sample types")
+            if any(value >= INT64 for value in row):
+                raise NotSmall("a negative value")
+        return list(map(rows.__getitem__, self.value_keys))
+
+    def _label(self, label: bytes) -> None:
+        known = self.labels.get(label)
+        if known is None:
+            fields = _Reader(label).message(0, len(label), 4)
+            known = self.labels[label] = max(fields.get(1, 0), fields.get(2, 0), fields.get(4, 0))
+        if known > self.label_max:
+            self.label_max = known
+
+    def _fields(self, a: int, b: int) -> tuple[bytes, bytes]:
+        """A Sample field by field: its location ids and values as packed varint bytes."""
+        data = self.reader.data
+        stack = values = b""
+        for field, wire, v, end in self.reader.fields(a, b):
+            if field == 1:
+                if wire == 2:
+                    if end > v and data[end - 1] >= 0x80:
+                        raise NotSmall("a packed field ends inside a varint")
+                    stack += data[v:end]
+                else:
+                    stack += _encode(v)
+            elif field == 2:
+                if wire == 2:
+                    if end > v and data[end - 1] >= 0x80:
+                        raise NotSmall("a packed field ends inside a varint")
+                    values += data[v:end]
+                else:
+                    values += _encode(v)
+            elif field == 3 and wire == 2:
+                self._label(data[v:end])
+            else:
+                raise NotSmall(f"sample field {field}")
+        return stack, values
+
+
+def _encode(value: int) -> bytes:
+    out = bytearray()
+    while value >= 0x80:
+        out.append(value & 0x7F | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)

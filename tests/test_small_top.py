@@ -1,0 +1,106 @@
+"""`top` on a small profile reads it in plain Python (inputs/small.py, decode/small.py,
+analysis/small.py), without importing numpy or protobuf: the same rows and totals as the
+columnar route for every sample type, granularity and order, and the usual route for
+anything else."""
+from __future__ import annotations
+
+import gzip
+import subprocess
+import sys
+
+import pytest
+
+from pbwire import heap_profile
+from support import PUBLIC, REPO, SAMPLES, public_case, run_heapdiff
+
+from heapdiff.analysis.aggregate import aggregate, top_rows
+from heapdiff.analysis.nodes import GRANULARITIES
+from heapdiff.analysis.small import small_top
+from heapdiff.inputs.decode.small import NotSmall, decode_small
+from heapdiff.inputs.load import load_profile
+from heapdiff.inputs import limits, small
+from heapdiff.inputs.small import read_small
+
+
+def small_cases() -> list:
+    cases: list = [pytest.param(p, id=f"{p.parent.parent.name}/{p.parent.name}")
+                   for p in sorted(SAMPLES.glob("*/*/heap.pb.gz"))]
+    cases += [public_case(PUBLIC / name, id=name) for name in (
+        "parca__alloc_objects.heap.pb.gz", "parca__many_1644509272337470000.heap.pb.gz",
+        "parca__many_1644509299337903000.heap.pb.gz")]
+    return cases
+
+
+@pytest.mark.parametrize("path", small_cases())
+def test_small_route_equals_the_columnar_route(path):
+    data = read_small(str(path))
+    assert data is not None, "an ordinary small profile takes the small route"
+    small = decode_small(data, str(path))
+    profile = load_profile(path)
+    for index in range(len(profile.sample_types)):
+        for granularity in GRANULARITIES:
+            agg = aggregate(profile, index, granularity)
+            for sort in ("flat", "cum"):
+                got = small_top(small, index, granularity, sort)
+                assert got.total == agg.total, (index, granularity)
+                assert got.rows == top_rows(agg, sort), (index, granularity, sort)
+
+
+def test_top_on_a_small_profile_imports_neither_numpy_nor_protobuf():
+    code = ("import sys; from heapdiff.cli import main; "
+            f"status = main(['top', {str(SAMPLES / 'leaky_cache/later/heap.pb.gz')!r}]); "
+            "print(status, sorted(m for m in ('numpy', 'google.protobuf', 'networkx') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=REPO, check=True).stdout
+    assert out.splitlines()[-1] == "0 []"
+
+
+def test_a_profile_too_large_for_the_small_route_takes_the_usual_one(tmp_path):
+    raw = gzip.decompress((SAMPLES / "leaky_cache/later/heap.pb.gz").read_bytes())
+    padded = tmp_path / "padded.pb"  # raw, and over the size the small route reads
+    padded.write_bytes(raw + bytes(small.SMALL_FILE))  # zeros: field 0, refused by both
+    assert read_small(str(padded)) is None
+    result = run_heapdiff("top", padded)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"heapdiff: {padded}: not a valid pprof profile")
+
+
+def test_anything_unexpected_is_left_to_the_usual_route():
+    raw = gzip.decompress((SAMPLES / "leaky_cache/later/heap.pb.gz").read_bytes())
+    for broken in (raw[:-3], raw + b"\x88\x01\x01", raw + b"\x32\x02\xff\xfe"):
+        with pytest.raises(NotSmall):
+            decode_small(broken, "x")
+
+
+def test_a_truncated_small_profile_gives_the_usual_error(tmp_path):
+    raw = gzip.decompress((SAMPLES / "leaky_cache/later/heap.pb.gz").read_bytes())
+    cut = tmp_path / "cut.pb.gz"
+    cut.write_bytes(gzip.compress(raw[:len(raw) // 2]))
+    result = run_heapdiff("top", cut)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"heapdiff: {cut}: ")
+
+
+def test_a_user_limit_on_inputs_sends_every_file_down_the_usual_route(monkeypatch):
+    assert small.ENVIRONMENT == limits.ENVIRONMENT
+    monkeypatch.setenv(limits.ENVIRONMENT, "1G")
+    assert read_small(str(SAMPLES / "leaky_cache/later/heap.pb.gz")) is None
+
+
+@pytest.mark.parametrize("pack", [True, False], ids=["packed", "unpacked"])
+def test_samples_written_otherwise_than_go_writes_them_read_the_same(tmp_path, pack):
+    """Location ids before values (Go writes values first), and unpacked fields (read field
+    by field), give the columnar route's figures."""
+    samples = [([1, 2, 3], [1, 16]), ([2, 3], [2, 64]), ([1, 2, 3], [0, 0]), ([3], [5, 80])]
+    data = heap_profile(samples, pack=pack)
+    path = tmp_path / "written.pb"
+    path.write_bytes(data)
+    small = decode_small(data, str(path))
+    profile = load_profile(path)
+    for index in range(len(profile.sample_types)):
+        for granularity in GRANULARITIES:
+            agg = aggregate(profile, index, granularity)
+            got = small_top(small, index, granularity)
+            assert (got.total, got.rows) == (agg.total, top_rows(agg)), (index, granularity)
