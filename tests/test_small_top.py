@@ -5,6 +5,7 @@ anything else."""
 from __future__ import annotations
 
 import gzip
+import json
 import subprocess
 import sys
 
@@ -22,9 +23,14 @@ from heapdiff.inputs import limits, small
 from heapdiff.inputs.small import read_small
 
 
+# Profiles the small route leaves to the columnar one on purpose (tested below).
+NAMES_PPROF_SIMPLIFIES = "generics"
+
+
 def small_cases() -> list:
     cases: list = [pytest.param(p, id=f"{p.parent.parent.name}/{p.parent.name}")
-                   for p in sorted(SAMPLES.glob("*/*/heap.pb.gz"))]
+                   for p in sorted(SAMPLES.glob("*/*/heap.pb.gz"))
+                   if p.parent.parent.name != NAMES_PPROF_SIMPLIFIES]
     cases += [public_case(PUBLIC / name, id=name) for name in (
         "parca__alloc_objects.heap.pb.gz", "parca__many_1644509272337470000.heap.pb.gz",
         "parca__many_1644509299337903000.heap.pb.gz")]
@@ -104,3 +110,24 @@ def test_samples_written_otherwise_than_go_writes_them_read_the_same(tmp_path, p
             agg = aggregate(profile, index, granularity)
             got = small_top(small, index, granularity)
             assert (got.total, got.rows) == (agg.total, top_rows(agg)), (index, granularity)
+
+
+@pytest.mark.parametrize("snapshot", ["base", "later"])
+def test_a_profile_whose_names_pprof_prints_otherwise_takes_the_columnar_route(snapshot):
+    """The JSON rows carry system_names, which only the columnar route maps to rows."""
+    path = SAMPLES / NAMES_PPROF_SIMPLIFIES / snapshot / "heap.pb.gz"
+    data = read_small(str(path))
+    assert data is not None
+    with pytest.raises(NotSmall, match="a name pprof prints otherwise"):
+        decode_small(data, str(path))
+    rows = json.loads(run_heapdiff("top", "--format", "json", str(path)).stdout)["rows"]
+    assert any(r.get("system_names") for r in rows)
+
+
+def test_a_delta_profile_takes_the_columnar_route_and_is_told_as_one():
+    path = SAMPLES / "delta" / "heap-delta.pb.gz"
+    data = read_small(str(path))
+    if data is not None:  # small enough: the decoder sends it on
+        with pytest.raises(NotSmall, match="duration|negative"):
+            decode_small(data, str(path))
+    assert "Delta: a delta profile" in run_heapdiff("top", str(path)).stdout

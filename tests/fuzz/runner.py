@@ -15,7 +15,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .cases import Case, describe, load, make
@@ -137,6 +137,8 @@ def judge(case: Case, result: Result, raised: str, elapsed: float) -> Outcome:
     if outcome == ESCAPE:
         detail = "\n".join(line for line in (result.stderr + result.stdout).split("\n")
                            if ESCAPES.search(line))[:1000]
+    if outcome in ACCEPTABLE:  # only a failure is saved: a long run keeps no inputs
+        case = replace(case, data=b"")
     return Outcome(case, outcome, signature_of(case, outcome, result, raised), detail, elapsed)
 
 
