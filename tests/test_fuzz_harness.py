@@ -109,10 +109,11 @@ def pristine_case(kind: str, command: str, argv: tuple[str, ...], folder: str, t
                    target=target, steps=(), data=(REPO / folder / target).read_bytes())
 
 
-def test_a_tui_case_visits_every_view_headless_and_prints_each_screen(tmp_path):
-    from fuzz.tui import KEYS, install
+def test_a_tui_case_visits_every_view_headless_and_prints_each_screen(tmp_path, monkeypatch):
+    from fuzz.tui import KEYS, run_headless
     from fuzz.worker import run
-    install()
+    from tui.app import HeapdiffApp
+    monkeypatch.setattr(HeapdiffApp, "run", run_headless)  # what install() does in a worker
     case = pristine_case("pprof", "tui", ("tui", "--base", "in/base", "in/later"),
                          "samples/leaky_cache", "later/heap.pb.gz")
     reply = run(case, tmp_path / "case", tmp_path / "templates")
