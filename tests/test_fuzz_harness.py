@@ -109,9 +109,13 @@ def pristine_case(kind: str, command: str, argv: tuple[str, ...], folder: str, t
                    target=target, steps=(), data=(REPO / folder / target).read_bytes())
 
 
-def test_a_tui_case_visits_every_view_headless_and_prints_each_screen(tmp_path):
+def test_a_tui_case_visits_every_view_headless_and_prints_each_screen(tmp_path, monkeypatch):
     from fuzz.tui import KEYS, install
     from fuzz.worker import run
+    from tui.app import HeapdiffApp
+    # install() makes HeapdiffApp.run headless for good, as a worker wants: restored after
+    # this test, or the TUI snapshot tests later in the same process drive no terminal
+    monkeypatch.setattr(HeapdiffApp, "run", HeapdiffApp.run)
     install()
     case = pristine_case("pprof", "tui", ("tui", "--base", "in/base", "in/later"),
                          "samples/leaky_cache", "later/heap.pb.gz")
