@@ -77,9 +77,9 @@ def gather(new_paths: list[str], base_paths: list[str], binary: str | None = Non
         commands["growth"] = f"heapdiff diff {pair}"
         commands["paths"] = f"heapdiff paths {pair}"
         commands["sizes"] = f"heapdiff sizes {pair}"
-        from .analysis.callgraph import build_graph, change_paths
+        from .analysis.callgraph import change_paths, graph_data
 
-        result["paths"] = tuple(change_paths(build_graph(d, [base.profile], new.profile), 3))
+        result["paths"] = tuple(change_paths(graph_data(d, [base.profile], new.profile), 3))
     if new.memstats is not None or new.rss is not None:
         w = waterfall(new)
         health = gc_health(new)

@@ -6,7 +6,7 @@ import re
 import networkx as nx
 import pytest
 from support import SAMPLES
-from heapdiff.analysis.callgraph import build_graph, change_paths, find, peek, prune
+from heapdiff.analysis.callgraph import build_graph, change_paths, find, graph_data, peek, prune
 from heapdiff.inputs.decode.pprof import decode_pprof
 from heapdiff.analysis.diff import diff_profiles
 from heapdiff.inputs.load import load_profile
@@ -85,7 +85,7 @@ def test_graph_nodes_agree_with_the_diff_rows():
 def test_growth_path_runs_from_main_main_to_the_cache_insert():
     base, new = load_profile(LEAKY / "base" / "heap.pb.gz"), load_profile(LEAKY / "later" / "heap.pb.gz")
     d = diff_profiles([base], new)
-    path = change_paths(build_graph(d, [base], new), count=1)[0]
+    path = change_paths(graph_data(d, [base], new), count=1)[0]
     assert path.nodes[-1] == "main.(*Cache).Insert"
     chain = list(path.nodes)
     assert chain[chain.index("main.main"):] == ["main.main", "main.serve", "main.handleRequest",
@@ -96,7 +96,7 @@ def test_growth_path_runs_from_main_main_to_the_cache_insert():
 def test_shrink_paths_follow_negative_deltas():
     base, new = load_profile(LEAKY / "base" / "heap.pb.gz"), load_profile(LEAKY / "later" / "heap.pb.gz")
     d = diff_profiles([base], new)
-    for path in change_paths(build_graph(d, [base], new), count=3, growth=False):
+    for path in change_paths(graph_data(d, [base], new), count=3, growth=False):
         assert path.leaf_delta < 0 and all(h.delta < 0 for h in path.hops)
 
 
@@ -192,3 +192,12 @@ def test_the_lazy_call_tree_equals_every_stack_written_out(pair, bottom_up):
     base, new = (load_profile(SAMPLES / p) for p in pair)
     tree = CallTree([base], new, "inuse_space", "functions", bottom_up=bottom_up)
     assert walked_tree(tree) == expanded_tree([base], new, bottom_up)
+
+
+def test_edges_summed_by_sort_equal_those_summed_densely(monkeypatch):
+    base, new = (load_profile(LEAKY / side / "heap.pb.gz") for side in ("base", "later"))
+    d = diff_profiles([base], new)
+    dense = graph_data(d, [base], new)
+    monkeypatch.setattr("heapdiff.analysis.callgraph.DENSE_PAIRS", 0)
+    assert graph_data(d, [base], new).edges == dense.edges
+    assert len(dense.edges) > 30

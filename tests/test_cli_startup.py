@@ -58,3 +58,11 @@ def test_an_unknown_command_is_refused_naming_the_known_ones():
     assert result.returncode == 2
     assert "invalid choice: 'tpo' (choose from 'top', 'diff'," in result.stderr
     assert "'tui'" in result.stderr
+
+
+def test_paths_and_report_walk_the_call_graph_without_networkx():
+    base, later = SAMPLES / "leaky_cache" / "base", SAMPLES / "leaky_cache" / "later"
+    pair = [str(base / "heap.pb.gz"), str(later / "heap.pb.gz")]
+    assert "networkx" not in modules_after("paths", *pair)
+    assert "networkx" not in modules_after("report", "--base", str(base), str(later))
+    assert "networkx" in modules_after("peek", *pair, "main")

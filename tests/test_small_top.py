@@ -1,5 +1,5 @@
-"""`top` on a small profile reads it in plain Python (inputs/small.py, decode/small.py,
-analysis/small.py), without importing numpy or protobuf: the same rows and totals as the
+"""`top` on a small profile reads it in plain Python (inputs/small.py, decode/small.py or,
+for debug=1 text, decode/small_legacy.py, analysis/small.py), without importing numpy or protobuf: the same rows and totals as the
 columnar route for every sample type, granularity and order, and the usual route for
 anything else."""
 from __future__ import annotations
@@ -18,9 +18,10 @@ from heapdiff.analysis.aggregate import aggregate, top_rows
 from heapdiff.analysis.nodes import GRANULARITIES
 from heapdiff.analysis.small import small_top
 from heapdiff.inputs.decode.small import NotSmall, decode_small
+from heapdiff.inputs.decode.small_legacy import decode_small_legacy
 from heapdiff.inputs.load import load_profile
 from heapdiff.inputs import limits, small
-from heapdiff.inputs.small import read_small
+from heapdiff.inputs.small import read_small, read_small_text
 
 
 # Profiles the small route leaves to the columnar one on purpose (tested below).
@@ -131,3 +132,47 @@ def test_a_delta_profile_takes_the_columnar_route_and_is_told_as_one():
         with pytest.raises(NotSmall, match="duration|negative"):
             decode_small(data, str(path))
     assert "Delta: a delta profile" in run_heapdiff("top", str(path)).stdout
+
+
+def text_cases() -> list:
+    return [pytest.param(p, id=f"{p.parent.parent.name}/{p.parent.name}")
+            for p in sorted(SAMPLES.glob("*/*/heap.txt"))] + [
+        public_case(PUBLIC / "google-pprof__gobench.heap", id="google-pprof__gobench.heap")]
+
+
+@pytest.mark.parametrize("path", text_cases())
+def test_small_text_route_equals_the_columnar_route(path):
+    text = read_small_text(str(path))
+    assert text is not None, "an ordinary small debug=1 profile takes the small route"
+    small_profile = decode_small_legacy(text, str(path))
+    profile = load_profile(path)
+    for index in range(len(profile.sample_types)):
+        for granularity in GRANULARITIES:
+            agg = aggregate(profile, index, granularity)
+            for sort in ("flat", "cum"):
+                got = small_top(small_profile, index, granularity, sort)
+                assert got.total == agg.total, (index, granularity)
+                assert got.rows == top_rows(agg, sort), (index, granularity, sort)
+
+
+def test_top_on_a_small_text_profile_imports_no_numpy():
+    code = ("import sys; from heapdiff.cli import main; "
+            f"status = main(['top', {str(SAMPLES / 'leaky_cache/later/heap.txt')!r}]); "
+            "print(status, sorted(m for m in ('numpy', 'google.protobuf', 'networkx') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=REPO, check=True).stdout
+    assert out.splitlines()[-1] == "0 []"
+
+
+def test_a_text_profile_the_small_route_refuses_gets_the_usual_error(tmp_path):
+    text = (SAMPLES / "leaky_cache/later/heap.txt").read_text()
+    broken = tmp_path / "heap.txt"
+    broken.write_text(text.replace("\n1:", "\nx:", 1))
+    with pytest.raises(NotSmall):
+        decode_small_legacy(broken.read_text(), str(broken))
+    result = run_heapdiff("top", broken)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"heapdiff: {broken}: line ")
+    assert "not a heap profile record" in result.stderr
+

@@ -44,26 +44,40 @@ def run(args) -> int:
 
 
 def run_small(args) -> bool:
-    """A small, ordinary pprof file, read without numpy (inputs/small.py); False when the
-    file is not one, and the usual route reads it."""
+    """A small, ordinary pprof or debug=1 text file, read without numpy (inputs/small.py);
+    False when the file is not one, and the usual route reads it."""
     from ..analysis.small import small_top
-    from ..inputs.decode.small import NotSmall, decode_small
-    from ..inputs.small import read_small
     from ..common.sample_index import sample_index_of
 
-    data = read_small(args.file)
-    if data is None:
+    profile = small_profile(args.file)
+    if profile is None:
         return False
     try:
-        profile = decode_small(data, args.file)
         index = sample_index_of(profile.sample_types, profile.default_sample_type,
                                 args.sample_index)
-    except (NotSmall, KeyError):  # the usual route says what is wrong, if anything is
+    except KeyError:  # the usual route says what is wrong
         return False
     granularity, note = resolve_granularity(profile, args.granularity)
     agg = small_top(profile, index, granularity, args.sort)
     output(args, profile, index, granularity, agg, agg.rows, note)
     return True
+
+
+def small_profile(path: str):
+    """The file as a SmallProfile, or None when the small route does not read it."""
+    from ..inputs.decode.small import NotSmall, decode_small
+    from ..inputs.small import read_small, read_small_text
+
+    try:
+        if (data := read_small(path)) is not None:
+            return decode_small(data, path)
+        if (text := read_small_text(path)) is not None:
+            from ..inputs.decode.small_legacy import decode_small_legacy
+
+            return decode_small_legacy(text, path)
+    except NotSmall:
+        pass
+    return None
 
 
 def output(args, profile, index, granularity, agg, rows, note) -> None:

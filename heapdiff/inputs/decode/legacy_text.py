@@ -7,20 +7,23 @@ which can only name frames with the binary at hand, heapdiff reads the names, fi
 from the `#` frame lines Go prints under each record. The frames shown there (leading runtime
 allocator frames hidden, as in the protobuf profile) are the stack; a record without frame
 lines keeps its raw addresses, each minus one, as pprof does.
+
+Reading the text (parse_legacy_heap) needs neither numpy nor the model: `top` reads a small
+one that way (decode/small_legacy.py); the columnar Profile is made from what it read.
 """
 from __future__ import annotations
 
 import math
 import re
 from collections import Counter
-
-import numpy as np
+from typing import TYPE_CHECKING, NamedTuple
 
 from ...common.errors import InputError
-from ...model import Function, Labels, Locations, Profile, ValueType, frozen_array
 from ..names import namer
-from .memstats import memstats_from_trailer
 from .numbers import INT64_MAX, INT64_MIN, hex_address, integer
+
+if TYPE_CHECKING:
+    from ...model import Profile
 
 HEADER = re.compile(
     r"^heap profile: *(\d+): *(\d+) *\[ *(\d+): *(\d+) *\] *@ *(heap[_a-z0-9]*)/?(\d*)\s*$")
@@ -32,9 +35,9 @@ OFFSET = re.compile(r"\+0x[0-9a-fA-F]+\s")
 HEX = re.compile(r"0x([0-9a-fA-F]+)")
 NOT_GO = ("heapz_v2", "heap_v2", "heapprofile")
 
-SAMPLE_TYPES_WITH_ALLOC = (ValueType("alloc_objects", "count"), ValueType("alloc_space", "bytes"),
-                           ValueType("inuse_objects", "count"), ValueType("inuse_space", "bytes"))
-SAMPLE_TYPES_INUSE = (ValueType("objects", "count"), ValueType("space", "bytes"))
+SAMPLE_TYPES_WITH_ALLOC = (("alloc_objects", "count"), ("alloc_space", "bytes"),
+                           ("inuse_objects", "count"), ("inuse_space", "bytes"))
+SAMPLE_TYPES_INUSE = (("objects", "count"), ("space", "bytes"))
 
 
 def looks_like_legacy_heap(head: bytes | bytearray) -> bool:
@@ -58,7 +61,24 @@ def scale(count: int, size: int, rate: int) -> tuple[int, int]:
     return scaled
 
 
+class LegacyHeap(NamedTuple):
+    """What a legacy text profile says, in plain Python."""
+
+    sample_types: tuple[tuple[str, str], ...]  # (type, unit)
+    rate: int
+    records: _Builder
+    trailer: list[str]  # the MemStats trailer's lines, if any
+
+
 def decode_legacy_heap(text: str, source: str) -> Profile:
+    from .memstats import memstats_from_trailer
+
+    heap = parse_legacy_heap(text, source)
+    memstats = memstats_from_trailer(heap.trailer, source) if heap.trailer else None
+    return heap.records.profile(heap.sample_types, heap.rate, source, memstats)
+
+
+def parse_legacy_heap(text: str, source: str) -> LegacyHeap:
     lines = text.split("\n")  # not splitlines: U+2028 or U+0085 may be part of a name
     header = HEADER.match(lines[0].strip()) if lines else None
     if not header:
@@ -100,9 +120,8 @@ def decode_legacy_heap(text: str, source: str) -> Profile:
         addresses = [hex_address(a[2:], source, f"line {i}: an address")
                      for a in m.group(5).split()]
         builder.add(values, block, addresses, frames)
-    memstats = memstats_from_trailer(trailer, source) if trailer else None
-    return builder.profile(SAMPLE_TYPES_WITH_ALLOC if has_alloc else SAMPLE_TYPES_INUSE,
-                           rate, source, memstats)
+    return LegacyHeap(SAMPLE_TYPES_WITH_ALLOC if has_alloc else SAMPLE_TYPES_INUSE, rate,
+                      builder, trailer)
 
 
 def _frame(line: str, source: str, lineno: int) -> tuple[int, str | None, str | None, int] | None:
@@ -157,7 +176,7 @@ class _Builder:
     """Interns functions and locations (one per address) while records are read."""
 
     def __init__(self):
-        self.functions: list[Function] = []
+        self.functions: list[tuple[str, str, str]] = []  # printed name, own name, file
         self.printed = namer()
         self.function_index: dict[tuple[str, str], int] = {}
         self.location_index: dict[int, int] = {}
@@ -203,8 +222,7 @@ class _Builder:
         key = (name, file)
         if key not in self.function_index:
             self.function_index[key] = len(self.functions)
-            self.functions.append(Function(name=self.printed(name, name), system_name=name,
-                                           filename=file, start_line=0))
+            self.functions.append((self.printed(name, name), name, file))
         return self.function_index[key]
 
     def _location(self, address: int, lines: list[tuple[int, int]]) -> int:
@@ -215,6 +233,10 @@ class _Builder:
         return self.location_index[address]
 
     def profile(self, sample_types, rate, source, memstats) -> Profile:
+        import numpy as np
+
+        from ...model import Function, Labels, Locations, Profile, ValueType, frozen_array
+
         n_loc = len(self.loc_address)
         line_counts = [len(lines) for lines in self.loc_lines]
         flat_lines = [entry for lines in self.loc_lines for entry in lines]
@@ -239,12 +261,14 @@ class _Builder:
                         num=frozen_array(self.blocks, np.int64),
                         num_unit=frozen_array(np.zeros(n), np.int32))
         return Profile(
-            sample_types=sample_types, default_sample_type="",
+            sample_types=tuple(ValueType(*t) for t in sample_types), default_sample_type="",
             period_type=ValueType("space", "bytes"), period=rate, time_nanos=0,
             duration_nanos=0, comments=(),
             values=frozen_array(np.array(self.values, dtype=np.int64).reshape(n, len(sample_types)),
                                 np.int64),
             stack_offsets=frozen_array(stack_offsets, np.int64),
             stack_locations=frozen_array([l for s in self.stacks for l in s], np.int32),
-            labels=labels, locations=locations, functions=tuple(self.functions), mappings=(),
+            labels=labels, locations=locations, mappings=(),
+            functions=tuple(Function(name=printed, system_name=name, filename=file,
+                                     start_line=0) for printed, name, file in self.functions),
             strings=strings, source=source, format="legacy-text", memstats=memstats)
