@@ -409,27 +409,27 @@ class _Samples:
         stack = values = b""
         for field, wire, v, end in self.reader.fields(a, b):
             if field == 1:
-                if wire == 2:
-                    if end > v and data[end - 1] >= 0x80:
-                        raise NotSmall("a packed field ends inside a varint")
-                    stack += data[v:end]
-                else:
-                    stack += _encode(v)
+                stack += self._varint_bytes(wire, v, end)
             elif field == 2:
-                if wire == 2:
-                    if end > v and data[end - 1] >= 0x80:
-                        raise NotSmall("a packed field ends inside a varint")
-                    values += data[v:end]
-                else:
-                    values += _encode(v)
+                values += self._varint_bytes(wire, v, end)
             elif field == 3 and wire == 2:
                 self._label(data[v:end])
             else:
                 raise NotSmall(f"sample field {field}")
         return stack, values
 
+    def _varint_bytes(self, wire: int, v: int, end: int) -> bytes:
+        """A repeated varint field's bytes, packed (wire 2) or one value (wire 0)."""
+        if wire != 2:
+            return encode_varint(v)
+        data = self.reader.data
+        if end > v and data[end - 1] >= 0x80:
+            raise NotSmall("a packed field ends inside a varint")
+        return data[v:end]
 
-def _encode(value: int) -> bytes:
+
+def encode_varint(value: int) -> bytes:
+    """A value's varint bytes, the form SmallProfile keeps ids, values and addresses in."""
     out = bytearray()
     while value >= 0x80:
         out.append(value & 0x7F | 0x80)

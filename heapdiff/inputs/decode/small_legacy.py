@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ...common.errors import InputError
 from .legacy_text import parse_legacy_heap
-from .small import NotSmall, SmallFunction, SmallProfile, SmallType
+from .small import NotSmall, SmallFunction, SmallProfile, SmallType, encode_varint
 
 
 def decode_small_legacy(text: str, source: str) -> SmallProfile:
@@ -38,19 +38,10 @@ def decode_small_legacy(text: str, source: str) -> SmallProfile:
         default_sample_type="", period=heap.rate,
         functions=tuple(SmallFunction(name, file, 0, name)
                         for _, name, file in records.functions),
-        objfiles=(), addresses=[_varint_bytes(a) for a in records.loc_address],
+        objfiles=(), addresses=[encode_varint(a) for a in records.loc_address],
         mapping=[-1] * len(records.loc_address), line_offsets=line_offsets,
         line_function=[f for f, _ in flat_lines], line_number=[ln for _, ln in flat_lines],
         line_column=[0] * len(flat_lines),
         stacks={key: tuple(stack) for key, stack in zip(keys, records.stacks)}, keys=keys,
         values=[tuple(row) for row in records.values], source=source)
 
-
-def _varint_bytes(value: int) -> bytes:
-    """The varint bytes SmallProfile keeps addresses as (decoded only when rows show them)."""
-    out = bytearray()
-    while value >= 0x80:
-        out.append(value & 0x7F | 0x80)
-        value >>= 7
-    out.append(value)
-    return bytes(out)
