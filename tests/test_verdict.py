@@ -212,8 +212,7 @@ def test_growth_told_by_cum_alone_is_still_growth():
     """No row whose flat grew (only a cum changed): the headline tells the total's growth and
     names no grower."""
     rows = [DiffRow("main.caller", 0, 0, 0, 5 << 20)]
-    v = Verdict("grew", "inuse_space", "bytes", 10 << 20, 15 << 20, None, None,
-                net_change=5 << 20)
+    v = Verdict("grew", "inuse_space", "bytes", 10 << 20, 15 << 20, 5 << 20, None, None)
     assert verdict(Diff(ValueType("inuse_space", "bytes"), "functions", "diff-base", False,
                         10 << 20, 15 << 20, 10 << 20, 5 << 20, tuple(rows))) == v
     assert headline(v) == "The whole profile grew by 5.0MiB (inuse_space: 10.0MiB -> 15.0MiB, +50.0%)."

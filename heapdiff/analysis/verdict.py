@@ -37,14 +37,10 @@ class Verdict:
     unit: str
     base_total: int
     new_total: int
+    change: int  # the diff's signed net change (a delta profile's totals are of |value|)
     leader: DiffRow | None  # the row whose flat change leads in the total's direction
     largest_growth: DiffRow | None  # the largest flat growth, whatever the direction
     alloc_falls: tuple[AllocFall, ...] = ()
-    net_change: int | None = None  # the diff's signed change, where totals are of |value|
-
-    @property
-    def change(self) -> int:
-        return self.new_total - self.base_total if self.net_change is None else self.net_change
 
     @property
     def relative_change(self) -> float | None:
@@ -79,7 +75,7 @@ def verdict(d: Diff, alloc_falls: tuple[AllocFall, ...] = ()) -> Verdict:
     grown = max((r for r in d.rows if r.delta_flat > 0), key=lambda r: r.delta_flat,
                 default=None)
     return Verdict(direction, d.sample_type.type, d.sample_type.unit, d.base_total,
-                   d.new_total, leader, grown, alloc_falls, d.net_change)
+                   d.new_total, d.net_change, leader, grown, alloc_falls)
 
 
 def alloc_totals(profile: Profile) -> dict[str, tuple[str, int]]:
