@@ -11,10 +11,10 @@ import asyncio
 import re
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from textual.app import App
-
-from tui_settle import settled
+if TYPE_CHECKING:  # the runner imports this module for STEPS: Textual only where it drives
+    from textual.app import App
 
 # each view by its number, then the keys that start work: g (growth path), b (callers),
 # G (the next granularity), m (the Markdown report)
@@ -47,6 +47,7 @@ restart_watchdog: Callable[[], None] = no_watchdog  # the worker's, set by insta
 
 
 async def drive(app) -> None:
+    from tui_settle import settled
     told: list[str] = []
     tell = app.tell
     app.tell = lambda message, **kw: (told.append(message) if kw.get("severity") == "error"
