@@ -38,29 +38,38 @@ def small_cases() -> list:
     return cases
 
 
-@pytest.mark.parametrize("path", small_cases())
-def test_small_route_equals_the_columnar_route(path):
-    data = read_small(str(path))
-    assert data is not None, "an ordinary small profile takes the small route"
-    small = decode_small(data, str(path))
+def assert_same_as_the_columnar_route(small_profile, path) -> None:
+    """Every sample type, granularity and order: the small route's total and rows."""
     profile = load_profile(path)
     for index in range(len(profile.sample_types)):
         for granularity in GRANULARITIES:
             agg = aggregate(profile, index, granularity)
             for sort in ("flat", "cum"):
-                got = small_top(small, index, granularity, sort)
+                got = small_top(small_profile, index, granularity, sort)
                 assert got.total == agg.total, (index, granularity)
                 assert got.rows == top_rows(agg, sort), (index, granularity, sort)
 
 
-def test_top_on_a_small_profile_imports_neither_numpy_nor_protobuf():
+def heavy_modules_after_top(path) -> str:
+    """`top PATH` in a fresh interpreter: its status and which heavy modules it imported."""
     code = ("import sys; from heapdiff.cli import main; "
-            f"status = main(['top', {str(SAMPLES / 'leaky_cache/later/heap.pb.gz')!r}]); "
+            f"status = main(['top', {str(path)!r}]); "
             "print(status, sorted(m for m in ('numpy', 'google.protobuf', 'networkx') "
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=REPO, check=True).stdout
-    assert out.splitlines()[-1] == "0 []"
+    return out.splitlines()[-1]
+
+
+@pytest.mark.parametrize("path", small_cases())
+def test_small_route_equals_the_columnar_route(path):
+    data = read_small(str(path))
+    assert data is not None, "an ordinary small profile takes the small route"
+    assert_same_as_the_columnar_route(decode_small(data, str(path)), path)
+
+
+def test_top_on_a_small_profile_imports_neither_numpy_nor_protobuf():
+    assert heavy_modules_after_top(SAMPLES / "leaky_cache/later/heap.pb.gz") == "0 []"
 
 
 def test_a_profile_too_large_for_the_small_route_takes_the_usual_one(tmp_path):
@@ -144,25 +153,11 @@ def text_cases() -> list:
 def test_small_text_route_equals_the_columnar_route(path):
     text = read_small_text(str(path))
     assert text is not None, "an ordinary small debug=1 profile takes the small route"
-    small_profile = decode_small_legacy(text, str(path))
-    profile = load_profile(path)
-    for index in range(len(profile.sample_types)):
-        for granularity in GRANULARITIES:
-            agg = aggregate(profile, index, granularity)
-            for sort in ("flat", "cum"):
-                got = small_top(small_profile, index, granularity, sort)
-                assert got.total == agg.total, (index, granularity)
-                assert got.rows == top_rows(agg, sort), (index, granularity, sort)
+    assert_same_as_the_columnar_route(decode_small_legacy(text, str(path)), path)
 
 
 def test_top_on_a_small_text_profile_imports_no_numpy():
-    code = ("import sys; from heapdiff.cli import main; "
-            f"status = main(['top', {str(SAMPLES / 'leaky_cache/later/heap.txt')!r}]); "
-            "print(status, sorted(m for m in ('numpy', 'google.protobuf', 'networkx') "
-            "if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=REPO, check=True).stdout
-    assert out.splitlines()[-1] == "0 []"
+    assert heavy_modules_after_top(SAMPLES / "leaky_cache/later/heap.txt") == "0 []"
 
 
 def test_a_text_profile_the_small_route_refuses_gets_the_usual_error(tmp_path):
