@@ -21,7 +21,7 @@ from ..model import Profile
 from .kinds import KINDS, Artifact, InputBytes, Kind, kind_of, text_kinds_named
 from .limits import InflateLimit, inflate_limit, input_limit
 
-INFLATE_PIECE = 16 << 20
+INFLATE_PIECE = 1 << 20
 GZIP_MAGIC = b"\x1f\x8b"
 KNOWN_BINARIES = {
     b"\x89PNG": "a PNG image",
@@ -97,20 +97,29 @@ def gunzip(data: bytes, source: str, limit: InflateLimit | None = None) -> bytea
 
     The output goes into one buffer sized from the trailer's ISIZE, in bounded pieces, so a
     100 MB profile costs 100 MB and not twice that while it is inflated. ISIZE is anyone's
-    to write: it sizes the buffer only up to the limit."""
+    to write: it sizes the buffer only up to the limit. The input goes in by slices and the
+    output comes in pieces of INFLATE_PIECE: zlib copies what a call leaves unconsumed, and
+    glibc keeps large freed blocks as heap (its mmap threshold rises to the largest block
+    freed), so pieces the size of the data would stay resident long after the inflate."""
     limit = limit or inflate_limit(len(data))
     isize = int.from_bytes(data[-4:], "little") if len(data) >= 4 else 0
     out = bytearray(min(isize, limit.initial))
     filled = 0
-    rest = data
-    while rest[:2] == GZIP_MAGIC:
+    view = memoryview(data)
+    pos = 0  # where the next member starts
+    while data[pos:pos + 2] == GZIP_MAGIC:
         inflater = zlib.decompressobj(wbits=31)
+        fed = pos  # input given to the inflater so far ends here
+        pending: bytes | memoryview = b""
         try:
             while not inflater.eof:
-                piece = inflater.decompress(rest, min(INFLATE_PIECE, limit.bytes - filled + 1))
-                rest = inflater.unconsumed_tail
-                if not piece and not rest:
-                    raise InputError(source, "truncated gzip data (it ends mid-stream)")
+                if not pending:
+                    if fed == len(data):
+                        raise InputError(source, "truncated gzip data (it ends mid-stream)")
+                    pending = view[fed:fed + INFLATE_PIECE]
+                    fed += len(pending)
+                piece = inflater.decompress(pending, min(INFLATE_PIECE, limit.bytes - filled + 1))
+                pending = inflater.unconsumed_tail
                 if filled + len(piece) > limit.bytes:
                     raise InputError(source, limit.exceeded)
                 out[filled:filled + len(piece)] = piece
@@ -118,7 +127,7 @@ def gunzip(data: bytes, source: str, limit: InflateLimit | None = None) -> bytea
         # isal's stub declares `error: Exception`, an instance; it is the exception class
         except zlib.error as exc:  # type: ignore[misc]
             raise InputError(source, f"corrupt gzip data ({exc})") from None
-        rest = inflater.unused_data
+        pos = fed - len(pending) - len(inflater.unused_data)
     del out[filled:]
     return out
 
