@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..common.arrays import concat_ranges
+from ..common.kernel import compiled
 from ..model import Profile
 from ..common.parallel import ordered_map
 from .nodes import (GRANULARITIES, LocationTables, NodeInfo, Row, clean_path, location_nodes,
@@ -104,6 +105,26 @@ def aggregate_weights(profile: Profile, weights: np.ndarray, granularity: str) -
     leaf_nodes = fn.first[profile.stack_locations[offsets[live_index]]]
     flat = _sum_by_node(leaf_nodes, weights[live_index], num_nodes, exact)
 
+    cum = _compiled_cum(profile, fn, weights, num_nodes)
+    if cum is None:
+        cum = _numpy_cum(profile, fn, weights, live, depth, num_nodes, exact)
+    return Aggregate(frames=fn, flat=flat, cum=cum, total=total)
+
+
+def _compiled_cum(profile: Profile, fn: FrameNodes, weights: np.ndarray,
+                  num_nodes: int) -> np.ndarray | None:
+    """cum by the compiled kernel (one pass over the frames, no sort), or None."""
+    kernel = compiled()
+    if kernel is None or weights.dtype != np.int64:
+        return None
+    cum = np.zeros(num_nodes, dtype=np.int64)
+    done = kernel.cum(profile.stack_offsets, profile.stack_locations,
+                      np.ascontiguousarray(weights), fn.offsets, fn.nodes, cum)
+    return cum if done else None
+
+
+def _numpy_cum(profile: Profile, fn: FrameNodes, weights: np.ndarray, live: np.ndarray,
+               depth: np.ndarray, num_nodes: int, exact: bool) -> np.ndarray:
     # cum counts a node once per sample however often its stack repeats it (recursion,
     # inlining). Each frame becomes one integer, local sample * num_nodes + node: a sort and a
     # neighbour compare then keep one key per (sample, node), far faster than np.unique, and
@@ -133,7 +154,7 @@ def aggregate_weights(profile: Profile, weights: np.ndarray, granularity: str) -
 
     for part in ordered_map(chunk_cum, range(0, profile.num_samples, chunk)):
         cum += part
-    return Aggregate(frames=fn, flat=flat, cum=cum, total=total)
+    return cum
 
 
 def _chunk_keys(profile, fn, table, extra, live, depth, c0, c1, key_type, num_nodes):

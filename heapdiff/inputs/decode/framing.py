@@ -17,6 +17,7 @@ import numpy as np
 
 from ...common.arrays import concat_ranges
 from ...common.parallel import ordered_map
+from ...common.kernel import compiled
 from .varint import decode_at, read_varint
 
 BLOCK_BYTES = 1 << 20
@@ -44,6 +45,22 @@ def position_type(size: int):
 
 
 def frame_records(buf: np.ndarray) -> Records:
+    return _compiled_records(buf) or _numpy_records(buf)
+
+
+def _compiled_records(buf: np.ndarray) -> Records | None:
+    """The records by the compiled kernel's walk, or None (no kernel, or a record it declines)."""
+    kernel = compiled()
+    if kernel is None or (count := kernel.frame(buf, None, None, None, None)) is None:
+        return None
+    positions = position_type(len(buf))
+    columns = [np.empty(count, dtype=positions) for _ in range(4)]
+    if kernel.frame(buf, *columns) != count:
+        return None
+    return Records(*columns)
+
+
+def _numpy_records(buf: np.ndarray) -> Records:
     n = len(buf)
     positions = position_type(n)
     cand, cand_payload, cand_end = _linked_candidates(buf)

@@ -13,6 +13,7 @@ from google.protobuf.message import DecodeError
 from ... import profile_pb2 as pb
 from ...model import Labels, frozen_array
 from ...common.parallel import ordered_map
+from ...common.kernel import compiled
 from .varint import MAX_VARINT_BYTES, decode_at, values_at
 
 CHUNK_SAMPLES = 16384
@@ -27,6 +28,37 @@ class _NeedsSlowPath(Exception):
 
 
 def decode_samples(buf, starts, ends, num_types, lookup, progress):
+    """Per sample its values, and the stacks (CSR: offsets into location indices) and labels
+    of all samples: by the compiled kernel when it takes the profile, else with numpy."""
+    return _compiled_samples(buf, starts, ends, num_types, lookup, progress) or \
+        _numpy_samples(buf, starts, ends, num_types, lookup, progress)
+
+
+def _compiled_samples(buf, starts, ends, num_types, lookup, progress):
+    """The kernel's one pass over the samples, or None (no kernel, a sparse id table, or a
+    sample it declines). Outputs are sized by the samples' bytes, as _numpy_samples sizes
+    them, and only the part filled is kept."""
+    kernel = compiled()
+    if kernel is None or lookup.dense is None or num_types == 0:
+        return None
+    n = len(starts)
+    bound = int((ends - starts).sum()) if n else 0
+    values = np.zeros((n, num_types), dtype=np.int64)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    stacks = np.empty(bound, dtype=lookup.dtype)
+    label_columns = [np.empty(bound // 2, dtype=t)
+                     for t in (np.int64, np.int32, np.int32, np.int64, np.int32)]
+    filled = kernel.samples(buf, starts, ends, num_types, lookup.dense, int(lookup.missing),
+                            values, offsets, stacks, *label_columns)
+    if filled is None:
+        return None
+    frames, labels = filled
+    progress(n)
+    return (values, offsets, frozen_array(stacks[:frames], stacks.dtype),
+            Labels(*(frozen_array(c[:labels], c.dtype) for c in label_columns)))
+
+
+def _numpy_samples(buf, starts, ends, num_types, lookup, progress):
     n = len(starts)
     values = np.zeros((n, num_types), dtype=np.int64)
     offsets = np.zeros(n + 1, dtype=np.int64)

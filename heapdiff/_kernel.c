@@ -1,0 +1,399 @@
+/* The loops over every record and every frame of a profile, compiled: framing the top-level
+ * records, decoding the samples, and summing cum per node. numpy does each without a Python
+ * loop (inputs/decode/framing.py, samples.py, analysis/aggregate.py), but only through
+ * temporaries several times the data's size and a sort for cum; here each record and frame
+ * is read once, straight into the outputs, with the GIL released.
+ *
+ * The kernel is a fast path, never an authority: whatever it does not expect (a wire type,
+ * a field number above 15, a varint past 64 bits, a value count that differs from the sample
+ * types, a location id the table does not hold, an output that would overflow) makes it
+ * return None, and the caller decodes the profile the numpy way, which gives the figures or
+ * says what is wrong. So it needs no error messages of its own.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+
+/* One varint at *p (before end): 1 and the value, or 0 when it runs past end or 64 bits. */
+static inline int read_varint(const uint8_t **p, const uint8_t *end, uint64_t *value)
+{
+    const uint8_t *q = *p;
+    uint64_t result = 0;
+    for (int shift = 0; q < end && shift < 64; shift += 7) {
+        uint8_t byte = *q++;
+        if (shift == 63 && byte > 1)
+            return 0;
+        result |= (uint64_t)(byte & 0x7F) << shift;
+        if (byte < 0x80) {
+            *p = q;
+            *value = result;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static inline int64_t load_int(const char *base, Py_ssize_t itemsize, Py_ssize_t i)
+{
+    switch (itemsize) {
+    case 1: return ((const uint8_t *)base)[i];
+    case 2: return ((const uint16_t *)base)[i];
+    case 4: return ((const int32_t *)base)[i];
+    default: return ((const int64_t *)base)[i];
+    }
+}
+
+static inline void store_int(char *base, Py_ssize_t itemsize, Py_ssize_t i, int64_t v)
+{
+    switch (itemsize) {
+    case 1: ((uint8_t *)base)[i] = (uint8_t)v; break;
+    case 2: ((uint16_t *)base)[i] = (uint16_t)v; break;
+    case 4: ((int32_t *)base)[i] = (int32_t)v; break;
+    default: ((int64_t *)base)[i] = v; break;
+    }
+}
+
+/* ---- framing ------------------------------------------------------------------------ */
+
+#define MAX_TAG 0xFFFFFFFFull
+
+/* The record at *p: its field, payload start and end; 0 where framing.py's walk would raise. */
+static inline int next_record(const uint8_t *data, const uint8_t **p, const uint8_t *end,
+                              uint64_t *field, const uint8_t **payload, const uint8_t **stop)
+{
+    uint64_t tag, length;
+    if (!read_varint(p, end, &tag) || tag > MAX_TAG || (tag >> 3) == 0)
+        return 0;
+    const uint8_t *q = *p;
+    switch (tag & 7) {
+    case 0:
+        if (!read_varint(&q, end, &length))
+            return 0;
+        *payload = *p;
+        *stop = q;
+        break;
+    case 1:
+        if (end - q < 8)
+            return 0;
+        *payload = q;
+        *stop = q + 8;
+        break;
+    case 2:
+        if (!read_varint(&q, end, &length) || length > (uint64_t)(end - q))
+            return 0;
+        *payload = q;
+        *stop = q + length;
+        break;
+    case 5:
+        if (end - q < 4)
+            return 0;
+        *payload = q;
+        *stop = q + 4;
+        break;
+    default:
+        return 0;
+    }
+    (void)data;
+    *field = tag >> 3;
+    *p = *stop;
+    return 1;
+}
+
+/* frame(data, field, start, payload, end) -> count, or None.
+ * With field None, only counts the records; else fills the four arrays (int32 or int64, at
+ * least count long) with each record's field number, start, payload start and end. */
+static PyObject *frame(PyObject *self, PyObject *args)
+{
+    PyObject *objs[5];
+    if (!PyArg_ParseTuple(args, "OOOOO", &objs[0], &objs[1], &objs[2], &objs[3], &objs[4]))
+        return NULL;
+    Py_buffer views[5];
+    int filling = objs[1] != Py_None;
+    int taken = 0;
+    PyObject *result = NULL;
+    for (; taken < (filling ? 5 : 1); taken++) {
+        int flags = PyBUF_C_CONTIGUOUS | (taken ? PyBUF_WRITABLE : 0);
+        if (PyObject_GetBuffer(objs[taken], &views[taken], flags) < 0)
+            goto done;
+    }
+    const uint8_t *data = views[0].buf;
+    const uint8_t *end = data + views[0].len;
+    Py_ssize_t count = 0, capacity = PY_SSIZE_T_MAX;
+    if (filling)
+        for (int k = 1; k < 5; k++)
+            if (views[k].len / views[k].itemsize < capacity)
+                capacity = views[k].len / views[k].itemsize;
+    int ok = 1;
+    Py_BEGIN_ALLOW_THREADS
+    const uint8_t *p = data;
+    while (p < end) {
+        const uint8_t *start = p, *payload, *stop;
+        uint64_t field;
+        if (!next_record(data, &p, end, &field, &payload, &stop) || (filling && count >= capacity)) {
+            ok = 0;
+            break;
+        }
+        if (filling) {
+            store_int(views[1].buf, views[1].itemsize, count, (int64_t)field);
+            store_int(views[2].buf, views[2].itemsize, count, start - data);
+            store_int(views[3].buf, views[3].itemsize, count, payload - data);
+            store_int(views[4].buf, views[4].itemsize, count, stop - data);
+        }
+        count++;
+    }
+    Py_END_ALLOW_THREADS
+    if (ok)
+        result = PyLong_FromSsize_t(count);
+    else {
+        result = Py_None;
+        Py_INCREF(result);
+    }
+done:
+    for (int k = 0; k < taken; k++)
+        PyBuffer_Release(&views[k]);
+    return result;
+}
+
+/* ---- samples ------------------------------------------------------------------------ */
+
+enum { BUF, STARTS, ENDS, DENSE, VALUES, OFFSETS, STACKS,
+       L_SAMPLE, L_KEY, L_STR, L_NUM, L_UNIT, NUM_VIEWS };
+
+typedef struct {
+    Py_buffer v[NUM_VIEWS];
+    Py_ssize_t num_types, missing;
+    Py_ssize_t frames, labels;  /* filled so far */
+} Samples;
+
+static inline int add_location(Samples *s, uint64_t id)
+{
+    Py_buffer *dense = &s->v[DENSE], *stacks = &s->v[STACKS];
+    if (id >= (uint64_t)(dense->len / dense->itemsize))
+        return 0;
+    int64_t index = load_int(dense->buf, dense->itemsize, (Py_ssize_t)id);
+    if (index == s->missing || s->frames >= stacks->len / stacks->itemsize)
+        return 0;
+    store_int(stacks->buf, stacks->itemsize, s->frames++, index);
+    return 1;
+}
+
+/* A Label message: varint fields only; key, str and num_unit must fit int32 (the columns). */
+static int add_label(Samples *s, Py_ssize_t sample, const uint8_t *p, const uint8_t *end)
+{
+    uint64_t fields[5] = {0, 0, 0, 0, 0};
+    while (p < end) {
+        uint8_t tag = *p++;
+        uint64_t value;
+        if (tag >= 0x80 || (tag & 7) != 0 || !read_varint(&p, end, &value))
+            return 0;
+        if ((tag >> 3) >= 1 && (tag >> 3) <= 4)
+            fields[tag >> 3] = value;
+    }
+    if (fields[1] > INT32_MAX || fields[2] > INT32_MAX || fields[4] > INT32_MAX)
+        return 0;
+    Py_ssize_t k = s->labels;
+    if (k >= s->v[L_SAMPLE].len / 8 || k >= s->v[L_KEY].len / 4)
+        return 0;
+    ((int64_t *)s->v[L_SAMPLE].buf)[k] = sample;
+    ((int32_t *)s->v[L_KEY].buf)[k] = (int32_t)fields[1];
+    ((int32_t *)s->v[L_STR].buf)[k] = (int32_t)fields[2];
+    ((int64_t *)s->v[L_NUM].buf)[k] = (int64_t)fields[3];
+    ((int32_t *)s->v[L_UNIT].buf)[k] = (int32_t)fields[4];
+    s->labels = k + 1;
+    return 1;
+}
+
+static int decode_one(Samples *s, Py_ssize_t i, const uint8_t *p, const uint8_t *end)
+{
+    int64_t *values = (int64_t *)s->v[VALUES].buf + i * s->num_types;
+    Py_ssize_t count = 0;
+    while (p < end) {
+        uint8_t tag = *p++;
+        uint64_t v, length;
+        int field = tag >> 3;
+        if (tag >= 0x80)
+            return 0;
+        if ((tag & 7) == 0) {
+            if (!read_varint(&p, end, &v))
+                return 0;
+            if (field == 1 && !add_location(s, v))
+                return 0;
+            if (field == 2) {
+                if (count >= s->num_types)
+                    return 0;
+                values[count++] = (int64_t)v;
+            }
+            if (field == 3)
+                return 0;
+        } else if ((tag & 7) == 2) {
+            if (!read_varint(&p, end, &length) || length > (uint64_t)(end - p))
+                return 0;
+            const uint8_t *q = p, *stop = p + length;
+            p = stop;
+            if (field == 1) {
+                while (q < stop)
+                    if (!read_varint(&q, stop, &v) || !add_location(s, v))
+                        return 0;
+            } else if (field == 2) {
+                while (q < stop) {
+                    if (!read_varint(&q, stop, &v) || count >= s->num_types)
+                        return 0;
+                    values[count++] = (int64_t)v;
+                }
+            } else if (field == 3 && !add_label(s, i, q, stop))
+                return 0;
+        } else
+            return 0;
+    }
+    return count == s->num_types;
+}
+
+/* samples(data, starts, ends, num_types, dense, missing, values, offsets, stacks,
+ *         label_sample, label_key, label_str, label_num, label_unit) -> (frames, labels), or None.
+ * starts/ends: each sample's payload; dense: location id -> index (missing: none), in the
+ * stacks' dtype; values: int64, samples x num_types; offsets: int64, samples + 1; label
+ * columns int64, int32, int32, int64, int32. Fills them and says how much of stacks and the
+ * label columns it used. */
+static PyObject *samples(PyObject *self, PyObject *args)
+{
+    PyObject *objs[NUM_VIEWS];
+    Samples s = {0};
+    if (!PyArg_ParseTuple(args, "OOOnOnOOOOOOOO", &objs[BUF], &objs[STARTS], &objs[ENDS],
+                          &s.num_types, &objs[DENSE], &s.missing, &objs[VALUES], &objs[OFFSETS],
+                          &objs[STACKS], &objs[L_SAMPLE], &objs[L_KEY], &objs[L_STR],
+                          &objs[L_NUM], &objs[L_UNIT]))
+        return NULL;
+    int taken = 0;
+    PyObject *result = NULL;
+    for (; taken < NUM_VIEWS; taken++) {
+        int writable = taken >= VALUES;
+        if (PyObject_GetBuffer(objs[taken], &s.v[taken],
+                               PyBUF_C_CONTIGUOUS | (writable ? PyBUF_WRITABLE : 0)) < 0)
+            goto done;
+    }
+    Py_ssize_t n = s.v[STARTS].len / s.v[STARTS].itemsize;
+    int ok = s.num_types > 0 && s.v[ENDS].len / s.v[ENDS].itemsize == n
+        && s.v[VALUES].len / 8 >= n * s.num_types && s.v[OFFSETS].len / 8 >= n + 1
+        && s.v[STACKS].itemsize == s.v[DENSE].itemsize
+        && s.v[VALUES].itemsize == 8 && s.v[OFFSETS].itemsize == 8
+        && s.v[L_SAMPLE].itemsize == 8 && s.v[L_KEY].itemsize == 4 && s.v[L_STR].itemsize == 4
+        && s.v[L_NUM].itemsize == 8 && s.v[L_UNIT].itemsize == 4
+        && s.v[L_STR].len / 4 == s.v[L_KEY].len / 4 && s.v[L_NUM].len / 8 == s.v[L_KEY].len / 4
+        && s.v[L_UNIT].len / 4 == s.v[L_KEY].len / 4 && s.v[L_SAMPLE].len / 8 == s.v[L_KEY].len / 4;
+    if (ok) {
+        Py_BEGIN_ALLOW_THREADS
+        const uint8_t *data = s.v[BUF].buf;
+        Py_ssize_t size = s.v[BUF].len;
+        int64_t *offsets = s.v[OFFSETS].buf;
+        offsets[0] = 0;
+        for (Py_ssize_t i = 0; i < n && ok; i++) {
+            int64_t a = load_int(s.v[STARTS].buf, s.v[STARTS].itemsize, i);
+            int64_t b = load_int(s.v[ENDS].buf, s.v[ENDS].itemsize, i);
+            ok = 0 <= a && a <= b && b <= size && decode_one(&s, i, data + a, data + b);
+            offsets[i + 1] = s.frames;
+        }
+        Py_END_ALLOW_THREADS
+    }
+    if (ok)
+        result = Py_BuildValue("nn", s.frames, s.labels);
+    else {
+        result = Py_None;
+        Py_INCREF(result);
+    }
+done:
+    for (int k = 0; k < taken; k++)
+        PyBuffer_Release(&s.v[k]);
+    return result;
+}
+
+/* ---- aggregation -------------------------------------------------------------------- */
+
+/* cum(stack_offsets, stack_locations, weights, node_offsets, nodes, cum) -> True, or None.
+ * Per node, the sum of the weights of the samples whose stack holds it, once per sample
+ * however often the stack repeats it (recursion, inlining): pprof's cum. stack_offsets int64
+ * (samples + 1); stack_locations any integer width; weights int64 per sample; node_offsets
+ * int64 and nodes int32: each location's nodes (CSR); cum int64 per node, added to. A node
+ * remembers the last sample that counted it, so no sort is needed. */
+static PyObject *cum(PyObject *self, PyObject *args)
+{
+    enum { OFFS, LOCS, WEIGHTS, NODE_OFFS, NODES, CUM, N };
+    PyObject *objs[N];
+    Py_buffer v[N];
+    if (!PyArg_ParseTuple(args, "OOOOOO", &objs[0], &objs[1], &objs[2], &objs[3], &objs[4], &objs[5]))
+        return NULL;
+    int taken = 0;
+    PyObject *result = NULL;
+    int64_t *last = NULL;
+    for (; taken < N; taken++)
+        if (PyObject_GetBuffer(objs[taken], &v[taken],
+                               PyBUF_C_CONTIGUOUS | (taken == CUM ? PyBUF_WRITABLE : 0)) < 0)
+            goto done;
+    Py_ssize_t samples = v[WEIGHTS].len / 8, locations = v[NODE_OFFS].len / 8 - 1;
+    Py_ssize_t num_nodes = v[CUM].len / 8, frames = v[LOCS].len / v[LOCS].itemsize;
+    Py_ssize_t num_frames_nodes = v[NODES].len / 4;
+    int ok = v[OFFS].itemsize == 8 && v[WEIGHTS].itemsize == 8 && v[NODE_OFFS].itemsize == 8
+        && v[NODES].itemsize == 4 && v[CUM].itemsize == 8 && v[OFFS].len / 8 == samples + 1
+        && locations >= 0;
+    if (ok && !(last = PyMem_Malloc(sizeof(int64_t) * (num_nodes ? num_nodes : 1)))) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (ok) {
+        Py_BEGIN_ALLOW_THREADS
+        const int64_t *offs = v[OFFS].buf, *weights = v[WEIGHTS].buf, *node_offs = v[NODE_OFFS].buf;
+        const int32_t *nodes = v[NODES].buf;
+        uint64_t *out = v[CUM].buf;
+        for (Py_ssize_t k = 0; k < num_nodes; k++)
+            last[k] = -1;
+        for (Py_ssize_t i = 0; i < samples && ok; i++) {
+            uint64_t w = (uint64_t)weights[i];
+            if (w == 0)
+                continue;
+            if (offs[i] < 0 || offs[i] > offs[i + 1] || offs[i + 1] > frames) {
+                ok = 0;
+                break;
+            }
+            for (int64_t f = offs[i]; f < offs[i + 1] && ok; f++) {
+                int64_t loc = load_int(v[LOCS].buf, v[LOCS].itemsize, f);
+                if (loc < 0 || loc >= locations || node_offs[loc] < 0
+                        || node_offs[loc + 1] > num_frames_nodes) {
+                    ok = 0;
+                    break;
+                }
+                for (int64_t j = node_offs[loc]; j < node_offs[loc + 1] && ok; j++) {
+                    int32_t node = nodes[j];
+                    if (node < 0 || node >= num_nodes) {
+                        ok = 0;
+                        break;
+                    }
+                    if (last[node] != i) {
+                        last[node] = i;
+                        out[node] += w;  /* wraps as Go's int64 sum does */
+                    }
+                }
+            }
+        }
+        Py_END_ALLOW_THREADS
+    }
+    result = ok ? Py_True : Py_None;
+    Py_INCREF(result);
+done:
+    PyMem_Free(last);
+    for (int k = 0; k < taken; k++)
+        PyBuffer_Release(&v[k]);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"frame", frame, METH_VARARGS, "Frame the top-level records of a serialized Profile."},
+    {"samples", samples, METH_VARARGS, "Decode a profile's Sample records into arrays."},
+    {"cum", cum, METH_VARARGS, "Add each node's cum over the samples."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_kernel",
+    "The pprof decoder's per-record loops, compiled (see _kernel.c).", -1, methods,
+};
+
+PyMODINIT_FUNC PyInit__kernel(void) { return PyModule_Create(&module); }
