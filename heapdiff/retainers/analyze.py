@@ -6,7 +6,6 @@ and profile-only rules give hints (`heuristic`), which never count as verdicts: 
 bytes stay unknown."""
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -55,35 +54,85 @@ def sites_of(profile: Profile) -> list[Site]:
     caller = np.where(depth[live] > 1, profile.stack_locations[np.minimum(offsets[live] + 1,
                       len(profile.stack_locations) - 1)].astype(np.int64), -1)
     sizes = profile.numeric_label("bytes")[live]
-    by_site: dict[int, dict] = defaultdict(lambda: {"bytes": 0, "objects": 0, "sizes": defaultdict(int),
-                                                    "callers": defaultdict(int)})
-    for loc, call, size, b, o in zip(leaf.tolist(), caller.tolist(), sizes.tolist(),
-                                     in_use[live].tolist(), counts[live].tolist()):
-        entry = by_site[loc]
-        entry["bytes"] += b
-        entry["objects"] += o
-        entry["sizes"][size] += o
-        entry["callers"][call] += b
+    site_bytes, objects = in_use[live], counts[live]
+    # Sites in the order the samples first show them; per site the size holding the most
+    # bytes and the caller giving the most, ties to the first seen (as dicts kept them).
+    site_of, first = _first_seen(leaf)
+    total_bytes = _sums(site_of, site_bytes, len(first))
+    total_objects = _sums(site_of, objects, len(first))
+    size_pair, size_first = _first_seen(site_of, sizes)
+    size_objects = _sums(size_pair, objects, len(size_first))
+    pair_site, pair_size = site_of[size_first], sizes[size_first]
+    size_table = _grouped(pair_site, pair_size, size_objects, len(first))
+    main_size = pair_size[_best(pair_site, np.abs(pair_size * size_objects), len(first))]
+    call_pair, call_first = _first_seen(site_of, caller)
+    call_bytes = _sums(call_pair, site_bytes, len(call_first))
+    call_site = site_of[call_first]
+    main_call = caller[call_first][_best(call_site, call_bytes, len(first))]
     locs = profile.locations
     out = []
-    for loc, entry in by_site.items():
+    for k, loc in enumerate(leaf[first].tolist()):
         first_line = int(locs.line_offsets[loc])
         fn_index = int(locs.line_function[first_line]) if first_line < locs.line_offsets[loc + 1] else -1
         fn = profile.functions[fn_index] if fn_index >= 0 else None
-        size_bytes = {size: size * n for size, n in entry["sizes"].items()}
-        main_size = max(size_bytes, key=lambda size: abs(size_bytes[size]))
-        call = max(entry["callers"], key=entry["callers"].get)
-        h, reason = hint(fn.name if fn else "", main_size, entry["objects"])
+        size, n_objects, call = int(main_size[k]), int(total_objects[k]), int(main_call[k])
+        h, reason = hint(fn.name if fn else "", size, n_objects)
         out.append(Site(
             address=int(locs.address[loc]), function=fn.name if fn else f"{int(locs.address[loc]):#x}",
             file=fn.filename if fn else "", line=int(locs.line_number[first_line]) if fn else 0,
-            inuse_bytes=entry["bytes"],
-            inuse_objects=entry["objects"] if heap.objects is not None else None,
-            object_size=main_size,
-            sizes=tuple(sorted(entry["sizes"].items())),
+            inuse_bytes=int(total_bytes[k]),
+            inuse_objects=n_objects if heap.objects is not None else None,
+            object_size=size,
+            sizes=size_table[k],
             caller_address=int(locs.address[call]) if call >= 0 else None,
             hint=h, reason=reason))
     return out
+
+
+def _first_seen(*keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Group rows by their keys: per row its group, numbered in the order groups first
+    appear, and per group the row where it first appears."""
+    if not len(keys[0]):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    order = np.lexsort(keys[::-1])  # stable: rows of a group stay in sample order
+    row = np.column_stack(keys)[order]
+    starts = np.ones(len(order), dtype=bool)
+    starts[1:] = (row[1:] != row[:-1]).any(axis=1)
+    group_in_sorted = np.cumsum(starts) - 1
+    first = order[starts]
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    group = np.empty(len(order), dtype=np.int64)
+    group[order] = rank[group_in_sorted]
+    return group, np.sort(first)
+
+
+def _sums(group: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Exact int64 sums per group."""
+    out = np.zeros(n, dtype=np.int64)
+    np.add.at(out, group, values.astype(np.int64))
+    return out
+
+
+def _best(owner: np.ndarray, score: np.ndarray, n: int) -> np.ndarray:
+    """Per owner, the index of its entry with the highest score, the first one on ties
+    (entries are in first-seen order)."""
+    order = np.lexsort((np.arange(len(owner)), -score, owner))
+    starts = np.ones(len(order), dtype=bool)
+    starts[1:] = owner[order][1:] != owner[order][:-1]
+    best = np.zeros(n, dtype=np.int64)
+    best[owner[order][starts]] = order[starts]
+    return best
+
+
+def _grouped(owner: np.ndarray, key: np.ndarray, value: np.ndarray,
+             n: int) -> list[tuple[tuple[int, int], ...]]:
+    """Per owner, its (key, value) pairs sorted by key."""
+    order = np.lexsort((key, owner))
+    out: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+    for o, k, v in zip(owner[order].tolist(), key[order].tolist(), value[order].tolist()):
+        out[o].append((k, v))
+    return [tuple(pairs) for pairs in out]
 
 
 def with_binary(site: Site, call) -> Site:
