@@ -122,3 +122,18 @@ def test_framing_by_the_kernel_equals_the_numpy_walk_on_a_big_sample(monkeypatch
     assert kernel is not None
     for name in ("field", "start", "payload", "end"):
         assert np.array_equal(getattr(kernel, name), getattr(numpy, name)), name
+
+
+def test_sums_past_int64_wrap_as_gos_do_by_both_routes(monkeypatch):
+    # two samples of 2**62 + 5 and 2**62 + 7 bytes: their sum passes 2**63 and wraps, as
+    # pprof's int64 sum does; the numpy route once took such sums for exact float sums
+    data = heap_profile([([1], [1, 2**62 + 5]), ([1, 2], [1, 2**62 + 7])])
+
+    def leaf_figures():
+        profile = decode_pprof(data, "huge")
+        agg = aggregate(profile, 1, "functions")
+        leaf = agg.frames.names.index("main.leaf")
+        return int(agg.flat[leaf]), int(agg.cum[leaf])
+
+    wrapped = 2**63 + 12 - 2**64
+    assert both_routes(monkeypatch, leaf_figures) == ((wrapped, wrapped), (wrapped, wrapped))

@@ -100,7 +100,9 @@ def aggregate_weights(profile: Profile, weights: np.ndarray, granularity: str) -
     # pprof skips samples whose value is zero; empty stacks add to the total only.
     live = (weights != 0) & (depth > 0)
     live_index = np.flatnonzero(live)
-    exact = int(np.abs(weights[live_index]).sum()) < EXACT_FLOAT_SUM
+    # Summed in float64, which cannot wrap: an int64 sum of huge values wraps below the bound
+    # and would send them down the float path, where they are not exact.
+    exact = float(np.abs(weights[live_index].astype(np.float64)).sum()) < EXACT_FLOAT_SUM
 
     leaf_nodes = fn.first[profile.stack_locations[offsets[live_index]]]
     flat = _sum_by_node(leaf_nodes, weights[live_index], num_nodes, exact)
