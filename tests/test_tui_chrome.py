@@ -3,7 +3,11 @@ compared, search in every view, copy, $EDITOR, help, export, the palette, the sc
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
+from pathlib import Path
+
+from textual.widgets import Markdown
 
 from support import SAMPLES
 from tui_settle import settled
@@ -26,11 +30,11 @@ async def press(pilot, *keys: str) -> None:
         await settled(pilot)
 
 
-def run(check, paths=None, base=None, app_class=HeapdiffApp, **kwargs):
+def run(check, paths=None, base=None, notifications=False, **kwargs):
     async def main():
-        app = app_class([str(p) for p in (paths or [LEAKY])], [str(p) for p in (base or [])],
-                        **kwargs)
-        async with app.run_test(size=SIZE) as pilot:
+        app = HeapdiffApp([str(p) for p in (paths or [LEAKY])], [str(p) for p in (base or [])],
+                          **kwargs)
+        async with app.run_test(size=SIZE, notifications=notifications) as pilot:
             await settled(pilot)
             await check(app, pilot)
     asyncio.run(main())
@@ -51,9 +55,9 @@ def test_the_header_names_both_inputs_the_sample_type_and_follows_the_settings_k
         following = types[(types.index("inuse_space") + 1) % len(types)]
         assert header(app)[1].startswith(following + " · ")
         await press(pilot, "d", "n")
-        assert "base only · normalized" in header(app)[1]
+        assert "-base · normalized" in header(app)[1]
         await press(pilot, "d", "n", "s", "s", "s")
-        assert header(app)[1] == "inuse_space · functions · diff-base"
+        assert header(app)[1] == "inuse_space · functions · -diff_base"
         await press(pilot, "f")
         assert "focus main.(*Cache).Insert" in header(app)[1]
         await press(pilot, "F")
@@ -149,3 +153,111 @@ def test_slash_searches_flame_frames_source_lines_memory_text_and_retainers_rows
         table = app.query_one(RetainersView).query_one(RowTable)
         assert "Insert" in table.rows[table.cursor][-1]
     run(check)
+
+
+def test_c_copies_the_selected_name_and_shift_c_its_file_and_line(monkeypatch):
+    async def check(app, pilot):
+        copied: list[str] = []
+        monkeypatch.setattr(app, "copy_to_clipboard", copied.append)
+        await press(pilot, "c")
+        assert copied == ["main.(*Cache).Insert"]
+        await press(pilot, "C")
+        insert = next(f for f in app.analysis.new.functions if f.name == "main.(*Cache).Insert")
+        assert copied[1] == f"{insert.filename}:{insert.start_line}"  # the function's first line
+        assert copied[1].endswith("leaky_cache/main.go:37")
+        assert any("copied main.(*Cache).Insert" in n.message for n in app._notifications)
+    run(check)
+
+
+def test_e_opens_the_selected_function_in_the_editor_at_its_line(tmp_path, monkeypatch):
+    record = tmp_path / "args"
+    editor = tmp_path / "editor.sh"
+    editor.write_text(f"#!/bin/sh\nprintf '%s\\n' \"$@\" > {record}\n")
+    editor.chmod(0o755)
+    source = tmp_path / "checkout"
+    monkeypatch.setenv("EDITOR", str(editor))
+    monkeypatch.delenv("VISUAL", raising=False)
+
+    async def check(app, pilot):
+        file, line = app._place()
+        found = source.joinpath(*Path(file).parts[-2:])  # heapdiff/samples/leaky_cache/main.go
+        found.parent.mkdir(parents=True)
+        found.write_text("package main\n")
+        monkeypatch.setattr(app, "suspend", contextlib.nullcontext)  # the test driver cannot
+        await press(pilot, "e")
+        assert record.read_text().split() == [f"+{line}", str(found)] and line == 37
+    run(check, source_dir=str(source))
+
+
+def test_e_says_when_there_is_no_editor_or_no_file(tmp_path, monkeypatch):
+    monkeypatch.delenv("EDITOR", raising=False)
+    monkeypatch.delenv("VISUAL", raising=False)
+
+    async def check(app, pilot):
+        await press(pilot, "e")
+        assert any("not found" in n.message for n in app._notifications)
+    run(check, source_dir=str(tmp_path))
+
+    async def no_editor(app, pilot):
+        file, _ = app._place()
+        found = tmp_path.joinpath(*Path(file).parts[-2:])
+        found.parent.mkdir(parents=True)
+        found.write_text("package main\n")
+        await press(pilot, "e")
+        assert any("set $EDITOR" in n.message for n in app._notifications)
+    run(no_editor, source_dir=str(tmp_path))
+
+
+def test_x_exports_top_as_markdown_with_the_header_line_and_never_overwrites(tmp_path,
+                                                                           monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    async def check(app, pilot):
+        await press(pilot, "x", "x")
+        first = (tmp_path / "heapdiff-view-top.md").read_text()
+        assert (tmp_path / "heapdiff-view-top-1.md").read_text() == first
+        assert "cache/base" in first and "inuse\\_space · functions · -diff\\_base" in first
+        row = next(line for line in first.splitlines() if "Insert" in line)
+        assert "main.(\\*Cache).Insert" in row and "+41.7MiB" in row
+        assert any("heapdiff-view-top.md" in n.message for n in app._notifications)
+        await press(pilot, "2", "g", "x")
+        tree = (tmp_path / "heapdiff-view-tree.md").read_text()
+        assert "- +41.7MiB" in tree and "main.(\\*Cache).Insert" in tree
+    run(check)
+
+
+def test_the_help_explains_the_numbers_modes_colours_and_how_to_close_it():
+    async def check(app, pilot):
+        await press(pilot, "f1")
+        text = app.screen.query_one(Markdown).source
+        for words in ("| flat |", "| cum |", "| Δ |", "-diff_base", "| -base |", "normalized",
+                      "| red | growth", "| green | shrink", "NO_COLOR", "Esc, q or ? closes",
+                      "| / |", "| c |", "| e |", "| x |"):
+            assert words in text
+        await press(pilot, "q")
+        assert type(app.screen).__name__ != "HelpScreen" and app.is_running
+    run(check)
+
+
+def test_the_screenshot_goes_to_the_current_directory_and_says_where(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path / "no-such-home"))
+
+    async def check(app, pilot):
+        app.deliver_screenshot()  # what ctrl+p → Screenshot runs
+        await settled(pilot)
+        shots = list(tmp_path.glob("*.svg"))
+        assert len(shots) == 1 and "cache/base" in shots[0].read_text().replace("&#160;", " ")
+        assert any(str(shots[0]) in n.message for n in app._notifications)
+    run(check)
+
+
+def test_toasts_sit_at_the_top_right_not_over_the_names():
+    async def check(app, pilot):
+        app.notify("a note")
+        await settled(pilot)
+        await pilot.pause(0.2)
+        toast = app.screen.query_one("Toast")
+        assert toast.region.y <= 2 and toast.region.height == 1
+        assert toast.region.right >= SIZE[0] - 2 and toast.region.width < 20  # its own width
+    run(check, notifications=True)

@@ -64,7 +64,7 @@ class HeapdiffApp(App):
     MemoryView, SourceView { height: 1fr; overflow-y: auto; }
     /* toasts: one line at the top right, over the title bar, not over the tables' names */
     ToastRack { dock: top; align: right top; margin-bottom: 0; }
-    Toast { padding: 0 1; margin-top: 0; max-width: 60%; }
+    Toast { width: auto; padding: 0 1; margin-top: 0; max-width: 60%; }
     """
     NOTIFICATION_TIMEOUT = 3
     BINDINGS = [key.binding() for key in KEYS]
@@ -367,11 +367,22 @@ class HeapdiffApp(App):
         self.tell(f"copied {text}", timeout=2)
 
     def _place(self) -> tuple[str, int] | None:
-        """The selection's file and line (its own line, else its function's first)."""
-        node = self.selected
-        if node is None or not node.file:
+        """The selection's file and line: its own, else (by functions) the line Source shows
+        as most changed once computed, else the function's first line in the profile."""
+        node, analysis = self.selected, self.analysis
+        if node is None or analysis is None:
             return None
-        return node.file, node.line or node.start_line
+        if node.file and node.line:
+            return node.file, node.line
+        if analysis.pending(analysis.source_lines, node) is None:
+            lines = analysis.source_lines(node)
+            if lines.file and lines.lines:
+                return lines.file, max(lines.lines, key=lambda n: abs(lines.lines[n].delta_cum))
+        function = next((f for f in analysis.new.functions
+                         if f.name == node.name and f.filename), None)
+        if function is not None:
+            return function.filename, function.start_line
+        return (node.file, node.start_line) if node.file else None
 
     def action_edit(self) -> None:
         place = self._place()

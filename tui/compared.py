@@ -53,7 +53,7 @@ def sides(inputs: PairInputs, rounds: tuple[int | None, int | None],
     return base, Side(moment_name(inputs.new), when(profile_seconds(profiles[1])))
 
 
-MODE_WORDS = {"diff-base": "diff-base", "base": "base only"}  # what d switches between
+MODE_WORDS = {"diff-base": "-diff_base", "base": "-base"}  # d's modes, as pprof's flags
 
 
 def settings_words(s: Settings, sample_type: str) -> tuple[str, ...]:

@@ -18,8 +18,10 @@ MEANINGS = (
     ("Δ%", "the change as a share of the base total"),
     ("base / new", "the earlier and the later profile (or capture round), named in the line "
                    "under the title"),
-    ("mode diff-base", "(d) the new profile with the base subtracted, as pprof -diff_base"),
-    ("mode base", "(d) the base profile alone, as pprof -base"),
+    ("-diff_base", "(d, the default mode) new minus base, percentages of the base total, "
+                   "as pprof -diff_base"),
+    ("-base", "(d, the other mode) new minus base with equal samples cancelled, percentages "
+              "of the changed total, as pprof -base"),
     ("normalized", "(n) the new profile scaled to the base's total before the difference, so "
                    "only the shape changes (pprof -normalize)"),
     ("sample type", "(s) inuse_space / inuse_objects: live now; alloc_space / alloc_objects: "

@@ -29,7 +29,7 @@ KEYS = (
     Key("G", "granularity", "granularity", "Next granularity",
         "group by functions, files, lines or addresses, in turn", footer=True),
     Key("d", "mode", "diff mode", "Switch the diff mode",
-        "diff-base (new minus base) or base (the base profile alone)", footer=True),
+        "pprof's -diff_base or -base (equal samples cancel)", footer=True),
     Key("n", "normalize", "normalize", "Normalize",
         "scale the new profile to the base's total, or stop (while a search is on, n is "
         "the next match)", footer=True),

@@ -15,6 +15,7 @@ from heapdiff.analysis.calltree import TreeNode
 from heapdiff.analysis.aggregate import NodeInfo
 from heapdiff.render.escape import terminal
 
+from ..export import code_block
 from ..search import next_match
 from ..state import Analysis
 from .base import Heavy, NodeSelected, View
@@ -179,6 +180,10 @@ class FlameView(View, Widget, can_focus=True):
         if self.zoom:
             self.zoom.pop()
             self.layout_rows()
+
+    def markdown(self) -> str:
+        """The icicle as laid out, one text line per depth."""
+        return code_block([self.render_line(y).text.rstrip() for y in range(len(self.rows))])
 
     def search(self, pattern: re.Pattern[str], step: int) -> bool | None:
         """The frames laid out, row by row from the top: the match becomes the selection."""

@@ -11,7 +11,7 @@ from textual.widgets import Tree
 from heapdiff.analysis.aggregate import NodeInfo
 from heapdiff.analysis.calltree import CallTree, TreeNode
 from heapdiff.common.units import human
-from heapdiff.render.escape import terminal
+from heapdiff.render.escape import markdown, terminal
 from heapdiff.render.format import signed
 
 from ..state import Analysis
@@ -133,7 +133,10 @@ class CallTreeView(View, Tree):
             node = next(c for c in node.children if c.data is not None and c.data.path == step.path)
             if open_last or step is not path[-1]:
                 self._open(node)
-        self.call_after_refresh(self._reveal, node)
+        if open_last:
+            self.call_after_refresh(self._reveal, node)
+        else:  # a match: the cursor on it, as it was (selecting a node would toggle it)
+            self.call_after_refresh(self.move_cursor, node)
 
     def _open(self, node) -> None:
         if not node.children and node.data is not None:
@@ -183,6 +186,22 @@ class CallTreeView(View, Tree):
                     self.notify(f"no match for {pattern.pattern}", markup=False, timeout=2)
         self.run_worker(compute, thread=True, exclusive=True, group="tree-search")
         return True
+
+    def markdown(self) -> str:
+        """The open part of the tree, as shown: a nested list with Δ and new per node."""
+        unit = self.analysis.diff.sample_type.unit if self.analysis else ""
+        title = "callers (bottom-up)" if self.shown_bottom_up else "call tree (top-down)"
+        lines = [f"{title}: Δ, new, function\n"]
+        stack = [(child, 0) for child in reversed(self.root.children)]
+        while stack:
+            node, depth = stack.pop()
+            if node.data is not None:
+                data = node.data
+                lines.append(f"{'  ' * depth}- {signed(data.delta, unit)} "
+                             f"{human(data.new, unit)} {markdown(data.name)}")
+            if node.is_expanded:
+                stack.extend((child, depth + 1) for child in reversed(node.children))
+        return "\n".join(lines) + "\n"
 
     def _go(self, step: int) -> bool:
         matches = self.found[1] if self.found else []

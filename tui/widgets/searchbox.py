@@ -9,7 +9,10 @@ from textual.widgets import Input
 
 
 class SearchBox(Input):
-    DEFAULT_CSS = "SearchBox { display: none; height: 1; border: none; padding: 0 1; }"
+    DEFAULT_CSS = """
+    SearchBox { display: none; height: 1; padding: 0 1; }
+    SearchBox, SearchBox:focus { border: none; }
+    """
     BINDINGS = [Binding("escape", "cancel", "end search", show=False)]
 
     class Cancelled(Message):
