@@ -230,10 +230,15 @@ def test_the_help_explains_the_numbers_modes_colours_and_how_to_close_it():
     async def check(app, pilot):
         await press(pilot, "f1")
         text = app.screen.query_one(Markdown).source
-        for words in ("| flat |", "| cum |", "| Δ |", "-diff_base", "| -base |", "normalized",
-                      "| red | growth", "| green | shrink", "NO_COLOR", "Esc, q or ? closes",
-                      "| / |", "| c |", "| e |", "| x |"):
+        for words in ("**flat**", "**cum**", "**Δ**", "**-diff_base**", "**-base**",
+                      "**normalized**", "**red**: growth", "**green**: shrink", "**NO_COLOR**",
+                      "Esc, q or ? closes", "**/**: search", "**c**: copy", "**e**: open",
+                      "**x**: write"):
             assert words in text
+        scroller = app.screen.query_one("#help")
+        assert app.focused is scroller and scroller.max_scroll_y > 0  # 80x24: it scrolls
+        await press(pilot, "pagedown")
+        assert scroller.scroll_y > 0
         await press(pilot, "q")
         assert type(app.screen).__name__ != "HelpScreen" and app.is_running
     run(check)

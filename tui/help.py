@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
@@ -15,7 +16,8 @@ MEANINGS = (
     ("flat", "memory allocated by the function itself (pprof's flat)"),
     ("cum", "memory allocated by the function and everything it calls (pprof's cum)"),
     ("Δ", "new minus base: what grew (+) or shrank (−) between the two profiles"),
-    ("Δ%", "the change as a share of the base total"),
+    ("Δ%", "the change relative to the row's own base value (\"new\": none in the base)"),
+    ("flat% / cum%", "a share of the profile's total"),
     ("base / new", "the earlier and the later profile (or capture round), named in the line "
                    "under the title"),
     ("-diff_base", "(d, the default mode) new minus base, percentages of the base total, "
@@ -35,8 +37,9 @@ MOVING = (("↑ ↓ / j k", "move; Enter peeks at the selected function"),
           ("ctrl+p", "the command palette: every action by name"))
 
 
-def _table(rows) -> str:
-    return "| | |\n|---|---|\n" + "".join(f"| {a} | {b} |\n" for a, b in rows)
+def _list(rows) -> str:
+    """Compact at 80 columns (a Markdown table draws a rule between every two rows)."""
+    return "".join(f"- **{a}**: {b}\n" for a, b in rows)
 
 
 def help_markdown(views: tuple[type[View], ...]) -> str:
@@ -44,18 +47,23 @@ def help_markdown(views: tuple[type[View], ...]) -> str:
     keys = [(f"{views[0].key}–{views[-1].key}", ", ".join(v.title for v in views)), *MOVING,
             *(row for v in views for row in v.help),
             *((k.shown or k.key, k.what) for k in KEYS if k.what)]
-    return (f"# heapdiff help\n\n*{CLOSE}.*\n\n## What the numbers and colours mean\n\n"
-            f"{_table(MEANINGS)}\n## Keys\n\n| key | what it does |\n|---|---|\n"
-            + "".join(f"| {key} | {what} |\n" for key, what in keys)
-            + f"\n*{CLOSE}.*\n")
+    return (f"# heapdiff help\n\n*{CLOSE}; ↑ ↓ PgUp PgDn scroll.*\n\n"
+            f"## What the numbers and colours mean\n\n{_list(MEANINGS)}\n"
+            f"## Keys\n\n{_list(keys)}\n*{CLOSE}.*\n")
 
 
 class HelpScreen(ModalScreen):
-    BINDINGS = [Binding("escape,q,question_mark,f1", "app.pop_screen", "close help")]
+    BINDINGS = [Binding("escape,q,question_mark,f1", "app.pop_screen", "close help"),
+                Binding("j", "scroll(1)", "down", show=False),
+                Binding("k", "scroll(-1)", "up", show=False)]
 
     def __init__(self, views: tuple[type[View], ...]):
         super().__init__()
         self.views = views
 
     def compose(self) -> ComposeResult:
-        yield Markdown(help_markdown(self.views))
+        with VerticalScroll(id="help"):  # takes the focus: the arrows and pages scroll it
+            yield Markdown(help_markdown(self.views))
+
+    def action_scroll(self, lines: int) -> None:
+        self.query_one("#help", VerticalScroll).scroll_relative(y=lines, animate=False)
