@@ -78,6 +78,16 @@ def test_the_header_shortens_long_paths_from_the_left_to_fit_80_columns(tmp_path
     run(check, paths=[deep / "later"], base=[deep / "base"])
 
 
+def test_a_wide_terminal_has_the_header_in_one_line():
+    async def main():
+        app = HeapdiffApp([str(LEAKY)], [])
+        async with app.run_test(size=(220, 60)) as pilot:
+            await settled(pilot)
+            (line,) = header(app)
+            assert "cache/later (" in line and line.endswith("· inuse_space · functions · -diff_base")
+    asyncio.run(main())
+
+
 def test_the_header_shows_a_top_filter_while_top_is_shown():
     async def check(app, pilot):
         await press(pilot, "slash", *"Session", "enter")
@@ -249,8 +259,7 @@ def test_the_screenshot_goes_to_the_current_directory_and_says_where(tmp_path, m
     monkeypatch.setenv("HOME", str(tmp_path / "no-such-home"))
 
     async def check(app, pilot):
-        app.deliver_screenshot()  # what ctrl+p → Screenshot runs
-        await settled(pilot)
+        await press(pilot, "ctrl+s")  # ctrl+p → Screenshot runs the same deliver_screenshot
         shots = list(tmp_path.glob("*.svg"))
         assert len(shots) == 1 and "cache/base" in shots[0].read_text().replace("&#160;", " ")
         assert any(str(shots[0]) in n.message for n in app._notifications)

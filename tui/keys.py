@@ -64,5 +64,7 @@ KEYS = (
     Key("question_mark", "help", "help", "Help",
         "explain the numbers, the modes, the colours and every key", shown="?", footer=True),
     Key("f1", "help", "help", "Help", "", shown="F1", palette=False),
+    Key("ctrl+s", "screenshot", "screenshot", "Screenshot",
+        "save an SVG screenshot in the current directory", palette=False),
     Key("q", "quit", "quit", "Quit", "quit heapdiff", footer=True, palette=False),
 )

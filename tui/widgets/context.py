@@ -76,16 +76,20 @@ def clip(text: str, width: int) -> str:
 
 
 class ContextBar(Widget):
-    """Two lines: what is compared, and with which settings and filters."""
+    """What is compared, and with which settings and filters: one line when both fit (a
+    wide terminal), else two."""
 
     DEFAULT_CSS = """
-    ContextBar { height: 2; padding: 0 1; background: $panel; color: $foreground; }
+    ContextBar { height: auto; padding: 0 1; background: $panel; color: $foreground; }
     """
-    context: reactive[Context | None] = reactive(None)
+    context: reactive[Context | None] = reactive(None, layout=True)
 
     def render(self) -> Text:
         if self.context is None:
             return Text("")
         width = max(20, self.size.width)
-        return Text("\n".join((self.context.inputs_line(width),
-                               clip(terminal(self.context.settings_line()), width))))
+        settings = terminal(self.context.settings_line())
+        whole = f"{self.context.inputs_line(10_000)} · {settings}"
+        if len(whole) <= width:
+            return Text(whole)
+        return Text("\n".join((self.context.inputs_line(width), clip(settings, width))))
