@@ -9,6 +9,7 @@ from pathlib import Path
 
 from textual.widgets import Markdown
 
+from pbwire import field_varint, heap_profile
 from support import SAMPLES
 from tui_settle import settled
 from tui.app import HeapdiffApp
@@ -275,3 +276,20 @@ def test_toasts_sit_at_the_top_right_not_over_the_names():
         assert toast.region.y <= 2 and toast.region.height == 1
         assert toast.region.right >= SIZE[0] - 2 and toast.region.width < 20  # its own width
     run(check, notifications=True)
+
+
+def test_a_lone_profile_is_named_with_its_time_and_a_time_no_calendar_has_is_left_out(tmp_path):
+    from tui.compared import when
+    profile = tmp_path / "odd.pb"
+    profile.write_bytes(heap_profile([([1, 2, 3], [1, 16])]) + field_varint(9, 2**63 - 1))
+
+    async def check(app, pilot):
+        assert header(app)[0].endswith("/odd.pb (04-11 23:47:16)")  # int64's last nanosecond
+    run(check, paths=[profile])
+    assert when(1e20) == when(float("nan")) == ""  # a capture manifest's unix time may be anything
+
+
+def test_an_exported_view_keeps_a_backtick_name_inside_its_code_block():
+    from tui.export import code_block
+    block = code_block(["```", "main.`x`"]).splitlines()
+    assert block[0] == "````text" and block[-1] == "````" and block[1] == "```"

@@ -397,7 +397,9 @@ class HeapdiffApp(App):
         if not editor:
             self.tell("set $EDITOR to open files", timeout=4)
             return
-        command = [*shlex.split(editor), *([f"+{place[1]}"] if place[1] else []), str(found)]
+        # absolute: a profile's path starting with - or + is never taken for an option
+        command = [*shlex.split(editor), *([f"+{place[1]}"] if place[1] else []),
+                   str(found.resolve())]
         try:
             with self.suspend():
                 subprocess.run(command, check=False)

@@ -19,7 +19,10 @@ def when(seconds: float | None) -> str:
     """A UTC time, short enough for two on an 80-column line."""
     if not seconds:
         return ""
-    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%m-%d %H:%M:%S")
+    try:
+        return datetime.fromtimestamp(seconds, timezone.utc).strftime("%m-%d %H:%M:%S")
+    except (OverflowError, OSError, ValueError):  # a time no calendar has: not said
+        return ""
 
 
 def moment_name(moment: Moment) -> str:

@@ -4,13 +4,13 @@ is escaped with heapdiff's Markdown escaper."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
 from heapdiff.render.escape import code_line, markdown
 
-FENCE = "```"
-
+BACKTICKS = re.compile("`+")
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     lines = ["| " + " | ".join(markdown(h) or " " for h in header) + " |",
@@ -20,7 +20,11 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 
 def code_block(lines: Sequence[str]) -> str:
-    return "\n".join((FENCE + "text", *(code_line(line) for line in lines), FENCE)) + "\n"
+    """A fence longer than any run of backticks inside, so no line (a name) can close it."""
+    body = [code_line(line) for line in lines]
+    fence = "`" * max(3, 1 + max((len(run) for line in body for run in BACKTICKS.findall(line)),
+                                 default=0))
+    return "\n".join((fence + "text", *body, fence)) + "\n"
 
 
 def document(title: str, context: str, body: str) -> str:

@@ -3,10 +3,12 @@ when a node opens; g unfolds the largest growth path."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import Tree
+from textual.worker import get_current_worker
 
 from heapdiff.analysis.aggregate import NodeInfo
 from heapdiff.analysis.calltree import CallTree, TreeNode
@@ -74,6 +76,7 @@ class CallTreeView(View, Tree):
         return text
 
     def rebuild(self) -> None:
+        self.found = None  # a search's matches are paths of the tree shown before
         self.clear()
         self.root.label = "callers (bottom-up)" if self.bottom_up else "call tree (top-down)"
         self._fill(self.root, ())
@@ -176,8 +179,10 @@ class CallTreeView(View, Tree):
         tree, analysis = self.analysis.tree(self.bottom_up), self.analysis
 
         def compute() -> None:
-            matches = matching_paths(tree, pattern, SEARCH_LIMIT)
-            self.app.call_from_thread(done, matches)
+            worker = get_current_worker()  # a newer search (the next keystroke) stops this one
+            matches = matching_paths(tree, pattern, SEARCH_LIMIT, lambda: worker.is_cancelled)
+            if not worker.is_cancelled:
+                self.app.call_from_thread(done, matches)
 
         def done(matches) -> None:
             if analysis is self.analysis:
@@ -212,13 +217,14 @@ class CallTreeView(View, Tree):
         return True
 
 
-def matching_paths(tree: CallTree, pattern: re.Pattern[str], limit: int) -> list[tuple[TreeNode, ...]]:
+def matching_paths(tree: CallTree, pattern: re.Pattern[str], limit: int,
+                   stopped: Callable[[], bool] = lambda: False) -> list[tuple[TreeNode, ...]]:
     """Every path from the root to a node whose name matches, in the order the tree shows
     them (depth first, children by |delta|), walking at most `limit` nodes."""
     out: list[tuple[TreeNode, ...]] = []
     stack: list[tuple[TreeNode, ...]] = [(child,) for child in reversed(tree.children(()))]
     walked = 0
-    while stack and walked < limit:
+    while stack and walked < limit and not stopped():
         path = stack.pop()
         walked += 1
         if pattern.search(path[-1].name):
