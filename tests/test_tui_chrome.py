@@ -15,7 +15,10 @@ from tui_settle import settled
 from tui.app import HeapdiffApp
 from tui.views.flame import FlameView
 from tui.views.memory import MemoryView
+from tui.views.peek import PeekView
 from tui.views.retainers import RetainersView
+from tui.views.source import SourceView
+from tui.views.timeline import TimelineView
 from tui.views.tree import CallTreeView
 from tui.widgets.context import ContextBar
 from tui.widgets.rowtable import RowTable
@@ -163,7 +166,24 @@ def test_slash_searches_flame_frames_source_lines_memory_text_and_retainers_rows
         await press(pilot, "7", "slash", *"Insert", "enter")
         table = app.query_one(RetainersView).query_one(RowTable)
         assert "Insert" in table.rows[table.cursor][-1]
+        await press(pilot, "1", "5", "slash", *r"\+1\.9MiB", "enter")
+        source = app.query_one(SourceView)
+        assert str(source.content).splitlines()[source._search_at].split() == ["40", "+1.9MiB"]
+        await press(pilot, "3", "slash", *"handleRequest", "enter")
+        peek = app.query_one(PeekView).query_one(RowTable)
+        assert peek.rows[peek.cursor][-1] == "main.handleRequest"
     run(check)
+
+
+def test_slash_in_the_timeline_finds_a_row_and_n_the_next_one():
+    async def check(app, pilot):
+        await press(pilot, "8", "slash", *"^.*Heap", "enter")
+        table = app.query_one(TimelineView).query_one(RowTable)
+        first = table.cursor
+        assert "Heap" in table.rows[first][-1]
+        await press(pilot, "n")
+        assert table.cursor != first and "Heap" in table.rows[table.cursor][-1]
+    run(check, paths=[SAMPLES / "leaky_service" / "capture"])
 
 
 def test_c_copies_the_selected_name_and_shift_c_its_file_and_line(monkeypatch):
