@@ -248,6 +248,8 @@ def test_x_exports_top_as_markdown_with_the_header_line_and_never_overwrites(tmp
         first = (tmp_path / "heapdiff-view-top.md").read_text()
         assert (tmp_path / "heapdiff-view-top-1.md").read_text() == first
         assert "cache/base" in first and "inuse\\_space · functions · -diff\\_base" in first
+        assert "base 16.5MiB -&gt; new 57.9MiB (+41.4MiB)" in first  # Top's summary line
+        assert "| ---: | ---: |" in first  # figures align right
         row = next(line for line in first.splitlines() if "Insert" in line)
         assert "main.(\\*Cache).Insert" in row and "+41.7MiB" in row
         assert any("heapdiff-view-top.md" in n.message for n in app._notifications)

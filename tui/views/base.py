@@ -16,7 +16,7 @@ from textual.widgets import Static
 from heapdiff.analysis.aggregate import NodeInfo
 
 from ..state import Analysis
-from ..export import code_block, markdown_table
+from ..export import code_block, markdown_table, paragraphs
 from ..search import next_match
 from ..widgets.rowtable import RowTable
 
@@ -106,10 +106,13 @@ class View(_Widget):
         return None
 
     def markdown(self) -> str:
-        """What the view shows, as Markdown: its table, else its text as a code block."""
+        """What the view shows, as Markdown: the lines above its table (a summary, a title)
+        and the table, else its text as a code block."""
         table = self._table()
         if table is not None:
-            return markdown_table([c.title for c in table.columns], table.rows)
+            above = [str(s.content) for s in self.query(Static) if s.display]
+            return paragraphs(above) + markdown_table(
+                [c.title for c in table.columns], table.rows, [c.right for c in table.columns])
         return code_block(self.search_lines() or [])
 
     def _table(self) -> RowTable | None:
