@@ -154,6 +154,17 @@ def test_escape_ends_the_search_so_n_normalizes_again_and_no_hidden_box_keeps_th
     run(check)
 
 
+def test_a_view_filled_while_the_search_box_is_open_leaves_the_keys_in_the_box():
+    async def check(app, pilot):
+        assert not isinstance(app.focused, SearchBox)  # hidden, it never has the keys
+        await press(pilot, "2", "slash")
+        app.refresh_view()  # as the view's worker does when it finishes after the /
+        await press(pilot, *"main")
+        box = app.query_one(SearchBox)
+        assert app.focused is box and box.value == "main" and not app.settings.normalize
+    run(check)
+
+
 def test_slash_searches_flame_frames_source_lines_memory_text_and_retainers_rows():
     async def check(app, pilot):
         await press(pilot, "4", "slash", *"Insert", "enter")

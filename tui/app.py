@@ -101,7 +101,7 @@ class HeapdiffApp(App):
                 with TabPane(f"{view.key} {view.title}", id=view.slug):
                     yield view(id=f"{view.slug}-view")
         yield SearchBox(placeholder="search (regex), Enter to keep, Esc to end", id="search")
-        yield Footer()
+        yield Footer(compact=True)  # more keys fit in 80 columns
 
     def on_mount(self) -> None:
         self.query_one("#tabs").display = False
@@ -198,8 +198,9 @@ class HeapdiffApp(App):
         try:
             view.show(self.analysis, self.selected)
             target = view.focus_target()
-            if target is not None:
-                target.focus()
+            typing = isinstance(self.focused, Input) and self.focused.display
+            if target is not None and not typing:
+                target.focus()  # not while the user types in a box: the keys stay there
         except Exception as exc:  # noqa: BLE001 - a strange profile must not crash the TUI
             self.tell(f"{view.slug}: {type(exc).__name__}: {exc}", severity="error")
 
@@ -294,7 +295,7 @@ class HeapdiffApp(App):
     def close_search_box(self) -> None:
         """The box hides and the view gets the keys back: a hidden box never holds them."""
         box = self.query_one(SearchBox)
-        box.display = False
+        box.display = box.can_focus = False
         target = self.active_view().focus_target() or self.active_view()
         if target.focusable:
             target.focus()

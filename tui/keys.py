@@ -22,7 +22,13 @@ class Key:
         return Binding(self.key, self.action, self.label, show=self.footer)
 
 
-KEYS = (
+KEYS = (  # in the footer's order: at 80 columns only the first few fit
+    Key("question_mark", "help", "help", "Help",
+        "explain the numbers, the modes, the colours and every key", shown="?", footer=True),
+    Key("f1", "help", "help", "Help", "", shown="F1", palette=False),
+    Key("slash", "search", "search", "Search",
+        "search the view (in Top: filter its rows by regex); Enter keeps the match, Esc "
+        "ends the search", shown="/", footer=True),
     Key("s", "sample_type", "sample type", "Next sample type",
         "show the next sample type (inuse_space, inuse_objects, alloc_space, alloc_objects)",
         footer=True),
@@ -43,9 +49,6 @@ KEYS = (
         "drop the samples through it (pprof's -ignore)", footer=True),
     Key("F", "clear_filters", "clear focus", "Clear focus and ignore",
         "show every sample again"),
-    Key("slash", "search", "search", "Search",
-        "search the view (in Top: filter its rows by regex); Enter keeps the match, Esc "
-        "ends the search", shown="/"),
     Key("o", "sort", "sort", "Sort Top", "sort Top by the next column"),
     Key("b", "direction", "callers", "Callers or callees in Tree",
         "Tree: top-down or callers (bottom-up)"),
@@ -61,9 +64,6 @@ KEYS = (
         "write what this view shows, with its settings, to heapdiff-view-<view>.md"),
     Key("m", "report", "report", "Write the Markdown report",
         "write heapdiff's whole Markdown report (--report FILE)", footer=True),
-    Key("question_mark", "help", "help", "Help",
-        "explain the numbers, the modes, the colours and every key", shown="?", footer=True),
-    Key("f1", "help", "help", "Help", "", shown="F1", palette=False),
     Key("ctrl+s", "screenshot", "screenshot", "Screenshot",
         "save an SVG screenshot in the current directory", palette=False),
     Key("q", "quit", "quit", "Quit", "quit heapdiff", footer=True, palette=False),

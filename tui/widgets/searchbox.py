@@ -8,7 +8,9 @@ from textual.message import Message
 from textual.widgets import Input
 
 
-class SearchBox(Input):
+class SearchBox(Input, can_focus=False):
+    """Focusable only while shown: at start-up Textual would give the hidden box the focus."""
+
     DEFAULT_CSS = """
     SearchBox { display: none; height: 1; padding: 0 1; }
     SearchBox, SearchBox:focus { border: none; }
@@ -20,11 +22,11 @@ class SearchBox(Input):
 
     def open(self) -> None:
         self.value = ""
-        self.display = True
+        self.display = self.can_focus = True
         self.focus()
 
     def action_cancel(self) -> None:
         self.post_message(self.Cancelled())
 
     def on_blur(self) -> None:
-        self.display = False
+        self.display = self.can_focus = False
