@@ -323,6 +323,10 @@ def test_the_palette_lists_every_action_once_by_a_human_title():
         assert len(titles) == len(set(titles)) and titles.count("Quit") == 1
         assert not any(c.help.startswith("key ") for c in commands)
         assert "(key /)" in next(c.help for c in commands if c.title == "Search")
+        await press(app, pilot, "2", "slash", *"main", "enter")  # n is the next match now
+        next(c for c in commands if c.title == "Normalize").callback()
+        await loaded(app, pilot)
+        assert app.settings.normalize  # the palette's Normalize still normalizes
     run(check)
 
 

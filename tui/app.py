@@ -450,9 +450,9 @@ class HeapdiffApp(App):
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)  # Theme, Quit, Keys, Screenshot, ...
         for key in KEYS:
-            if key.palette:
+            if key.palette:  # the action itself: check_action would refuse n's normalize
                 yield SystemCommand(key.title, f"{key.what} (key {key.shown or key.key})",
-                                    lambda action=key.action: self.run_action(action))
+                                    getattr(self, f"action_{key.action}"))
         for view in self.views:
             yield SystemCommand(f"Show {view.slug}", f"switch to the {view.title} view "
                                 f"(key {view.key})", lambda slug=view.slug: self.action_tab(slug))
