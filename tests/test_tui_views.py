@@ -13,7 +13,8 @@ from textual.widgets import Markdown, Static, Tab
 from support import SAMPLES
 from tui_settle import settled
 from tui import state
-from tui.app import HeapdiffApp, help_markdown
+from tui.app import HeapdiffApp
+from tui.help import help_markdown
 from tui.views import VIEWS
 from tui.views.base import View
 from tui.views.flame import FlameView

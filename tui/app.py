@@ -6,6 +6,7 @@ the views themselves, in tui/views/__init__.py, make the tabs, keys and help."""
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import subprocess
 from collections.abc import Callable
@@ -24,8 +25,9 @@ from heapdiff.render.escape import terminal
 
 from . import compared
 from .export import document, write_new
-from .help import HelpScreen, help_markdown
+from .help import HelpScreen
 from .keys import KEYS
+from .place import place
 from .plain import plain
 from .search import compile_search
 from .state import Moments, Settings, analyse, load_moments
@@ -37,9 +39,6 @@ from .views.top import TopView
 from .views.tree import CallTreeView
 from .widgets.context import ContextBar
 from .widgets.searchbox import SearchBox
-
-__all__ = ["HeapdiffApp", "help_markdown"]
-
 
 class ViewTabs(TabbedContent):
     """Tabs that move only when asked (keys, clicks, the palette). Textual's TabbedContent
@@ -88,7 +87,7 @@ class HeapdiffApp(App):
         self.failure: InputError | None = None  # why nothing could be shown: raised on exit
         self.rounds = (from_round, to_round)
         self.view_filters: dict[str, str] = {}  # per view slug, its own filter as said
-        self.searching: tuple[str, object] | None = None  # (view slug, pattern) of n / N
+        self.searching: tuple[str, re.Pattern[str]] | None = None  # (view slug, pattern): n / N
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -302,7 +301,7 @@ class HeapdiffApp(App):
         elif self.focused is box:
             self.set_focus(None)
 
-    def run_search(self, pattern, step: int) -> None:
+    def run_search(self, pattern: re.Pattern[str], step: int) -> None:
         view = self.active_view()
         found = view.search(pattern, step)
         if found is None:
@@ -368,22 +367,8 @@ class HeapdiffApp(App):
         self.tell(f"copied {text}", timeout=2)
 
     def _place(self) -> tuple[str, int] | None:
-        """The selection's file and line: its own, else (by functions) the line Source shows
-        as most changed once computed, else the function's first line in the profile."""
-        node, analysis = self.selected, self.analysis
-        if node is None or analysis is None:
-            return None
-        if node.file and node.line:
-            return node.file, node.line
-        if analysis.pending(analysis.source_lines, node) is None:
-            lines = analysis.source_lines(node)
-            if lines.file and lines.lines:
-                return lines.file, max(lines.lines, key=lambda n: abs(lines.lines[n].delta_cum))
-        function = next((f for f in analysis.new.functions
-                         if f.name == node.name and f.filename), None)
-        if function is not None:
-            return function.filename, function.start_line
-        return (node.file, node.start_line) if node.file else None
+        return None if self.analysis is None or self.selected is None else \
+            place(self.analysis, self.selected)
 
     def action_edit(self) -> None:
         place = self._place()

@@ -20,7 +20,7 @@ def next_match(lines: Sequence[str], pattern: re.Pattern[str], at: int, step: in
     return None
 
 
-def compile_search(text: str) -> re.Pattern[str] | None:
+def compile_search(text: str) -> re.Pattern[str]:
     """The user's search as a case-insensitive regex; a string that is no regex, literally."""
     try:
         return re.compile(text, re.IGNORECASE)
