@@ -311,12 +311,22 @@ def test_question_mark_opens_help():
     run(check)
 
 
-def test_the_palette_lists_every_action():
+def test_the_palette_lists_every_action_once_by_a_human_title():
     async def check(app, pilot):
-        titles = [c.title for c in app.get_system_commands(app.screen)]
-        for expected in ("Sample type", "Granularity", "Diff mode", "Normalize", "Focus",
-                         "Ignore", "Report", "Show flame"):
+        commands = list(app.get_system_commands(app.screen))
+        titles = [c.title for c in commands]
+        for expected in ("Next sample type", "Next granularity", "Switch the diff mode",
+                         "Normalize", "Focus on the selected function",
+                         "Ignore the selected function", "Write the Markdown report", "Search",
+                         "Help", "Show flame"):
             assert expected in titles
+        assert len(titles) == len(set(titles)) and titles.count("Quit") == 1
+        assert not any(c.help.startswith("key ") for c in commands)
+        assert "(key /)" in next(c.help for c in commands if c.title == "Search")
+        await press(app, pilot, "2", "slash", *"main", "enter")  # n is the next match now
+        next(c for c in commands if c.title == "Normalize").callback()
+        await loaded(app, pilot)
+        assert app.settings.normalize  # the palette's Normalize still normalizes
     run(check)
 
 

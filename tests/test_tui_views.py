@@ -13,7 +13,8 @@ from textual.widgets import Markdown, Static, Tab
 from support import SAMPLES
 from tui_settle import settled
 from tui import state
-from tui.app import HeapdiffApp, help_markdown
+from tui.app import HeapdiffApp
+from tui.help import help_markdown
 from tui.views import VIEWS
 from tui.views.base import View
 from tui.views.flame import FlameView
@@ -123,10 +124,10 @@ def test_each_views_key_shows_it_and_focuses_what_it_says():
 
 def test_the_help_lists_every_view_and_its_keys():
     text = help_markdown(VIEWS)
-    assert f"| 1–{len(VIEWS)} | " + ", ".join(v.title for v in VIEWS) + " |" in text
+    assert f"- **1–{len(VIEWS)}**: " + ", ".join(v.title for v in VIEWS) + "\n" in text
     for view_class in VIEWS:
         for key, what in view_class.help:
-            assert f"| {key} | {what} |" in text
+            assert f"- **{key}**: {what}\n" in text
 
 
 class EchoView(View, Static):
@@ -153,7 +154,7 @@ def test_a_view_added_to_the_list_gets_a_tab_a_key_help_and_its_heavy_part_first
         assert app.analysis.pending(app.analysis.retainers) is None
         assert str(app.query_one(EchoView).render()) == "echo main.(*Cache).Insert"
         await press(app, pilot, "question_mark")
-        assert "| 9 | Echo: the selected node |" in app.screen.query_one(Markdown).source
+        assert "- **9**: Echo: the selected node" in app.screen.query_one(Markdown).source
         assert "Show echo" in [c.title for c in app.get_system_commands(app.screen)]
     run(check, EchoApp)
 

@@ -5,53 +5,40 @@ analysis heapdiff computes. The selection, a node's identity, is kept across vie
 the views themselves, in tui/views/__init__.py, make the tabs, keys and help."""
 from __future__ import annotations
 
+import os
+import re
+import shlex
+import subprocess
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 from textual import work
-from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding
+from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
 from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Footer, Header, Markdown, ProgressBar, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Header, Input, ProgressBar, Static, TabbedContent, TabPane
 
 from heapdiff.analysis.aggregate import NodeInfo
 from heapdiff.common.errors import InputError
 from heapdiff.inputs.moments import resolve_pair
 from heapdiff.render.escape import terminal
 
+from . import compared
+from .export import document, write_new
+from .help import HelpScreen
+from .keys import KEYS
+from .place import place
 from .plain import plain
+from .search import compile_search
 from .state import Moments, Settings, analyse, load_moments
 from .views import VIEWS
-from .views.base import NodeChosen, NodeSelected, View
+from .views.base import NodeChosen, NodeSelected, View, ViewFiltered
 from .views.peek import PeekView
+from .views.source import find_file
 from .views.top import TopView
 from .views.tree import CallTreeView
-
-GLOBAL_HELP = (
-    ("↑ ↓ / j k", "move; Enter peeks at the selected function"),
-)
-SETTINGS_HELP = (
-    ("s", "next sample type"),
-    ("G", "next granularity"),
-    ("d", "diff mode: diff-base or base"),
-    ("n", "normalize the new profile to the base total"),
-    ("f / i", "focus on / ignore the selected function (pprof's -focus / -ignore); F clears"),
-    ("m", "write the Markdown report"),
-    ("ctrl+p", "every action in the command palette"),
-    ("?", "this help"),
-    ("q", "quit"),
-)
-
-
-def help_markdown(views: tuple[type[View], ...]) -> str:
-    """The keys, from the views' own help and the global bindings."""
-    rows = [(f"{views[0].key}–{views[-1].key}", ", ".join(v.title for v in views)),
-            *GLOBAL_HELP, *(row for v in views for row in v.help), *SETTINGS_HELP]
-    return "# heapdiff keys\n\n| key | what it does |\n|---|---|\n" + \
-        "".join(f"| {key} | {what} |\n" for key, what in rows)
-
+from .widgets.context import ContextBar
+from .widgets.searchbox import SearchBox
 
 class ViewTabs(TabbedContent):
     """Tabs that move only when asked (keys, clicks, the palette). Textual's TabbedContent
@@ -63,17 +50,6 @@ class ViewTabs(TabbedContent):
         event.stop()
 
 
-class HelpScreen(ModalScreen):
-    BINDINGS = [Binding("escape,q,question_mark", "app.pop_screen", "close")]
-
-    def __init__(self, views: tuple[type[View], ...]):
-        super().__init__()
-        self.views = views
-
-    def compose(self) -> ComposeResult:
-        yield Markdown(help_markdown(self.views))
-
-
 class HeapdiffApp(App):
     """The views (tabs, number keys, help) are `views`; the other keys are BINDINGS."""
 
@@ -82,25 +58,15 @@ class HeapdiffApp(App):
     CSS = """
     #loading { height: 3; }
     TabPane { padding: 0; }
+    ViewTabs { height: 1fr; }
     RowTable { height: 1fr; }
     MemoryView, SourceView { height: 1fr; overflow-y: auto; }
+    /* toasts: one line at the top right, over the title bar, not over the tables' names */
+    ToastRack { dock: top; align: right top; margin-bottom: 0; }
+    Toast { width: auto; padding: 0 1; margin-top: 0; max-width: 60%; }
     """
-    BINDINGS = [
-        Binding("s", "sample_type", "sample type"),
-        Binding("G", "granularity", "granularity"),
-        Binding("d", "mode", "diff mode"),
-        Binding("n", "normalize", "normalize"),
-        Binding("f", "focus_selected", "focus"),
-        Binding("i", "ignore_selected", "ignore"),
-        Binding("F", "clear_filters", "clear focus", show=False),
-        Binding("slash", "filter", "filter", show=False),
-        Binding("o", "sort", "sort", show=False),
-        Binding("b", "direction", "callers", show=False),
-        Binding("g", "growth", "growth path", show=False),
-        Binding("m", "report", "report"),
-        Binding("question_mark", "help", "help"),
-        Binding("q", "quit", "quit"),
-    ]
+    NOTIFICATION_TIMEOUT = 3
+    BINDINGS = [key.binding() for key in KEYS]
 
     def __init__(self, paths: list[str], base_paths: list[str], source_dir: str | None = None,
                  report_path: str = "heapdiff-report.md", driver_class=None,
@@ -119,9 +85,13 @@ class HeapdiffApp(App):
         self.settings = Settings()
         self.selected: NodeInfo | None = None  # the node every view shows, by identity
         self.failure: InputError | None = None  # why nothing could be shown: raised on exit
+        self.rounds = (from_round, to_round)
+        self.view_filters: dict[str, str] = {}  # per view slug, its own filter as said
+        self.searching: tuple[str, re.Pattern[str]] | None = None  # (view slug, pattern): n / N
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield ContextBar(id="context")
         with Vertical(id="loading"):
             yield Static("loading…", id="loading-text")
             yield ProgressBar(id="loading-bar", show_eta=False)
@@ -129,10 +99,12 @@ class HeapdiffApp(App):
             for view in self.views:
                 with TabPane(f"{view.key} {view.title}", id=view.slug):
                     yield view(id=f"{view.slug}-view")
-        yield Footer()
+        yield SearchBox(placeholder="search (regex), Enter to keep, Esc to end", id="search")
+        yield Footer(compact=True)  # more keys fit in 80 columns
 
     def on_mount(self) -> None:
         self.query_one("#tabs").display = False
+        self.show_context()
         self.load()
 
     # --- loading and analysis, off the event loop --------------------------------------
@@ -176,6 +148,7 @@ class HeapdiffApp(App):
             self.exit(return_code=2)
             return
         self.settings = self.analysis.settings  # what is still shown (e.g. -normalize refused)
+        self.show_context()
         message = f"heapdiff: {error}"
         self.query_one("#loading-text", Static).update(plain(message))
         self.tell(message, severity="error", timeout=30)
@@ -189,7 +162,23 @@ class HeapdiffApp(App):
         self.query_one("#tabs").display = True
         self.sub_title = terminal(f"{analysis.diff.sample_type.type} · "
                                   f"{analysis.settings.granularity}")
+        self.show_context()
         self.refresh_view()
+
+    def show_context(self) -> None:
+        """The header line: what is compared, with the settings asked for (at once, before the
+        analysis for them is done) and every filter in force in the view shown."""
+        moments, analysis = self.moments, self.analysis
+        profiles = (moments.base.profile if moments and moments.base else None,
+                    moments.new.profile if moments else None)
+        sample_type = analysis.diff.sample_type.type if analysis else "default sample type"
+        self.query_one(ContextBar).context = compared.context(
+            self.inputs, self.rounds, profiles, self.settings, sample_type,
+            self.view_filters.get(self.query_one(TabbedContent).active, ""))
+
+    def on_view_filtered(self, event: ViewFiltered) -> None:
+        self.view_filters[event.slug] = event.description
+        self.show_context()
 
     def active_view(self) -> View:
         return self.query_one(f"#{self.query_one(TabbedContent).active}-view", View)
@@ -208,12 +197,15 @@ class HeapdiffApp(App):
         try:
             view.show(self.analysis, self.selected)
             target = view.focus_target()
-            if target is not None:
-                target.focus()
+            typing = isinstance(self.focused, Input) and self.focused.display
+            if target is not None and not typing:
+                target.focus()  # not while the user types in a box: the keys stay there
         except Exception as exc:  # noqa: BLE001 - a strange profile must not crash the TUI
             self.tell(f"{view.slug}: {type(exc).__name__}: {exc}", severity="error")
 
     def on_tabbed_content_tab_activated(self, event) -> None:
+        self.end_search()
+        self.show_context()
         self.refresh_view()
 
     def on_node_selected(self, event: NodeSelected) -> None:
@@ -232,19 +224,10 @@ class HeapdiffApp(App):
         self.query_one(TabbedContent).active = tab
 
     def _reanalyse(self, settings: Settings) -> None:
+        """New settings: the header says them at once (no toast over the names)."""
         self.settings = settings
-        self.tell(self._describe(settings), timeout=2)
+        self.show_context()
         self.load()
-
-    def _describe(self, s: Settings) -> str:
-        parts = [s.sample_type or "default sample type", s.granularity, s.mode]
-        if s.normalize:
-            parts.append("normalized")
-        if s.focus:
-            parts.append("focus " + ", ".join(s.focus))
-        if s.ignore:
-            parts.append("ignore " + ", ".join(s.ignore))
-        return " · ".join(parts)
 
     def action_sample_type(self) -> None:
         if self.analysis:
@@ -281,9 +264,72 @@ class HeapdiffApp(App):
     def action_clear_filters(self) -> None:
         self._reanalyse(replace(self.settings, focus=(), ignore=()))
 
-    def action_filter(self) -> None:
-        self.action_tab(TopView.slug)
-        self.query_one(TopView).open_filter()
+    # --- search: / in the active view (Top filters instead), n / N while it is on -------
+    def action_search(self) -> None:
+        view = self.active_view()
+        if isinstance(view, TopView):
+            view.open_filter()
+            return
+        if view.search_lines() is None and type(view).search is View.search:
+            self.tell(f"{view.title} has nothing to search", timeout=2)
+            return
+        self.query_one(SearchBox).open()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if isinstance(event.input, SearchBox) and event.value:
+            event.stop()
+            self.run_search(compile_search(event.value), 0)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if isinstance(event.input, SearchBox):
+            event.stop()
+            self.close_search_box()
+            if not event.value:
+                self.end_search()
+
+    def on_search_box_cancelled(self, event: SearchBox.Cancelled) -> None:
+        self.close_search_box()
+        self.end_search()
+
+    def close_search_box(self) -> None:
+        """The box hides and the view gets the keys back: a hidden box never holds them."""
+        box = self.query_one(SearchBox)
+        box.display = box.can_focus = False
+        target = self.active_view().focus_target() or self.active_view()
+        if target.focusable:
+            target.focus()
+        elif self.focused is box:
+            self.set_focus(None)
+
+    def run_search(self, pattern: re.Pattern[str], step: int) -> None:
+        view = self.active_view()
+        found = view.search(pattern, step)
+        if found is None:
+            self.tell(f"{view.title} has nothing to search", timeout=2)
+            return
+        self.searching = (view.slug, pattern)
+        self.refresh_bindings()
+        if found is False:
+            self.tell(f"no match for {pattern.pattern}", severity="warning", timeout=2)
+
+    def end_search(self) -> None:
+        if self.searching is not None:
+            self.searching = None
+            self.refresh_bindings()
+
+    def action_search_next(self, step: int) -> None:
+        if self.searching is not None:
+            self.run_search(self.searching[1], step)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """n is the next match while a search is on in the view shown, else normalize."""
+        searching = self.searching is not None and \
+            self.searching[0] == self.query_one(TabbedContent).active
+        if action == "search_next":
+            return searching
+        if action == "normalize":
+            return not searching
+        return True
 
     def action_sort(self) -> None:
         self.query_one(TopView).cycle_sort()
@@ -301,6 +347,64 @@ class HeapdiffApp(App):
         else:  # unfolded as soon as the tree view is filled
             tree.pending_growth = True
             self.action_tab(CallTreeView.slug)
+
+    # --- the selection elsewhere: clipboard, editor, Markdown -------------------------------
+    def action_copy_name(self) -> None:
+        if self.selected is None:
+            self.tell("nothing selected to copy", timeout=2)
+            return
+        self.copy(self.selected.name or self.selected.printable_name())
+
+    def action_copy_place(self) -> None:
+        place = self._place()
+        if place is None:
+            self.tell("the selection has no file:line", timeout=2)
+            return
+        self.copy(f"{place[0]}:{place[1]}" if place[1] else place[0])
+
+    def copy(self, text: str) -> None:
+        self.copy_to_clipboard(text)
+        self.tell(f"copied {text}", timeout=2)
+
+    def _place(self) -> tuple[str, int] | None:
+        return None if self.analysis is None or self.selected is None else \
+            place(self.analysis, self.selected)
+
+    def action_edit(self) -> None:
+        place = self._place()
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+        if place is None:
+            self.tell("the selection has no source file", timeout=3)
+            return
+        found = find_file(place[0], self.source_dir)
+        if found is None:
+            self.tell(f"{place[0]} not found; give heapdiff tui --source DIR", timeout=4)
+            return
+        if not editor:
+            self.tell("set $EDITOR to open files", timeout=4)
+            return
+        # absolute: a profile's path starting with - or + is never taken for an option
+        command = [*shlex.split(editor), *([f"+{place[1]}"] if place[1] else []),
+                   str(found.resolve())]
+        try:
+            with self.suspend():
+                subprocess.run(command, check=False)
+        except SuspendNotSupported:
+            self.tell("this terminal cannot hand the screen to an editor", timeout=4)
+        except OSError as exc:
+            self.tell(f"{editor}: {exc.strerror or exc}", severity="error", timeout=4)
+
+    def action_export(self) -> None:
+        view = self.active_view()
+        context = self.query_one(ContextBar).context
+        try:
+            text = document(view.title, context.markdown_line() if context else "",
+                            view.markdown())
+            path = write_new(Path.cwd(), f"heapdiff-view-{view.slug}", text)
+        except OSError as exc:
+            self.tell(f"export: {exc}", severity="error", timeout=6)
+            return
+        self.tell(f"{view.title} written to {path}", timeout=6)
 
     def action_report(self) -> None:
         self.write_report()
@@ -329,10 +433,23 @@ class HeapdiffApp(App):
         self.push_screen(HelpScreen(self.views))
 
     def get_system_commands(self, screen):
-        yield from super().get_system_commands(screen)
-        for binding in self.BINDINGS:
-            yield SystemCommand(binding.description.capitalize(), f"key {binding.key}",
-                                lambda action=binding.action: self.run_action(action))
+        yield from super().get_system_commands(screen)  # Theme, Quit, Keys, Screenshot, ...
+        for key in KEYS:
+            if key.palette:  # the action itself: check_action would refuse n's normalize
+                yield SystemCommand(key.title, f"{key.what} (key {key.shown or key.key})",
+                                    getattr(self, f"action_{key.action}"))
         for view in self.views:
-            yield SystemCommand(f"Show {view.slug}", f"switch to the {view.slug} view",
-                                lambda slug=view.slug: self.action_tab(slug))
+            yield SystemCommand(f"Show {view.slug}", f"switch to the {view.title} view "
+                                f"(key {view.key})", lambda slug=view.slug: self.action_tab(slug))
+
+    def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
+                           time_format: str | None = None) -> str | None:
+        """The screenshot (ctrl+p → Screenshot) in the current directory, not ~/Downloads
+        (often missing on a server), and the toast says where."""
+        try:
+            where = self.save_screenshot(filename, path or ".", time_format)
+        except OSError as exc:
+            self.tell(f"screenshot: {exc}", severity="error", timeout=6)
+            return None
+        self.tell(f"screenshot written to {Path(where).resolve()}", timeout=6)
+        return where

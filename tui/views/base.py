@@ -5,15 +5,20 @@ A view is a widget with these class attributes and methods; it says what the use
 chooses by posting NodeSelected / NodeChosen with the node's identity, never a display name."""
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.message import Message
 from textual.widget import Widget
+from textual.widgets import Static
 
 from heapdiff.analysis.aggregate import NodeInfo
 
 from ..state import Analysis
+from ..export import code_block, markdown_table, paragraphs
+from ..search import next_match
+from ..widgets.rowtable import RowTable
 
 Heavy = Callable[[], object]
 
@@ -28,6 +33,16 @@ class NodeSelected(Message):
 
 class NodeChosen(NodeSelected):
     """The user chose a node (Enter): selected, and peeked at."""
+
+
+class ViewFiltered(Message):
+    """A view's own filter changed (Top's /): the header says so while that view is shown.
+    `description` is what it says ("filter /main/"), "" once the filter is gone."""
+
+    def __init__(self, slug: str, description: str):
+        super().__init__()
+        self.slug = slug
+        self.description = description
 
 
 if TYPE_CHECKING:
@@ -59,3 +74,47 @@ class View(_Widget):
         return None
 
 
+
+    # --- search (/ then n / N) and export (x): defaults that work on a view's RowTable or on
+    # a Static's text; a view overrides them when its data is elsewhere (Tree, Flame) -------
+    def search(self, pattern: re.Pattern[str], step: int) -> bool | None:
+        """Move to a match of `pattern`: step 0 the first at or after the current line, 1 the
+        next, -1 the previous (wrapping). True: moved, False: no match, None: this view has
+        nothing to search."""
+        lines = self.search_lines()
+        if lines is None:
+            return None
+        table = self._table()
+        at = table.cursor if table is not None else getattr(self, "_search_at", 0)
+        found = next_match(lines, pattern, at, step)
+        if found is None:
+            return False
+        if table is not None:
+            table.cursor = found
+        else:
+            self._search_at = found
+            self.scroll_to(y=found, animate=False)
+        return True
+
+    def search_lines(self) -> list[str] | None:
+        """The lines a search looks in: the table's rows, else the text shown, else None."""
+        table = self._table()
+        if table is not None:
+            return [" ".join(row) for row in table.rows]
+        if isinstance(self, Static):
+            return str(self.content).splitlines()
+        return None
+
+    def markdown(self) -> str:
+        """What the view shows, as Markdown: the lines above its table (a summary, a title)
+        and the table, else its text as a code block."""
+        table = self._table()
+        if table is not None:
+            above = [str(s.content) for s in self.query(Static) if s.display]
+            return paragraphs(above) + markdown_table(
+                [c.title for c in table.columns], table.rows, [c.right for c in table.columns])
+        return code_block(self.search_lines() or [])
+
+    def _table(self) -> RowTable | None:
+        target = self.focus_target()
+        return target if isinstance(target, RowTable) else None

@@ -2,6 +2,8 @@
 colour by delta (growth red, shrink green); Enter zooms into the selected frame, Esc out."""
 from __future__ import annotations
 
+import re
+
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
@@ -13,6 +15,8 @@ from heapdiff.analysis.calltree import TreeNode
 from heapdiff.analysis.aggregate import NodeInfo
 from heapdiff.render.escape import terminal
 
+from ..export import code_block
+from ..search import next_match
 from ..state import Analysis
 from .base import Heavy, NodeSelected, View
 
@@ -176,3 +180,20 @@ class FlameView(View, Widget, can_focus=True):
         if self.zoom:
             self.zoom.pop()
             self.layout_rows()
+
+    def markdown(self) -> str:
+        """The icicle as laid out, one text line per depth."""
+        return code_block([self.render_line(y).text.rstrip() for y in range(len(self.rows))])
+
+    def search(self, pattern: re.Pattern[str], step: int) -> bool | None:
+        """The frames laid out, row by row from the top: the match becomes the selection."""
+        frames = [(y, i) for y, row in enumerate(self.rows) for i in range(len(row))]
+        names = [self.rows[y][i][2].name for y, i in frames]
+        at = frames.index(self.selected) if self.selected in frames else 0
+        found = next_match(names, pattern, at, step)
+        if found is None:
+            return False
+        self.selected = frames[found]
+        self.refresh()
+        self._select()
+        return True

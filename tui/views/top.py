@@ -16,7 +16,7 @@ from heapdiff.render.order import sort_rows
 from ..plain import plain
 from ..state import Analysis
 from ..widgets.rowtable import Column, RowTable
-from .base import NodeChosen, NodeSelected, View
+from .base import NodeChosen, NodeSelected, View, ViewFiltered
 
 COLUMNS = [Column("base flat", 9), Column("new flat", 9), Column("Δ flat", 10), Column("Δ%", 8),
            Column("base cum", 9), Column("new cum", 9), Column("Δ cum", 10), Column("", 6, False),
@@ -101,6 +101,7 @@ class TopView(View, Vertical):
             self.pattern = re.compile(event.value) if event.value else None
         except re.error:
             return  # an unfinished regex: keep the last good filter while typing
+        self.post_message(ViewFiltered(self.slug, f"filter /{event.value}/" if event.value else ""))
         self.refill(self.selected())
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -112,5 +113,6 @@ class TopView(View, Vertical):
             box.value = ""
             box.display = False
             self.pattern = None
+            self.post_message(ViewFiltered(self.slug, ""))
             self.refill(self.selected())
         self.query_one(RowTable).focus()
