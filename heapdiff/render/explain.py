@@ -1,5 +1,8 @@
-"""`heapdiff explain` and `heapdiff gc` as text and JSON."""
+"""`heapdiff explain` and `heapdiff gc` as text and JSON. The rows are values (WaterfallLine,
+ChangeLine) that the text here and the TUI's Memory view both lay out, so the two say the same."""
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from ..memory.findings import Finding
 from ..memory.gchealth import GCHealth
@@ -19,32 +22,80 @@ def explain_json(w: Waterfall, found: list[Finding], gc: GCHealth | None, source
     }
 
 
+@dataclass(frozen=True)
+class WaterfallLine:
+    """One waterfall row as explain prints it (terminal-safe text)."""
+
+    component: str
+    size: str  # "57.9MiB", or "unknown"
+    share: str  # of RSS ("53.24%"), "" without RSS or for an unknown row
+    bar: str
+    what: str  # what the row is, with its sampling error; for an unknown row, what it needs
+    bytes: int | None
+
+
+@dataclass(frozen=True)
+class ChangeLine:
+    """One row of "how each row changed since the base"."""
+
+    component: str
+    base: str
+    now: str
+    change: str  # "" when either side is unknown
+    delta: int | None
+
+
+def rss_line(w: Waterfall) -> str:
+    return (f"RSS {human_bytes(w.rss)} ({terminal(w.rss_source)})" if w.rss is not None
+            else "RSS unknown: give /proc/PID/status or smaps_rollup")
+
+
+def leading_line(w: Waterfall) -> str | None:
+    return None if w.leading is None else \
+        f"Leading cause of the gap between the profile and RSS: {w.leading.component}"
+
+
+def waterfall_lines(w: Waterfall) -> list[WaterfallLine]:
+    scale = bar_scale(r.bytes for r in w.rows)
+    lines = []
+    for r in w.rows:
+        if r.bytes is None:
+            lines.append(WaterfallLine(r.component, "unknown", "", "", f"needs {r.needs}", None))
+            continue
+        sigma = f" ±{human_bytes(r.sigma)}" if r.sigma else ""
+        lines.append(WaterfallLine(r.component, human_bytes(r.bytes),
+                                   percent(r.bytes, w.rss) if w.rss else "",
+                                   bar(r.bytes, scale), terminal(r.cause) + sigma, r.bytes))
+    return lines
+
+
+def finding_lines(f: Finding) -> tuple[str, str, str]:
+    """A finding's heading, detail and advice."""
+    return (f"[{f.severity}] {f.id}: {terminal(f.title)}", terminal(f.detail),
+            f"Do: {terminal(f.advice)}")
+
+
 def explain_text(w: Waterfall, found: list[Finding], gc: GCHealth | None, sources) -> str:
     out = ["Inputs: " + ", ".join(terminal(s) for s in sources)]
     if w.delta:
         out.append(f"Profile: {w.delta}; the waterfall leaves it out")
-    out.append(f"RSS {human_bytes(w.rss)} ({terminal(w.rss_source)})" if w.rss is not None
-               else "RSS unknown: give /proc/PID/status or smaps_rollup")
-    scale = bar_scale(r.bytes for r in w.rows)
+    out.append(rss_line(w))
     width = max(len(r.component) for r in w.rows)
-    for r in w.rows:
-        if r.bytes is None:
-            out.append(f"  {r.component:<{width}} {'unknown':>10}  needs {r.needs}")
+    for line in waterfall_lines(w):
+        if line.bytes is None:
+            out.append(f"  {line.component:<{width}} {line.size:>10}  {line.what}")
             continue
-        share = percent(r.bytes, w.rss) if w.rss else ""
-        sigma = f" ±{human_bytes(r.sigma)}" if r.sigma else ""
-        out.append(f"  {r.component:<{width}} {human_bytes(r.bytes):>10} {share:>8}  "
-                   f"{bar(r.bytes, scale):<{BAR_WIDTH}}  {terminal(r.cause)}{sigma}")
-    if w.leading is not None:
-        out.append(f"Leading cause of the gap between the profile and RSS: {w.leading.component}")
+        out.append(f"  {line.component:<{width}} {line.size:>10} {line.share:>8}  "
+                   f"{line.bar:<{BAR_WIDTH}}  {line.what}")
+    if (leading := leading_line(w)) is not None:
+        out.append(leading)
     if gc is not None:
         out.append(gc_summary(gc))
     if found:
         out.append("Findings:")
         for f in found:
-            out.append(f"  [{f.severity}] {f.id}: {terminal(f.title)}")
-            out.append(f"      {terminal(f.detail)}")
-            out.append(f"      Do: {terminal(f.advice)}")
+            head, detail, advice = finding_lines(f)
+            out += [f"  {head}", f"      {detail}", f"      {advice}"]
     else:
         out.append("Findings: none")
     return "\n".join(out) + "\n"
@@ -72,11 +123,21 @@ def changes_json(earlier: Waterfall, now: Waterfall) -> list[dict]:
             _changes(earlier, now)]
 
 
+CHANGES_TITLE = "How each row changed since the base:"
+CHANGES_HEADER = f"{'component':<17} {'base':>10} {'now':>10} {'change':>11}"
+
+
+def change_lines(earlier: Waterfall, now: Waterfall) -> list[ChangeLine]:
+    fmt = lambda v: "unknown" if v is None else human_bytes(v)  # noqa: E731
+    return [ChangeLine(c, fmt(a), fmt(b), "" if d is None else signed(d, "bytes"), d)
+            for c, a, b, d in _changes(earlier, now)]
+
+
+def change_row(line: ChangeLine) -> str:
+    return f"{line.component:<17} {line.base:>10} {line.now:>10} {line.change:>11}"
+
+
 def changes_text(earlier: Waterfall, now: Waterfall) -> str:
-    out = ["How each row changed since the base:",
-           f"  {'component':<17} {'base':>10} {'now':>10} {'change':>11}"]
-    for c, a, b, d in _changes(earlier, now):
-        fmt = lambda v: "unknown" if v is None else human_bytes(v)  # noqa: E731
-        change = "" if d is None else signed(d, "bytes")
-        out.append(f"  {c:<17} {fmt(a):>10} {fmt(b):>10} {change:>11}")
+    out = [CHANGES_TITLE, f"  {CHANGES_HEADER}"]
+    out += [f"  {change_row(line)}" for line in change_lines(earlier, now)]
     return "\n".join(out) + "\n"
