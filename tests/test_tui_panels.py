@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 import re
 
-from support import SAMPLES
+from support import REPO, SAMPLES
 from tui_settle import settled
 from tui.app import HeapdiffApp
 from tui.views.memory import MemoryView
-from tui.views.source import SourceView
+from textual.widgets import Static
+
+from tui.views.source import SourceView, figures
 from tui.widgets.textpanel import TextPanel
 
 LEAKY = SAMPLES / "leaky_cache"
+LIST_ORACLE = REPO / "tests" / "oracles" / "list"  # go tool pprof -list, by its generate
 SOURCES = SAMPLES / "programs"
 SIZE = (80, 24)
 
@@ -63,3 +66,57 @@ def test_memory_scrolls_with_the_keys_at_80x24():
         await press(pilot, "k")
         assert memory.scroll_y == memory.max_scroll_y - 1
     run(check)
+
+
+def pprof_list(side: str) -> dict[int, tuple[int, int]]:
+    """line -> (flat, cum) in bytes, as `go tool pprof -unit=B -list` printed them."""
+    out = (LIST_ORACLE / f"leaky_cache_insert.{side}.txt").read_text()
+    figure = lambda v: 0 if v == "." else int(v.rstrip("B"))  # noqa: E731
+    return {int(m[3]): (figure(m[1]), figure(m[2]))
+            for m in re.finditer(r"^\s*(\.|-?\d+B)\s+(\.|-?\d+B)\s+(\d+):", out, re.M)}
+
+
+def test_source_scrolls_with_the_keys_at_80x24():
+    async def check(app, pilot):
+        await press(pilot, "5")
+        source = panel(app, SourceView)
+        assert app.focused is source and source.max_scroll_y > 0
+        await press(pilot, "down", "down")
+        assert source.scroll_y == 2
+        await press(pilot, "pagedown")
+        assert source.scroll_y > 2 + 10
+        await press(pilot, "right")  # long lines scroll sideways: they are not wrapped
+        assert source.scroll_x == 1
+    run(check, source_dir=str(SOURCES))
+
+
+def test_source_header_names_the_file_the_function_and_its_totals():
+    async def check(app, pilot):
+        await press(pilot, "5")
+        head = str(app.query_one("#source-header", Static).render())
+        assert "main.(*Cache).Insert  in " in head
+        assert head.splitlines()[0].endswith("samples/programs/leaky_cache/main.go")
+        assert "flat 8.5MiB → 50.1MiB (+41.7MiB), cum 8.5MiB → 50.1MiB (+41.7MiB)" in head
+        assert re.search(r"line\s+base\s+new\s+Δ\s+base\s+new\s+Δ\s+source", head)
+    run(check, source_dir=str(SOURCES))
+
+
+def test_source_lines_show_base_new_and_delta_of_flat_and_cum_as_pprof_list():
+    base, new, diff = (pprof_list(side) for side in ("base", "new", "diff"))
+    assert {38, 40} <= set(diff)
+
+    async def check(app, pilot):
+        await press(pilot, "5")
+        lines = app.analysis.source_lines(app.selected).lines
+        shown = panel(app, SourceView).text.splitlines()
+        for number, (delta_flat, delta_cum) in diff.items():
+            row = lines.get(number)
+            if row is None:  # unchanged: pprof shows "." or equal sides
+                assert delta_flat == delta_cum == 0
+                continue
+            assert (row.base_flat, row.base_cum) == base[number]
+            assert (row.new_flat, row.new_cum) == new[number]
+            assert (row.delta_flat, row.delta_cum) == (delta_flat, delta_cum)
+            [line] = [t for t in shown if re.match(rf"\s*{number}\s", t)]
+            assert line.startswith(f"{number:>6}{figures(row, 'bytes')}  ")
+    run(check, source_dir=str(SOURCES))
