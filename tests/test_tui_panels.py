@@ -9,9 +9,10 @@ from support import REPO, SAMPLES
 from tui_settle import settled
 from tui.app import HeapdiffApp
 from tui.views.memory import MemoryView
-from textual.widgets import Static
+from textual.widgets import Static, TabbedContent
 
 from tui.views.source import SourceView, figures
+from tui.widgets.rowtable import RowTable
 from tui.widgets.textpanel import TextPanel
 
 LEAKY = SAMPLES / "leaky_cache"
@@ -120,3 +121,42 @@ def test_source_lines_show_base_new_and_delta_of_flat_and_cum_as_pprof_list():
             [line] = [t for t in shown if re.match(rf"\s*{number}\s", t)]
             assert line.startswith(f"{number:>6}{figures(row, 'bytes')}  ")
     run(check, source_dir=str(SOURCES))
+
+
+def names(app, table_id: str) -> list[str]:
+    return [row[-1] for row in app.query_one(table_id, RowTable).rows]
+
+
+def test_peek_puts_the_callers_above_the_node_and_the_callees_below():
+    async def check(app, pilot):
+        app.selected = app.analysis.node_named("main.handleRequest")
+        await press(pilot, "3")
+        assert names(app, "#peek-callers") == ["main.serve"]
+        assert names(app, "#peek-callees")[0] == "main.(*Cache).Insert"
+        assert "main.(*Cache).Insert" not in names(app, "#peek-callers")
+        labels = [str(app.query_one(f"#peek-{part}").render()) for part in
+                  ("callers-label", "title", "callees-label")]
+        assert labels[0] == "callers of main.handleRequest (1)"
+        assert labels[1].startswith("main.handleRequest: flat")
+        assert labels[2].startswith("callees of main.handleRequest (")
+        ys = [app.query_one(f"#peek-{part}").region.y for part in
+              ("callers-label", "callers", "title", "callees-label", "callees")]
+        assert ys == sorted(ys) and len(set(ys)) == 5  # top to bottom, like pprof -peek
+        await press(pilot, "tab", "enter")  # Tab to the callees, Enter walks to the first
+        assert app.selected.name == "main.(*Cache).Insert"
+        assert names(app, "#peek-callers")[0] == "main.handleRequest"
+    run(check)
+
+
+def test_esc_and_backspace_go_back_from_peek_to_the_view_it_was_opened_from():
+    async def check(app, pilot):
+        tabs = app.query_one(TabbedContent)
+        await press(pilot, "6", "3")
+        await press(pilot, "escape")
+        assert tabs.active == "memory" and app.focused is panel(app, MemoryView)
+        await press(pilot, "1", "enter")  # Enter in Top peeks at the node
+        assert tabs.active == "peek"
+        await press(pilot, "enter")  # walking inside Peek keeps where it came from
+        await press(pilot, "backspace")
+        assert tabs.active == "top"
+    run(check)
