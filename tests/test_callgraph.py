@@ -201,3 +201,40 @@ def test_edges_summed_by_sort_equal_those_summed_densely(monkeypatch):
     monkeypatch.setattr("heapdiff.analysis.callgraph.DENSE_PAIRS", 0)
     assert graph_data(d, [base], new).edges == dense.edges
     assert len(dense.edges) > 30
+
+
+def walked_nodes(tree, path=(), names=()):
+    """(names from the root, TreeNode) of every node of the tree."""
+    for node in tree.children(path):
+        here = names + (node.name,)
+        yield here, node
+        yield from walked_nodes(tree, node.path, here)
+
+
+@pytest.mark.parametrize("bottom_up", [False, True])
+def test_a_call_tree_node_is_a_leaf_exactly_when_no_stack_goes_on_below_it(bottom_up):
+    from heapdiff.analysis.calltree import CallTree
+
+    base, new = (load_profile(LEAKY / side / "heap.pb.gz") for side in ("base", "later"))
+    expanded = expanded_tree([base], new, bottom_up)
+    tree = CallTree([base], new, "inuse_space", "functions", bottom_up=bottom_up)
+    for names, node in walked_nodes(tree):
+        goes_on = any(len(p) > len(names) and p[:len(names)] == names for p in expanded)
+        assert node.leaf == (not goes_on), names
+
+
+@pytest.mark.parametrize("bottom_up", [False, True])
+def test_the_heaviest_path_to_a_node_ends_at_its_heaviest_occurrence(bottom_up):
+    from heapdiff.analysis.calltree import CallTree
+
+    base, new = (load_profile(LEAKY / side / "heap.pb.gz") for side in ("base", "later"))
+    every = list(walked_nodes(CallTree([base], new, "inuse_space", "functions",
+                                       bottom_up=bottom_up)))
+    tree = CallTree([base], new, "inuse_space", "functions", bottom_up=bottom_up)
+    for info in {node.info for _, node in every}:
+        heaviest = max(node.base + node.new for _, node in every if node.info == info)
+        path = tree.heaviest_path_to(info, 256)
+        assert path is not None and path[-1].info == info
+        assert path[-1].base + path[-1].new == heaviest
+        assert [n.path for n in path[:-1]] == [n.path.parent for n in path[1:]]  # one path
+        assert path[0].path.parent is tree.root

@@ -131,15 +131,16 @@ def test_tree_g_reveals_the_growth_path_from_main_main():
 
 def test_tree_vim_keys_move_open_and_close():
     async def check(app, pilot):
-        await press(app, pilot, "2", "j")
+        await press(app, pilot, "2")  # the tree opens at Top's selection, a leaf
         tree = app.query_one(CallTreeView)
-        first = tree.cursor_node
-        await press(app, pilot, "l")
-        assert first.is_expanded and first.children
-        await press(app, pilot, "j")
-        assert tree.cursor_node is first.children[0]
-        await press(app, pilot, "h", "h")  # the child is closed: to its parent, then close it
-        assert tree.cursor_node is first and not first.is_expanded
+        leaf = tree.cursor_node
+        await press(app, pilot, "h")  # a closed node: to its parent
+        parent = tree.cursor_node
+        assert parent is leaf.parent and parent.is_expanded
+        await press(app, pilot, "h")  # an open one: close it
+        assert tree.cursor_node is parent and not parent.is_expanded
+        await press(app, pilot, "l", "j")  # open it again, and down to its first child
+        assert parent.is_expanded and tree.cursor_node is parent.children[0]
     run(check)
 
 

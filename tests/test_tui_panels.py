@@ -9,9 +9,11 @@ from support import REPO, SAMPLES
 from tui_settle import settled
 from tui.app import HeapdiffApp
 from tui.views.memory import MemoryView
+from rich.style import Style
 from textual.widgets import Static, TabbedContent
 
 from tui.views.source import SourceView, figures
+from tui.views.tree import CallTreeView
 from tui.widgets.rowtable import RowTable
 from tui.widgets.textpanel import TextPanel
 
@@ -159,4 +161,65 @@ def test_esc_and_backspace_go_back_from_peek_to_the_view_it_was_opened_from():
         await press(pilot, "enter")  # walking inside Peek keeps where it came from
         await press(pilot, "backspace")
         assert tabs.active == "top"
+    run(check)
+
+
+def shown_nodes(app) -> list:
+    """The tree's nodes on its lines, top to bottom (those under open nodes)."""
+    nodes = []
+
+    def walk(node):
+        for child in node.children:
+            nodes.append(child)
+            if child.is_expanded:
+                walk(child)
+    walk(app.query_one(CallTreeView).root)
+    return nodes
+
+
+def test_tree_leaves_do_not_look_expandable():
+    async def check(app, pilot):
+        await press(pilot, "2", "g")  # down to main.(*Cache).Insert, which calls nothing
+        tree = app.query_one(CallTreeView)
+        leaves = [n for n in shown_nodes(app) if n.data.leaf]
+        assert {"main.(*Cache).Insert", "main.loadConfig"} <= {n.data.name for n in leaves}
+        assert not any(n.allow_expand for n in leaves)
+        for leaf in leaves:
+            shown = tree.render_label(leaf, Style(), Style()).plain
+            assert "▶" not in shown and "▼" not in shown and shown.startswith("  ")
+        inner = [n for n in shown_nodes(app) if not n.data.leaf]
+        assert inner and all(n.allow_expand for n in inner)
+        assert all(tree.render_label(n, Style(), Style()).plain[0] in "▶▼" for n in inner)
+    run(check)
+
+
+def test_tree_header_names_the_figures_and_says_b_switched_to_callers():
+    async def check(app, pilot):
+        await press(pilot, "2")
+        tree = app.query_one(CallTreeView)
+        assert "Δ cum" in tree.border_title and "new cum" in tree.border_title
+        assert "top-down: callees below" in tree.border_title
+        assert len(tree.border_title) <= SIZE[0] - 2  # the whole header fits at 80 columns
+        await press(pilot, "b")
+        assert tree.bottom_up and "bottom-up: callers below" in tree.border_title
+        await press(pilot, "b")
+        assert "top-down" in tree.border_title
+    run(check)
+
+
+def test_opening_tree_unfolds_the_heaviest_path_to_the_node_selected_in_top():
+    async def check(app, pilot):
+        await press(pilot, "j", "j")  # a function three levels down in the call tree
+        chosen = app.selected
+        await press(pilot, "2")
+        tree = app.query_one(CallTreeView)
+        assert tree.cursor_node.data.info == chosen and app.selected == chosen
+        path = []
+        node = tree.cursor_node
+        while node is not tree.root:
+            path.append(node.data.name)
+            node = node.parent
+        assert path[-1] == "runtime.main" and len(path) > 3
+        await press(pilot, "b")  # callers: the same node, now at the top level
+        assert tree.cursor_node.data.info == chosen and tree.cursor_node.parent is tree.root
     run(check)

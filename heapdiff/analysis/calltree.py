@@ -80,6 +80,7 @@ class TreeNode:
     base_flat: int
     new_flat: int
     info: NodeInfo = NodeInfo()  # the last node of the path, as the diff's rows know it
+    leaf: bool = False  # no sample goes on below it: it has no children
 
     @property
     def delta(self) -> int:
@@ -192,7 +193,8 @@ class CallTree:
             child_path = Path(path, node, d + 1)
             self._members[child_path] = grouped[node]
             out.append(TreeNode(child_path, self.names[node], base, new, base_flat, new_flat,
-                                self.node_infos[node]))
+                                self.node_infos[node],
+                                not any(len(m.samples) for m in grouped[node])))
         return sorted(out, key=lambda n: (-abs(n.delta), -n.new, n.name))
 
     def _groups(self, side: _Side, m: _Members, d: int) -> Iterator[Group]:
@@ -243,6 +245,39 @@ class CallTree:
         if frame == 0:
             return position - 1, int(side.frame_count[side.locations[position - 1]]) - 1
         return position, frame - 1
+
+    def heaviest_path_to(self, info: NodeInfo, max_depth: int,
+                         budget: int = 2000) -> list[TreeNode] | None:
+        """From the root, the path to the heaviest occurrence of `info` (largest base + new),
+        found best-first: a path's weight never grows with depth, so the first occurrence
+        taken off the queue is the heaviest. None when it is not within max_depth or within
+        `budget` levels computed (a node buried under many lighter ones)."""
+        import heapq
+
+        order = 0  # ties in weight keep the tree's own order
+        queue: list[tuple[int, int, TreeNode]] = []
+        above: dict[Path, TreeNode] = {}  # the TreeNode of each path met, by its path
+
+        def push(nodes: list[TreeNode]) -> None:
+            nonlocal order
+            for n in nodes:
+                above[n.path] = n
+                heapq.heappush(queue, (-(n.base + n.new), order, n))
+                order += 1
+
+        push(self.children(self.root))
+        while queue and budget > 0:
+            node = heapq.heappop(queue)[2]
+            if node.info == info:
+                path, at = [], node.path
+                while at is not None and at.parent is not None:
+                    path.append(above[at])
+                    at = at.parent
+                return path[::-1]
+            if not node.leaf and node.path.depth < max_depth:
+                budget -= not self.has_children_of(node.path)
+                push(self.children(node.path))
+        return None
 
     def growth_path(self) -> list[TreeNode]:
         """From the root, the child with the largest growth at each level."""
