@@ -9,6 +9,7 @@ path (no recursion question: a path is a path), and flat, those that end there.
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -105,6 +106,9 @@ class CallTree:
         self._members: dict[Path, list[_Members]] = {
             self.root: [self._start(s) for s in self.sides]}
         self._children: dict[Path, list[TreeNode]] = {}
+        # a level is computed once though workers ask at once (a node opened while the
+        # path to the selection is searched): computing pops the level's members
+        self._computing = threading.RLock()
 
     def _side(self, profile: Profile, weights: np.ndarray, granularity: str, sign: int) -> _Side:
         """The profile's frames as shared node ids. Nothing per frame is built: a sample's
@@ -167,7 +171,9 @@ class CallTree:
         first; computed once."""
         at = path or self.root
         if at not in self._children:
-            self._children[at] = self._compute_children(at)
+            with self._computing:
+                if at not in self._children:
+                    self._children[at] = self._compute_children(at)
         return self._children[at]
 
     def _compute_children(self, path: Path) -> list[TreeNode]:
@@ -246,38 +252,56 @@ class CallTree:
             return position - 1, int(side.frame_count[side.locations[position - 1]]) - 1
         return position, frame - 1
 
-    def heaviest_path_to(self, info: NodeInfo, max_depth: int,
-                         budget: int = 2000) -> list[TreeNode] | None:
-        """From the root, the path to the heaviest occurrence of `info` (largest base + new),
-        found best-first: a path's weight never grows with depth, so the first occurrence
-        taken off the queue is the heaviest. None when it is not within max_depth or within
-        `budget` levels computed (a node buried under many lighter ones)."""
-        import heapq
+    def path_to(self, info: NodeInfo, max_depth: int) -> list[TreeNode] | None:
+        """From the root, the path that carries most of `info`'s weight (base + new of the
+        samples through it), down to `info`'s first node on it: at each level, the child
+        through which most of the samples that pass through `info` go. None when no sample
+        does within max_depth levels."""
+        node_id = self.infos.get(info)
+        if node_id is None:
+            return None
+        through = self._through(node_id)
+        carried: dict[Path, int] = {}
 
-        order = 0  # ties in weight keep the tree's own order
-        queue: list[tuple[int, int, TreeNode]] = []
-        above: dict[Path, TreeNode] = {}  # the TreeNode of each path met, by its path
+        def carries(n: TreeNode) -> int:
+            """The weight of the samples through n that reach `info` at n or below it."""
+            if n.info == info:
+                return abs(n.base) + abs(n.new)
+            if n.leaf:
+                return 0
+            if n.path not in carried:
+                members = self._members.get(n.path)
+                carried[n.path] = sum(carries(c) for c in self.children(n.path)) \
+                    if members is None else \
+                    sum(int(np.abs(side.weights[m.samples[through[k][m.samples]]]).sum())
+                        for k, (side, m) in enumerate(zip(self.sides, members)))
+            return carried[n.path]
 
-        def push(nodes: list[TreeNode]) -> None:
-            nonlocal order
-            for n in nodes:
-                above[n.path] = n
-                heapq.heappush(queue, (-(n.base + n.new), order, n))
-                order += 1
-
-        push(self.children(self.root))
-        while queue and budget > 0:
-            node = heapq.heappop(queue)[2]
-            if node.info == info:
-                path, at = [], node.path
-                while at is not None and at.parent is not None:
-                    path.append(above[at])
-                    at = at.parent
-                return path[::-1]
-            if not node.leaf and node.path.depth < max_depth:
-                budget -= not self.has_children_of(node.path)
-                push(self.children(node.path))
+        path: list[TreeNode] = []
+        level = self.children(self.root)
+        while level and len(path) < max_depth:
+            best = max(level, key=carries)  # the first of equals: the tree's own order
+            if not carries(best):
+                return None
+            path.append(best)
+            if best.info == info:
+                return path
+            level = self.children(best.path)
         return None
+
+    def _through(self, node: int) -> list[np.ndarray]:
+        """Per side, per sample: whether its stack has a frame of `node`."""
+        out = []
+        for side in self.sides:
+            frames = np.concatenate(([0], np.cumsum(side.frame_node == node)))
+            at_location = frames[side.frame_start + side.frame_count] > frames[side.frame_start]
+            entries = at_location[side.locations]
+            has = np.zeros(len(side.offsets) - 1, dtype=bool)
+            filled = side.offsets[1:] > side.offsets[:-1]  # reduceat gives an empty range one item
+            if len(entries):
+                has[filled] = np.logical_or.reduceat(entries, side.offsets[:-1][filled])
+            out.append(has)
+        return out
 
     def growth_path(self) -> list[TreeNode]:
         """From the root, the child with the largest growth at each level."""

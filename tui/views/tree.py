@@ -150,7 +150,7 @@ class CallTreeView(View, Tree):
         tree, analysis = self.analysis.tree(self.bottom_up), self.analysis
 
         def compute() -> None:
-            path = tree.heaviest_path_to(selected, MAX_DEPTH)
+            path = tree.path_to(selected, MAX_DEPTH)
             if path:
                 self.app.call_from_thread(unfold, analysis, path)
 
