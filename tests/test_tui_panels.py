@@ -138,9 +138,9 @@ def test_peek_puts_the_callers_above_the_node_and_the_callees_below():
         assert "main.(*Cache).Insert" not in names(app, "#peek-callers")
         labels = [str(app.query_one(f"#peek-{part}").render()) for part in
                   ("callers-label", "title", "callees-label")]
-        assert labels[0] == "callers of main.handleRequest (1)"
+        assert labels[0] == "callers (1) of main.handleRequest"
         assert labels[1].startswith("main.handleRequest: flat")
-        assert labels[2].startswith("callees of main.handleRequest (")
+        assert labels[2] == f"callees ({len(names(app, '#peek-callees'))}) of main.handleRequest"
         ys = [app.query_one(f"#peek-{part}").region.y for part in
               ("callers-label", "callers", "title", "callees-label", "callees")]
         assert ys == sorted(ys) and len(set(ys)) == 5  # top to bottom, like pprof -peek

@@ -102,5 +102,6 @@ class PeekView(View, Vertical):
                 tones.append(1 if e["delta"] > 0 else -1 if e["delta"] < 0 else 0)
             self.nodes[side] = [graph.nodes[other]["info"] for other, _ in edges]
             self.query_one(f"#peek-{side}", RowTable).set_rows(rows, tones)
-            label = f"{side} of {name} ({len(rows)})" if rows else f"{side} of {name}: none"
-            self.query_one(f"#peek-{side}-label", Static).update(Text(label))
+            # the count first: a long name is cut at the screen's edge, the count is not
+            self.query_one(f"#peek-{side}-label", Static).update(
+                Text(f"{side} ({len(rows)}) of {name}"))
