@@ -1,5 +1,5 @@
 """Memory: what `heapdiff explain --base` prints, laid out for the screen from the same rows
-(heapdiff.render.explain): how each row changed since the base, the waterfall with each row's
+(heapdiff.render.memory): how each row changed since the base, the waterfall with each row's
 share of RSS and what it is, GC health with sparklines, and the findings. It scrolls."""
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from textual.containers import Vertical
 
 from heapdiff.analysis.aggregate import NodeInfo
 from heapdiff.render.escape import terminal
-from heapdiff.render.explain import (CHANGES_HEADER, CHANGES_TITLE, change_lines, change_row,
-                                     finding_lines, leading_line, rss_line, waterfall_lines)
 from heapdiff.render.format import gc_scale, gc_summary, sparkline
+from heapdiff.render.memory import (CHANGES_HEADER, CHANGES_TITLE, change_lines, change_row,
+                                    finding_lines, leading_line, rss_line, waterfall_lines)
 
 from ..state import Analysis
 from ..widgets.textpanel import TextPanel
