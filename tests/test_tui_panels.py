@@ -12,7 +12,7 @@ from tui.views.memory import MemoryView
 from rich.style import Style
 from textual.widgets import Static, TabbedContent
 
-from tui.views.source import SourceView, figures
+from tui.views.source import FIGURE, SourceView, figures
 from tui.views.tree import CallTreeView
 from tui.widgets.rowtable import RowTable
 from tui.widgets.textpanel import TextPanel
@@ -223,3 +223,20 @@ def test_opening_tree_unfolds_the_heaviest_path_to_the_node_selected_in_top():
         await press(pilot, "b")  # callers: the same node, now at the top level
         assert tree.cursor_node.data.info == chosen and tree.cursor_node.parent is tree.root
     run(check)
+
+
+def test_source_of_a_single_profile_shows_flat_and_cum_as_pprof_list():
+    new = pprof_list("new")
+
+    async def check(app, pilot):
+        await press(pilot, "5")
+        head = str(app.query_one("#source-header", Static).render())
+        assert "Δ" not in head and "base" not in head and re.search(r"line\s+flat\s+cum", head)
+        lines = app.analysis.source_lines(app.selected).lines
+        shown = panel(app, SourceView).text.splitlines()
+        for number in (38, 40):
+            assert (lines[number].new_flat, lines[number].new_cum) == new[number]
+            [line] = [t for t in shown if re.match(rf"\s*{number}\s", t)]
+            assert line.startswith(f"{number:>6}{figures(lines[number], 'bytes', single=True)}  ")
+            assert "+" not in line[:6 + 2 * FIGURE]  # values, not changes
+    run(check, paths=[LEAKY / "later"], source_dir=str(SOURCES))

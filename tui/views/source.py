@@ -24,9 +24,12 @@ from .base import Heavy, View
 
 CONTEXT = 400
 FIGURE = 9  # one figure's cells: "+41.7MiB" and a space
-# the column heads over "line | base new Δ (flat) | base new Δ (cum) | source"
-HEAD = (f"{'':>7}{' flat ':─^{3 * FIGURE - 1}} {' cum ':─^{3 * FIGURE - 1}}\n"
-        f"{'line':>6}" + f"{'base':>{FIGURE}}{'new':>{FIGURE}}{'Δ':>{FIGURE}}" * 2 + "  source")
+# the column heads over "line | base new Δ (flat) | base new Δ (cum) | source", and for a
+# single profile (nothing to compare) over "line | flat | cum | source", as pprof -list
+HEADS = {False: f"{'':>7}{' flat ':─^{3 * FIGURE - 1}} {' cum ':─^{3 * FIGURE - 1}}\n"
+                f"{'line':>6}" + f"{'base':>{FIGURE}}{'new':>{FIGURE}}{'Δ':>{FIGURE}}" * 2 +
+                "  source",
+         True: f"{'line':>6}{'flat':>{FIGURE}}{'cum':>{FIGURE}}  source"}
 
 
 def find_file(path: str, source_dir: str | None) -> Path | None:
@@ -43,21 +46,25 @@ def find_file(path: str, source_dir: str | None) -> Path | None:
     return None
 
 
-def figures(row: DiffRow, unit: str) -> str:
-    """base, new and Δ of flat, then of cum, in FIGURE columns each."""
+def figures(row: DiffRow, unit: str, single: bool = False) -> str:
+    """base, new and Δ of flat, then of cum, in FIGURE columns each; of a single profile,
+    flat and cum."""
+    if single:
+        return f"{human(row.new_flat, unit):>{FIGURE}}{human(row.new_cum, unit):>{FIGURE}}"
     return "".join(f"{human(base, unit):>{FIGURE}}{human(new, unit):>{FIGURE}}"
                    f"{signed(new - base, unit):>{FIGURE}}"
                    for base, new in ((row.base_flat, row.new_flat), (row.base_cum, row.new_cum)))
 
 
-def tone(row: DiffRow | None) -> str:
-    return "" if row is None else "red" if row.delta_cum > 0 else \
+def tone(row: DiffRow | None, single: bool = False) -> str:
+    """Growth red, shrink green; a single profile has neither."""
+    return "" if row is None or single else "red" if row.delta_cum > 0 else \
         "green" if row.delta_cum < 0 else ""
 
 
 def header(analysis: Analysis, node: NodeInfo, file_name: str, found: Path | None) -> Text:
     """The file, the function and the node's totals (pprof -list's ROUTINE line)."""
-    unit = analysis.diff.sample_type.unit
+    unit, single = analysis.diff.sample_type.unit, not analysis.bases
     text = Text(terminal(node.printable_name()), style="bold")
     text.append("  in " + terminal(str(found) if found else file_name or "(no file)"))
     if found is None:
@@ -65,12 +72,15 @@ def header(analysis: Analysis, node: NodeInfo, file_name: str, found: Path | Non
     row = next((r for r in analysis.diff.rows if r.info == node), None)
     if row is None:
         text.append(f"\n{analysis.diff.sample_type.type}: unchanged")
+    elif single:
+        text.append(f"\n{analysis.diff.sample_type.type} flat {human(row.new_flat, unit)}, "
+                    f"cum {human(row.new_cum, unit)}")
     else:
         text.append(f"\n{analysis.diff.sample_type.type} flat {human(row.base_flat, unit)} → "
                     f"{human(row.new_flat, unit)} ({signed(row.delta_flat, unit)}), cum "
                     f"{human(row.base_cum, unit)} → {human(row.new_cum, unit)} "
                     f"({signed(row.delta_cum, unit)})", style=tone(row))
-    text.append("\n" + HEAD, style="dim")
+    text.append("\n" + HEADS[single], style="dim")
     return text
 
 
@@ -97,19 +107,19 @@ class SourceView(View, Vertical):
         node_lines = analysis.source_lines(selected)
         lines, file_name = node_lines.lines, node_lines.file
         found = find_file(file_name, analysis.source_dir)
-        unit = analysis.diff.sample_type.unit
+        unit, single = analysis.diff.sample_type.unit, not analysis.bases
         head.update(header(analysis, selected, file_name, found))
         text = Text()
         if found is None:  # the figures alone, line by line
             for number, r in sorted(lines.items()):
-                text.append(f"{number:>6}{figures(r, unit)}\n", style=tone(r))
+                text.append(f"{number:>6}{figures(r, unit, single)}\n", style=tone(r, single))
             panel.set_text(text)
             return
         source = found.read_text(errors="replace").splitlines()
         first = max(1, min(lines or [1]) - 5)
         for number in range(first, min(len(source), first + CONTEXT) + 1):
             row = lines.get(number)
-            marks = figures(row, unit) if row else " " * (6 * FIGURE)
-            text.append(f"{number:>6}{marks}", style=tone(row))
+            marks = figures(row, unit, single) if row else " " * ((2 if single else 6) * FIGURE)
+            text.append(f"{number:>6}{marks}", style=tone(row, single))
             text.append("  " + visible(source[number - 1]) + "\n")
         panel.set_text(text)
