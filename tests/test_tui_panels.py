@@ -240,3 +240,19 @@ def test_source_of_a_single_profile_shows_flat_and_cum_as_pprof_list():
             assert line.startswith(f"{number:>6}{figures(lines[number], 'bytes', single=True)}  ")
             assert "+" not in line[:6 + 2 * FIGURE]  # values, not changes
     run(check, paths=[LEAKY / "later"], source_dir=str(SOURCES))
+
+
+def test_tree_and_peek_of_a_single_profile_show_its_figures_not_a_diff_against_nothing():
+    async def check(app, pilot):
+        await press(pilot, "2")
+        tree = app.query_one(CallTreeView)
+        assert tree.border_title.split("·")[0].split() == ["cum", "flat", "function"]
+        first = tree.root.children[0]
+        assert str(first.label).split()[:2] == ["57.9MiB", "0B"]  # runtime.main: cum, flat
+        await press(pilot, "1", "3")
+        callers = app.query_one("#peek-callers", RowTable)
+        assert [c.title for c in callers.columns] == ["value", "function"]
+        assert callers.rows[0] == ("50.1MiB", "main.handleRequest") and callers.tones == [0]
+        assert str(app.query_one("#peek-title").render()) == \
+            "main.(*Cache).Insert: flat 50.1MiB, cum 50.1MiB"
+    run(check, paths=[LEAKY / "later"])

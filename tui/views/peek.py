@@ -19,6 +19,7 @@ from ..widgets.rowtable import Column, RowTable
 from .base import Heavy, NodeChosen, View
 
 COLUMNS = [Column("Δ", 10), Column("base", 9), Column("new", 9), Column("function", 60, False)]
+SINGLE = [Column("value", 10), Column("function", 60, False)]  # a profile without a base
 SIDES = ("callers", "callees")  # top to bottom, around the node
 
 
@@ -94,14 +95,21 @@ class PeekView(View, Vertical):
         name = terminal(data["name"])
         title.update(Text(f"{name}: flat {signed(data['delta_flat'], unit)}, "
                           f"cum {signed(data['delta_cum'], unit)}"))
+        single = not analysis.bases
+        if single:
+            title.update(Text(f"{name}: flat {human(data['new_flat'], unit)}, "
+                              f"cum {human(data['new_cum'], unit)}"))
         for side, edges in zip(SIDES, peek_nodes(graph, node)):
             rows, tones = [], []
             for other, e in edges:
-                rows.append((signed(e["delta"], unit), human(e["base"], unit),
+                rows.append((human(e["new"], unit), graph.nodes[other]["name"]) if single else
+                            (signed(e["delta"], unit), human(e["base"], unit),
                              human(e["new"], unit), graph.nodes[other]["name"]))
-                tones.append(1 if e["delta"] > 0 else -1 if e["delta"] < 0 else 0)
+                tones.append(0 if single else 1 if e["delta"] > 0 else -1 if e["delta"] < 0 else 0)
             self.nodes[side] = [graph.nodes[other]["info"] for other, _ in edges]
-            self.query_one(f"#peek-{side}", RowTable).set_rows(rows, tones)
+            table = self.query_one(f"#peek-{side}", RowTable)
+            table.columns = SINGLE if single else COLUMNS
+            table.set_rows(rows, tones)
             # the count first: a long name is cut at the screen's edge, the count is not
             self.query_one(f"#peek-{side}-label", Static).update(
                 Text(f"{side} ({len(rows)}) of {name}"))

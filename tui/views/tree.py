@@ -20,14 +20,16 @@ from .base import Heavy, NodeSelected, View
 # stack hung the app), so the tree opens no deeper than this.
 MAX_DEPTH = 256
 LEAF = "  "  # in place of the ▶ of a node that opens: a leaf's figures line up with its siblings'
-COLUMNS = f" {'Δ cum':>10} {'new cum':>9} function"  # over the figures, past the ▶
+# over the figures, past the ▶: a diff's, or a single profile's (nothing to compare)
+COLUMNS = {False: f" {'Δ cum':>10} {'new cum':>9} function",
+           True: f" {'cum':>10} {'flat':>9} function"}
 DIRECTIONS = {False: "top-down: callees below (b: callers)",
               True: "bottom-up: callers below (b: callees)"}
 
 
-def heading(bottom_up: bool) -> str:
+def heading(bottom_up: bool, single: bool = False) -> str:
     """The header line: the figures each line shows, and which way the tree grows."""
-    return f"{COLUMNS} · {DIRECTIONS[bottom_up]}"
+    return f"{COLUMNS[single]} · {DIRECTIONS[bottom_up]}"
 
 
 class CallTreeView(View, Tree):
@@ -88,16 +90,19 @@ class CallTreeView(View, Tree):
     def label(self, node) -> Text:
         unit = self.analysis.diff.sample_type.unit
         text = Text()
-        text.append(f"{signed(node.delta, unit):>10} ", style="red" if node.delta > 0 else
-                    "green" if node.delta < 0 else "")
-        text.append(f"{human(node.new, unit):>9} ")
+        if not self.analysis.bases:  # a single profile: its figures, no change to colour
+            text.append(f"{human(node.new, unit):>10} {human(node.new_flat, unit):>9} ")
+        else:
+            text.append(f"{signed(node.delta, unit):>10} ", style="red" if node.delta > 0 else
+                        "green" if node.delta < 0 else "")
+            text.append(f"{human(node.new, unit):>9} ")
         text.append(terminal(node.name))  # Text.append: plain text, never markup
         return text
 
     def rebuild(self) -> None:
         self.clear()
         self.root.label = "callers (bottom-up)" if self.bottom_up else "call tree (top-down)"
-        self.border_title = heading(self.bottom_up)
+        self.border_title = heading(self.bottom_up, not self.analysis.bases)
         self._fill(self.root, ())
         self.root.expand()
 
