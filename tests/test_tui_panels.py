@@ -207,7 +207,7 @@ def test_tree_header_names_the_figures_and_says_b_switched_to_callers():
     run(check)
 
 
-def test_opening_tree_unfolds_the_heaviest_path_to_the_node_selected_in_top():
+def test_opening_tree_unfolds_the_path_to_the_node_selected_in_top():
     async def check(app, pilot):
         await press(pilot, "j", "j")  # a function three levels down in the call tree
         chosen = app.selected

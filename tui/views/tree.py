@@ -1,6 +1,7 @@
 """Tree: the call tree top-down or, toggled, bottom-up (callers); children by |delta|, built
 when a node opens; g unfolds the largest growth path. Its header names the figures and the
-direction; shown with a node selected elsewhere, it opens the heaviest path to that node."""
+direction; shown with a node selected elsewhere, it opens the path that carries most of
+that node's weight, down to it."""
 from __future__ import annotations
 
 from rich.text import Text
@@ -149,9 +150,9 @@ class CallTreeView(View, Tree):
         self.run_worker(compute, thread=True, group="tree-expand")
 
     def reveal(self, selected: NodeInfo) -> None:
-        """Open the heaviest path to `selected` (chosen in another view) and put the cursor
-        on it; the path is searched in a worker. Not found (too deep, or buried): the tree
-        stays as it is."""
+        """Open the path carrying most of the weight of `selected` (chosen in another view)
+        down to it and put the cursor on it; the path is searched in a worker. Not in the
+        tree (or deeper than MAX_DEPTH): the tree stays as it is."""
         tree, analysis = self.analysis.tree(self.bottom_up), self.analysis
 
         def compute() -> None:
