@@ -10,6 +10,7 @@ from tui_settle import settled
 from tui.app import HeapdiffApp
 from tui.views.memory import MemoryView
 from rich.style import Style
+from textual import events
 from textual.widgets import Static, TabbedContent
 
 from tui.views.source import FIGURE, SourceView, figures
@@ -256,3 +257,16 @@ def test_tree_and_peek_of_a_single_profile_show_its_figures_not_a_diff_against_n
         assert str(app.query_one("#peek-title").render()) == \
             "main.(*Cache).Insert: flat 50.1MiB, cum 50.1MiB"
     run(check, paths=[LEAKY / "later"])
+
+
+def test_the_mouse_wheel_scrolls_memory_and_source():
+    async def check(app, pilot):
+        for key, view in (("6", MemoryView), ("5", SourceView)):
+            await press(pilot, key)
+            scrolled = panel(app, view)
+            x, y = scrolled.region.x + 5, scrolled.region.y + 5
+            app.post_message(events.MouseScrollDown(None, x, y, 0, 1, 0, False, False, False,
+                                                    screen_x=x, screen_y=y))
+            await settled(pilot)
+            assert scrolled.scroll_y > 0, view.__name__
+    run(check, source_dir=str(SOURCES))
