@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import re
 
-from support import REPO, SAMPLES
-from tui_settle import settled
-from tui.app import HeapdiffApp
-from tui.views.memory import MemoryView
 from rich.style import Style
 from textual import events
 from textual.widgets import Static, TabbedContent
 
+from support import REPO, SAMPLES
+from tui_settle import settled
+from tui.app import HeapdiffApp
+from tui.views.memory import MemoryView
 from tui.views.source import FIGURE, SourceView, figures
 from tui.views.tree import CallTreeView
 from tui.widgets.rowtable import RowTable
