@@ -83,11 +83,12 @@ def gather(new_paths: list[str], base_paths: list[str], binary: str | None = Non
     if new.memstats is not None or new.rss is not None:
         w = waterfall(new)
         health = gc_health(new)
-        result.update(waterfall=w, gc=health, findings=tuple(findings(new, w, health)))
+        earlier = waterfall(base) if base is not None else None  # as explain --base reads it
+        result.update(waterfall=w, gc=health, findings=tuple(findings(new, w, health, earlier)))
         commands["memory"] = f"heapdiff explain {quote(new_paths)}" + (
             f" --base {quote(base_paths)}" if base_paths else "")
         if base is not None and (base.memstats is not None or base.rss is not None):
-            result["base_waterfall"] = waterfall(base)
+            result["base_waterfall"] = earlier
     if new.profile is not None and live_heap(new.profile) is not None:
         from .retainers.report import analyse
 

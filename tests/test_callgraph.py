@@ -201,3 +201,70 @@ def test_edges_summed_by_sort_equal_those_summed_densely(monkeypatch):
     monkeypatch.setattr("heapdiff.analysis.callgraph.DENSE_PAIRS", 0)
     assert graph_data(d, [base], new).edges == dense.edges
     assert len(dense.edges) > 30
+
+
+def walked_nodes(tree, path=(), names=()):
+    """(names from the root, TreeNode) of every node of the tree."""
+    for node in tree.children(path):
+        here = names + (node.name,)
+        yield here, node
+        yield from walked_nodes(tree, node.path, here)
+
+
+@pytest.mark.parametrize("bottom_up", [False, True])
+def test_a_call_tree_node_is_a_leaf_exactly_when_no_stack_goes_on_below_it(bottom_up):
+    from heapdiff.analysis.calltree import CallTree
+
+    base, new = (load_profile(LEAKY / side / "heap.pb.gz") for side in ("base", "later"))
+    expanded = expanded_tree([base], new, bottom_up)
+    tree = CallTree([base], new, "inuse_space", "functions", bottom_up=bottom_up)
+    for names, node in walked_nodes(tree):
+        goes_on = any(len(p) > len(names) and p[:len(names)] == names for p in expanded)
+        assert node.leaf == (not goes_on), names
+
+
+def sample_stacks(bases, new, bottom_up: bool) -> list[tuple[tuple[str, ...], int]]:
+    """Every sample's frames from the tree's root down (as expanded_tree reads them), with
+    its weight, base and new alike."""
+    from heapdiff.analysis.aggregate import frame_nodes
+
+    out = []
+    for profile in [*bases, new]:
+        fn = frame_nodes(profile, "functions")
+        index = profile.sample_index("inuse_space")
+        for s in range(profile.num_samples):
+            locations = profile.stack_locations[profile.stack_offsets[s]:profile.stack_offsets[s + 1]]
+            frames = [fn.names[fn.nodes[i]] for loc in locations
+                      for i in range(fn.offsets[loc], fn.offsets[loc + 1])]
+            if frames and profile.values[s, index]:
+                out.append((tuple(frames if bottom_up else frames[::-1]),
+                            abs(int(profile.values[s, index]))))
+    return out
+
+
+@pytest.mark.parametrize("bottom_up", [False, True])
+def test_the_path_to_a_node_follows_the_children_that_carry_most_of_its_weight(bottom_up):
+    from heapdiff.analysis.calltree import CallTree
+
+    base, new = (load_profile(LEAKY / side / "heap.pb.gz") for side in ("base", "later"))
+    stacks = sample_stacks([base], new, bottom_up)
+    expanded = expanded_tree([base], new, bottom_up)
+
+    def carried(prefix: tuple[str, ...], name: str) -> int:
+        """The weight of the samples down `prefix` that reach `name` at its end or below."""
+        return sum(w for frames, w in stacks if frames[:len(prefix)] == prefix
+                   and name in frames[len(prefix) - 1:])
+
+    tree = CallTree([base], new, "inuse_space", "functions", bottom_up=bottom_up)
+    for _, node in list(walked_nodes(CallTree([base], new, "inuse_space", "functions",
+                                              bottom_up=bottom_up))):
+        path = tree.path_to(node.info, 256)
+        assert path is not None and path[-1].info == node.info
+        assert all(n.info != node.info for n in path[:-1])  # its first node on the path
+        assert path[0].path.parent is tree.root
+        assert [n.path for n in path[:-1]] == [n.path.parent for n in path[1:]]  # one path
+        names = tuple(n.name for n in path)
+        for depth in range(1, len(names) + 1):
+            siblings = [p for p in expanded if len(p) == depth and p[:-1] == names[:depth - 1]]
+            best = max(carried(p, node.name) for p in siblings)
+            assert carried(names[:depth], node.name) == best > 0

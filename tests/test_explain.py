@@ -138,3 +138,14 @@ def test_gc_runaway_stays_silent_on_a_steady_heap(tmp_path, heapdiff_json):
     log = tmp_path / "gctrace.log"
     log.write_text(runaway_log(rising=False))
     assert "gc_runaway" not in [f["id"] for f in heapdiff_json("explain", log)["findings"]]
+
+
+def test_explain_base_and_the_report_say_the_same_and_never_that_nothing_leaks(heapdiff_json):
+    from heapdiff.gather import gather
+
+    base, later = SAMPLES / "leaky_cache" / "base", SAMPLES / "leaky_cache" / "later"
+    explained = heapdiff_json("explain", later, "--base", base)["findings"]
+    reported = gather([str(later)], [str(base)]).findings
+    [free] = [f for f in explained if f["id"] == "free_retained"]
+    assert "Nothing leaks" not in free["advice"] and "grew 41.4 MiB since the base" in free["advice"]
+    assert [(f["id"], f["advice"]) for f in explained] == [(f.id, f.advice) for f in reported]

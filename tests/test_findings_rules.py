@@ -189,3 +189,13 @@ def test_findings_come_most_severe_first_then_largest():
     got = findings(f.snapshot, f.waterfall, f.gc)
     assert [x.id for x in got] == ["gc_runaway", "goroutine_stacks", "outside_go_memory",
                                    "free_retained"]
+
+
+def test_free_retained_never_says_nothing_leaks_while_the_profile_grew():
+    now = facts(rows={"free_retained": 30 * MIB, "profile_inuse": 60 * MIB}, rss=100 * MIB)
+    earlier = Waterfall(None, "", (Row("profile_inuse", 20 * MIB, ""),), None)
+    [grown] = findings(now.snapshot, now.waterfall, now.gc, earlier)
+    said = f"{grown.title} {grown.detail} {grown.advice}".lower()
+    assert "nothing leaks" not in said and "grew 40.0 mib since the base" in said
+    [alone] = findings(now.snapshot, now.waterfall, now.gc)  # no base: no reassurance either
+    assert "nothing leaks" not in f"{alone.detail} {alone.advice}".lower()

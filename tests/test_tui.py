@@ -12,13 +12,13 @@ from pbwire import heap_profile
 from tui.app import HeapdiffApp
 from tui.views.flame import FlameView
 from tui.views.memory import MemoryView
-from tui.views.peek import PeekView
 from tui.views.retainers import RetainersView
 from tui.views.source import SourceView
 from tui.views.timeline import TimelineView
 from tui.views.top import TopView
 from tui.views.tree import CallTreeView
 from tui.widgets.rowtable import RowTable
+from tui.widgets.textpanel import TextPanel
 
 LEAKY = SAMPLES / "leaky_cache"
 SIZE = (140, 40)
@@ -131,15 +131,16 @@ def test_tree_g_reveals_the_growth_path_from_main_main():
 
 def test_tree_vim_keys_move_open_and_close():
     async def check(app, pilot):
-        await press(app, pilot, "2", "j")
+        await press(app, pilot, "2")  # the tree opens at Top's selection, a leaf
         tree = app.query_one(CallTreeView)
-        first = tree.cursor_node
-        await press(app, pilot, "l")
-        assert first.is_expanded and first.children
-        await press(app, pilot, "j")
-        assert tree.cursor_node is first.children[0]
-        await press(app, pilot, "h", "h")  # the child is closed: to its parent, then close it
-        assert tree.cursor_node is first and not first.is_expanded
+        leaf = tree.cursor_node
+        await press(app, pilot, "h")  # a closed node: to its parent
+        parent = tree.cursor_node
+        assert parent is leaf.parent and parent.is_expanded
+        await press(app, pilot, "h")  # an open one: close it
+        assert tree.cursor_node is parent and not parent.is_expanded
+        await press(app, pilot, "l", "j")  # open it again, and down to its first child
+        assert parent.is_expanded and tree.cursor_node is parent.children[0]
     run(check)
 
 
@@ -155,8 +156,8 @@ def test_b_toggles_the_tree_to_callers():
 def test_peek_lists_callers_and_enter_walks_to_one():
     async def check(app, pilot):
         await press(app, pilot, "3")
-        rows = table_rows(app, PeekView)
-        assert rows[0][3] == "caller" and rows[0][4] == "main.handleRequest"
+        rows = app.query_one("#peek-callers", RowTable).rows  # callers have their own table
+        assert rows[0][3] == "main.handleRequest"
         await press(app, pilot, "enter")
         assert app.selected.name == "main.handleRequest"
     run(check)
@@ -196,7 +197,7 @@ def test_flame_lays_out_once_when_opened_not_again_for_its_own_loading_indicator
 def test_source_view_shows_line_deltas_for_the_selected_function():
     async def check(app, pilot):
         await press(app, pilot, "5")
-        text = str(app.query_one(SourceView).render())
+        text = app.query_one(SourceView).query_one(TextPanel).text  # the view scrolls it
         assert "main.(*Cache).Insert" in text or "c.entries" in text or "+" in text
     run(check, source_dir=str(SAMPLES / "programs"))
 
@@ -204,7 +205,7 @@ def test_source_view_shows_line_deltas_for_the_selected_function():
 def test_memory_view_shows_the_waterfall_and_findings():
     async def check(app, pilot):
         await press(app, pilot, "6")
-        text = str(app.query_one(MemoryView).render())
+        text = app.query_one(MemoryView).query_one(TextPanel).text  # the view scrolls it
         assert "profile_inuse" in text and "Leading cause" in text and "free_retained" in text
     run(check)
 

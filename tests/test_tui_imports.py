@@ -7,7 +7,8 @@ from pathlib import Path
 
 TUI = Path(__file__).resolve().parent.parent / "tui"
 SHARED = {"heapdiff.render.format", "heapdiff.render.shapes", "heapdiff.render.order",
-          "heapdiff.render.escape"}
+          "heapdiff.render.escape",
+          "heapdiff.render.memory"}  # the waterfall's rows, which explain lays out too
 DOCUMENTS = {"heapdiff.render.markdown"}  # the report file the TUI writes, as `report` does
 
 

@@ -48,12 +48,13 @@ def test_tui_in_a_real_terminal(tmp_path):
         first_row = next(line for line in screen.splitlines() if "main.(*Cache).Insert" in line)
         assert "+41.7MiB" in first_row
         tmux("send-keys", "-t", session, "2")
-        wait_for(session, "▶", "runtime.main")  # the tree, not Top's row of the same name
+        # the tree, not Top's row of the same name, opened down to Top's selection
+        wait_for(session, "▼", "runtime.main")
         tmux("send-keys", "-t", session, "g")
         screen = wait_for(session, "── ", "main.handleRequest")
         assert "main.serve" in screen and "main.(*Cache).Insert" in screen
         tmux("send-keys", "-t", session, "6")
-        wait_for(session, "Leading cause")
+        wait_for(session, "profile_inuse", "+41.4MiB")  # Memory leads with the change
         tmux("send-keys", "-t", session, "m")
         wait_for(session, "report written to")
         assert report.read_text().startswith("# heapdiff report")

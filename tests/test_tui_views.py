@@ -20,6 +20,7 @@ from tui.views.base import View
 from tui.views.flame import FlameView
 from tui.views.source import SourceView
 from tui.views.tree import CallTreeView
+from tui.widgets.textpanel import TextPanel
 
 LEAKY = SAMPLES / "leaky_cache"
 SOURCES = SAMPLES / "programs"
@@ -43,7 +44,9 @@ def run(check, app_class=HeapdiffApp, **kwargs):
 
 
 def source_text(app) -> str:
-    return str(app.query_one(SourceView).render())
+    """The header and the lines (a panel that scrolls): base, new, Δ of flat, then of cum."""
+    view = app.query_one(SourceView)
+    return f"{view.query_one('#source-header', Static).render()}\n{view.query_one(TextPanel).text}"
 
 
 @pytest.mark.parametrize("presses, granularity", [
@@ -54,8 +57,10 @@ def test_after_G_source_shows_the_selected_nodes_lines_with_figures(presses, gra
         assert app.analysis.settings.granularity == granularity
         text = source_text(app)
         assert "not found" not in text
-        assert re.search(r"^\s+38\s+\+39\.8MiB\s+e := make\(\[\]byte, len\(val\)\)$", text, re.M)
-        assert re.search(r"^\s+40\s+\+1\.9MiB\s+c\.entries\[key\] = e$", text, re.M)
+        figures = r"\s+7\.9MiB\s+47\.6MiB\s+\+39\.8MiB" * 2  # flat, then cum
+        assert re.search(rf"^\s+38{figures}\s+e := make\(\[\]byte, len\(val\)\)$", text, re.M)
+        assert re.search(r"^\s+40(\s+640KiB\s+2\.5MiB\s+\+1\.9MiB){2}\s+c\.entries\[key\] = e$",
+                         text, re.M)
     run(check, source_dir=str(SOURCES))
 
 
@@ -63,7 +68,7 @@ def test_source_of_a_file_shows_every_changed_line_of_it():
     async def check(app, pilot):
         await press(app, pilot, "G", "G", "5")
         assert app.selected.file == MAIN_GO and not app.selected.name
-        assert re.search(r"^\s+51\s+-305KiB\s", source_text(app), re.M)  # another function's
+        assert re.search(r"^\s+51(\s+\S+){5}\s+-305KiB\s", source_text(app), re.M)  # Δ cum
     run(check, source_dir=str(SOURCES))
 
 

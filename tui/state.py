@@ -77,6 +77,7 @@ class Analysis:
     new: Profile
     diff: Diff
     waterfall: Waterfall | None = None
+    base_waterfall: Waterfall | None = None  # the base moment's, when it has MemStats or RSS
     findings: list[Finding] = field(default_factory=list)
     gc: GCHealth | None = None
     capture: Capture | None = None
@@ -193,5 +194,8 @@ def analyse(m: Moments, s: Settings, capture: Capture | None = None) -> Analysis
     if m.new.memstats is not None or m.new.rss is not None:
         a.waterfall = waterfall(m.new)
         a.gc = gc_health(m.new)
-        a.findings = findings(m.new, a.waterfall, a.gc)
+        earlier = waterfall(m.base) if m.base is not None else None  # as explain --base
+        if m.base is not None and (m.base.memstats is not None or m.base.rss is not None):
+            a.base_waterfall = earlier
+        a.findings = findings(m.new, a.waterfall, a.gc, earlier)
     return a

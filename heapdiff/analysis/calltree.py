@@ -9,6 +9,7 @@ path (no recursion question: a path is a path), and flat, those that end there.
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -80,6 +81,7 @@ class TreeNode:
     base_flat: int
     new_flat: int
     info: NodeInfo = NodeInfo()  # the last node of the path, as the diff's rows know it
+    leaf: bool = False  # no sample goes on below it: it has no children
 
     @property
     def delta(self) -> int:
@@ -104,6 +106,9 @@ class CallTree:
         self._members: dict[Path, list[_Members]] = {
             self.root: [self._start(s) for s in self.sides]}
         self._children: dict[Path, list[TreeNode]] = {}
+        # a level is computed once though workers ask at once (a node opened while the
+        # path to the selection is searched): computing pops the level's members
+        self._computing = threading.RLock()
 
     def _side(self, profile: Profile, weights: np.ndarray, granularity: str, sign: int) -> _Side:
         """The profile's frames as shared node ids. Nothing per frame is built: a sample's
@@ -166,7 +171,9 @@ class CallTree:
         first; computed once."""
         at = path or self.root
         if at not in self._children:
-            self._children[at] = self._compute_children(at)
+            with self._computing:
+                if at not in self._children:
+                    self._children[at] = self._compute_children(at)
         return self._children[at]
 
     def _compute_children(self, path: Path) -> list[TreeNode]:
@@ -192,7 +199,8 @@ class CallTree:
             child_path = Path(path, node, d + 1)
             self._members[child_path] = grouped[node]
             out.append(TreeNode(child_path, self.names[node], base, new, base_flat, new_flat,
-                                self.node_infos[node]))
+                                self.node_infos[node],
+                                not any(len(m.samples) for m in grouped[node])))
         return sorted(out, key=lambda n: (-abs(n.delta), -n.new, n.name))
 
     def _groups(self, side: _Side, m: _Members, d: int) -> Iterator[Group]:
@@ -243,6 +251,57 @@ class CallTree:
         if frame == 0:
             return position - 1, int(side.frame_count[side.locations[position - 1]]) - 1
         return position, frame - 1
+
+    def path_to(self, info: NodeInfo, max_depth: int) -> list[TreeNode] | None:
+        """From the root, the path that carries most of `info`'s weight (base + new of the
+        samples through it), down to `info`'s first node on it: at each level, the child
+        through which most of the samples that pass through `info` go. None when no sample
+        does within max_depth levels."""
+        node_id = self.infos.get(info)
+        if node_id is None:
+            return None
+        through = self._through(node_id)
+        carried: dict[Path, int] = {}
+
+        def carries(n: TreeNode) -> int:
+            """The weight of the samples through n that reach `info` at n or below it."""
+            if n.info == info:
+                return abs(n.base) + abs(n.new)
+            if n.leaf:
+                return 0
+            if n.path not in carried:
+                members = self._members.get(n.path)
+                carried[n.path] = sum(carries(c) for c in self.children(n.path)) \
+                    if members is None else \
+                    sum(int(np.abs(side.weights[m.samples[through[k][m.samples]]]).sum())
+                        for k, (side, m) in enumerate(zip(self.sides, members)))
+            return carried[n.path]
+
+        path: list[TreeNode] = []
+        level = self.children(self.root)
+        while level and len(path) < max_depth:
+            best = max(level, key=carries)  # the first of equals: the tree's own order
+            if not carries(best):
+                return None
+            path.append(best)
+            if best.info == info:
+                return path
+            level = self.children(best.path)
+        return None
+
+    def _through(self, node: int) -> list[np.ndarray]:
+        """Per side, per sample: whether its stack has a frame of `node`."""
+        out = []
+        for side in self.sides:
+            frames = np.concatenate(([0], np.cumsum(side.frame_node == node)))
+            at_location = frames[side.frame_start + side.frame_count] > frames[side.frame_start]
+            entries = at_location[side.locations]
+            has = np.zeros(len(side.offsets) - 1, dtype=bool)
+            filled = side.offsets[1:] > side.offsets[:-1]  # reduceat gives an empty range one item
+            if len(entries):
+                has[filled] = np.logical_or.reduceat(entries, side.offsets[:-1][filled])
+            out.append(has)
+        return out
 
     def growth_path(self) -> list[TreeNode]:
         """From the root, the child with the largest growth at each level."""

@@ -50,7 +50,7 @@ def run_explain(args) -> int:
             if args.base else None
     w = waterfall(snap)
     health = gc_health(snap)
-    found = findings(snap, w, health)
+    found = findings(snap, w, health, earlier)
     if args.format == "json":
         document = explain_json(w, found, health, snap.sources)
         if earlier is not None:

@@ -32,11 +32,21 @@ class Finding:
 
 @dataclass(frozen=True)
 class Facts:
-    """What the rules read: the artifacts of one moment, their waterfall and GC health."""
+    """What the rules read: the artifacts of one moment, their waterfall and GC health, and
+    the waterfall of an earlier moment when one is compared (explain --base, report, tui)."""
 
     snapshot: Snapshot
     waterfall: Waterfall
     gc: GCHealth | None
+    earlier: Waterfall | None = None
+
+    @property
+    def profile_growth(self) -> int | None:
+        """How much the heap profile's in-use bytes grew since the earlier moment (None: no
+        earlier moment, or a side without an in-use profile)."""
+        now = self.waterfall.get("profile_inuse")
+        then = self.earlier.get("profile_inuse") if self.earlier is not None else None
+        return None if now is None or then is None else now - then
 
     @property
     def memstats(self) -> MemStats | None:
@@ -117,12 +127,19 @@ def free_retained(f: Facts) -> Finding | None:
     if free is None or not base or free < FREE_RETAINED_MIN_BYTES \
             or free < base * FREE_RETAINED_SHARE:
         return None
+    growth = f.profile_growth
+    # The free pages are no leak, but a profile that grew may hold one: the finding says so
+    # rather than reassure (a leak frees nothing, and its growth leaves free pages behind).
+    lead = ("These free pages are not a leak, but the heap profile grew "
+            f"{mebibytes(growth)} since the base: find what grew (heapdiff diff) first. "
+            if growth is not None and growth > 0 else
+            "These free pages are not a leak in themselves. ")
     return Finding(
         "free_retained", "info", free, f"{mebibytes(free)} of free heap is still resident",
         "Heap pages freed by the GC stay resident until the background scavenger returns "
         "them to the OS, which it does slowly (about 1% of CPU).",
-        "Nothing leaks. To give the memory back now call debug.FreeOSMemory(); a GOMEMLIMIT "
-        "makes the scavenger keep Go's memory below the limit.")
+        lead + "To give the memory back now call debug.FreeOSMemory(); a GOMEMLIMIT makes "
+        "the scavenger keep Go's memory below the limit.")
 
 
 # The binary and libraries alone are a few MiB of file pages; a quarter of RSS outside Go is
@@ -312,8 +329,10 @@ RULES: dict[str, Rule] = {
 }
 
 
-def findings(s: Snapshot, w: Waterfall, gc: GCHealth | None) -> list[Finding]:
-    """Every rule's finding, most severe first, then the largest."""
-    facts = Facts(s, w, gc)
+def findings(s: Snapshot, w: Waterfall, gc: GCHealth | None,
+             earlier: Waterfall | None = None) -> list[Finding]:
+    """Every rule's finding, most severe first, then the largest; `earlier` is the compared
+    base moment's waterfall, so that no finding reassures while the profile grew."""
+    facts = Facts(s, w, gc, earlier)
     found = [finding for rule in RULES.values() if (finding := rule(facts)) is not None]
     return sorted(found, key=lambda f: (SEVERITY_ORDER[f.severity], -abs(f.bytes or 0), f.id))

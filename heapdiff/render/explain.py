@@ -1,13 +1,15 @@
-"""`heapdiff explain` and `heapdiff gc` as text and JSON."""
+"""`heapdiff explain` and `heapdiff gc` as text and JSON; the rows come from render.memory,
+which the TUI's Memory view lays out too, so the two say the same."""
 from __future__ import annotations
 
 from ..memory.findings import Finding
 from ..memory.gchealth import GCHealth
 from ..memory.waterfall import Waterfall
-from ..common.units import human_bytes, percent
 from . import shapes
 from .escape import terminal
-from .format import BAR_WIDTH, bar, bar_scale, gc_scale, gc_summary, signed, sparkline
+from .format import BAR_WIDTH, gc_scale, gc_summary, sparkline
+from .memory import (CHANGES_HEADER, CHANGES_TITLE, change_lines, change_row, changes,
+                     finding_lines, leading_line, rss_line, waterfall_lines)
 
 
 def explain_json(w: Waterfall, found: list[Finding], gc: GCHealth | None, sources) -> dict:
@@ -23,28 +25,23 @@ def explain_text(w: Waterfall, found: list[Finding], gc: GCHealth | None, source
     out = ["Inputs: " + ", ".join(terminal(s) for s in sources)]
     if w.delta:
         out.append(f"Profile: {w.delta}; the waterfall leaves it out")
-    out.append(f"RSS {human_bytes(w.rss)} ({terminal(w.rss_source)})" if w.rss is not None
-               else "RSS unknown: give /proc/PID/status or smaps_rollup")
-    scale = bar_scale(r.bytes for r in w.rows)
+    out.append(rss_line(w))
     width = max(len(r.component) for r in w.rows)
-    for r in w.rows:
-        if r.bytes is None:
-            out.append(f"  {r.component:<{width}} {'unknown':>10}  needs {r.needs}")
+    for line in waterfall_lines(w):
+        if line.bytes is None:
+            out.append(f"  {line.component:<{width}} {line.size:>10}  {line.what}")
             continue
-        share = percent(r.bytes, w.rss) if w.rss else ""
-        sigma = f" ±{human_bytes(r.sigma)}" if r.sigma else ""
-        out.append(f"  {r.component:<{width}} {human_bytes(r.bytes):>10} {share:>8}  "
-                   f"{bar(r.bytes, scale):<{BAR_WIDTH}}  {terminal(r.cause)}{sigma}")
-    if w.leading is not None:
-        out.append(f"Leading cause of the gap between the profile and RSS: {w.leading.component}")
+        out.append(f"  {line.component:<{width}} {line.size:>10} {line.share:>8}  "
+                   f"{line.bar:<{BAR_WIDTH}}  {line.what}")
+    if (leading := leading_line(w)) is not None:
+        out.append(leading)
     if gc is not None:
         out.append(gc_summary(gc))
     if found:
         out.append("Findings:")
         for f in found:
-            out.append(f"  [{f.severity}] {f.id}: {terminal(f.title)}")
-            out.append(f"      {terminal(f.detail)}")
-            out.append(f"      Do: {terminal(f.advice)}")
+            head, detail, advice = finding_lines(f)
+            out += [f"  {head}", f"      {detail}", f"      {advice}"]
     else:
         out.append("Findings: none")
     return "\n".join(out) + "\n"
@@ -59,24 +56,12 @@ def gc_text(gc: GCHealth) -> str:
         f"  (scale 0..{top} MiB; {len(gc.live_series)} cycles)"]) + "\n"
 
 
-def _changes(earlier: Waterfall, now: Waterfall):
-    components = [r.component for r in earlier.rows]
-    components += [r.component for r in now.rows if r.component not in components]
-    rows = [("rss", earlier.rss, now.rss)]
-    rows += [(c, earlier.get(c), now.get(c)) for c in components]
-    return [(c, a, b, None if a is None or b is None else b - a) for c, a, b in rows]
-
-
 def changes_json(earlier: Waterfall, now: Waterfall) -> list[dict]:
     return [{"component": c, "base": a, "bytes": b, "delta": d} for c, a, b, d in
-            _changes(earlier, now)]
+            changes(earlier, now)]
 
 
 def changes_text(earlier: Waterfall, now: Waterfall) -> str:
-    out = ["How each row changed since the base:",
-           f"  {'component':<17} {'base':>10} {'now':>10} {'change':>11}"]
-    for c, a, b, d in _changes(earlier, now):
-        fmt = lambda v: "unknown" if v is None else human_bytes(v)  # noqa: E731
-        change = "" if d is None else signed(d, "bytes")
-        out.append(f"  {c:<17} {fmt(a):>10} {fmt(b):>10} {change:>11}")
+    out = [CHANGES_TITLE, f"  {CHANGES_HEADER}"]
+    out += [f"  {change_row(line)}" for line in change_lines(earlier, now)]
     return "\n".join(out) + "\n"

@@ -1,22 +1,35 @@
-"""Source: the selected function's file (or, by files, the selected file) with per-line
-deltas, when the file is found (--source DIR maps the profile's paths into a checkout). The
-per-line figures are the analysis's, computed in a worker for each node once."""
+"""Source: the selected function's file (or, by files, the selected file) as pprof's `-list`
+shows it, with base, new and Δ for flat and cum on each line, under a header naming the
+file, the function and its totals. The file is found as the profile names it or under
+--source DIR. The per-line figures are the analysis's, computed in a worker once per node."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
 from textual.widgets import Static
 
 from heapdiff.analysis.aggregate import NodeInfo
+from heapdiff.analysis.diff import DiffRow
+from heapdiff.common.units import human
 from heapdiff.render.escape import terminal
 from heapdiff.render.format import signed
 
 from ..plain import visible
 from ..state import Analysis
+from ..widgets.textpanel import TextPanel
 from .base import Heavy, View
 
 CONTEXT = 400
+FIGURE = 9  # one figure's cells: "+41.7MiB" and a space
+# the column heads over "line | base new Δ (flat) | base new Δ (cum) | source", and for a
+# single profile (nothing to compare) over "line | flat | cum | source", as pprof -list
+HEADS = {False: f"{'':>7}{' flat ':─^{3 * FIGURE - 1}} {' cum ':─^{3 * FIGURE - 1}}\n"
+                f"{'line':>6}" + f"{'base':>{FIGURE}}{'new':>{FIGURE}}{'Δ':>{FIGURE}}" * 2 +
+                "  source",
+         True: f"{'line':>6}{'flat':>{FIGURE}}{'cum':>{FIGURE}}  source"}
 
 
 def find_file(path: str, source_dir: str | None) -> Path | None:
@@ -33,35 +46,80 @@ def find_file(path: str, source_dir: str | None) -> Path | None:
     return None
 
 
-class SourceView(View, Static):
+def figures(row: DiffRow, unit: str, single: bool = False) -> str:
+    """base, new and Δ of flat, then of cum, in FIGURE columns each; of a single profile,
+    flat and cum."""
+    if single:
+        return f"{human(row.new_flat, unit):>{FIGURE}}{human(row.new_cum, unit):>{FIGURE}}"
+    return "".join(f"{human(base, unit):>{FIGURE}}{human(new, unit):>{FIGURE}}"
+                   f"{signed(new - base, unit):>{FIGURE}}"
+                   for base, new in ((row.base_flat, row.new_flat), (row.base_cum, row.new_cum)))
+
+
+def tone(row: DiffRow | None, single: bool = False) -> str:
+    """Growth red, shrink green; a single profile has neither."""
+    return "" if row is None or single else "red" if row.delta_cum > 0 else \
+        "green" if row.delta_cum < 0 else ""
+
+
+def header(analysis: Analysis, node: NodeInfo, file_name: str, found: Path | None) -> Text:
+    """The file, the function and the node's totals (pprof -list's ROUTINE line)."""
+    unit, single = analysis.diff.sample_type.unit, not analysis.bases
+    text = Text(terminal(node.printable_name()), style="bold")
+    text.append("  in " + terminal(str(found) if found else file_name or "(no file)"))
+    if found is None:
+        text.append(" (not found; give heapdiff tui --source DIR)", style="bold red")
+    row = next((r for r in analysis.diff.rows if r.info == node), None)
+    if row is None:
+        text.append(f"\n{analysis.diff.sample_type.type}: unchanged")
+    elif single:
+        text.append(f"\n{analysis.diff.sample_type.type} flat {human(row.new_flat, unit)}, "
+                    f"cum {human(row.new_cum, unit)}")
+    else:
+        text.append(f"\n{analysis.diff.sample_type.type} flat {human(row.base_flat, unit)} → "
+                    f"{human(row.new_flat, unit)} ({signed(row.delta_flat, unit)}), cum "
+                    f"{human(row.base_cum, unit)} → {human(row.new_cum, unit)} "
+                    f"({signed(row.delta_cum, unit)})", style=tone(row))
+    text.append("\n" + HEADS[single], style="dim")
+    return text
+
+
+class SourceView(View, Vertical):
     slug, key, title = "source", "5", "Source"
+    DEFAULT_CSS = "SourceView > #source-header { height: auto; }"
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="source-header", markup=False)
+        yield TextPanel(wrap=False, id="source-text")
+
+    def focus_target(self) -> TextPanel:
+        return self.query_one(TextPanel)
 
     def heavy(self, analysis: Analysis, selected: NodeInfo | None) -> Heavy | None:
         return None if selected is None else analysis.pending(analysis.source_lines, selected)
 
     def show(self, analysis: Analysis, selected: NodeInfo | None) -> None:
+        head, panel = self.query_one("#source-header", Static), self.query_one(TextPanel)
         if selected is None:
-            self.update("select a function to see its source")
+            head.update("select a function to see its source")
+            panel.set_text("")
             return
         node_lines = analysis.source_lines(selected)
         lines, file_name = node_lines.lines, node_lines.file
         found = find_file(file_name, analysis.source_dir)
+        unit, single = analysis.diff.sample_type.unit, not analysis.bases
+        head.update(header(analysis, selected, file_name, found))
         text = Text()
-        if found is None:
-            text.append(terminal(f"{selected.printable_name()}: source file "
-                                 f"{file_name or '(unknown)'} not found") +
-                        "; give heapdiff tui --source DIR\n")
+        if found is None:  # the figures alone, line by line
             for number, r in sorted(lines.items()):
-                text.append(f"{number:>6} {signed(r.delta_cum, analysis.diff.sample_type.unit):>10}\n")
-            self.update(text)
+                text.append(f"{number:>6}{figures(r, unit, single)}\n", style=tone(r, single))
+            panel.set_text(text)
             return
-        unit = analysis.diff.sample_type.unit
         source = found.read_text(errors="replace").splitlines()
         first = max(1, min(lines or [1]) - 5)
         for number in range(first, min(len(source), first + CONTEXT) + 1):
             row = lines.get(number)
-            mark = f"{signed(row.delta_cum, unit):>10}" if row else " " * 10
-            text.append(f"{number:>6} {mark} ", style="red" if row and row.delta_cum > 0 else
-                        "green" if row and row.delta_cum < 0 else "")
-            text.append(visible(source[number - 1]) + "\n")
-        self.update(text)
+            marks = figures(row, unit, single) if row else " " * ((2 if single else 6) * FIGURE)
+            text.append(f"{number:>6}{marks}", style=tone(row, single))
+            text.append("  " + visible(source[number - 1]) + "\n")
+        panel.set_text(text)

@@ -1,5 +1,7 @@
 """Tree: the call tree top-down or, toggled, bottom-up (callers); children by |delta|, built
-when a node opens; g unfolds the largest growth path."""
+when a node opens; g unfolds the largest growth path. Its header names the figures and the
+direction; shown with a node selected elsewhere, it opens the path that carries most of
+that node's weight, down to it."""
 from __future__ import annotations
 
 import re
@@ -24,6 +26,17 @@ from .base import Heavy, NodeSelected, View
 # stack hung the app), so the tree opens no deeper than this.
 MAX_DEPTH = 256
 SEARCH_LIMIT = 20_000  # the nodes a search walks: about 4 s on the 600k-sample bench profile
+LEAF = "  "  # in place of the ▶ of a node that opens: a leaf's figures line up with its siblings'
+# over the figures, past the ▶: a diff's, or a single profile's (nothing to compare)
+COLUMNS = {False: f" {'Δ cum':>10} {'new cum':>9} function",
+           True: f" {'cum':>10} {'flat':>9} function"}
+DIRECTIONS = {False: "top-down: callees below (b: callers)",
+              True: "bottom-up: callers below (b: callees)"}
+
+
+def heading(bottom_up: bool, single: bool = False) -> str:
+    """The header line: the figures each line shows, and which way the tree grows."""
+    return f"{COLUMNS[single]} · {DIRECTIONS[bottom_up]}"
 
 
 class CallTreeView(View, Tree):
@@ -31,6 +44,10 @@ class CallTreeView(View, Tree):
     help = (("h l", "Tree: close or open a node (or go to its parent)"),
             ("b", "Tree: top-down or callers (bottom-up)"),
             ("g", "Tree: unfold the largest growth path"))
+    DEFAULT_CSS = """
+    CallTreeView { border-top: hkey $primary; border-title-align: left;
+                   border-title-color: $text; border-title-style: bold; }
+    """
     BINDINGS = [Binding("k", "cursor_up", "up", show=False),
                 Binding("j", "cursor_down", "down", show=False),
                 Binding("l", "expand_or_select", "open", show=False),
@@ -45,12 +62,14 @@ class CallTreeView(View, Tree):
         self.pending_growth = False  # g pressed before the tree was shown: unfold once it is
         self.found: tuple[tuple, list[tuple[TreeNode, ...]]] | None = None  # (search, paths)
         self.found_at = 0
+        self.border_title = heading(False)
 
     def heavy(self, analysis: Analysis, selected: NodeInfo | None) -> Heavy | None:
         return analysis.pending(analysis.tree, self.bottom_up)
 
     def show(self, analysis: Analysis, selected: NodeInfo | None) -> None:
-        if analysis is not self.analysis or self.shown_bottom_up != self.bottom_up:
+        rebuilt = analysis is not self.analysis or self.shown_bottom_up != self.bottom_up
+        if rebuilt:
             self.analysis = analysis
             self.shown_bottom_up = self.bottom_up
             self.rebuild()
@@ -58,6 +77,12 @@ class CallTreeView(View, Tree):
         if self.pending_growth:
             self.pending_growth = False
             self.call_after_refresh(self.unfold_growth)
+        elif selected is not None and (rebuilt or self.shown_info() != selected):
+            self.reveal(selected)
+
+    def shown_info(self) -> NodeInfo | None:
+        node = self.cursor_node
+        return node.data.info if node is not None and node.data is not None else None
 
     def focus_target(self) -> "CallTreeView":
         return self
@@ -66,12 +91,20 @@ class CallTreeView(View, Tree):
         if event.node.data is not None:
             self.post_message(NodeSelected(event.node.data.info))
 
+    def render_label(self, node, base_style, style) -> Text:
+        if node.allow_expand or node.data is None:
+            return super().render_label(node, base_style, style)
+        return Text.assemble(LEAF, super().render_label(node, base_style, style))
+
     def label(self, node) -> Text:
         unit = self.analysis.diff.sample_type.unit
         text = Text()
-        text.append(f"{signed(node.delta, unit):>10} ", style="red" if node.delta > 0 else
-                    "green" if node.delta < 0 else "")
-        text.append(f"{human(node.new, unit):>9} ")
+        if not self.analysis.bases:  # a single profile: its figures, no change to colour
+            text.append(f"{human(node.new, unit):>10} {human(node.new_flat, unit):>9} ")
+        else:
+            text.append(f"{signed(node.delta, unit):>10} ", style="red" if node.delta > 0 else
+                        "green" if node.delta < 0 else "")
+            text.append(f"{human(node.new, unit):>9} ")
         text.append(terminal(node.name))  # Text.append: plain text, never markup
         return text
 
@@ -79,13 +112,14 @@ class CallTreeView(View, Tree):
         self.found = None  # a search's matches are paths of the tree shown before
         self.clear()
         self.root.label = "callers (bottom-up)" if self.bottom_up else "call tree (top-down)"
+        self.border_title = heading(self.bottom_up, not self.analysis.bases)
         self._fill(self.root, ())
         self.root.expand()
 
     def _fill(self, parent, path) -> None:
         for child in self.analysis.tree(self.bottom_up).children(path):
             parent.add(self.label(child), data=child,
-                       allow_expand=child.path.depth < MAX_DEPTH)
+                       allow_expand=not child.leaf and child.path.depth < MAX_DEPTH)
 
     def on_tree_node_expanded(self, event: Tree.NodeExpanded) -> None:
         node = event.node
@@ -124,6 +158,22 @@ class CallTreeView(View, Tree):
                 self._unfold(path)
         self.run_worker(compute, thread=True, group="tree-expand")
 
+    def reveal(self, selected: NodeInfo) -> None:
+        """Open the path carrying most of the weight of `selected` (chosen in another view)
+        down to it and put the cursor on it; the path is searched in a worker. Not in the
+        tree (or deeper than MAX_DEPTH): the tree stays as it is."""
+        tree, analysis = self.analysis.tree(self.bottom_up), self.analysis
+
+        def compute() -> None:
+            path = tree.path_to(selected, MAX_DEPTH)
+            if path:
+                self.app.call_from_thread(unfold, analysis, path)
+
+        def unfold(for_analysis, path) -> None:
+            if for_analysis is self.analysis:
+                self._unfold(path)
+        self.run_worker(compute, thread=True, group="tree-expand")
+
     def _unfold(self, path, open_last: bool = True) -> None:
         """Open the tree along `path` (TreeNodes from the root), whose levels are computed,
         and the last node too unless asked not to (a search's match)."""
@@ -142,6 +192,8 @@ class CallTreeView(View, Tree):
             self.call_after_refresh(self.move_cursor, node)
 
     def _open(self, node) -> None:
+        if not node.allow_expand:  # a leaf (or past MAX_DEPTH): nothing opens
+            return
         if not node.children and node.data is not None:
             self._fill(node, node.data.path)
         node.expand()
