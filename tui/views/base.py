@@ -19,6 +19,7 @@ from ..state import Analysis
 from ..export import code_block, markdown_table, paragraphs
 from ..search import next_match
 from ..widgets.rowtable import RowTable
+from ..widgets.textpanel import TextPanel
 
 Heavy = Callable[[], object]
 
@@ -93,7 +94,7 @@ class View(_Widget):
             table.cursor = found
         else:
             self._search_at = found
-            self.scroll_to(y=found, animate=False)
+            (self._panel() or self).scroll_to(y=found, animate=False)
         return True
 
     def search_lines(self) -> list[str] | None:
@@ -101,6 +102,8 @@ class View(_Widget):
         table = self._table()
         if table is not None:
             return [" ".join(row) for row in table.rows]
+        if (panel := self._panel()) is not None:
+            return panel.text.splitlines()
         if isinstance(self, Static):
             return str(self.content).splitlines()
         return None
@@ -113,8 +116,15 @@ class View(_Widget):
             above = [str(s.content) for s in self.query(Static) if s.display]
             return paragraphs(above) + markdown_table(
                 [c.title for c in table.columns], table.rows, [c.right for c in table.columns])
-        return code_block(self.search_lines() or [])
+        above = [str(s.content) for s in self.query(Static) if s.display
+                 and not isinstance(s.parent, TextPanel)] if self._panel() else []
+        return paragraphs(above) + code_block(self.search_lines() or [])
 
     def _table(self) -> RowTable | None:
         target = self.focus_target()
         return target if isinstance(target, RowTable) else None
+
+    def _panel(self) -> TextPanel | None:
+        """The scrolling text the view shows (Memory, Source), if that is what it shows."""
+        target = self.focus_target()
+        return target if isinstance(target, TextPanel) else None
