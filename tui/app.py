@@ -22,6 +22,7 @@ from heapdiff.inputs.moments import resolve_pair
 from heapdiff.render.escape import terminal
 
 from .plain import plain
+from .reportfile import write_new
 from .state import Moments, Settings, analyse, load_moments
 from .views import VIEWS
 from .views.base import NodeChosen, NodeSelected, View
@@ -104,7 +105,10 @@ class HeapdiffApp(App):
 
     def __init__(self, paths: list[str], base_paths: list[str], source_dir: str | None = None,
                  report_path: str = "heapdiff-report.md", driver_class=None,
-                 from_round: int | None = None, to_round: int | None = None):
+                 from_round: int | None = None, to_round: int | None = None,
+                 moments: Moments | None = None, binary: str | None = None):
+        """moments: the inputs already read (`heapdiff tui` reads them before the screen is
+        taken, so that bad input is its one line); None: read here, in the load worker."""
         super().__init__(driver_class=driver_class)
         for view in self.views:  # the tabs show their numbers: the footer keeps its room
             self.bind(view.key, f"tab('{view.slug}')", description=view.title, show=False)
@@ -113,12 +117,14 @@ class HeapdiffApp(App):
         self.base_paths = list(self.inputs.base.paths) if self.inputs.base else []
         self.capture = self.inputs.capture
         self.source_dir = source_dir
+        self.binary = binary
         self.report_path = report_path
-        self.moments: Moments | None = None
+        self.moments = moments
         self.analysis = None
         self.settings = Settings()
         self.selected: NodeInfo | None = None  # the node every view shows, by identity
         self.failure: InputError | None = None  # why nothing could be shown: raised on exit
+        self.crashes: list[Exception] = []  # bugs shown, not raised: the run still fails
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -144,7 +150,7 @@ class HeapdiffApp(App):
         try:
             if self.moments is None:
                 self.moments = load_moments(self.paths, self.base_paths, progress,
-                                            self.source_dir)
+                                            self.source_dir, self.binary)
             progress("diffing")
             analysis = analyse(self.moments, self.settings, self.capture)
         except Exception as exc:  # noqa: BLE001 - shown to the user, never a crash
@@ -158,8 +164,7 @@ class HeapdiffApp(App):
         try:
             heavy()
         except Exception as exc:  # noqa: BLE001 - shown, never a crash
-            self.call_from_thread(self.tell, f"{view.slug}: {type(exc).__name__}: {exc}",
-                                  severity="error")
+            self.call_from_thread(self.swallow, view.slug, exc)
             return
         if analysis is self.analysis:
             self.call_from_thread(self.refresh_view)
@@ -171,25 +176,50 @@ class HeapdiffApp(App):
     def _failed(self, exc: Exception) -> None:
         error = exc if isinstance(exc, InputError) else InputError(
             " ".join(self.paths), f"cannot analyse these inputs: {type(exc).__name__}: {exc}")
-        if self.analysis is None:  # nothing to show: leave; the CLI prints it, status 2
+        if not isinstance(exc, InputError):
+            self.crashes.append(exc)
+        if self.analysis is None:  # nothing to show: leave; the CLI prints it (2, or 1: a bug)
             self.failure = error
-            self.exit(return_code=2)
+            self.exit(return_code=2 if isinstance(exc, InputError) else 1)
             return
         self.settings = self.analysis.settings  # what is still shown (e.g. -normalize refused)
+        self._shown()
         message = f"heapdiff: {error}"
         self.query_one("#loading-text", Static).update(plain(message))
         self.tell(message, severity="error", timeout=30)
+        self.refresh_view()  # no longer recomputing: the view shows what it showed
+
+    def swallow(self, where: str, exc: Exception) -> None:
+        """An exception shown instead of crashing the app: an InputError is the input's and
+        said as the CLI says it; any other is a bug, kept so that the run ends with status 1
+        and its traceback once the terminal is restored."""
+        if isinstance(exc, InputError):
+            self.tell(f"{where}: {exc}", severity="error")
+            return
+        self.crashes.append(exc)
+        self.tell(f"{where}: {type(exc).__name__}: {exc}", severity="error")
 
     def _loaded(self, analysis) -> None:
+        if analysis.settings != self.settings:  # a recompute another key superseded
+            return
         previous, self.analysis = self.analysis, analysis
         if self.selected is None or previous is None or \
                 previous.settings.granularity != analysis.settings.granularity:
             self.selected = analysis.closest(self.selected)  # a node of this granularity
         self.query_one("#loading").display = False
         self.query_one("#tabs").display = True
-        self.sub_title = terminal(f"{analysis.diff.sample_type.type} · "
-                                  f"{analysis.settings.granularity}")
+        self._shown()
         self.refresh_view()
+
+    def _shown(self) -> None:
+        """The header names what the views show."""
+        if self.analysis is not None:
+            self.sub_title = terminal(f"{self.analysis.diff.sample_type.type} · "
+                                      f"{self.analysis.settings.granularity}")
+
+    def stale(self) -> bool:
+        """Whether the analysis shown is not yet the one the settings ask for (a recompute)."""
+        return self.analysis is not None and self.analysis.settings != self.settings
 
     def active_view(self) -> View:
         return self.query_one(f"#{self.query_one(TabbedContent).active}-view", View)
@@ -199,6 +229,9 @@ class HeapdiffApp(App):
         if self.analysis is None:
             return
         view = self.active_view()
+        if self.stale():  # no view shows the old settings' figures as if current
+            view.loading = True
+            return
         heavy = view.heavy(self.analysis, self.selected)
         if heavy is not None:
             view.loading = True  # the view's own indicator while its part is computed
@@ -211,7 +244,7 @@ class HeapdiffApp(App):
             if target is not None:
                 target.focus()
         except Exception as exc:  # noqa: BLE001 - a strange profile must not crash the TUI
-            self.tell(f"{view.slug}: {type(exc).__name__}: {exc}", severity="error")
+            self.swallow(view.slug, exc)
 
     def on_tabbed_content_tab_activated(self, event) -> None:
         self.refresh_view()
@@ -232,12 +265,16 @@ class HeapdiffApp(App):
         self.query_one(TabbedContent).active = tab
 
     def _reanalyse(self, settings: Settings) -> None:
+        """Recompute in the worker; at once, the visible view is marked as recomputing and
+        the header says what is being computed, not the old settings."""
         self.settings = settings
-        self.tell(self._describe(settings), timeout=2)
+        self.sub_title = terminal(f"recomputing: {self._describe(settings)}…")
+        self.refresh_view()
         self.load()
 
     def _describe(self, s: Settings) -> str:
-        parts = [s.sample_type or "default sample type", s.granularity, s.mode]
+        shown = self.analysis.diff.sample_type.type if self.analysis else "default sample type"
+        parts = [s.sample_type or shown, s.granularity, s.mode]
         if s.normalize:
             parts.append("normalized")
         if s.focus:
@@ -303,23 +340,35 @@ class HeapdiffApp(App):
             self.action_tab(CallTreeView.slug)
 
     def action_report(self) -> None:
-        self.write_report()
+        if self.moments is None:  # still loading: the report would be of nothing yet
+            self.tell("report: the inputs are still being read", severity="warning")
+            return
+        self.tell(f"writing the report ({self._describe(self.settings)})…", timeout=60)
+        self.write_report(self.moments, self.settings)
 
-    @work(thread=True)
-    def write_report(self) -> None:
-        from heapdiff.gather import gather
-        from heapdiff.common.output import emit
+    @work(thread=True, group="report")
+    def write_report(self, moments: Moments, settings: Settings) -> None:
+        """The report of what the views show (the settings of the key press), as `heapdiff
+        report` with the same options writes it, to a file no earlier report holds."""
+        from heapdiff.gather import gather_snapshots
         from heapdiff.render.markdown import report_markdown
 
         try:
-            gathered = gather(self.paths, self.base_paths, title=self.inputs.title)
-            emit(report_markdown(gathered), self.report_path)
+            gathered = gather_snapshots(
+                moments.new, moments.base, self.paths, self.base_paths, binary=self.binary,
+                source=self.source_dir, title=self.inputs.title,
+                options=settings.diff_options())
+            where = write_new(self.report_path, report_markdown(gathered))
         except Exception as exc:  # noqa: BLE001 - shown; an unexpected one by its type
-            said = str(exc) if isinstance(exc, InputError) else f"{type(exc).__name__}: {exc}"
-            self.call_from_thread(self.tell, f"report: {said}", severity="error")
+            self.call_from_thread(self._reported, None)
+            self.call_from_thread(self.swallow, "report", exc)
             return
-        where = str(Path(self.report_path).resolve())
-        self.call_from_thread(self.tell, f"report written to {where}", timeout=10)
+        self.call_from_thread(self._reported, where)
+
+    def _reported(self, where: Path | None) -> None:
+        self.clear_notifications()  # the "writing" one
+        if where is not None:
+            self.tell(f"report written to {where.resolve()}", timeout=10)
 
     def tell(self, message: str, **kwargs) -> None:
         """A notification that quotes inputs (names, paths, errors): never markup."""
