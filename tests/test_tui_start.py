@@ -215,3 +215,31 @@ def test_m_says_at_once_that_the_report_is_being_written(tmp_path, monkeypatch):
         await pilot.press("m")
         assert told and told[0].startswith("writing the report")
     run(check, [LEAKY], report_path=str(tmp_path / "r.md"))
+
+
+# --- never trap: q leaves at once while a recompute or a report is still being computed -----
+@pytest.mark.parametrize("key", ["d", "m"])
+def test_q_leaves_at_once_while_a_recompute_or_a_report_is_computed(monkeypatch, tmp_path, key):
+    import time
+
+    import heapdiff.gather
+
+    release = threading.Event()
+    analyse = app_module.analyse
+    monkeypatch.setattr(app_module, "analyse", lambda m, s, c=None: (
+        release.wait(60) if s.mode == "base" else None, analyse(m, s, c))[1])
+    for gathering in ("gather", "gather_snapshots"):  # whichever the report is made by
+        monkeypatch.setattr(heapdiff.gather, gathering, lambda *a, **kw: release.wait(60),
+                            raising=False)
+
+    async def check(app, pilot):
+        await pilot.press(key)
+        await pilot.pause()
+        await pilot.press("q")
+
+    started = time.monotonic()
+    try:
+        run(check, [LEAKY], report_path=str(tmp_path / "r.md"))
+        assert time.monotonic() - started < 15
+    finally:
+        release.set()

@@ -21,9 +21,10 @@ from heapdiff.common.errors import InputError
 from heapdiff.inputs.moments import resolve_pair
 from heapdiff.render.escape import terminal
 
+from .background import in_background
 from .plain import plain
 from .reportfile import write_new
-from .state import Moments, Settings, analyse, load_moments
+from .state import Analysis, Moments, Settings, analyse, load_moments
 from .views import VIEWS
 from .views.base import NodeChosen, NodeSelected, View
 from .views.peek import PeekView
@@ -142,21 +143,27 @@ class HeapdiffApp(App):
         self.load()
 
     # --- loading and analysis, off the event loop --------------------------------------
-    @work(thread=True, exclusive=True)
-    def load(self) -> None:
+    @work(exclusive=True)
+    async def load(self) -> None:
+        settings = self.settings
+        try:
+            analysis = await in_background(lambda: self._analyse(settings), "analysis")
+        except Exception as exc:  # noqa: BLE001 - shown to the user, never a crash
+            self._failed(exc)
+            return
+        self._loaded(analysis)
+
+    def _analyse(self, settings: Settings) -> Analysis:
+        """In the background thread: the inputs (unless read before the app started), then
+        the analysis for these settings."""
         def progress(message: str) -> None:
             self.call_from_thread(self._progress, message)
 
-        try:
-            if self.moments is None:
-                self.moments = load_moments(self.paths, self.base_paths, progress,
-                                            self.source_dir, self.binary)
-            progress("diffing")
-            analysis = analyse(self.moments, self.settings, self.capture)
-        except Exception as exc:  # noqa: BLE001 - shown to the user, never a crash
-            self.call_from_thread(self._failed, exc)
-            return
-        self.call_from_thread(self._loaded, analysis)
+        if self.moments is None:
+            self.moments = load_moments(self.paths, self.base_paths, progress,
+                                        self.source_dir, self.binary)
+        progress("diffing")
+        return analyse(self.moments, settings, self.capture)
 
     @work(thread=True, group="prepare")
     def prepare(self, analysis, view: View, heavy: Callable[[], object]) -> None:
@@ -346,29 +353,27 @@ class HeapdiffApp(App):
         self.tell(f"writing the report ({self._describe(self.settings)})…", timeout=60)
         self.write_report(self.moments, self.settings)
 
-    @work(thread=True, group="report")
-    def write_report(self, moments: Moments, settings: Settings) -> None:
+    @work(group="report")
+    async def write_report(self, moments: Moments, settings: Settings) -> None:
         """The report of what the views show (the settings of the key press), as `heapdiff
         report` with the same options writes it, to a file no earlier report holds."""
+        try:
+            where = await in_background(lambda: self._report(moments, settings), "report")
+        except Exception as exc:  # noqa: BLE001 - shown; an unexpected one by its type
+            self.clear_notifications()  # the "writing" one
+            self.swallow("report", exc)
+            return
+        self.clear_notifications()
+        self.tell(f"report written to {where.resolve()}", timeout=10)
+
+    def _report(self, moments: Moments, settings: Settings) -> Path:
         from heapdiff.gather import gather_snapshots
         from heapdiff.render.markdown import report_markdown
 
-        try:
-            gathered = gather_snapshots(
-                moments.new, moments.base, self.paths, self.base_paths, binary=self.binary,
-                source=self.source_dir, title=self.inputs.title,
-                options=settings.diff_options())
-            where = write_new(self.report_path, report_markdown(gathered))
-        except Exception as exc:  # noqa: BLE001 - shown; an unexpected one by its type
-            self.call_from_thread(self._reported, None)
-            self.call_from_thread(self.swallow, "report", exc)
-            return
-        self.call_from_thread(self._reported, where)
-
-    def _reported(self, where: Path | None) -> None:
-        self.clear_notifications()  # the "writing" one
-        if where is not None:
-            self.tell(f"report written to {where.resolve()}", timeout=10)
+        gathered = gather_snapshots(
+            moments.new, moments.base, self.paths, self.base_paths, binary=self.binary,
+            source=self.source_dir, title=self.inputs.title, options=settings.diff_options())
+        return write_new(self.report_path, report_markdown(gathered))
 
     def tell(self, message: str, **kwargs) -> None:
         """A notification that quotes inputs (names, paths, errors): never markup."""
