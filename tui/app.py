@@ -277,7 +277,7 @@ class HeapdiffApp(App):
         self.settings = settings
         self.sub_title = terminal(f"recomputing: {self._describe(settings)}…")
         self.refresh_view()
-        self.load()
+        self.call_after_refresh(self.load)  # the indicator is drawn before the work competes
 
     def _describe(self, s: Settings) -> str:
         shown = self.analysis.diff.sample_type.type if self.analysis else "default sample type"
@@ -351,7 +351,7 @@ class HeapdiffApp(App):
             self.tell("report: the inputs are still being read", severity="warning")
             return
         self.tell(f"writing the report ({self._describe(self.settings)})…", timeout=60)
-        self.write_report(self.moments, self.settings)
+        self.call_after_refresh(self.write_report, self.moments, self.settings)
 
     @work(group="report")
     async def write_report(self, moments: Moments, settings: Settings) -> None:
