@@ -196,6 +196,7 @@ def test_m_reports_the_sample_type_and_normalization_shown_and_keeps_earlier_rep
         await settled(pilot)
         await pilot.press("m")
         await settled(pilot)
+        assert app.sub_title == "alloc_objects · functions"  # the "writing" sign is gone
     run(check, [LEAKY], report_path=str(target))
     default, shown = (unescaped(f.read_text()) for f in (target, tmp_path / "report-1.md"))
     assert "alloc_objects" not in default.splitlines()[0] and "(inuse_space)" in default
@@ -214,6 +215,7 @@ def test_m_says_at_once_that_the_report_is_being_written(tmp_path, monkeypatch):
         monkeypatch.setattr(app, "tell", lambda message, **kw: told.append(message))
         await pilot.press("m")
         assert told and told[0].startswith("writing the report")
+        assert app.sub_title.startswith("writing the report (inuse_space")
     run(check, [LEAKY], report_path=str(tmp_path / "r.md"))
 
 

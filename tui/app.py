@@ -350,6 +350,8 @@ class HeapdiffApp(App):
         if self.moments is None:  # still loading: the report would be of nothing yet
             self.tell("report: the inputs are still being read", severity="warning")
             return
+        # the header at once (drawn with the next frame), the toast as it is mounted
+        self.sub_title = terminal(f"writing the report ({self._describe(self.settings)})…")
         self.tell(f"writing the report ({self._describe(self.settings)})…", timeout=60)
         self.call_after_refresh(self.write_report, self.moments, self.settings)
 
@@ -360,11 +362,17 @@ class HeapdiffApp(App):
         try:
             where = await in_background(lambda: self._report(moments, settings), "report")
         except Exception as exc:  # noqa: BLE001 - shown; an unexpected one by its type
-            self.clear_notifications()  # the "writing" one
+            self._reported()
             self.swallow("report", exc)
             return
-        self.clear_notifications()
+        self._reported()
         self.tell(f"report written to {where.resolve()}", timeout=10)
+
+    def _reported(self) -> None:
+        """The "writing" signs go: the toast, and the header unless a recompute holds it."""
+        self.clear_notifications()
+        if not self.stale():
+            self._shown()
 
     def _report(self, moments: Moments, settings: Settings) -> Path:
         from heapdiff.gather import gather_snapshots
