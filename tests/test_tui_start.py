@@ -136,6 +136,18 @@ def test_tui_binary_gives_retainers_the_rows_heapdiff_retainers_gives(monkeypatc
     assert seen[0][4].endswith("[]*int")  # the binary's type, not a heuristic hint
 
 
+def test_a_binary_that_did_not_write_the_profile_is_said_as_retainers_says_it_and_stops_loading():
+    told: list[str] = []
+
+    async def check(app, pilot):
+        app.tell = lambda message, **kw: told.append(message)
+        await pilot.press("7")
+        await settled(pilot)
+        assert not app.query_one(RetainersView).loading
+    run(check, [LATER], binary=str(BINARY))
+    assert len(told) == 1 and told[0].startswith(f"retainers: {BINARY}: build id ")
+
+
 # --- item 11: a recompute is marked at once; other keys answer meanwhile --------------------
 def test_a_recompute_marks_the_view_at_once_and_other_keys_answer_while_it_runs(monkeypatch):
     release = threading.Event()

@@ -171,7 +171,7 @@ class HeapdiffApp(App):
         try:
             heavy()
         except Exception as exc:  # noqa: BLE001 - shown, never a crash
-            self.call_from_thread(self.swallow, view.slug, exc)
+            self.call_from_thread(self._unprepared, view, exc)
             return
         if analysis is self.analysis:
             self.call_from_thread(self.refresh_view)
@@ -195,6 +195,11 @@ class HeapdiffApp(App):
         self.query_one("#loading-text", Static).update(plain(message))
         self.tell(message, severity="error", timeout=30)
         self.refresh_view()  # no longer recomputing: the view shows what it showed
+
+    def _unprepared(self, view: View, exc: Exception) -> None:
+        """A view's heavy part failed: said, and its indicator stops (it spun for ever)."""
+        view.loading = False
+        self.swallow(view.slug, exc)
 
     def swallow(self, where: str, exc: Exception) -> None:
         """An exception shown instead of crashing the app: an InputError is the input's and
