@@ -190,6 +190,27 @@ def test_a_recompute_superseded_by_another_key_is_not_shown(monkeypatch):
     run(check, [LEAKY])
 
 
+def test_s_pressed_twice_during_a_recompute_moves_two_sample_types_on(monkeypatch):
+    release = threading.Event()
+    analyse = app_module.analyse
+
+    def slow(moments, settings, capture=None):
+        if settings.sample_type is not None:
+            assert release.wait(30)
+        return analyse(moments, settings, capture)
+
+    async def check(app, pilot):
+        monkeypatch.setattr(app_module, "analyse", slow)
+        types = app.analysis.sample_types
+        shown = types.index(app.analysis.diff.sample_type.type)
+        await pilot.press("s", "s")
+        await pilot.pause()
+        release.set()
+        await settled(pilot)
+        assert app.analysis.diff.sample_type.type == types[(shown + 2) % len(types)]
+    run(check, [LEAKY])
+
+
 # --- item 10: m reports what is shown, never over an earlier report --------------------------
 def unescaped(markdown: str) -> str:
     return markdown.replace("\\_", "_")

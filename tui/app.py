@@ -298,7 +298,8 @@ class HeapdiffApp(App):
     def action_sample_type(self) -> None:
         if self.analysis:
             types = self.analysis.sample_types
-            current = self.analysis.diff.sample_type.type
+            # the one asked for by an s still recomputing, else the one shown
+            current = self.settings.sample_type or self.analysis.diff.sample_type.type
             self._reanalyse(replace(self.settings,
                                     sample_type=types[(types.index(current) + 1) % len(types)]))
 
