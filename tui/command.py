@@ -17,7 +17,8 @@ def register(commands) -> None:
                      help="BASE NEW (two heap profiles), or the artifacts of one moment (with "
                           "--base: the new one), a folder of snapshot folders or a capture "
                           "folder")
-    tui.add_argument("--base", action="append", default=[], metavar="FILE|DIR")
+    tui.add_argument("--base", action="append", default=[], metavar="FILE|DIR",
+                     help="the artifacts of an earlier moment (repeat for several files)")
     tui.add_argument("--binary", metavar="PATH",
                      help="the binary that wrote the profile: Retainers' verdicts by its types, "
                           "as `heapdiff retainers --binary`")
@@ -26,7 +27,7 @@ def register(commands) -> None:
                           "it, and Retainers reads its types as `heapdiff retainers --source`")
     tui.add_argument("--report", default="heapdiff-report.md", metavar="FILE",
                      help="where m writes the Markdown report (default heapdiff-report.md; "
-                          "never over an earlier one: FILE-1, FILE-2, ... then)")
+                          "never over an earlier one: heapdiff-report-1.md, -2, ... then)")
     add_pair_round_options(tui)
     tui.set_defaults(run=run)
 
