@@ -181,10 +181,27 @@ def test_a_recompute_marks_the_view_at_once_and_other_keys_answer_while_it_runs(
     run(check, [LEAKY])
 
 
-def test_a_recompute_superseded_by_another_key_is_not_shown(monkeypatch):
+def test_a_recompute_superseded_by_another_key_is_not_shown_when_it_ends_last(monkeypatch):
+    release, done = threading.Event(), threading.Event()
+    analyse = app_module.analyse
+
+    def slow(moments, settings, capture=None):
+        if settings.mode != "base":
+            return analyse(moments, settings, capture)
+        assert release.wait(30)
+        try:
+            return analyse(moments, settings, capture)
+        finally:
+            done.set()
+
     async def check(app, pilot):
-        await pilot.press("d", "d")  # to base and back before the first is done
+        monkeypatch.setattr(app_module, "analyse", slow)
+        await pilot.press("d", "d")  # to base, and back before base is done
         await settled(pilot)
+        release.set()
+        assert await asyncio.to_thread(done.wait, 30)
+        for _ in range(5):
+            await pilot.pause(0.05)
         assert app.analysis.settings.mode == "diff-base" and not app.stale()
         assert "mode diff-base" in str(app.query_one(TopView).query_one("#top-summary").render())
     run(check, [LEAKY])
