@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .analysis.diff import Diff, diff_profiles
+from .analysis.diffoptions import DiffOptions
+from .analysis.filters import apply as apply_filter
 from .analysis.verdict import Verdict, alloc_falls_between, alloc_totals, verdict
 from .analysis.live import live_heap, why_not_live
 from .memory.findings import Finding, findings
@@ -53,33 +55,50 @@ class Gathered:
     retainers: Retainers | None = None
     no_retainers: str = ""  # why the new profile has no retainers (no in-use sample type)
     commands: dict[str, str] = field(default_factory=dict)
+    options: DiffOptions = DiffOptions()  # how the growth was computed
 
 
 def gather(new_paths: list[str], base_paths: list[str], binary: str | None = None,
            source: str | None = None, progress: Report = silent,
-           title: str | None = None) -> Gathered:
+           title: str | None = None, options: DiffOptions = DiffOptions()) -> Gathered:
     new = load_snapshot(new_paths, progress)
     base = load_snapshot(base_paths, progress) if base_paths else None
+    return gather_snapshots(new, base, new_paths, base_paths, binary=binary, source=source,
+                            progress=progress, title=title, options=options)
+
+
+def gather_snapshots(new: Snapshot, base: Snapshot | None, new_paths: list[str],
+                     base_paths: list[str], *, binary: str | None = None,
+                     source: str | None = None, progress: Report = silent,
+                     title: str | None = None,
+                     options: DiffOptions = DiffOptions()) -> Gathered:
+    """gather() of moments already read (the TUI's: never decoded twice). `options` choose
+    how the growth is computed, as `heapdiff diff` takes them."""
     inputs = _inputs("new", new) + (_inputs("base", base) if base else ())
     quote = lambda paths: " ".join(shlex.quote(p) for p in paths)  # noqa: E731
     commands: dict[str, str] = {}
     # Gathered's fields, by name
-    result: dict[str, Any] = dict(inputs=inputs, title=title or " ".join(new_paths))
+    result: dict[str, Any] = dict(inputs=inputs, title=title or " ".join(new_paths),
+                                  options=options)
     if base is not None and base.profile is not None and new.profile is not None:
         progress("diffing")
-        d = diff_profiles([base.profile], new.profile)
+        chosen = options.sample_filter()
+        bases, latest = [apply_filter(base.profile, chosen)], apply_filter(new.profile, chosen)
+        d = diff_profiles(bases, latest, options.sample_type, options.granularity, options.mode,
+                          options.normalize)
         result["diff"] = d
         falls = alloc_falls_between([(base.profile.source, alloc_totals(base.profile))],
                                     (new.profile.source, alloc_totals(new.profile)))
         result["verdict"] = verdict(d, falls)
-        result["sizes"] = tuple(size_changes([base.profile], new.profile, None)[:10])
+        result["sizes"] = tuple(size_changes(bases, latest, options.sample_type)[:10])
         pair = f"{shlex.quote(base.profile.source)} {shlex.quote(new.profile.source)}"
-        commands["growth"] = f"heapdiff diff {pair}"
-        commands["paths"] = f"heapdiff paths {pair}"
-        commands["sizes"] = f"heapdiff sizes {pair}"
+        flags, size_flags = (quote(options.flags(mode)) for mode in (True, False))
+        commands["growth"] = " ".join(filter(None, ("heapdiff diff", pair, flags)))
+        commands["paths"] = " ".join(filter(None, ("heapdiff paths", pair, flags)))
+        commands["sizes"] = " ".join(filter(None, ("heapdiff sizes", pair, size_flags)))
         from .analysis.callgraph import change_paths, graph_data
 
-        result["paths"] = tuple(change_paths(graph_data(d, [base.profile], new.profile), 3))
+        result["paths"] = tuple(change_paths(graph_data(d, bases, latest), 3))
     if new.memstats is not None or new.rss is not None:
         w = waterfall(new)
         health = gc_health(new)

@@ -24,6 +24,21 @@ def test_files_are_one_moment_without_a_base():
     assert pair.new.paths == (str(LATER / "heap.pb.gz"), str(LATER / "vars.json"))
 
 
+def test_two_heap_profiles_are_base_and_new_as_diff_takes_them():
+    pair = resolve_pair([str(BASE / "heap.pb.gz"), str(LATER / "heap.txt")], [])
+    assert (pair.base.paths, pair.new.paths) == ((str(BASE / "heap.pb.gz"),),
+                                                 (str(LATER / "heap.txt"),))
+    assert pair.new.profile_path() == str(LATER / "heap.txt")
+
+
+def test_a_profile_and_another_artifact_stay_one_moment(tmp_path):
+    (tmp_path / "notes.txt").write_text("not a profile\n")
+    for other in (LATER / "memstats.json", LATER / "gctrace.log", tmp_path / "notes.txt",
+                  tmp_path / "missing.pb.gz", LATER):
+        pair = resolve_pair([str(LATER / "heap.pb.gz"), str(other)], [])
+        assert pair.base is None, other
+
+
 def test_base_files_are_the_base_moment():
     pair = resolve_pair([str(LATER)], [str(BASE)])
     assert (pair.base.paths, pair.new.paths) == ((str(BASE),), (str(LATER),))

@@ -125,3 +125,20 @@ def test_hostile_names_render_literally(tmp_path):
     assert growth[1][0] == "main.evil|`tick`<script>alert(1)</script>[bold]x\\x0ay\\x1b[31m*_"
     mermaid = text.split("```mermaid")[1].split("```")[0]
     assert "<" not in mermaid and '"]' in mermaid and "\n" not in mermaid.split('["')[1].split('"]')[0]
+
+
+def test_report_options_choose_the_growth_as_diff_takes_them_and_the_title_says_so():
+    pair = ["--base", LEAKY / "base", LEAKY / "later"]
+    default = run_heapdiff("report", *pair).stdout
+    shown = run_heapdiff("report", *pair, "--sample-index", "alloc_objects", "--normalize")
+    assert shown.returncode == 0, shown.stderr
+    text = shown.stdout.replace("\\_", "_")
+    assert text != default and text.splitlines()[0].endswith("(alloc_objects · normalized)")
+    assert "heapdiff diff " in text and " --sample-index alloc_objects --normalize" in text
+    assert default.splitlines()[0] == f"# heapdiff report: {LEAKY / 'later'}".replace("_", "\\_")
+
+
+def test_report_of_two_profiles_is_their_growth_base_first():
+    base, later = LEAKY / "base" / "heap.pb.gz", LEAKY / "later" / "heap.pb.gz"
+    two = run_heapdiff("report", base, later).stdout
+    assert "## " in two and "main.(\\*Cache).Insert" in two and "+41.7MiB" in two

@@ -24,13 +24,15 @@ from heapdiff.inputs.moments import resolve_pair
 from heapdiff.render.escape import terminal
 
 from . import compared
-from .export import document, write_new
+from .background import in_background
+from .export import document
 from .help import HelpScreen
 from .keys import KEYS
+from .newfile import write_new
 from .place import place
 from .plain import plain
 from .search import compile_search
-from .state import Moments, Settings, analyse, load_moments
+from .state import Analysis, Moments, Settings, analyse, load_moments
 from .views import VIEWS
 from .views.base import NodeChosen, NodeSelected, View, ViewFiltered
 from .views.peek import PeekView
@@ -70,7 +72,10 @@ class HeapdiffApp(App):
 
     def __init__(self, paths: list[str], base_paths: list[str], source_dir: str | None = None,
                  report_path: str = "heapdiff-report.md", driver_class=None,
-                 from_round: int | None = None, to_round: int | None = None):
+                 from_round: int | None = None, to_round: int | None = None,
+                 moments: Moments | None = None, binary: str | None = None):
+        """moments: the inputs already read (`heapdiff tui` reads them before the screen is
+        taken, so that bad input is its one line); None: read here, in the load worker."""
         super().__init__(driver_class=driver_class)
         for view in self.views:  # the tabs show their numbers: the footer keeps its room
             self.bind(view.key, f"tab('{view.slug}')", description=view.title, show=False)
@@ -79,8 +84,9 @@ class HeapdiffApp(App):
         self.base_paths = list(self.inputs.base.paths) if self.inputs.base else []
         self.capture = self.inputs.capture
         self.source_dir = source_dir
+        self.binary = binary
         self.report_path = report_path
-        self.moments: Moments | None = None
+        self.moments = moments
         self.analysis = None
         self.settings = Settings()
         self.selected: NodeInfo | None = None  # the node every view shows, by identity
@@ -88,6 +94,7 @@ class HeapdiffApp(App):
         self.rounds = (from_round, to_round)
         self.view_filters: dict[str, str] = {}  # per view slug, its own filter as said
         self.searching: tuple[str, re.Pattern[str]] | None = None  # (view slug, pattern): n / N
+        self.crashes: list[Exception] = []  # bugs shown, not raised: the run still fails
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -108,21 +115,27 @@ class HeapdiffApp(App):
         self.load()
 
     # --- loading and analysis, off the event loop --------------------------------------
-    @work(thread=True, exclusive=True)
-    def load(self) -> None:
+    @work(exclusive=True)
+    async def load(self) -> None:
+        settings = self.settings
+        try:
+            analysis = await in_background(lambda: self._analyse(settings), "analysis")
+        except Exception as exc:  # noqa: BLE001 - shown to the user, never a crash
+            self._failed(exc)
+            return
+        self._loaded(analysis)
+
+    def _analyse(self, settings: Settings) -> Analysis:
+        """In the background thread: the inputs (unless read before the app started), then
+        the analysis for these settings."""
         def progress(message: str) -> None:
             self.call_from_thread(self._progress, message)
 
-        try:
-            if self.moments is None:
-                self.moments = load_moments(self.paths, self.base_paths, progress,
-                                            self.source_dir)
-            progress("diffing")
-            analysis = analyse(self.moments, self.settings, self.capture)
-        except Exception as exc:  # noqa: BLE001 - shown to the user, never a crash
-            self.call_from_thread(self._failed, exc)
-            return
-        self.call_from_thread(self._loaded, analysis)
+        if self.moments is None:
+            self.moments = load_moments(self.paths, self.base_paths, progress,
+                                        self.source_dir, self.binary)
+        progress("diffing")
+        return analyse(self.moments, settings, self.capture)
 
     @work(thread=True, group="prepare")
     def prepare(self, analysis, view: View, heavy: Callable[[], object]) -> None:
@@ -130,8 +143,7 @@ class HeapdiffApp(App):
         try:
             heavy()
         except Exception as exc:  # noqa: BLE001 - shown, never a crash
-            self.call_from_thread(self.tell, f"{view.slug}: {type(exc).__name__}: {exc}",
-                                  severity="error")
+            self.call_from_thread(self._unprepared, view, exc)
             return
         if analysis is self.analysis:
             self.call_from_thread(self.refresh_view)
@@ -143,27 +155,56 @@ class HeapdiffApp(App):
     def _failed(self, exc: Exception) -> None:
         error = exc if isinstance(exc, InputError) else InputError(
             " ".join(self.paths), f"cannot analyse these inputs: {type(exc).__name__}: {exc}")
-        if self.analysis is None:  # nothing to show: leave; the CLI prints it, status 2
+        if not isinstance(exc, InputError):
+            self.crashes.append(exc)
+        if self.analysis is None:  # nothing to show: leave; the CLI prints it (2, or 1: a bug)
             self.failure = error
-            self.exit(return_code=2)
+            self.exit(return_code=2 if isinstance(exc, InputError) else 1)
             return
         self.settings = self.analysis.settings  # what is still shown (e.g. -normalize refused)
-        self.show_context()
+        self._shown()
         message = f"heapdiff: {error}"
         self.query_one("#loading-text", Static).update(plain(message))
         self.tell(message, severity="error", timeout=30)
+        self.refresh_view()  # no longer recomputing: the view shows what it showed
+
+    def _unprepared(self, view: View, exc: Exception) -> None:
+        """A view's heavy part failed: said, and its indicator stops (it spun for ever)."""
+        view.loading = False
+        self.swallow(view.slug, exc)
+
+    def swallow(self, where: str, exc: Exception) -> None:
+        """An exception shown instead of crashing the app: an InputError is the input's and
+        said as the CLI says it; any other is a bug, kept so that the run ends with status 1
+        and its traceback once the terminal is restored."""
+        if isinstance(exc, InputError):
+            self.tell(f"{where}: {exc}", severity="error")
+            return
+        self.crashes.append(exc)
+        self.tell(f"{where}: {type(exc).__name__}: {exc}", severity="error")
 
     def _loaded(self, analysis) -> None:
+        if analysis.settings != self.settings:  # a recompute another key superseded
+            return
         previous, self.analysis = self.analysis, analysis
         if self.selected is None or previous is None or \
                 previous.settings.granularity != analysis.settings.granularity:
             self.selected = analysis.closest(self.selected)  # a node of this granularity
         self.query_one("#loading").display = False
         self.query_one("#tabs").display = True
-        self.sub_title = terminal(f"{analysis.diff.sample_type.type} · "
-                                  f"{analysis.settings.granularity}")
-        self.show_context()
+        self._shown()
         self.refresh_view()
+
+    def _shown(self) -> None:
+        """The header names what the views show; the line under it, what is compared."""
+        if self.analysis is not None:
+            self.sub_title = terminal(f"{self.analysis.diff.sample_type.type} · "
+                                      f"{self.analysis.settings.granularity}")
+        self.show_context()
+
+    def stale(self) -> bool:
+        """Whether the analysis shown is not yet the one the settings ask for (a recompute)."""
+        return self.analysis is not None and self.analysis.settings != self.settings
 
     def show_context(self) -> None:
         """The header line: what is compared, with the settings asked for (at once, before the
@@ -188,6 +229,9 @@ class HeapdiffApp(App):
         if self.analysis is None:
             return
         view = self.active_view()
+        if self.stale():  # no view shows the old settings' figures as if current
+            view.loading = True
+            return
         heavy = view.heavy(self.analysis, self.selected)
         if heavy is not None:
             view.loading = True  # the view's own indicator while its part is computed
@@ -201,7 +245,7 @@ class HeapdiffApp(App):
             if target is not None and not typing:
                 target.focus()  # not while the user types in a box: the keys stay there
         except Exception as exc:  # noqa: BLE001 - a strange profile must not crash the TUI
-            self.tell(f"{view.slug}: {type(exc).__name__}: {exc}", severity="error")
+            self.swallow(view.slug, exc)
 
     def on_tabbed_content_tab_activated(self, event) -> None:
         self.end_search()
@@ -224,15 +268,30 @@ class HeapdiffApp(App):
         self.query_one(TabbedContent).active = tab
 
     def _reanalyse(self, settings: Settings) -> None:
-        """New settings: the header says them at once (no toast over the names)."""
+        """Recompute in the worker; at once, the visible view is marked as recomputing and
+        the header says what is being computed, not the old settings."""
         self.settings = settings
-        self.show_context()
-        self.load()
+        self.sub_title = terminal(f"recomputing: {self._describe(settings)}…")
+        self.show_context()  # the line under the header names the new settings at once
+        self.refresh_view()
+        self.call_after_refresh(self.load)  # the indicator is drawn before the work competes
+
+    def _describe(self, s: Settings) -> str:
+        shown = self.analysis.diff.sample_type.type if self.analysis else "default sample type"
+        parts = [s.sample_type or shown, s.granularity, s.mode]
+        if s.normalize:
+            parts.append("normalized")
+        if s.focus:
+            parts.append("focus " + ", ".join(s.focus))
+        if s.ignore:
+            parts.append("ignore " + ", ".join(s.ignore))
+        return " · ".join(parts)
 
     def action_sample_type(self) -> None:
         if self.analysis:
             types = self.analysis.sample_types
-            current = self.analysis.diff.sample_type.type
+            # the one asked for by an s still recomputing, else the one shown
+            current = self.settings.sample_type or self.analysis.diff.sample_type.type
             self._reanalyse(replace(self.settings,
                                     sample_type=types[(types.index(current) + 1) % len(types)]))
 
@@ -400,30 +459,48 @@ class HeapdiffApp(App):
         try:
             text = document(view.title, context.markdown_line() if context else "",
                             view.markdown())
-            path = write_new(Path.cwd(), f"heapdiff-view-{view.slug}", text)
-        except OSError as exc:
+            path = write_new(str(Path.cwd() / f"heapdiff-view-{view.slug}.md"), text)
+        except (OSError, InputError) as exc:
             self.tell(f"export: {exc}", severity="error", timeout=6)
             return
         self.tell(f"{view.title} written to {path}", timeout=6)
 
     def action_report(self) -> None:
-        self.write_report()
+        if self.moments is None:  # still loading: the report would be of nothing yet
+            self.tell("report: the inputs are still being read", severity="warning")
+            return
+        # the header at once (drawn with the next frame), the toast as it is mounted
+        self.sub_title = terminal(f"writing the report ({self._describe(self.settings)})…")
+        self.tell(f"writing the report ({self._describe(self.settings)})…", timeout=60)
+        self.call_after_refresh(self.write_report, self.moments, self.settings)
 
-    @work(thread=True)
-    def write_report(self) -> None:
-        from heapdiff.gather import gather
-        from heapdiff.common.output import emit
+    @work(group="report")
+    async def write_report(self, moments: Moments, settings: Settings) -> None:
+        """The report of what the views show (the settings of the key press), as `heapdiff
+        report` with the same options writes it, to a file no earlier report holds."""
+        try:
+            where = await in_background(lambda: self._report(moments, settings), "report")
+        except Exception as exc:  # noqa: BLE001 - shown; an unexpected one by its type
+            self._reported()
+            self.swallow("report", exc)
+            return
+        self._reported()
+        self.tell(f"report written to {where.resolve()}", timeout=10)
+
+    def _reported(self) -> None:
+        """The "writing" signs go: the toast, and the header unless a recompute holds it."""
+        self.clear_notifications()
+        if not self.stale():
+            self._shown()
+
+    def _report(self, moments: Moments, settings: Settings) -> Path:
+        from heapdiff.gather import gather_snapshots
         from heapdiff.render.markdown import report_markdown
 
-        try:
-            gathered = gather(self.paths, self.base_paths, title=self.inputs.title)
-            emit(report_markdown(gathered), self.report_path)
-        except Exception as exc:  # noqa: BLE001 - shown; an unexpected one by its type
-            said = str(exc) if isinstance(exc, InputError) else f"{type(exc).__name__}: {exc}"
-            self.call_from_thread(self.tell, f"report: {said}", severity="error")
-            return
-        where = str(Path(self.report_path).resolve())
-        self.call_from_thread(self.tell, f"report written to {where}", timeout=10)
+        gathered = gather_snapshots(
+            moments.new, moments.base, self.paths, self.base_paths, binary=self.binary,
+            source=self.source_dir, title=self.inputs.title, options=settings.diff_options())
+        return write_new(self.report_path, report_markdown(gathered))
 
     def tell(self, message: str, **kwargs) -> None:
         """A notification that quotes inputs (names, paths, errors): never markup."""

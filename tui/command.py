@@ -8,21 +8,49 @@ from heapdiff.commands.options import add_pair_round_options
 def register(commands) -> None:
     tui = commands.add_parser(
         "tui", help="browse the diff, call graph, memory waterfall and retainers",
-        description="heapdiff in the terminal: one profile, a pair (--base), the artifacts of "
-                    "two moments, a folder of snapshot folders (the oldest is the base), or a "
-                    "capture folder (its last round against its first, and the Timeline).")
-    tui.add_argument("paths", nargs="+", metavar="FILE|DIR")
-    tui.add_argument("--base", action="append", default=[], metavar="FILE|DIR")
-    tui.add_argument("--source", metavar="DIR", help="map the profile's file paths into a checkout")
+        description="heapdiff in the terminal: one profile, two heap profiles BASE NEW "
+                    "(compared as `heapdiff diff BASE NEW` compares them), a pair (--base), "
+                    "the artifacts of two moments, a folder of snapshot folders (the oldest "
+                    "is the base), or a capture folder (its last round against its first, "
+                    "and the Timeline). Bad input is refused before the screen is taken.")
+    tui.add_argument("paths", nargs="+", metavar="FILE|DIR",
+                     help="BASE NEW (two heap profiles), or the artifacts of one moment (with "
+                          "--base: the new one), a folder of snapshot folders or a capture "
+                          "folder")
+    tui.add_argument("--base", action="append", default=[], metavar="FILE|DIR",
+                     help="the artifacts of an earlier moment (repeat for several files)")
+    tui.add_argument("--binary", metavar="PATH",
+                     help="the binary that wrote the profile: Retainers' verdicts by its types, "
+                          "as `heapdiff retainers --binary`")
+    tui.add_argument("--source", metavar="DIR",
+                     help="the Go module's source: Source maps the profile's file paths into "
+                          "it, and Retainers reads its types as `heapdiff retainers --source`")
     tui.add_argument("--report", default="heapdiff-report.md", metavar="FILE",
-                     help="where m writes the Markdown report (default heapdiff-report.md)")
+                     help="where m writes the Markdown report (default heapdiff-report.md; "
+                          "never over an earlier one: heapdiff-report-1.md, -2, ... then)")
     add_pair_round_options(tui)
     tui.set_defaults(run=run)
 
 
 def run(args) -> int:
     import os
+    import sys
+    import traceback
 
+    from heapdiff.common.progress import TerminalProgress
+    from heapdiff.inputs.moments import resolve_pair
+
+    from .state import load_moments
+
+    # The inputs are read before the screen is taken: bad input is the CLI's one line and
+    # status 2, never a full-screen app with a bar that will not finish.
+    with TerminalProgress() as progress:
+        inputs = resolve_pair(args.paths, args.base, args.from_round, args.to_round)
+        if args.binary is not None:
+            readable(args.binary)  # Retainers reads it, and says what else is wrong with it
+        moments = load_moments(list(inputs.new.paths),
+                               list(inputs.base.paths) if inputs.base else [], progress,
+                               args.source, args.binary)
     # A lone Esc is told from an escape sequence by waiting; Textual's default wait (100 ms)
     # would make Esc the one key slower than the 100 ms every key must answer in, and so
     # would its input poll, which the fast-Esc driver wakes at the wait's end.
@@ -31,8 +59,33 @@ def run(args) -> int:
     from .driver import driver_class
 
     app = HeapdiffApp(args.paths, args.base, args.source, args.report, driver_class(),
-                      args.from_round, args.to_round)
+                      args.from_round, args.to_round, moments=moments, binary=args.binary)
     app.run()
+    if app.crashes:  # bugs the app showed and survived: the run failed all the same
+        traceback.print_exception(app.crashes[0], file=sys.stderr)
+        if len(app.crashes) > 1:
+            print(f"heapdiff: the TUI met {len(app.crashes)} unexpected errors, the first "
+                  "shown above", file=sys.stderr)
+        return 1
     if app.failure is not None:  # the CLI's one line, once the terminal is restored
         raise app.failure
     return app.return_code or 0  # 1 after a crash (Textual's), which printed the traceback
+
+
+def readable(path: str) -> None:
+    """A file there and readable, or the CLI's one line about it."""
+    import os
+    import stat
+
+    from heapdiff.common.errors import InputError
+
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise InputError(path, "no such file") from None
+    except OSError as exc:
+        raise InputError(path, exc.strerror or str(exc)) from None
+    if not stat.S_ISREG(mode):
+        raise InputError(path, "not a regular file")
+    if not os.access(path, os.R_OK):
+        raise InputError(path, "permission denied")

@@ -3,10 +3,8 @@ another (heapdiff-view-top.md, then heapdiff-view-top-1.md, ...). Every string f
 is escaped with heapdiff's Markdown escaper."""
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Sequence
-from pathlib import Path
 
 from heapdiff.render.escape import code_line, markdown
 
@@ -37,18 +35,3 @@ def paragraphs(texts: Sequence[str]) -> str:
 
 def document(title: str, context: str, body: str) -> str:
     return f"# heapdiff: {markdown(title)}\n\n{markdown(context)}\n\n{body}"
-
-
-def write_new(folder: Path, stem: str, text: str) -> Path:
-    """Write `text` to stem.md in folder, or stem-1.md, stem-2.md ...: the first that does not
-    exist (opened exclusively, so a file made meanwhile is not overwritten either)."""
-    for n in range(10_000):
-        path = folder / (f"{stem}.md" if n == 0 else f"{stem}-{n}.md")
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        except FileExistsError:
-            continue
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        return path
-    raise FileExistsError(folder / f"{stem}.md")

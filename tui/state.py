@@ -2,6 +2,7 @@
 of one or two moments, the settings the keys change, and the analyses for those settings."""
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
@@ -12,7 +13,7 @@ from heapdiff.analysis.aggregate import GRANULARITIES, NodeInfo, frame_nodes
 from heapdiff.capture.manifest import Capture
 from heapdiff.analysis.diff import Diff, diff_profiles, normalized
 from heapdiff.analysis.sampletypes import TypeList, pair_types
-from heapdiff.analysis.filters import SampleFilter
+from heapdiff.analysis.diffoptions import DiffOptions
 from heapdiff.analysis.filters import apply as apply_filter
 from heapdiff.analysis.nodelines import NodeLines, node_lines
 from heapdiff.memory.findings import Finding, findings
@@ -33,6 +34,14 @@ class Settings:
     focus: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
 
+    def diff_options(self) -> DiffOptions:
+        """These settings as heapdiff's options: what the views diff and `m` reports. f and i
+        name functions; as pprof's regular expressions they match those names alone."""
+        def either(names: tuple[str, ...]) -> str | None:
+            return "|".join(map(re.escape, names)) or None
+        return DiffOptions(self.sample_type, self.granularity, self.mode, self.normalize,
+                           either(self.focus), either(self.ignore))
+
     def next_granularity(self) -> Settings:
         i = GRANULARITIES.index(self.granularity)
         return replace(self, granularity=GRANULARITIES[(i + 1) % len(GRANULARITIES)])
@@ -45,6 +54,7 @@ class Moments:
     new: Snapshot
     base: Snapshot | None
     source_dir: str | None = None  # --source: where Source looks for the profile's files
+    binary: str | None = None  # --binary: the Retainers' binary route, as `heapdiff retainers`
 
     @property
     def new_profile(self) -> Profile:
@@ -58,7 +68,7 @@ class Moments:
 
 
 def load_moments(paths: list[str], base_paths: list[str], progress,
-                 source_dir: str | None = None) -> Moments:
+                 source_dir: str | None = None, binary: str | None = None) -> Moments:
     """The new moment's inputs and the base's (none: no base), as heapdiff.inputs.moments
     resolved them."""
     new = load_snapshot(paths, progress)
@@ -66,7 +76,7 @@ def load_moments(paths: list[str], base_paths: list[str], progress,
     if new.profile is None:
         from heapdiff.common.errors import InputError
         raise InputError(" ".join(paths), "no heap profile among these inputs")
-    return Moments(new, base, source_dir)
+    return Moments(new, base, source_dir, binary)
 
 
 @dataclass
@@ -82,6 +92,7 @@ class Analysis:
     gc: GCHealth | None = None
     capture: Capture | None = None
     source_dir: str | None = None  # the moments' --source
+    binary: str | None = None  # the moments' --binary
     _parts: dict = field(default_factory=dict)
     _locks: dict = field(default_factory=dict)
     _locking: threading.Lock = field(default_factory=threading.Lock)
@@ -149,8 +160,11 @@ class Analysis:
         return None if self.capture is None else self._part(self.timeline, (), build)
 
     def retainers(self):
+        """The new profile's retainers by the routes `heapdiff retainers` takes: --binary,
+        --source, else the heuristic."""
         from heapdiff.retainers.report import analyse
-        return self._part(self.retainers, (), lambda: analyse(self.new))
+        return self._part(self.retainers, (),
+                          lambda: analyse(self.new, self.binary, self.source_dir))
 
     # --- node identity --------------------------------------------------------------------
     def closest(self, node: NodeInfo | None) -> NodeInfo | None:
@@ -180,17 +194,15 @@ class Analysis:
 
 
 def analyse(m: Moments, s: Settings, capture: Capture | None = None) -> Analysis:
-    import re
-
-    chosen = SampleFilter(focus=re.compile("|".join(map(re.escape, s.focus))) if s.focus else None,
-                          ignore=re.compile("|".join(map(re.escape, s.ignore))) if s.ignore else None)
+    o = s.diff_options()
+    chosen = o.sample_filter()
     bases = [apply_filter(p, chosen) for p in m.base_profiles]
     new = apply_filter(m.new_profile, chosen)
-    d = diff_profiles(bases, new, s.sample_type, s.granularity, s.mode, s.normalize)
+    d = diff_profiles(bases, new, o.sample_type, o.granularity, o.mode, o.normalize)
     a = Analysis(settings=s, sample_types=pair_types([TypeList.of(b) for b in bases],
                                                      TypeList.of(new)).types,
                  bases=bases, new=new, diff=d, capture=capture,
-                 source_dir=m.source_dir)
+                 source_dir=m.source_dir, binary=m.binary)
     if m.new.memstats is not None or m.new.rss is not None:
         a.waterfall = waterfall(m.new)
         a.gc = gc_health(m.new)

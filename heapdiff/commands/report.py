@@ -1,10 +1,34 @@
 """heapdiff report [--base FILE|DIR]... FILE|DIR... [-o findings.md]"""
 from __future__ import annotations
 
+import re
+
+from ..analysis.diffoptions import DiffOptions
+from ..common.errors import InputError
 from ..inputs.moments import resolve_pair
 from ..common.output import emit
 from ..common.progress import TerminalProgress
-from .options import add_pair_round_options, json_text
+from .diff import add_mode_options
+from .options import add_pair_round_options, add_profile_options, json_text
+
+
+def add_growth_options(parser) -> None:
+    """How the growth is computed, as `heapdiff diff` takes it (the TUI's s, G, d, n, f, i)."""
+    add_profile_options(parser)
+    add_mode_options(parser)
+    parser.add_argument("--focus", metavar="REGEX",
+                        help="keep samples with a frame matching REGEX (pprof -focus)")
+    parser.add_argument("--ignore", metavar="REGEX", help="drop samples with a matching frame")
+
+
+def diff_options(args) -> DiffOptions:
+    for option, pattern in (("--focus", args.focus), ("--ignore", args.ignore)):
+        try:
+            re.compile(pattern or "")
+        except re.error as exc:
+            raise InputError(option, f"bad regular expression {pattern!r}: {exc}") from None
+    return DiffOptions(args.sample_index, args.granularity or "functions", args.mode,
+                       args.normalize, args.focus, args.ignore)
 
 
 def register(commands) -> None:
@@ -14,13 +38,15 @@ def register(commands) -> None:
                     "pointer-dense retainers and every finding into one GitHub-flavoured "
                     "Markdown document; the same bytes for the same inputs.")
     report.add_argument("paths", nargs="+", metavar="FILE|DIR",
-                        help="the artifacts of the moment to report on, or a capture folder "
+                        help="the artifacts of the moment to report on, or two heap profiles "
+                             "BASE NEW (as diff takes them), or a capture folder "
                              "(its last round, with its first as the base), or a folder of "
                              "snapshot folders (the newest, with the oldest as the base)")
     report.add_argument("--base", action="append", default=[], metavar="FILE|DIR",
                         help="the artifacts of an earlier moment, to report growth (repeat "
                              "for several files)")
     add_pair_round_options(report)
+    add_growth_options(report)
     report.add_argument("--binary", metavar="PATH", help="the binary, for the retainers' verdicts")
     report.add_argument("--source", metavar="DIR", help="the source, for the retainers")
     report.add_argument("--format", choices=("markdown", "json"), default="markdown")
@@ -36,7 +62,7 @@ def run(args) -> int:
     with TerminalProgress() as progress:
         inputs = resolve_pair(args.paths, args.base, args.from_round, args.to_round)
         gathered = gather(list(inputs.new.paths), list(inputs.base.paths) if inputs.base else [],
-                          args.binary, args.source, progress, inputs.title)
+                          args.binary, args.source, progress, inputs.title, diff_options(args))
     if args.format == "json":
         emit(json_text(report_json(gathered)), args.output)
     else:

@@ -22,6 +22,7 @@ from .kinds import KINDS, Artifact, InputBytes, Kind, kind_of, text_kinds_named
 from .limits import InflateLimit, inflate_limit, input_limit
 
 INFLATE_PIECE = 1 << 20
+SNIFF_BYTES = 4096  # enough of a file to tell its kind (InputBytes.head is 64)
 GZIP_MAGIC = b"\x1f\x8b"
 KNOWN_BINARIES = {
     b"\x89PNG": "a PNG image",
@@ -152,6 +153,25 @@ def recognise(data: bytes | bytearray, source: str) -> tuple[Kind, InputBytes]:
         if kind.sniff(seen):
             return kind, seen
     raise InputError(source, f"text, but not {text_kinds_named()}")
+
+
+def looks_like_profile(path: str | Path) -> bool:
+    """Whether a regular file's first bytes (gunzipped) are a heap profile's, pprof or debug=1
+    text, without reading or decoding the rest: what tells `BASE NEW` from one moment's
+    artifacts. Anything unreadable is not: its reader says why when it is read."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return False
+        with open(path, "rb") as f:
+            head = f.read(SNIFF_BYTES)
+        if head.startswith(GZIP_MAGIC):
+            head = zlib.decompressobj(wbits=31).decompress(head, SNIFF_BYTES)
+    except (OSError, zlib.error):  # type: ignore[misc]  # isal's stub: see gunzip
+        return False
+    if not re.match(rb"\s*\S", head) or head.startswith(tuple(KNOWN_BINARIES)):
+        return False
+    seen = InputBytes(head, str(path))
+    return any(kind.sniff(seen) for kind in KINDS if kind.model is Profile)
 
 
 def load(path: str | Path, progress: Report = silent) -> Artifact:

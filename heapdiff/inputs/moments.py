@@ -17,6 +17,7 @@ from ..capture.inputs import pick_pair, pick_round
 from ..capture.manifest import Capture, Round, is_capture, read_capture
 from ..common.errors import InputError
 from ..common.progress import Report, silent
+from .load import looks_like_profile
 from .snapshot import profile_file
 
 
@@ -52,7 +53,8 @@ class PairInputs:
 def resolve_pair(paths: list[str], base: list[str], first: int | None = None,
                  last: int | None = None) -> PairInputs:
     """With --base: the base files against paths. A lone capture folder: its base and new
-    rounds. A lone folder of snapshot folders: its oldest against its newest. Otherwise the
+    rounds. A lone folder of snapshot folders: its oldest against its newest. Two heap
+    profiles: the first against the second, as `heapdiff diff BASE NEW`. Otherwise the
     paths are one moment, with no base."""
     title = " ".join(paths)
     for p in (*base, *paths):
@@ -69,6 +71,9 @@ def resolve_pair(paths: list[str], base: list[str], first: int | None = None,
             older, newer = folders[0], folders[-1]
             return PairInputs(Moment((str(older),)), Moment((str(newer),)),
                               f"{title} ({newer.name} against {older.name})")
+    if not base and len(paths) == 2 and all(map(looks_like_profile, paths)):
+        return PairInputs(Moment((paths[0],), paths[0]), Moment((paths[1],), paths[1]),
+                          f"{paths[1]} against {paths[0]}")
     return PairInputs(resolve_one(base) if base else None, resolve_one(paths), title)
 
 

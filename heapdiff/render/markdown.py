@@ -2,6 +2,7 @@
 sections without data left out, every name from a profile escaped."""
 from __future__ import annotations
 
+from ..analysis.diffoptions import DiffOptions
 from ..gather import Gathered
 from ..common.units import human, human_bytes, percent
 from .escape import code_line
@@ -26,7 +27,10 @@ def report_markdown(g: Gathered) -> str:
 
 
 def _title(g: Gathered) -> str:
-    return md(g.title)
+    """What the user named, and how the growth was computed when it was not pprof's default."""
+    if g.diff is None or g.options == DiffOptions():
+        return md(g.title)
+    return f"{md(g.title)} ({md(g.options.label(g.diff.sample_type.type))})"
 
 
 def summary_lines(g: Gathered) -> list[str]:

@@ -1,0 +1,297 @@
+"""How `heapdiff tui` starts, recomputes, writes its report and ends: the inputs read before
+the screen is taken, BASE NEW compared, --binary for Retainers, an indicator at once while a
+key recomputes, `m` reporting what is shown, and a run that met a bug ending with status 1."""
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import threading
+
+import pytest
+
+from heapdiff.render.format import signed
+from support import SAMPLES, run_heapdiff
+from tui_settle import settled
+from tui import app as app_module
+from tui.app import HeapdiffApp
+from tui.views.retainers import RetainersView
+from tui.views.top import TopView
+from tui.views.tree import CallTreeView
+from tui.widgets.rowtable import RowTable
+
+LEAKY = SAMPLES / "leaky_cache"
+BASE, LATER = LEAKY / "base" / "heap.pb.gz", LEAKY / "later" / "heap.pb.gz"
+POINTERS = SAMPLES / "pointer_slice" / "later" / "heap.pb.gz"
+BINARY = SAMPLES / "binaries" / "pointer_slice.gz"
+SIZE = (80, 24)
+ESCAPE = re.compile(r"\x1b|\x9b")
+
+
+def run(check, paths, base=(), **kwargs):
+    async def main():
+        app = HeapdiffApp([str(p) for p in paths], [str(p) for p in base], **kwargs)
+        async with app.run_test(size=SIZE) as pilot:
+            await settled(pilot)
+            await check(app, pilot)
+    asyncio.run(main())
+
+
+def through_the_cli(monkeypatch, argv: list[str], check=None) -> int:
+    """`heapdiff tui ARGV` as the CLI runs it, the app headless: check(app, pilot) once it
+    has settled, then q."""
+    from textual.app import App
+
+    from heapdiff import cli
+
+    async def drive(pilot):
+        await settled(pilot)
+        if check is not None:
+            await check(pilot.app, pilot)
+        await pilot.press("q")
+
+    monkeypatch.setattr(HeapdiffApp, "run",
+                        lambda self: App.run(self, headless=True, size=SIZE, auto_pilot=drive))
+    return cli.main(["tui", *argv])
+
+
+# --- item 1: a bug the app shows and survives still fails the run ---------------------------
+def test_a_view_that_raises_shows_it_and_the_run_ends_with_status_1_and_the_traceback(
+        monkeypatch, capsys):
+    def broken(self, analysis, selected):
+        raise RuntimeError("a bug in Top")
+
+    monkeypatch.setattr(TopView, "show", broken)
+    assert through_the_cli(monkeypatch, [str(LEAKY)]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "RuntimeError: a bug in Top" in err
+
+
+def test_a_clean_run_ends_with_status_0(monkeypatch):
+    assert through_the_cli(monkeypatch, [str(LEAKY)]) == 0
+
+
+# --- item 13: bad input is the CLI's one line, before the screen is taken ---------------------
+def bad_inputs(tmp_path):
+    garbage = tmp_path / "garbage.txt"
+    garbage.write_text("this is not a profile\n")
+    truncated = tmp_path / "truncated.pb.gz"
+    truncated.write_bytes(LATER.read_bytes()[:200])
+    binary_garbage = tmp_path / "noise.pb"
+    binary_garbage.write_bytes(b"\x00\x01garbage\xff" * 10)
+    return {"garbage": [garbage], "missing": [tmp_path / "missing.pb.gz"],
+            "truncated": [truncated], "profile and garbage": [BASE, binary_garbage],
+            "profile and text garbage": [LATER, garbage]}
+
+
+@pytest.mark.parametrize("case", ["garbage", "missing", "truncated", "profile and garbage",
+                                  "profile and text garbage"])
+def test_bad_input_is_one_line_and_status_2_before_the_screen_is_taken(tmp_path, case):
+    paths = bad_inputs(tmp_path)[case]
+    result = run_heapdiff("tui", *paths, timeout=60)
+    assert result.returncode == 2
+    assert len(result.stderr.splitlines()) == 1
+    assert re.fullmatch(r"heapdiff: \S+: [^\x1b\n]+\n", result.stderr)
+    assert not ESCAPE.search(result.stdout)
+
+
+def test_a_missing_binary_is_refused_before_the_screen_is_taken(tmp_path):
+    result = run_heapdiff("tui", POINTERS, "--binary", tmp_path / "nope", timeout=60)
+    assert (result.returncode, result.stderr) == (2, f"heapdiff: {tmp_path / 'nope'}: no such file\n")
+
+
+# --- item 3: BASE NEW are compared, base first, as `heapdiff diff BASE NEW` -----------------
+def test_two_profiles_are_compared_base_first_as_diff_compares_them():
+    expected = json.loads(run_heapdiff("diff", BASE, LATER, "--format", "json").stdout)
+
+    async def check(app, pilot):
+        d = app.analysis.diff
+        assert (d.base_total, d.new_total) == (expected["base_total"], expected["new_total"])
+        first = expected["rows"][0]
+        assert (d.rows[0].name, d.rows[0].delta_flat) == (first["name"], first["delta_flat"])
+        top = app.query_one(TopView).query_one(RowTable).rows[0]
+        assert first["name"] in top and signed(first["delta_flat"], "bytes") in top
+    run(check, [BASE, LATER])
+
+
+def test_tui_help_names_the_base_new_form():
+    result = run_heapdiff("tui", "--help")
+    assert "two heap profiles BASE NEW" in " ".join(result.stdout.split())
+
+
+# --- item 12: --binary gives Retainers the CLI's exact routes ------------------------------
+def test_tui_binary_gives_retainers_the_rows_heapdiff_retainers_gives(monkeypatch):
+    cli = json.loads(run_heapdiff("retainers", POINTERS, "--binary", BINARY,
+                                  "--format", "json").stdout)["sites"]
+    seen: list = []
+
+    async def check(app, pilot):
+        await pilot.press("7")
+        await settled(pilot)
+        seen.extend(app.query_one(RetainersView).query_one(RowTable).rows)
+
+    assert through_the_cli(monkeypatch, [str(POINTERS), "--binary", str(BINARY)], check) == 0
+    assert [(r[3], r[-1]) for r in seen] == [
+        (s["evidence"], f"{s['function']} {s['file']}:{s['line']}") for s in cli]
+    assert seen[0][4].endswith("[]*int")  # the binary's type, not a heuristic hint
+
+
+def test_a_binary_that_did_not_write_the_profile_is_said_as_retainers_says_it_and_stops_loading():
+    told: list[str] = []
+
+    async def check(app, pilot):
+        app.tell = lambda message, **kw: told.append(message)
+        await pilot.press("7")
+        await settled(pilot)
+        assert not app.query_one(RetainersView).loading
+    run(check, [LATER], binary=str(BINARY))
+    assert len(told) == 1 and told[0].startswith(f"retainers: {BINARY}: build id ")
+
+
+# --- item 11: a recompute is marked at once; other keys answer meanwhile --------------------
+def test_a_recompute_marks_the_view_at_once_and_other_keys_answer_while_it_runs(monkeypatch):
+    release = threading.Event()
+    analyse = app_module.analyse
+
+    def slow(moments, settings, capture=None):
+        if settings.mode == "base":
+            assert release.wait(30)
+        return analyse(moments, settings, capture)
+
+    monkeypatch.setattr(app_module, "analyse", slow)
+
+    async def check(app, pilot):
+        top = app.query_one(TopView)
+        await pilot.press("d")
+        await pilot.pause()
+        assert top.loading and app.sub_title.startswith("recomputing: inuse_space")
+        assert "· base…" in app.sub_title
+        await pilot.press("2")
+        await pilot.pause()
+        assert app.query_one("TabbedContent").active == "tree"
+        assert app.query_one(CallTreeView).loading  # the old figures, not shown as current
+        await pilot.press("1")
+        await pilot.pause()
+        assert app.query_one("TabbedContent").active == "top" and top.loading
+        release.set()
+        await settled(pilot)
+        assert not top.loading and app.sub_title == "inuse_space · functions"
+        summary = str(top.query_one("#top-summary").render())
+        assert "mode base" in summary
+    run(check, [LEAKY])
+
+
+def test_a_recompute_superseded_by_another_key_is_not_shown_when_it_ends_last(monkeypatch):
+    release, done = threading.Event(), threading.Event()
+    analyse = app_module.analyse
+
+    def slow(moments, settings, capture=None):
+        if settings.mode != "base":
+            return analyse(moments, settings, capture)
+        assert release.wait(30)
+        try:
+            return analyse(moments, settings, capture)
+        finally:
+            done.set()
+
+    async def check(app, pilot):
+        monkeypatch.setattr(app_module, "analyse", slow)
+        await pilot.press("d", "d")  # to base, and back before base is done
+        await settled(pilot)
+        release.set()
+        assert await asyncio.to_thread(done.wait, 30)
+        for _ in range(5):
+            await pilot.pause(0.05)
+        assert app.analysis.settings.mode == "diff-base" and not app.stale()
+        assert "mode diff-base" in str(app.query_one(TopView).query_one("#top-summary").render())
+    run(check, [LEAKY])
+
+
+def test_s_pressed_twice_during_a_recompute_moves_two_sample_types_on(monkeypatch):
+    release = threading.Event()
+    analyse = app_module.analyse
+
+    def slow(moments, settings, capture=None):
+        if settings.sample_type is not None:
+            assert release.wait(30)
+        return analyse(moments, settings, capture)
+
+    async def check(app, pilot):
+        monkeypatch.setattr(app_module, "analyse", slow)
+        types = app.analysis.sample_types
+        shown = types.index(app.analysis.diff.sample_type.type)
+        await pilot.press("s", "s")
+        await pilot.pause()
+        release.set()
+        await settled(pilot)
+        assert app.analysis.diff.sample_type.type == types[(shown + 2) % len(types)]
+    run(check, [LEAKY])
+
+
+# --- item 10: m reports what is shown, never over an earlier report --------------------------
+def unescaped(markdown: str) -> str:
+    return markdown.replace("\\_", "_")
+
+
+def test_m_reports_the_sample_type_and_normalization_shown_and_keeps_earlier_reports(tmp_path):
+    target = tmp_path / "report.md"
+
+    async def check(app, pilot):
+        await pilot.press("m")
+        await settled(pilot)
+        while app.analysis.diff.sample_type.type != "alloc_objects":
+            await pilot.press("s")
+            await settled(pilot)
+        await pilot.press("n")
+        await settled(pilot)
+        await pilot.press("m")
+        await settled(pilot)
+        assert app.sub_title == "alloc_objects · functions"  # the "writing" sign is gone
+    run(check, [LEAKY], report_path=str(target))
+    default, shown = (unescaped(f.read_text()) for f in (target, tmp_path / "report-1.md"))
+    assert "alloc_objects" not in default.splitlines()[0] and "(inuse_space)" in default
+    assert default != shown
+    title = shown.splitlines()[0]
+    assert "alloc_objects" in title and "normalized" in title
+    assert re.search(r"^## .*\(alloc_objects\)$", shown, re.M)
+    assert "heapdiff diff" in shown and "--sample-index alloc_objects --normalize" in shown
+
+
+def test_m_says_at_once_that_the_report_is_being_written(tmp_path, monkeypatch):
+    told: list[str] = []
+
+    async def check(app, pilot):
+        monkeypatch.setattr(app, "write_report", lambda *args: None)  # never done
+        monkeypatch.setattr(app, "tell", lambda message, **kw: told.append(message))
+        await pilot.press("m")
+        assert told and told[0].startswith("writing the report")
+        assert app.sub_title.startswith("writing the report (inuse_space")
+    run(check, [LEAKY], report_path=str(tmp_path / "r.md"))
+
+
+# --- never trap: q leaves at once while a recompute or a report is still being computed -----
+@pytest.mark.parametrize("key", ["d", "m"])
+def test_q_leaves_at_once_while_a_recompute_or_a_report_is_computed(monkeypatch, tmp_path, key):
+    import time
+
+    import heapdiff.gather
+
+    release = threading.Event()
+    analyse = app_module.analyse
+    monkeypatch.setattr(app_module, "analyse", lambda m, s, c=None: (
+        release.wait(60) if s.mode == "base" else None, analyse(m, s, c))[1])
+    for gathering in ("gather", "gather_snapshots"):  # whichever the report is made by
+        monkeypatch.setattr(heapdiff.gather, gathering, lambda *a, **kw: release.wait(60),
+                            raising=False)
+
+    async def check(app, pilot):
+        await pilot.press(key)
+        await pilot.pause()
+        await pilot.press("q")
+
+    started = time.monotonic()
+    try:
+        run(check, [LEAKY], report_path=str(tmp_path / "r.md"))
+        assert time.monotonic() - started < 15
+    finally:
+        release.set()
