@@ -1,22 +1,32 @@
-"""Flame: a diff icicle graph. Width by the new value (a gone node keeps its base width),
-colour by delta (growth red, shrink green); Enter zooms into the selected frame, Esc out."""
+"""Flame: a diff icicle graph. Width by size (the new value; a gone frame keeps its base
+width), colour by delta (growth red, shrink green, brighter for more); a readout of the frame
+under the cursor, the zoom path and a legend frame it. The frame under the cursor is the
+app's selection (f, i, Source, Peek act on it); z zooms into it, Esc out."""
 from __future__ import annotations
 
+from rich.cells import set_cell_size
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
-from heapdiff.analysis.calltree import TreeNode
 from heapdiff.analysis.aggregate import NodeInfo
+from heapdiff.analysis.calltree import TreeNode
+from heapdiff.common.units import human
 from heapdiff.render.escape import terminal
+from heapdiff.render.format import change_percent, signed
 
 from ..state import Analysis
-from .base import Heavy, NodeSelected, View
+from .base import Heavy, NodeChosen, NodeSelected, View
+from .flamelayout import Box, Frame, Other, find, lay_out
 
-MAX_DEPTH = 40
+HEAD = 2  # the readout: the frame's name, its figures
+FOOT = 2  # the zoom path, the legend
+SEPARATOR = " › "
+Parts = list[tuple[str, Style | None]]  # a chrome line: texts and their styles over the view's
 
 
 def colour(delta: int, scale: int) -> Style:
@@ -28,31 +38,48 @@ def colour(delta: int, scale: int) -> Style:
                  color="white")
 
 
-def extent(node: TreeNode) -> int:
-    """A node's share of its row: its larger side by size, since a delta profile's freed
-    memory is negative."""
-    return max(abs(node.new), abs(node.base))
+# NO_COLOR: blocks in reverse video, growth marked "+" and bold, shrink "−" and plain, so
+# growth never looks dimmer than shrink (a grey filter would make green the brighter)
+MONO = {1: ("+", Style(reverse=True, bold=True)), -1: ("−", Style(reverse=True)),
+        0: ("=", Style(reverse=True, dim=True))}
+MONO_CURSOR = Style(reverse=False, bold=True, underline=True)
+LEGEND = ((" ", colour(1, 1)), (" grew  ", None), (" ", colour(-1, 1)), (" shrank  ", None),
+          (" ", colour(0, 1)), (" same · brighter: a larger change", None))
+MONO_LEGEND = (("+bold", MONO[1][1]), (" grew  ", None), ("−plain", MONO[-1][1]),
+               (" shrank  ", None), ("=dim", MONO[0][1]), (" same", None))
+WIDTH_NOTE = " · width: size (new; base when gone)"
+
+
+def sign(delta: int) -> int:
+    return (delta > 0) - (delta < 0)
 
 
 class FlameView(View, Widget, can_focus=True):
     slug, key, title = "flame", "4", "Flame"
-    help = (("Enter / Esc", "Flame: zoom into the selected frame / out"),)
+    help = (("← → ↑ ↓ / h l k j", "Flame: move between frames; the frame is the selection"),
+            ("click", "Flame: select the frame clicked (double-click zooms into it)"),
+            ("Enter", "Flame: peek at the selected frame's function"),
+            ("z / Esc", "Flame: zoom into the selected frame / out one level (or click the "
+                        "zoom line)"))
     DEFAULT_CSS = "FlameView { height: 1fr; }"
     BINDINGS = [Binding("left,h", "move(-1)", "left", show=False),
                 Binding("right,l", "move(1)", "right", show=False),
                 Binding("up,k", "level(-1)", "up", show=False),
                 Binding("down,j", "level(1)", "down", show=False),
-                Binding("enter", "zoom", "zoom in", show=False),
+                Binding("enter", "choose", "peek", show=False),
+                Binding("z", "zoom", "zoom in", show=False),
                 Binding("escape", "unzoom", "zoom out", show=False)]
-    selected = reactive((0, 0))
+    selected: reactive[tuple[int, int] | None] = reactive(None)  # (row, box) of the cursor
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.analysis = None
-        self.zoom: list = []  # the path of TreeNodes zoomed into
-        self.rows: list[list[tuple[int, int, TreeNode]]] = []
+        self.analysis: Analysis | None = None
+        self.zoom: list[TreeNode] = []  # the path of frames zoomed into
+        self.rows: list[list[Box]] = []
         self.scale = 1
+        self.top = 0  # the first row drawn: the rows scroll to keep the cursor in sight
         self.laid_width = 0  # the width of the current (or coming) layout
+        self.wanted: NodeInfo | None = None  # the app's selection, for the cursor to find
 
     def heavy(self, analysis: Analysis, selected: NodeInfo | None) -> Heavy | None:
         return analysis.pending(analysis.tree, False)
@@ -61,7 +88,12 @@ class FlameView(View, Widget, can_focus=True):
         return self
 
     def show(self, analysis: Analysis, selected: NodeInfo | None) -> None:
+        """Lay out a new analysis; on the same one, put the cursor on the selection made in
+        another view (its widest frame)."""
+        self.wanted = selected
         if analysis is self.analysis:
+            if not self.loading:
+                self._place(None)
             return  # already laid out: switching tabs costs nothing
         self.analysis = analysis
         self.zoom = []
@@ -71,108 +103,225 @@ class FlameView(View, Widget, can_focus=True):
         # only a new width changes the layout: the loading indicator coming and going
         # resizes the view too, and must not start another layout
         if self.analysis is not None and max(event.size.width, 20) != self.laid_width:
-            self.layout_rows()
+            self.layout_rows(self._cursor_path())
+        self._scroll()
 
-    def layout_rows(self) -> None:
-        """Lay out in a worker: opening deep levels of a big tree takes a while."""
+    # --- layout, in a worker ----------------------------------------------------------------
+    def layout_rows(self, keep: object = None) -> None:
+        """Lay out in a worker: opening deep levels of a big tree takes a while. The cursor
+        then goes to the frame of path `keep`, else to the selection."""
         self.loading = True
         # a view just shown may not be laid out yet: it spans the screen
         self.laid_width = max(self.size.width or self.app.size.width, 20)
-        self.run_worker(self._layout, thread=True, exclusive=True, group="flame")
+        zoom = self.zoom[-1] if self.zoom else None
+        self.run_worker(lambda: self._layout(zoom, self.laid_width, keep), thread=True,
+                        exclusive=True, group="flame")
 
-    def _layout(self) -> None:
-        rows, scale = self._compute(self.laid_width)
-        self.app.call_from_thread(self._laid_out, rows, scale)
+    def _layout(self, zoom: TreeNode | None, width: int, keep: object) -> None:
+        assert self.analysis is not None
+        rows, scale = lay_out(self.analysis.tree(False), zoom, width,
+                              self.analysis.settings.granularity)
+        self.app.call_from_thread(self._laid_out, rows, scale, keep)
 
-    def _laid_out(self, rows, scale) -> None:
+    def _laid_out(self, rows: list[list[Box]], scale: int, keep: object) -> None:
         self.rows, self.scale = rows, scale
-        self.selected = (0, 0)
+        self.selected, self.top = None, 0
+        self._place(keep)
         self.loading = False
         if self.parent is not None and self.parent.display:  # a loading widget took no focus
             self.focus()
         self.refresh()
 
-    def _compute(self, width: int):
-        """Rows of (x, width, node), depth by depth, down to one column."""
-        tree = self.analysis.tree(False)
-        top = tree.children(self.zoom[-1].path) if self.zoom else tree.children(())
-        total = sum(map(extent, top)) or 1
-        scale = max([abs(n.delta) for n in top] + [1])
-        rows: list[list[tuple[int, int, TreeNode]]] = []
-        level = self._spread_at(top, 0, width, total)
-        while level and len(rows) < MAX_DEPTH:
-            rows.append(level)
-            below = []
-            for x, w, node in level:
-                kids = tree.children(node.path)
-                below += self._spread_at(kids, x, w, extent(node) or 1)
-            level = below
-        return rows, scale
+    def _place(self, keep: object) -> None:
+        """The cursor onto the frame of path `keep`, else onto the widest frame of the wanted
+        node; none when that is not drawn (the readout says so), or the top without one."""
+        current = self.node()
+        if keep is None and isinstance(current, TreeNode) and current.info == self.wanted:
+            return  # the cursor's frame is the selection already
+        if keep is not None:
+            at = find(self.rows, lambda n: n.path is keep)
+        elif self.wanted is not None:
+            at = find(self.rows, lambda n: n.info == self.wanted)
+        else:
+            at = (0, 0) if self.rows else None
+        self.selected = at
+        self._scroll()
+        self.refresh()
 
-    def _spread_at(self, nodes, x, width, total):
-        out = []
-        for n in sorted(nodes, key=lambda n: -extent(n)):
-            w = int(width * extent(n) / total)
-            if w < 1:
-                continue
-            out.append((x, w, n))
-            x += w
-        return out
+    def _cursor_path(self) -> object:
+        node = self.node()
+        return node.path if isinstance(node, TreeNode) else None
+
+    # --- drawing ----------------------------------------------------------------------------
+    def _body(self) -> int:
+        return max(1, self.size.height - HEAD - FOOT)
+
+    def _scroll(self) -> None:
+        """Keep the cursor's row among the rows drawn."""
+        if self.size.height <= HEAD + FOOT:
+            return  # not laid out yet: on_resize scrolls
+        body, top = self._body(), self.top
+        if self.selected is not None:
+            y = self.selected[0]
+            top = y if y < top else max(top, y - body + 1)
+        self.top = max(0, min(top, len(self.rows) - body))
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
-        if y >= len(self.rows):
-            return Strip.blank(width)
-        segments, cursor = [], 0
-        for i, (x, w, node) in enumerate(self.rows[y]):
-            if x > cursor:
-                segments.append(Segment(" " * (x - cursor)))
-            label = terminal(node.name)[:max(0, w - 1)].ljust(w)
-            style = colour(node.delta, self.scale)
-            if (y, i) == self.selected:
-                style += Style(reverse=True, bold=True)
-            segments.append(Segment(label, style))
-            cursor = x + w
-        return Strip(segments).adjust_cell_length(width)
+        width, height = self.size.width, self.size.height
+        base = self.rich_style
+        if y < HEAD:
+            parts = self.readout()[y]
+        elif y >= height - FOOT and height > HEAD + FOOT:
+            parts = (self.zoom_line(), self.legend())[y - (height - FOOT)]
+        else:
+            return self._row(y - HEAD + self.top, width, base)
+        segments = [Segment(text, base + style if style else base) for text, style in parts]
+        return Strip(segments).crop(0, width).adjust_cell_length(width, base)
 
-    def node(self):
+    def _row(self, row: int, width: int, base: Style) -> Strip:
+        if not 0 <= row < len(self.rows):
+            return Strip.blank(width, base)
+        mono = self.app.no_color
+        segments, cursor = [], 0
+        for i, (x, w, node) in enumerate(self.rows[row]):
+            if x > cursor:
+                segments.append(Segment(" " * (x - cursor), base))
+            name = terminal(node.name)
+            if mono:
+                mark, style = MONO[sign(node.delta)]
+                name = mark + name
+            else:
+                style = colour(node.delta, self.scale)
+            if (row, i) == self.selected:
+                style += MONO_CURSOR if mono else Style(reverse=True, bold=True)
+            if w > 1:  # the last cell parts a frame from the next
+                segments += [Segment(set_cell_size(name, w - 1), base + style), Segment(" ", base)]
+            else:
+                segments.append(Segment(" ", base + style))
+            cursor = x + w
+        return Strip(segments).crop(0, width).adjust_cell_length(width, base)
+
+    def readout(self) -> tuple[Parts, Parts]:
+        """The frame under the cursor: its name, then base, new, Δ and Δ as a share of the
+        diff's total (pprof's percentage) for that call path. Without a cursor, the
+        selection's own figures from the diff, and that it is not drawn."""
+        bold = Style(bold=True)
+        if self.analysis is None:
+            return [], []
+        node = self.node()
+        if node is None:
+            row = next((r for r in self.analysis.diff.rows if r.info == self.wanted), None)
+            if row is None:
+                return [("no frame selected: move to pick one", None)], []
+            return ([(terminal(row.name), bold),
+                     ("  (not drawn here: too narrow or too deep)", None)],
+                    self.figures(row.base_cum, row.new_cum))
+        return [(terminal(node.name), bold), (self._what(node), None)], \
+            self.figures(node.base, node.new)
+
+    def _what(self, node: Frame) -> str:
+        """What the readout's figures are of, and, on an Other box, where the selection is."""
+        if not isinstance(node, Other):
+            return "  (this call path)"
+        among = next((m for m in node.members if m.info == self.wanted), None)
+        if among is None:
+            return "  (too narrow to draw one by one)"
+        return f"  (among them the selection, {terminal(among.name)})"
+
+    def figures(self, base: int, new: int) -> Parts:
+        assert self.analysis is not None
+        d = self.analysis.diff
+        unit, delta = d.sample_type.unit, new - base
+        parts: Parts = [
+            (f"base {human(base, unit)} → new {human(new, unit)}  Δ ", None),
+            (signed(delta, unit), Style(bold=True) if delta > 0 else None)]
+        if d.total:  # pprof's percentage: of the base total with a base, else of the new
+            parts.append((f" = {100 * delta / d.total:+.1f}% of total", None))
+        if base:
+            parts.append((f", {change_percent(delta, base)} of its base", None))
+        return parts
+
+    def zoom_line(self) -> Parts:
+        if not self.zoom:
+            return [("z or double-click: zoom into the selected frame", None)]
+        path = SEPARATOR.join(["all"] + [terminal(n.name) for n in self.zoom])
+        return [("zoom: ", None), (path, Style(bold=True)), ("  (Esc or click: out)", None)]
+
+    def legend(self) -> Parts:
+        return [*(MONO_LEGEND if self.app.no_color else LEGEND), (WIDTH_NOTE, None)]
+
+    # --- the cursor ---------------------------------------------------------------------------
+    def node(self) -> Frame | None:
+        if self.selected is None:
+            return None
         y, i = self.selected
         if y < len(self.rows) and i < len(self.rows[y]):
             return self.rows[y][i][2]
         return None
 
-    def action_move(self, step: int) -> None:
-        y, i = self.selected
-        if self.rows:
-            self.selected = (y, max(0, min(len(self.rows[y]) - 1, i + step)))
-            self.refresh()
-            self._select()
+    def _go(self, at: tuple[int, int]) -> None:
+        """The cursor onto a frame the user picked: it becomes the app's selection."""
+        self.selected = at
+        self._scroll()
+        self.refresh()
+        node = self.node()
+        if isinstance(node, TreeNode):
+            self.wanted = node.info
+            self.post_message(NodeSelected(node.info))
 
-    def action_level(self, step: int) -> None:
-        y, i = self.selected
+    def action_move(self, step: int) -> None:
         if not self.rows:
             return
+        if self.selected is None:
+            self._go((0, 0))
+            return
+        y, i = self.selected
+        self._go((y, max(0, min(len(self.rows[y]) - 1, i + step))))
+
+    def action_level(self, step: int) -> None:
+        if not self.rows:
+            return
+        if self.selected is None:
+            self._go((0, 0))
+            return
+        y, i = self.selected
         x = self.rows[y][i][0]
         y = max(0, min(len(self.rows) - 1, y + step))
         nearest = min(range(len(self.rows[y])), key=lambda k: abs(self.rows[y][k][0] - x))
-        self.selected = (y, nearest)
-        self.refresh()
-        self._select()
+        self._go((y, nearest))
 
-    def _select(self) -> None:
-        """The frame the user moved onto becomes the selection (not the one a layout puts
-        the cursor on)."""
+    def action_choose(self) -> None:
         node = self.node()
-        if node is not None:
-            self.post_message(NodeSelected(node.info))
+        if isinstance(node, TreeNode):
+            self.post_message(NodeChosen(node.info))
 
     def action_zoom(self) -> None:
         node = self.node()
-        if node is not None:
+        if isinstance(node, TreeNode) and not (self.zoom and self.zoom[-1] is node):
             self.zoom.append(node)
-            self.layout_rows()
+            self.layout_rows(node.path)
 
     def action_unzoom(self) -> None:
         if self.zoom:
-            self.zoom.pop()
-            self.layout_rows()
+            left = self.zoom.pop()
+            self.layout_rows(left.path)
+
+    def on_click(self, event: events.Click) -> None:
+        """A click selects the frame under it, a double click zooms into it; a click on the
+        zoom line zooms out."""
+        offset = event.get_content_offset(self)
+        if offset is None or not self.rows or self.loading:
+            return
+        if offset.y == self.size.height - FOOT:
+            self.action_unzoom()
+            return
+        row = offset.y - HEAD + self.top
+        if not HEAD <= offset.y < self.size.height - FOOT or not 0 <= row < len(self.rows):
+            return
+        for i, (x, w, _) in enumerate(self.rows[row]):
+            if x <= offset.x < x + w:
+                self._go((row, i))
+                if event.chain >= 2:
+                    self.action_zoom()
+                return
+

@@ -1,0 +1,237 @@
+"""The Flame view as a user meets it at 80×24: the frame under the cursor is the selection
+(keys, clicks, and the selection made in Top carried in), its readout gives the diff's figures,
+zoom keeps the zoomed frame, narrow callees are summed, and NO_COLOR draws without colour."""
+from __future__ import annotations
+
+import asyncio
+
+from pbwire import heap_profile
+from support import SAMPLES
+from tui_settle import settled
+from heapdiff.analysis.calltree import TreeNode
+from heapdiff.common.units import human
+from heapdiff.render.format import change_percent, signed
+from tui.app import HeapdiffApp
+from tui.views.flame import FOOT, HEAD, FlameView
+from tui.views.flamelayout import Other, extent
+
+LEAKY = SAMPLES / "leaky_cache"
+SIZE = (80, 24)
+INSERT = "main.(*Cache).Insert"
+
+
+async def press(pilot, *keys: str) -> None:
+    for key in keys:
+        await pilot.press(key)
+        await settled(pilot)
+
+
+def run(check, paths=(LEAKY,), base=()):
+    async def main():
+        app = HeapdiffApp([str(p) for p in paths], [str(p) for p in base])
+        async with app.run_test(size=SIZE) as pilot:
+            await settled(pilot)
+            await check(app, pilot)
+    asyncio.run(main())
+
+
+def lines(flame: FlameView) -> list[str]:
+    """What the view draws, line by line."""
+    return ["".join(s.text for s in flame.render_line(y)).rstrip()
+            for y in range(flame.size.height)]
+
+
+def frame_names(flame: FlameView) -> list[list[str]]:
+    return [[node.name for _, _, node in row] for row in flame.rows]
+
+
+def test_no_color_draws_the_flame_and_marks_growth_bold_and_shrink_plain(monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")  # Textual reads it when the app is made
+
+    async def check(app, pilot):
+        await press(pilot, "4")
+        flame = app.query_one(FlameView)
+        assert app.no_color and app.return_code is None
+        drawn = lines(flame)
+        assert drawn[HEAD].startswith("+runtime.main")
+        assert any(line.startswith(f"+{INSERT}") for line in drawn)
+        strips = [flame.render_line(y) for y in range(HEAD, HEAD + len(flame.rows))]
+        styles = {s.text[0]: s.style for strip in strips for s in strip if s.text[:1] in "+−"}
+        assert styles["+"].bold and not styles["−"].bold  # growth never the dimmer
+        assert "+bold grew" in drawn[-1] and "−plain shrank" in drawn[-1]
+    run(check)
+
+
+def test_opening_flame_after_selecting_row_2_in_top_puts_the_cursor_on_its_widest_frame():
+    async def check(app, pilot):
+        await press(pilot, "j")
+        chosen = app.selected
+        await press(pilot, "4")
+        flame = app.query_one(FlameView)
+        node = flame.node()
+        assert isinstance(node, TreeNode) and node.info == chosen == app.selected
+        assert node.name == "main.(*SessionRing).Put"
+        widest = max(w for row in flame.rows for _, w, n in row
+                     if isinstance(n, TreeNode) and n.info == chosen)
+        assert flame.rows[flame.selected[0]][flame.selected[1]][1] == widest
+        assert lines(flame)[0] == "main.(*SessionRing).Put  (this call path)"
+    run(check)
+
+
+def test_opening_flame_after_selecting_row_3_in_top_says_it_is_too_small_to_draw():
+    """Row 3, runtime/metrics.runtime_readMetrics, is far under one cell, below an "other"
+    box: no frame is under the cursor, and the readout names the selection with its figures
+    in the diff (what f, i and Enter act on)."""
+    async def check(app, pilot):
+        await press(pilot, "j", "j")
+        chosen = app.selected
+        assert chosen.name == "runtime/metrics.runtime_readMetrics"
+        await press(pilot, "4")
+        flame = app.query_one(FlameView)
+        assert flame.node() is None and app.selected == chosen
+        row = next(r for r in app.analysis.diff.rows if r.info == chosen)
+        assert lines(flame)[:2] == [f"{chosen.name}  (not drawn here: too narrow or too deep)",
+                                    f"base 0B → new {human(row.new_cum, 'bytes')}  "
+                                    f"Δ +{human(row.new_cum, 'bytes')} = +0.1% of total"]
+        await press(pilot, "l")  # a key moves onto a frame again: the top one
+        assert flame.node().name == "runtime.main" == app.selected.name
+    run(check)
+
+
+def test_the_cursor_on_an_other_box_says_the_selection_is_among_them(tmp_path):
+    async def check(app, pilot):
+        await press(pilot, "4", "k", "k", "j", "l")
+        flame = app.query_one(FlameView)
+        other = flame.node()
+        assert isinstance(other, Other) and app.selected.name == "main.big"
+        assert lines(flame)[0] == f"other ({NARROW:,} functions)  (too narrow to draw one by one)"
+        app.selected = other.members[7].info
+        await press(pilot, "1", "4")
+        assert flame.node() is other
+        assert lines(flame)[0].endswith(f"(among them the selection, {other.members[7].name})")
+    run(check, *narrow_pair(tmp_path))
+
+
+def test_f_after_opening_and_moving_in_flame_focuses_on_the_flame_frames_function():
+    async def check(app, pilot):
+        await press(pilot, "4")
+        flame = app.query_one(FlameView)
+        assert flame.node().name == INSERT  # Top's selection, carried in
+        await press(pilot, "k", "k", "l")  # main.serve's neighbour: main.loadConfig
+        assert flame.node().name == "main.loadConfig" == app.selected.name
+        await press(pilot, "f")
+        assert app.settings.focus == ("main.loadConfig",)
+    run(check)
+
+
+def test_enter_in_flame_peeks_at_the_frames_function():
+    async def check(app, pilot):
+        await press(pilot, "4", "k", "k", "l", "enter")
+        assert app.query_one("#tabs").active == "peek"
+        assert app.selected.name == "main.loadConfig"
+    run(check)
+
+
+def box_at(flame: FlameView, name: str) -> tuple[int, int]:
+    """The screen offset of a cell inside the first frame called `name`."""
+    for y, row in enumerate(flame.rows):
+        for x, w, node in row:
+            if node.name == name:
+                return x + w // 2, HEAD + y - flame.top
+    raise AssertionError(name)
+
+
+def test_a_click_selects_the_frame_under_it_and_a_double_click_zooms_into_it():
+    async def check(app, pilot):
+        await press(pilot, "4")
+        flame = app.query_one(FlameView)
+        await pilot.click(FlameView, offset=box_at(flame, "main.loadConfig"))
+        await settled(pilot)
+        assert flame.node().name == app.selected.name == "main.loadConfig"
+        await pilot.click(FlameView, offset=box_at(flame, "main.serve"), times=2)
+        await settled(pilot)
+        assert [n.name for n in flame.zoom] == ["main.serve"]
+        assert frame_names(flame)[0] == ["main.serve"] and app.selected.name == "main.serve"
+        await pilot.click(FlameView, offset=(2, flame.size.height - FOOT))  # the zoom line
+        await settled(pilot)
+        assert not flame.zoom and flame.node().name == "main.serve"
+    run(check)
+
+
+def test_the_readout_gives_the_diffs_figures_of_the_selected_frame():
+    async def check(app, pilot):
+        await press(pilot, "4")
+        flame = app.query_one(FlameView)
+        d = app.analysis.diff
+        row = next(r for r in d.rows if r.name == INSERT)
+        unit = d.sample_type.unit
+        drawn = lines(flame)
+        assert drawn[0] == f"{INSERT}  (this call path)"
+        assert drawn[1] == (
+            f"base {human(row.base_cum, unit)} → new {human(row.new_cum, unit)}  "
+            f"Δ {signed(row.delta_cum, unit)} = {100 * row.delta_cum / d.total:+.1f}% of total, "
+            f"{change_percent(row.delta_cum, row.base_cum)} of its base")
+        assert drawn[1].startswith("base 8.5MiB → new 50.1MiB  Δ +41.7MiB")
+        assert "grew" in drawn[-1] and "shrank" in drawn[-1] and "brighter" in drawn[-1]
+    run(check)
+
+
+def test_zoom_keeps_the_zoomed_frame_as_the_root_row_and_esc_goes_back_to_it():
+    async def check(app, pilot):
+        await press(pilot, "4", "k", "k", "k", "z")  # main.main
+        flame = app.query_one(FlameView)
+        assert frame_names(flame)[0] == ["main.main"] and frame_names(flame)[1][0] == "main.serve"
+        assert flame.rows[0][0][:2] == (0, SIZE[0]) and flame.node().name == "main.main"
+        assert lines(flame)[HEAD].startswith("main.main")
+        assert "zoom: all › main.main" in lines(flame)[-FOOT]
+        await press(pilot, "escape")
+        assert frame_names(flame)[0] == ["runtime.main"] and flame.node().name == "main.main"
+    run(check)
+
+
+def test_zooming_into_a_leaf_shows_the_leaf_full_width():
+    async def check(app, pilot):
+        await press(pilot, "4")
+        flame = app.query_one(FlameView)
+        assert flame.node().name == INSERT and not app.analysis.tree(False).children(
+            flame.node().path)  # a leaf
+        await press(pilot, "z")
+        assert flame.rows == [[(0, SIZE[0], flame.zoom[-1])]]
+        assert lines(flame)[HEAD].startswith(INSERT)
+    run(check)
+
+
+NARROW = 10_000
+
+
+def narrow_pair(tmp_path) -> tuple[list, list]:
+    """main.main calls main.big (a megabyte) and 10,000 functions of 100 bytes each: each
+    is far under one cell, together they are a megabyte too. The base has main.big alone."""
+    strings = ["", "inuse_objects", "count", "inuse_space", "bytes", "main.main", "main.big",
+               *(f"main.f{k}" for k in range(NARROW))]
+    locations = 2 + NARROW
+    new = [([2, 1], [1, 1_000_000]), *(([3 + k, 1], [1, 100]) for k in range(NARROW))]
+    base, later = tmp_path / "base.pb", tmp_path / "new.pb"
+    base.write_bytes(heap_profile([([2, 1], [1, 500_000])], locations=locations,
+                                  strings=strings))
+    later.write_bytes(heap_profile(new, locations=locations, strings=strings))
+    return [later], [base]
+
+
+def test_ten_thousand_narrow_callees_share_one_other_box_with_their_total(tmp_path):
+    async def check(app, pilot):
+        await press(pilot, "4")
+        flame = app.query_one(FlameView)
+        callees = app.analysis.tree(False).children(flame.rows[0][0][2].path)
+        below = flame.rows[1]
+        assert [n.name for _, _, n in below] == ["main.big", f"other ({NARROW:,} functions)"]
+        (_, big_width, big), (x, width, other) = below
+        assert isinstance(other, Other) and x == big_width and width >= 1
+        narrow = [n for n in callees if n.name != "main.big"]
+        assert other.count == len(narrow) == NARROW
+        assert other.new == sum(n.new for n in narrow) == NARROW * 100 and other.base == 0
+        assert other.size == sum(map(extent, narrow))
+        await press(pilot, "k", "k", "j", "l")
+        assert flame.node() is other and lines(flame)[0].startswith(f"other ({NARROW:,}")
+        assert "new 977KiB" in lines(flame)[1]
+    run(check, *narrow_pair(tmp_path))
