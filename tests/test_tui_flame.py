@@ -235,3 +235,29 @@ def test_ten_thousand_narrow_callees_share_one_other_box_with_their_total(tmp_pa
         assert flame.node() is other and lines(flame)[0].startswith(f"other ({NARROW:,}")
         assert "new 977KiB" in lines(flame)[1]
     run(check, *narrow_pair(tmp_path))
+
+
+def test_zoom_answers_at_once_with_the_frames_known_while_the_layout_is_computed(monkeypatch):
+    """The worker's layout made slow: the zoom still shows the zoomed frame on top at once,
+    from the levels already computed, with no loading indicator hiding the flame."""
+    import time
+
+    from tui.views import flame as flame_view
+    lay_out = flame_view.lay_out
+
+    def slow(tree, *args):
+        if not isinstance(tree, flame_view.Known):
+            time.sleep(0.5)
+        return lay_out(tree, *args)
+
+    async def check(app, pilot):
+        await press(pilot, "4", "k", "k", "k")
+        flame = app.query_one(FlameView)
+        monkeypatch.setattr(flame_view, "lay_out", slow)
+        await pilot.press("z")
+        assert not flame.loading and flame.pending
+        assert frame_names(flame)[0] == ["main.main"] and flame.node().name == "main.main"
+        assert lines(flame)[-FOOT] == "laying out the frames below…"
+        await settled(pilot)
+        assert not flame.pending and "zoom: all › main.main" in lines(flame)[-FOOT]
+    run(check)

@@ -21,7 +21,7 @@ from heapdiff.render.format import change_percent, signed
 
 from ..state import Analysis
 from .base import Heavy, NodeChosen, NodeSelected, View
-from .flamelayout import Box, Frame, Other, find, lay_out
+from .flamelayout import Box, Frame, Known, Other, find, lay_out
 
 HEAD = 2  # the readout: the frame's name, its figures
 FOOT = 2  # the zoom path, the legend
@@ -80,6 +80,8 @@ class FlameView(View, Widget, can_focus=True):
         self.top = 0  # the first row drawn: the rows scroll to keep the cursor in sight
         self.laid_width = 0  # the width of the current (or coming) layout
         self.wanted: NodeInfo | None = None  # the app's selection, for the cursor to find
+        self.laid_for: Analysis | None = None  # the analysis of the rows shown
+        self.pending = False  # the rows shown are Known ones, the whole layout is coming
 
     def heavy(self, analysis: Analysis, selected: NodeInfo | None) -> Heavy | None:
         return analysis.pending(analysis.tree, False)
@@ -109,11 +111,20 @@ class FlameView(View, Widget, can_focus=True):
     # --- layout, in a worker ----------------------------------------------------------------
     def layout_rows(self, keep: object = None) -> None:
         """Lay out in a worker: opening deep levels of a big tree takes a while. The cursor
-        then goes to the frame of path `keep`, else to the selection."""
-        self.loading = True
+        then goes to the frame of path `keep`, else to the selection. A zoom or a resize
+        answers at once with the frames computed so far (Known), until the worker's layout
+        replaces them; a new analysis shows the loading indicator."""
         # a view just shown may not be laid out yet: it spans the screen
         self.laid_width = max(self.size.width or self.app.size.width, 20)
         zoom = self.zoom[-1] if self.zoom else None
+        assert self.analysis is not None
+        self.pending = bool(self.rows) and self.analysis is self.laid_for
+        if self.pending:
+            self._laid_out(*lay_out(Known(self.analysis.tree(False)), zoom, self.laid_width,
+                                    self.analysis.settings.granularity), keep, final=False)
+        else:
+            self.loading = True
+        self.laid_for = self.analysis
         self.run_worker(lambda: self._layout(zoom, self.laid_width, keep), thread=True,
                         exclusive=True, group="flame")
 
@@ -123,11 +134,15 @@ class FlameView(View, Widget, can_focus=True):
                               self.analysis.settings.granularity)
         self.app.call_from_thread(self._laid_out, rows, scale, keep)
 
-    def _laid_out(self, rows: list[list[Box]], scale: int, keep: object) -> None:
+    def _laid_out(self, rows: list[list[Box]], scale: int, keep: object,
+                  final: bool = True) -> None:
+        if final and self.pending:  # the frames shown meanwhile: the cursor stays on its own
+            keep = self._cursor_path() or keep
         self.rows, self.scale = rows, scale
         self.selected, self.top = None, 0
         self._place(keep)
-        self.loading = False
+        if final:
+            self.pending = self.loading = False
         if self.parent is not None and self.parent.display:  # a loading widget took no focus
             self.focus()
         self.refresh()
@@ -242,6 +257,8 @@ class FlameView(View, Widget, can_focus=True):
         return parts
 
     def zoom_line(self) -> Parts:
+        if self.pending:
+            return [("laying out the frames below…", None)]
         if not self.zoom:
             return [("z or double-click: zoom into the selected frame", None)]
         path = SEPARATOR.join(["all"] + [terminal(n.name) for n in self.zoom])

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from collections.abc import Callable
-from typing import Union
+from typing import Protocol, Union
 
-from heapdiff.analysis.calltree import CallTree, TreeNode
+from heapdiff.analysis.calltree import CallTree, Path, TreeNode
 
 MAX_DEPTH = 40
 # what one frame is, by granularity, for an "other (N ...)" box's label
@@ -69,7 +69,22 @@ def _other(narrow: list[TreeNode], x: int, room: int, width: int, total: int,
     return [(x, w, box)]
 
 
-def lay_out(tree: CallTree, zoom: TreeNode | None, width: int,
+class Children(Protocol):
+    def children(self, path: Path | tuple[()] = ()) -> list[TreeNode]: ...
+
+
+class Known:
+    """A tree's levels computed so far, and none below: laid out at once, for an answer to
+    a zoom while the whole layout is computed."""
+
+    def __init__(self, tree: CallTree):
+        self.tree = tree
+
+    def children(self, path: Path | tuple[()] = ()) -> list[TreeNode]:
+        return self.tree.children(path) if self.tree.has_children_of(path) else []
+
+
+def lay_out(tree: Children, zoom: TreeNode | None, width: int,
             granularity: str) -> tuple[list[list[Box]], int]:
     """The rows from the top (the zoomed frame alone, full width, or the roots) down to
     MAX_DEPTH, and the colour scale: the largest |delta| of the top row."""
