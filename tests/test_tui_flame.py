@@ -261,3 +261,16 @@ def test_zoom_answers_at_once_with_the_frames_known_while_the_layout_is_computed
         await settled(pilot)
         assert not flame.pending and "zoom: all › main.main" in lines(flame)[-FOOT]
     run(check)
+
+
+def test_a_single_profile_reads_as_a_profile_not_as_growth_from_nothing():
+    async def check(app, pilot):
+        await press(pilot, "4")
+        flame = app.query_one(FlameView)
+        d = app.analysis.diff
+        row = next(r for r in d.rows if r.name == INSERT)
+        drawn = lines(flame)
+        assert drawn[1] == f"{human(row.new_cum, 'bytes')} = {100 * row.new_cum / d.total:.1f}% of total"
+        assert drawn[1] == "50.1MiB = 86.6% of total"  # as `heapdiff top` prints its cum%
+        assert "no base" in drawn[-1] and "grew" not in drawn[-1]
+    run(check, paths=[LEAKY / "later" / "heap.pb.gz"])

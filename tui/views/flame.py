@@ -48,6 +48,8 @@ LEGEND = ((" ", colour(1, 1)), (" grew  ", None), (" ", colour(-1, 1)), (" shran
 MONO_LEGEND = (("+bold", MONO[1][1]), (" grew  ", None), ("−plain", MONO[-1][1]),
                (" shrank  ", None), ("=dim", MONO[0][1]), (" same", None))
 WIDTH_NOTE = " · width: size (new; base when gone)"
+SINGLE_LEGEND = ((" ", colour(1, 4)), (" ", colour(1, 1)), (" brighter: larger · ", None))
+SINGLE_NOTE = "one profile, no base: width is size"
 
 
 def sign(delta: int) -> int:
@@ -196,7 +198,7 @@ class FlameView(View, Widget, can_focus=True):
     def _row(self, row: int, width: int, base: Style) -> Strip:
         if not 0 <= row < len(self.rows):
             return Strip.blank(width, base)
-        mono = self.app.no_color
+        mono, single = self.app.no_color, self.single
         segments, cursor = [], 0
         for i, (x, w, node) in enumerate(self.rows[row]):
             if x > cursor:
@@ -204,7 +206,7 @@ class FlameView(View, Widget, can_focus=True):
             name = terminal(node.name)
             if mono:
                 mark, style = MONO[sign(node.delta)]
-                name = mark + name
+                name = name if single else mark + name
             else:
                 style = colour(node.delta, self.scale)
             if (row, i) == self.selected:
@@ -247,6 +249,9 @@ class FlameView(View, Widget, can_focus=True):
         assert self.analysis is not None
         d = self.analysis.diff
         unit, delta = d.sample_type.unit, new - base
+        if self.single:  # a profile alone: its figures, as `top` gives them
+            share = f" = {100 * new / d.total:.1f}% of total" if d.total else ""
+            return [(human(new, unit), Style(bold=True)), (share, None)]
         parts: Parts = [
             (f"base {human(base, unit)} → new {human(new, unit)}  Δ ", None),
             (signed(delta, unit), Style(bold=True) if delta > 0 else None)]
@@ -264,7 +269,14 @@ class FlameView(View, Widget, can_focus=True):
         path = SEPARATOR.join(["all"] + [terminal(n.name) for n in self.zoom])
         return [("zoom: ", None), (path, Style(bold=True)), ("  (Esc or click: out)", None)]
 
+    @property
+    def single(self) -> bool:
+        """A profile shown alone: nothing grew or shrank, colours and marks say size."""
+        return self.analysis is not None and not self.analysis.bases
+
     def legend(self) -> Parts:
+        if self.single:
+            return [*(() if self.app.no_color else SINGLE_LEGEND), (SINGLE_NOTE, None)]
         return [*(MONO_LEGEND if self.app.no_color else LEGEND), (WIDTH_NOTE, None)]
 
     # --- the cursor ---------------------------------------------------------------------------
