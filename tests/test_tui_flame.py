@@ -274,3 +274,20 @@ def test_a_single_profile_reads_as_a_profile_not_as_growth_from_nothing():
         assert drawn[1] == "50.1MiB = 86.6% of total"  # as `heapdiff top` prints its cum%
         assert "no base" in drawn[-1] and "grew" not in drawn[-1]
     run(check, paths=[LEAKY / "later" / "heap.pb.gz"])
+
+
+def test_up_goes_to_the_frames_caller_and_down_to_its_first_callee_not_a_neighbours():
+    """In the service capture main.(*SessionStore).Remember is a leaf mid-row: k goes to its
+    caller, j back to it, and j again stays (the nearest frame below is another's callee)."""
+    async def check(app, pilot):
+        await press(pilot, "4")
+        flame = app.query_one(FlameView)
+        leaf = flame.node()
+        assert leaf.name == "main.(*SessionStore).Remember"
+        await press(pilot, "k")
+        assert flame.node().name == "main.leakForever" == app.selected.name
+        await press(pilot, "j")
+        assert flame.node() is leaf
+        await press(pilot, "j")
+        assert flame.node() is leaf and app.selected == leaf.info
+    run(check, paths=[SAMPLES / "leaky_service" / "capture"])

@@ -58,7 +58,8 @@ def sign(delta: int) -> int:
 
 class FlameView(View, Widget, can_focus=True):
     slug, key, title = "flame", "4", "Flame"
-    help = (("← → ↑ ↓ / h l k j", "Flame: move between frames; the frame is the selection"),
+    help = (("↑ ↓ ← → / k j h l", "Flame: to the caller, the first callee, the frames beside; "
+                                  "the frame is the selection"),
             ("click", "Flame: select the frame clicked (double-click zooms into it)"),
             ("Enter", "Flame: peek at the selected frame's function"),
             ("z / Esc", "Flame: zoom into the selected frame / out one level (or click the "
@@ -314,10 +315,13 @@ class FlameView(View, Widget, can_focus=True):
             self._go((0, 0))
             return
         y, i = self.selected
-        x = self.rows[y][i][0]
+        x, w, _ = self.rows[y][i]
         y = max(0, min(len(self.rows) - 1, y + step))
-        nearest = min(range(len(self.rows[y])), key=lambda k: abs(self.rows[y][k][0] - x))
-        self._go((y, nearest))
+        # up: the caller; down: the first callee (none drawn: the cursor stays)
+        under = next((k for k, (bx, bw, _) in enumerate(self.rows[y])
+                      if bx < x + w and x < bx + bw), None)
+        if under is not None:
+            self._go((y, under))
 
     def action_choose(self) -> None:
         node = self.node()
