@@ -141,7 +141,7 @@ def box_at(flame: FlameView, name: str) -> tuple[int, int]:
     raise AssertionError(name)
 
 
-def test_a_click_selects_the_frame_under_it_and_a_double_click_zooms_into_it():
+def test_a_click_selects_a_frame_a_double_click_zooms_and_the_zoom_path_goes_back():
     async def check(app, pilot):
         await press(pilot, "4")
         flame = app.query_one(FlameView)
@@ -152,7 +152,15 @@ def test_a_click_selects_the_frame_under_it_and_a_double_click_zooms_into_it():
         await settled(pilot)
         assert [n.name for n in flame.zoom] == ["main.serve"]
         assert frame_names(flame)[0] == ["main.serve"] and app.selected.name == "main.serve"
-        await pilot.click(FlameView, offset=(2, flame.size.height - FOOT))  # the zoom line
+        await pilot.click(FlameView, offset=box_at(flame, "main.handleRequest"), times=2)
+        await settled(pilot)
+        zoomed = lines(flame)[-FOOT]
+        assert zoomed.startswith("zoom: all › main.serve › main.handleRequest")
+        await pilot.click(FlameView, offset=(zoomed.index("main.serve"), flame.size.height - FOOT))
+        await settled(pilot)  # back to main.serve, the cursor on the frame left
+        assert [n.name for n in flame.zoom] == ["main.serve"]
+        assert flame.node().name == "main.handleRequest"
+        await pilot.click(FlameView, offset=(zoomed.index("all"), flame.size.height - FOOT))
         await settled(pilot)
         assert not flame.zoom and flame.node().name == "main.serve"
     run(check)

@@ -4,7 +4,7 @@ under the cursor, the zoom path and a legend frame it. The frame under the curso
 app's selection (f, i, Source, Peek act on it); z zooms into it, Esc out."""
 from __future__ import annotations
 
-from rich.cells import set_cell_size
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -26,6 +26,7 @@ from .flamelayout import Box, Frame, Known, Other, find, lay_out
 HEAD = 2  # the readout: the frame's name, its figures
 FOOT = 2  # the zoom path, the legend
 SEPARATOR = " › "
+ZOOMED = "zoom: "
 Parts = list[tuple[str, Style | None]]  # a chrome line: texts and their styles over the view's
 
 
@@ -62,8 +63,8 @@ class FlameView(View, Widget, can_focus=True):
                                   "the frame is the selection"),
             ("click", "Flame: select the frame clicked (double-click zooms into it)"),
             ("Enter", "Flame: peek at the selected frame's function"),
-            ("z / Esc", "Flame: zoom into the selected frame / out one level (or click the "
-                        "zoom line)"))
+            ("z / Esc", "Flame: zoom into the selected frame / out one level (or click a "
+                        "name on the zoom line)"))
     DEFAULT_CSS = "FlameView { height: 1fr; }"
     BINDINGS = [Binding("left,h", "move(-1)", "left", show=False),
                 Binding("right,l", "move(1)", "right", show=False),
@@ -267,8 +268,30 @@ class FlameView(View, Widget, can_focus=True):
             return [("laying out the frames below…", None)]
         if not self.zoom:
             return [("z or double-click: zoom into the selected frame", None)]
-        path = SEPARATOR.join(["all"] + [terminal(n.name) for n in self.zoom])
-        return [("zoom: ", None), (path, Style(bold=True)), ("  (Esc or click: out)", None)]
+        parts: Parts = [(ZOOMED, None)]
+        for k, crumb in enumerate(self.crumbs()):
+            parts += [(SEPARATOR, None)] * bool(k) + [(crumb, Style(bold=True))]
+        return parts + [("  (Esc: out; click a name: back to it)", None)]
+
+    def crumbs(self) -> list[str]:
+        """The zoom path's names, the whole flame ("all") first."""
+        return ["all"] + [terminal(n.name) for n in self.zoom]
+
+    def crumb_at(self, x: int) -> int | None:
+        """How many zoom levels the crumb at column x keeps (None: not on a crumb)."""
+        at = cell_len(ZOOMED)
+        for k, crumb in enumerate(self.crumbs()):
+            if at <= x < at + cell_len(crumb):
+                return k
+            at += cell_len(crumb) + cell_len(SEPARATOR)
+        return None
+
+    def zoom_to(self, depth: int) -> None:
+        """Back to the zoom path's first `depth` levels, the cursor on the frame left."""
+        if 0 <= depth < len(self.zoom):
+            left = self.zoom[depth]
+            del self.zoom[depth:]
+            self.layout_rows(left.path)
 
     @property
     def single(self) -> bool:
@@ -335,18 +358,18 @@ class FlameView(View, Widget, can_focus=True):
             self.layout_rows(node.path)
 
     def action_unzoom(self) -> None:
-        if self.zoom:
-            left = self.zoom.pop()
-            self.layout_rows(left.path)
+        self.zoom_to(len(self.zoom) - 1)
 
     def on_click(self, event: events.Click) -> None:
         """A click selects the frame under it, a double click zooms into it; a click on the
-        zoom line zooms out."""
+        zoom path goes back to that level."""
         offset = event.get_content_offset(self)
         if offset is None or not self.rows or self.loading:
             return
         if offset.y == self.size.height - FOOT:
-            self.action_unzoom()
+            depth = self.crumb_at(offset.x)
+            if depth is not None:
+                self.zoom_to(depth)
             return
         row = offset.y - HEAD + self.top
         if not HEAD <= offset.y < self.size.height - FOOT or not 0 <= row < len(self.rows):
