@@ -10,6 +10,7 @@ from typing import Protocol, Union
 from heapdiff.analysis.calltree import CallTree, Path, TreeNode
 
 MAX_DEPTH = 40
+OPENED = 2  # the narrowest frame (cells) whose callees are laid out below it
 # what one frame is, by granularity, for an "other (N ...)" box's label
 NOUNS = {"functions": "functions", "filefunctions": "functions", "files": "files",
          "lines": "lines", "addresses": "addresses"}
@@ -97,7 +98,9 @@ def lay_out(tree: Children, zoom: TreeNode | None, width: int,
         rows.append(level)
         below: list[Box] = []
         for x, w, node in level:
-            if isinstance(node, TreeNode):
+            # a frame one cell wide has no room to show its callees: zoom shows them, and
+            # opening every narrow tower cost a big profile's flame a quarter of its time
+            if isinstance(node, TreeNode) and w >= OPENED:
                 kids = tree.children(node.path)
                 # sides grow and shrink apart: the children's extents can outweigh the parent's
                 total = max(extent(node), sum(map(extent, kids))) or 1
