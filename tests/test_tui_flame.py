@@ -299,3 +299,31 @@ def test_up_goes_to_the_frames_caller_and_down_to_its_first_callee_not_a_neighbo
         await press(pilot, "j")
         assert flame.node() is leaf and app.selected == leaf.info
     run(check, paths=[SAMPLES / "leaky_service" / "capture"])
+
+
+def test_a_layout_finishing_after_a_new_analysis_is_dropped(monkeypatch):
+    """A zoom's layout made slow, G pressed meanwhile: the flame ends with the new
+    analysis's frames, not with the old zoom's layout that finished last."""
+    import time
+
+    from tui.views import flame as flame_view
+    lay_out, slow = flame_view.lay_out, []
+
+    def slow_once(tree, *args):
+        if not isinstance(tree, flame_view.Known) and not slow:
+            slow.append(tree)
+            time.sleep(2.0)
+        return lay_out(tree, *args)
+
+    async def check(app, pilot):
+        await press(pilot, "4", "k", "k", "k")
+        monkeypatch.setattr(flame_view, "lay_out", slow_once)
+        await pilot.press("z")  # main.main: its layout takes 2 s
+        await press(pilot, "G")
+        await asyncio.sleep(2.5)  # settled() does not wait for the cancelled worker's end
+        await pilot.pause()
+        flame = app.query_one(FlameView)
+        assert slow and app.analysis.settings.granularity == "filefunctions"
+        roots = app.analysis.tree(False).children(())
+        assert not flame.zoom and flame.rows[0][0][2] in roots
+    run(check)

@@ -14,7 +14,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from heapdiff.analysis.aggregate import NodeInfo
-from heapdiff.analysis.calltree import TreeNode
+from heapdiff.analysis.calltree import Path, TreeNode
 from heapdiff.common.units import human
 from heapdiff.render.escape import terminal
 from heapdiff.render.format import change_percent, signed
@@ -113,7 +113,7 @@ class FlameView(View, Widget, can_focus=True):
         self._scroll()
 
     # --- layout, in a worker ----------------------------------------------------------------
-    def layout_rows(self, keep: object = None) -> None:
+    def layout_rows(self, keep: Path | None = None) -> None:
         """Lay out in a worker: opening deep levels of a big tree takes a while. The cursor
         then goes to the frame of path `keep`, else to the selection. A zoom or a resize
         answers at once with the frames computed so far (Known), until the worker's layout
@@ -125,21 +125,26 @@ class FlameView(View, Widget, can_focus=True):
         self.pending = bool(self.rows) and self.analysis is self.laid_for
         if self.pending:
             self._laid_out(*lay_out(Known(self.analysis.tree(False)), zoom, self.laid_width,
-                                    self.analysis.settings.granularity), keep, final=False)
+                                    self.analysis.settings.granularity), keep)
         else:
             self.loading = True
-        self.laid_for = self.analysis
-        self.run_worker(lambda: self._layout(zoom, self.laid_width, keep), thread=True,
+        analysis = self.laid_for = self.analysis
+        width = self.laid_width
+        self.run_worker(lambda: self._layout(analysis, zoom, width, keep), thread=True,
                         exclusive=True, group="flame")
 
-    def _layout(self, zoom: TreeNode | None, width: int, keep: object) -> None:
-        assert self.analysis is not None
-        rows, scale = lay_out(self.analysis.tree(False), zoom, width,
-                              self.analysis.settings.granularity)
-        self.app.call_from_thread(self._laid_out, rows, scale, keep)
+    def _layout(self, analysis: Analysis, zoom: TreeNode | None, width: int,
+                keep: Path | None) -> None:
+        rows, scale = lay_out(analysis.tree(False), zoom, width, analysis.settings.granularity)
+        self.app.call_from_thread(self._laid_out, rows, scale, keep, analysis)
 
-    def _laid_out(self, rows: list[list[Box]], scale: int, keep: object,
-                  final: bool = True) -> None:
+    def _laid_out(self, rows: list[list[Box]], scale: int, keep: Path | None,
+                  analysis: Analysis | None = None) -> None:
+        """The rows shown: the Known ones at once (no analysis given), then the worker's
+        whole layout, unless the analysis changed meanwhile (a newer layout is coming)."""
+        final = analysis is not None
+        if final and analysis is not self.analysis:
+            return
         if final and self.pending:  # the frames shown meanwhile: the cursor stays on its own
             keep = self._cursor_path() or keep
         self.rows, self.scale = rows, scale
@@ -151,23 +156,22 @@ class FlameView(View, Widget, can_focus=True):
             self.focus()
         self.refresh()
 
-    def _place(self, keep: object) -> None:
+    def _place(self, keep: Path | None) -> None:
         """The cursor onto the frame of path `keep`, else onto the widest frame of the wanted
         node; none when that is not drawn (the readout says so), or the top without one."""
         current = self.node()
         if keep is None and isinstance(current, TreeNode) and current.info == self.wanted:
             return  # the cursor's frame is the selection already
-        if keep is not None:
-            at = find(self.rows, lambda n: n.path is keep)
-        elif self.wanted is not None:
+        at = None if keep is None else find(self.rows, lambda n: n.path is keep)
+        if at is None and self.wanted is not None:
             at = find(self.rows, lambda n: n.info == self.wanted)
-        else:
-            at = (0, 0) if self.rows else None
+        elif at is None and self.rows:
+            at = (0, 0)
         self.selected = at
         self._scroll()
         self.refresh()
 
-    def _cursor_path(self) -> object:
+    def _cursor_path(self) -> Path | None:
         node = self.node()
         return node.path if isinstance(node, TreeNode) else None
 
