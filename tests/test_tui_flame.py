@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
+from textual import events
+
 from pbwire import heap_profile
 from support import SAMPLES
 from tui_settle import settled
@@ -180,7 +182,7 @@ def test_the_readout_gives_the_diffs_figures_of_the_selected_frame():
             f"Δ {signed(row.delta_cum, unit)} = {100 * row.delta_cum / d.total:+.1f}% of total, "
             f"{change_percent(row.delta_cum, row.base_cum)} of its base")
         assert drawn[1].startswith("base 8.5MiB → new 50.1MiB  Δ +41.7MiB")
-        assert "grew" in drawn[-1] and "shrank" in drawn[-1] and "brighter" in drawn[-1]
+        assert drawn[-1] == "  grew    shrank    same · brighter: larger Δ · width: size"
     run(check)
 
 
@@ -327,3 +329,32 @@ def test_a_layout_finishing_after_a_new_analysis_is_dropped(monkeypatch):
         roots = app.analysis.tree(False).children(())
         assert not flame.zoom and flame.rows[0][0][2] in roots
     run(check)
+
+
+def chain_pair(tmp_path, depth: int = 30) -> tuple[list, list]:
+    """main.d1 calls main.d2 ... calls main.d30, which allocates: a flame deeper than 80×24."""
+    strings = ["", "inuse_objects", "count", "inuse_space", "bytes",
+               *(f"main.d{k}" for k in range(1, depth + 1))]
+    stack = list(range(depth, 0, -1))  # leaf first
+    base, later = tmp_path / "base.pb", tmp_path / "new.pb"
+    base.write_bytes(heap_profile([(stack, [1, 500])], locations=depth, strings=strings))
+    later.write_bytes(heap_profile([(stack, [2, 1000])], locations=depth, strings=strings))
+    return [later], [base]
+
+
+def test_a_deep_flame_scrolls_to_the_cursor_and_with_the_wheel(tmp_path):
+    async def check(app, pilot):
+        await press(pilot, "4")
+        flame = app.query_one(FlameView)
+        body = flame.size.height - HEAD - FOOT
+        assert flame.node().name == "main.d30" and len(flame.rows) == 30
+        assert flame.top == 30 - body and lines(flame)[HEAD + body - 1].startswith("main.d30")
+        for _ in range(3):
+            await pilot._post_mouse_events([events.MouseScrollUp], FlameView, offset=(5, 5))
+        await settled(pilot)
+        assert flame.top == 30 - body - 3
+        assert lines(flame)[HEAD].startswith(f"main.d{30 - body - 3 + 1}")
+        assert flame.node().name == "main.d30"  # the wheel scrolls, the cursor stays
+        await press(pilot, "k")  # the cursor's row comes back into sight
+        assert flame.node().name == "main.d29" and flame.top == 28 - body + 1  # row 28
+    run(check, *chain_pair(tmp_path))

@@ -45,10 +45,10 @@ MONO = {1: ("+", Style(reverse=True, bold=True)), -1: ("−", Style(reverse=True
         0: ("=", Style(reverse=True, dim=True))}
 MONO_CURSOR = Style(reverse=False, bold=True, underline=True)
 LEGEND = ((" ", colour(1, 1)), (" grew  ", None), (" ", colour(-1, 1)), (" shrank  ", None),
-          (" ", colour(0, 1)), (" same · brighter: a larger change", None))
+          (" ", colour(0, 1)), (" same · brighter: larger Δ", None))
 MONO_LEGEND = (("+bold", MONO[1][1]), (" grew  ", None), ("−plain", MONO[-1][1]),
                (" shrank  ", None), ("=dim", MONO[0][1]), (" same", None))
-WIDTH_NOTE = " · width: size (new; base when gone)"
+WIDTH_NOTE = " · width: size"  # new, or base when gone: the help and README say so
 SINGLE_LEGEND = ((" ", colour(1, 4)), (" ", colour(1, 1)), (" brighter: larger · ", None))
 SINGLE_NOTE = "one profile, no base: width is size"
 
@@ -61,7 +61,8 @@ class FlameView(View, Widget, can_focus=True):
     slug, key, title = "flame", "4", "Flame"
     help = (("↑ ↓ ← → / k j h l", "Flame: to the caller, the first callee, the frames beside; "
                                   "the frame is the selection"),
-            ("click", "Flame: select the frame clicked (double-click zooms into it)"),
+            ("click / wheel", "Flame: select the frame clicked (double-click zooms into it) / "
+                              "scroll a deep flame"),
             ("Enter", "Flame: peek at the selected frame's function"),
             ("z / Esc", "Flame: zoom into the selected frame / out one level (or click a "
                         "name on the zoom line)"))
@@ -363,6 +364,18 @@ class FlameView(View, Widget, can_focus=True):
 
     def action_unzoom(self) -> None:
         self.zoom_to(len(self.zoom) - 1)
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        self._wheel(event, 1)
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        self._wheel(event, -1)
+
+    def _wheel(self, event: events.MouseEvent, step: int) -> None:
+        """The wheel scrolls the rows of a flame deeper than the view; the cursor stays."""
+        event.stop()
+        self.top = max(0, min(self.top + step, len(self.rows) - self._body()))
+        self.refresh()
 
     def on_click(self, event: events.Click) -> None:
         """A click selects the frame under it, a double click zooms into it; a click on the
