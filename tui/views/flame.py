@@ -64,6 +64,9 @@ class FlameView(View, Widget, can_focus=True):
             ("click / wheel", "Flame: select the frame clicked (double-click zooms into it) / "
                               "scroll a deep flame"),
             ("Enter", "Flame: peek at the selected frame's function"),
+            ("colours", "Flame: red grew, green shrank, grey same, brighter for a larger Δ "
+                        "(NO_COLOR: + bold, − plain, = dim); width: the new size, the base's "
+                        "when gone"),
             ("z / Esc", "Flame: zoom into the selected frame / out one level (or click a "
                         "name on the zoom line)"))
     DEFAULT_CSS = "FlameView { height: 1fr; }"
