@@ -10,6 +10,7 @@ from support import SAMPLES
 from tui_settle import settled
 from pbwire import heap_profile
 from tui.app import HeapdiffApp
+from tui.views import flame as flame_view
 from tui.views.flame import FlameView
 from tui.views.memory import MemoryView
 from tui.views.retainers import RetainersView
@@ -163,7 +164,7 @@ def test_peek_lists_callers_and_enter_walks_to_one():
     run(check)
 
 
-def test_flame_draws_the_icicle_and_zooms_with_enter_and_esc():
+def test_flame_draws_the_icicle_and_zooms_with_z_and_esc():
     def laid_out_from(flame, root: str) -> bool:
         """The flame view has focus and rows, with `root` leftmost on top."""
         return flame.app.focused is flame and bool(flame.rows) and not flame.loading and \
@@ -173,8 +174,9 @@ def test_flame_draws_the_icicle_and_zooms_with_enter_and_esc():
         await press(app, pilot, "4")
         flame = app.query_one(FlameView)
         assert laid_out_from(flame, "runtime.main")
-        await press(app, pilot, "j", "enter")
-        assert laid_out_from(flame, "main.serve")  # zoomed into main.main: its callees on top
+        await press(app, pilot, "k", "k", "k", "z")  # from the Insert frame up to main.main
+        assert laid_out_from(flame, "main.main")  # zoomed into main.main: it, then its callees
+        assert flame.rows[1][0][2].name == "main.serve"
         assert [n.name for n in flame.zoom] == ["main.main"]
         await press(app, pilot, "escape")
         assert laid_out_from(flame, "runtime.main")
@@ -184,9 +186,9 @@ def test_flame_draws_the_icicle_and_zooms_with_enter_and_esc():
 
 def test_flame_lays_out_once_when_opened_not_again_for_its_own_loading_indicator(monkeypatch):
     widths = []
-    compute = FlameView._compute
-    monkeypatch.setattr(FlameView, "_compute",
-                        lambda self, width: widths.append(width) or compute(self, width))
+    lay_out = flame_view.lay_out
+    monkeypatch.setattr(flame_view, "lay_out", lambda tree, zoom, width, granularity:
+                        widths.append(width) or lay_out(tree, zoom, width, granularity))
 
     async def check(app, pilot):
         await press(app, pilot, "4")

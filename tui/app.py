@@ -34,7 +34,7 @@ from .plain import plain
 from .search import compile_search
 from .state import Analysis, Moments, Settings, analyse, load_moments
 from .views import VIEWS
-from .views.base import NodeChosen, NodeSelected, View, ViewFiltered
+from .views.base import NodeChosen, NodeSelected, View, ViewFiltered, typing
 from .views.peek import PeekView
 from .views.source import find_file
 from .views.top import TopView
@@ -241,8 +241,7 @@ class HeapdiffApp(App):
         try:
             view.show(self.analysis, self.selected)
             target = view.focus_target()
-            typing = isinstance(self.focused, Input) and self.focused.display
-            if target is not None and not typing:
+            if target is not None and not typing(self):
                 target.focus()  # not while the user types in a box: the keys stay there
         except Exception as exc:  # noqa: BLE001 - a strange profile must not crash the TUI
             self.swallow(view.slug, exc)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from heapdiff.analysis.aggregate import NodeInfo
 
@@ -22,6 +22,13 @@ from ..widgets.rowtable import RowTable
 from ..widgets.textpanel import TextPanel
 
 Heavy = Callable[[], object]
+
+
+def typing(app) -> bool:
+    """Whether the user types in a box on screen: a view that fills meanwhile leaves the keys
+    there instead of taking the focus."""
+    focused = app.focused
+    return isinstance(focused, Input) and focused.display
 
 
 class NodeSelected(Message):

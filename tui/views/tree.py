@@ -19,7 +19,7 @@ from heapdiff.render.escape import markdown, terminal
 from heapdiff.render.format import signed
 
 from ..state import Analysis
-from .base import Heavy, NodeSelected, View
+from .base import Heavy, NodeSelected, View, typing
 
 # Textual's Tree lays out its lines recursively, one Python frame per level, and each line
 # keeps its whole path: past a few hundred levels it fails (RecursionError, and a 1,000-frame
@@ -153,7 +153,8 @@ class CallTreeView(View, Tree):
 
         def unfold(for_analysis, path) -> None:
             self.loading = False
-            self.focus()  # the loading indicator took it
+            if not typing(self.app):
+                self.focus()  # the loading indicator took it
             if for_analysis is self.analysis:
                 self._unfold(path)
         self.run_worker(compute, thread=True, group="tree-expand")
