@@ -59,6 +59,20 @@ def signed(value: float | None, unit: str) -> str:
     return ("+" if value > 0 else "-" if value < 0 else "") + human(abs(value), unit)
 
 
+def amount(value: int | float, unit: str) -> str:
+    """A figure no column may cut: bytes and durations in human units, counts with every
+    digit, grouped (19_649_597; 1_538): one count format at every size, where human() groups
+    only from 100_000 up for the CLI's tables."""
+    if unit in ("bytes", "nanoseconds") or (isinstance(value, float) and not value.is_integer()):
+        return human(value, unit)
+    return f"{int(value):_}"
+
+
+def signed_amount(value: int | float, unit: str) -> str:
+    """amount() with the change's sign ("+19_649_597", "-1.5MiB", "0")."""
+    return ("+" if value > 0 else "-" if value < 0 else "") + amount(abs(value), unit)
+
+
 def change_percent(delta: int, base: int) -> str:
     """A change relative to its base, as pprof's diff shows it; "new" when there was none. Its
     sign is the change's, also from a delta profile's negative base."""
@@ -155,10 +169,12 @@ class DiffCells:
     cum_percent: str
 
 
-def diff_cells(r: DiffRow, unit: str) -> DiffCells:
-    return DiffCells(human(r.base_flat, unit), human(r.new_flat, unit), signed(r.delta_flat, unit),
-                     change_percent(r.delta_flat, r.base_flat), human(r.base_cum, unit),
-                     human(r.new_cum, unit), signed(r.delta_cum, unit),
+def diff_cells(r: DiffRow, unit: str, whole: bool = False) -> DiffCells:
+    """The row's cells; whole: counts with every digit (the TUI's, whose columns widen)."""
+    value, change = (amount, signed_amount) if whole else (human, signed)
+    return DiffCells(value(r.base_flat, unit), value(r.new_flat, unit),
+                     change(r.delta_flat, unit), change_percent(r.delta_flat, r.base_flat),
+                     value(r.base_cum, unit), value(r.new_cum, unit), change(r.delta_cum, unit),
                      change_percent(r.delta_cum, r.base_cum))
 
 
