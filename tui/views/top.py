@@ -88,6 +88,7 @@ class TopView(View, Vertical):
         self.error = ""  # why the text in the filter box is not the filter applied
         self.shown: list[DiffRow] = []
         self._orders: dict[str, list[int]] = {}  # order -> positions in diff.rows, cached
+        self._summary = ""  # the summary line shown
 
     def compose(self) -> ComposeResult:
         yield Static("", id="top-summary")
@@ -179,11 +180,17 @@ class TopView(View, Vertical):
         else:
             figures = (f"base {human(d.base_total, unit)} -> new {human(d.new_total, unit)} "
                        f"({signed(d.net_change, unit)})")
-        self.query_one("#top-summary", Static).update(plain(
-            f"{d.sample_type.type}, {s.granularity}"
-            + (f", mode {s.mode}" if self.table_columns is DIFF_COLUMNS else "")
-            + (", normalized" if s.normalize else "")
-            + f" | {figures} | {len(self.shown)} rows, sorted by {sorted_by} {direction}"))
+        text = (f"{d.sample_type.type}, {s.granularity}"
+                + (f", mode {s.mode}" if self.table_columns is DIFF_COLUMNS else "")
+                + (", normalized" if s.normalize else "")
+                + f" | {figures} | {len(self.shown)} rows, sorted by {sorted_by} {direction}")
+        # one line before and after, or as long as before: it wraps as before, and a
+        # keystroke needs no layout of the whole screen
+        summary = self.query_one("#top-summary", Static)
+        same = len(text) == len(self._summary) or \
+            max(len(text), len(self._summary)) <= summary.size.width
+        summary.update(plain(text), layout=not same)
+        self._summary = text
 
     def sort_by(self, column: int) -> None:
         self.column, self.reverse = column, False
