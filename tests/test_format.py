@@ -162,3 +162,4 @@ def test_amount_keeps_every_digit_of_a_count_in_one_format():
         ["8", "1_538", "25_750", "152_191", "165_843_460_993"]
     assert signed_amount(-19_649_597, "count") == "-19_649_597"
     assert amount(52585195, "bytes") == "50.1MiB" and signed_amount(0, "bytes") == "0B"
+    assert amount(68134.4, "count") == "68_134" and amount(2.5, "count") == "2.5"  # rates

@@ -243,3 +243,20 @@ def test_an_invalid_regex_says_so_instead_of_keeping_the_old_filter_silently():
         assert not any("invalid regex" in line for line in screen(app))
         assert table(app).rows == kept and app.focused is table(app)
     run(check, size=(120, 30))
+
+
+def test_the_timeline_groups_counts_as_top_does():
+    """25750 in one view and 152_191 in another: every count cell is grouped the same way."""
+    import re
+    grouped = re.compile(r"\A[+-]?\d{1,3}(_\d{3})*\Z")
+
+    async def check(app, pilot):
+        await keys(pilot, "8")
+        rows = app.query_one("#timeline-table", RowTable).rows
+        counts = [c.removesuffix("/min") for r in rows for c in r[1:5]
+                  if c.lstrip("+-").removesuffix("/min").replace("_", "").isdigit()]
+        assert any(len(c.lstrip("+-").replace("_", "")) >= 4 for c in counts)  # to group
+        assert all(grouped.match(c) for c in counts), counts
+        assert not any("e+" in c for r in rows for c in r[1:5])  # no 6.81e+04/min
+    run(check, size=(160, 45), new=[SAMPLES / "leaky_service" / "capture"], base=(),
+        settings=Settings(sample_type="inuse_objects"))

@@ -4,7 +4,7 @@ Names in cells are not escaped here: each output escapes for its own medium. A w
 (gc_summary) is made safe for a terminal; Markdown escapes over that and gets the same result."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from typing import TYPE_CHECKING
@@ -63,9 +63,9 @@ def amount(value: int | float, unit: str) -> str:
     """A figure no column may cut: bytes and durations in human units, counts with every
     digit, grouped (19_649_597; 1_538): one count format at every size, where human() groups
     only from 100_000 up for the CLI's tables."""
-    if unit in ("bytes", "nanoseconds") or (isinstance(value, float) and not value.is_integer()):
-        return human(value, unit)
-    return f"{int(value):_}"
+    if unit in ("bytes", "nanoseconds") or abs(value) < 1000 and not float(value).is_integer():
+        return human(value, unit)  # a fraction of a count (a rate, a normalized value)
+    return f"{round(value):_}"
 
 
 def signed_amount(value: int | float, unit: str) -> str:
@@ -86,9 +86,9 @@ def share(fraction: float, digits: int = 0) -> str:
     return f"{100 * fraction:.{digits}f}%"
 
 
-def per_minute(t: Trend, unit: str) -> str:
+def per_minute(t: Trend, unit: str, change: Callable[[float, str], str] = signed) -> str:
     """A trend's slope per minute; "-" with fewer than two known values."""
-    return "-" if len(t.known) < 2 else signed(t.slope * 60, unit) + "/min"
+    return "-" if len(t.known) < 2 else change(t.slope * 60, unit) + "/min"
 
 
 def bar_scale(values: Iterable[int | None]) -> int:
@@ -178,10 +178,14 @@ def diff_cells(r: DiffRow, unit: str, whole: bool = False) -> DiffCells:
                      change_percent(r.delta_cum, r.base_cum))
 
 
-def trend_cells(t: Trend, unit: str, width: int) -> tuple[str, str, str, str, str, str]:
-    """kind, first, last, change, slope per minute and a sparkline `width` wide."""
-    return (t.kind, figure(t.first, unit), figure(t.last, unit), signed(t.change, unit),
-            per_minute(t, unit), spark(t.values, width))
+def trend_cells(t: Trend, unit: str, width: int, whole: bool = False,
+                ) -> tuple[str, str, str, str, str, str]:
+    """kind, first, last, change, slope per minute and a sparkline `width` wide; whole:
+    counts with every digit (the TUI's, as diff_cells)."""
+    value, change = (amount, signed_amount) if whole else (human, signed)
+    first, last = ("-" if v is None else value(v, unit) for v in (t.first, t.last))
+    return (t.kind, first, last, "-" if t.change is None else change(t.change, unit),
+            per_minute(t, unit, change), spark(t.values, width))
 
 
 @dataclass(frozen=True)
