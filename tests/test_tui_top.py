@@ -260,3 +260,19 @@ def test_the_timeline_groups_counts_as_top_does():
         assert not any("e+" in c for r in rows for c in r[1:5])  # no 6.81e+04/min
     run(check, size=(160, 45), new=[SAMPLES / "leaky_service" / "capture"], base=(),
         settings=Settings(sample_type="inuse_objects"))
+
+
+def test_clicking_another_tab_while_typing_a_filter_leaves_no_focus_in_the_hidden_box():
+    async def check(app, pilot):
+        await keys(pilot, "slash", *"Se")
+        await pilot.click("#--content-tab-tree")
+        await settled(pilot)
+        box = app.query_one("#top-filter")
+        assert app.query_one("#tabs").active == "tree"
+        assert app.focused is not box and not box.display
+        await keys(pilot, "1")
+        assert all("Se" in r[-1] for r in table(app).rows)  # the filter typed is kept
+        assert any(line.startswith("filter: Se") for line in screen(app))
+        await keys(pilot, "o")
+        assert box.value == "Se" and "flat Δ% ▼" in header(app)  # keys act as keys
+    run(check, size=(120, 30))
