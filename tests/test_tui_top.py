@@ -149,6 +149,7 @@ def test_huge_counts_keep_every_digit_in_one_format(tmp_path):
         assert "+165_823_811_396" in row  # Δ flat: every digit
         assert "165_843_460_993" in row or "165_843_460_993" in " ".join(table(app).rows[0])
         assert "19_649_597" in " ".join(table(app).rows[0])
+        assert "base 19_649_597 -> new 165_843_460_993" in line_with(app, "sorted by")
         small = [c for r in table(app).rows for c in r[:10] if c.lstrip("+-").isdigit()]
         assert all(len(c.lstrip("+-")) < 4 for c in small)  # 1_538 style from 1,000 up
     run(check, size=(140, 40), settings=Settings(sample_type="inuse_objects"),

@@ -13,8 +13,8 @@ from textual.widgets import Input, Static
 
 from heapdiff.analysis.aggregate import NodeInfo
 from heapdiff.analysis.diff import Diff, DiffRow
-from heapdiff.common.units import human, percent
-from heapdiff.render.format import DiffCells, amount, diff_cells, signed
+from heapdiff.common.units import percent
+from heapdiff.render.format import DiffCells, amount, diff_cells, signed_amount
 from heapdiff.render.order import sort_rows
 
 from ..plain import plain
@@ -176,10 +176,11 @@ class TopView(View, Vertical):
         sorted_by = self.table_columns[self.column].column.title or "status"
         direction = "▼" if self.table_columns[self.column].descending != self.reverse else "▲"
         if self.table_columns is PROFILE_COLUMNS:
-            figures = f"total {human(d.new_total, unit)} ({amount(d.new_total, unit)})"
+            total, exact = amount(d.new_total, unit), f"{d.new_total:_}"
+            figures = f"total {total}" + ("" if total == exact else f" ({exact} {unit})")
         else:
-            figures = (f"base {human(d.base_total, unit)} -> new {human(d.new_total, unit)} "
-                       f"({signed(d.net_change, unit)})")
+            figures = (f"base {amount(d.base_total, unit)} -> new {amount(d.new_total, unit)} "
+                       f"({signed_amount(d.net_change, unit)})")
         text = (f"{d.sample_type.type}, {s.granularity}"
                 + (f", mode {s.mode}" if self.table_columns is DIFF_COLUMNS else "")
                 + (", normalized" if s.normalize else "")
