@@ -166,15 +166,15 @@ class TopView(View, Vertical):
         self.shown = [d.rows[i] for i in order]
         keep = next((n for n, r in enumerate(self.shown) if r.info == selected), 0)
         table = self.query_one(RowTable)
-        table.sorting = Sorted(self.column, self.table_columns[self.column].descending != self.reverse)
+        table.sorting = Sorted(self.column, self._descending())
         table.show(order, keep)
         self._summarize(self.analysis)
 
     def _summarize(self, analysis: Analysis) -> None:
         d, s = analysis.diff, analysis.settings
         unit = d.sample_type.unit
-        sorted_by = self.table_columns[self.column].column.title or "status"
-        direction = "▼" if self.table_columns[self.column].descending != self.reverse else "▲"
+        sorted_by = self.table_columns[self.column].column.title
+        direction = "▼" if self._descending() else "▲"
         if self.table_columns is PROFILE_COLUMNS:
             total, exact = amount(d.new_total, unit), f"{d.new_total:_}"
             figures = f"total {total}" + ("" if total == exact else f" ({exact} {unit})")
@@ -192,6 +192,10 @@ class TopView(View, Vertical):
             max(len(text), len(self._summary)) <= summary.size.width
         summary.update(plain(text), layout=not same)
         self._summary = text
+
+    def _descending(self) -> bool:
+        """The header says ▼: the largest first (for a name, Z first)."""
+        return self.table_columns[self.column].descending != self.reverse
 
     def sort_by(self, column: int) -> None:
         self.column, self.reverse = column, False
