@@ -270,7 +270,8 @@ class TopView(View, Vertical):
         else:
             text = ""
         line.set_class(bool(self.error), "invalid")
-        line.update(plain(text))
+        if text != str(line.content):  # not once per keystroke typed: each lays out
+            line.update(plain(text))
         line.display = bool(text)
 
     def action_close_filter(self) -> None:
