@@ -234,9 +234,11 @@ class TopView(View, Vertical):
             return
         self.error = ""
         box.remove_class("invalid")
+        same = pattern == self.pattern  # the box set to the filter shown (/ again, Esc)
         self.pattern = pattern
         self._say()
-        self.refill(self.selected())
+        if not same:
+            self.refill(self.selected())
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Enter: keep the filter and give the keys back (an invalid regex stays to fix)."""
