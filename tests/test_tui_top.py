@@ -96,6 +96,18 @@ def test_enter_in_the_filter_gives_the_keys_back_for_good():
     run(check)
 
 
+@pytest.mark.parametrize("view", ["5", "6"])
+def test_the_exact_trap_sequence_ends_with_q_quitting(view):
+    async def check(app, pilot):
+        await keys(pilot, "slash", *"main", "enter", view, "1", "2")
+        assert app.query_one("#top-filter").value == "main"  # not "12"
+        assert app.query_one("#tabs").active == "tree"
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running and app.query_one("#top-filter").value == "main"
+    run(check)
+
+
 def test_80_columns_show_the_header_and_the_name_with_room_to_read_it():
     async def check(app, pilot):
         top = line_with(app, "main.(*Cache).Insert")
