@@ -11,7 +11,7 @@ from heapdiff.render.format import (BAR_WIDTH, bar, bar_scale, change_percent, d
                                     spark, sparkline, trend_cells, verdict_label)
 from heapdiff.render.order import CLI_SORTS, ORDERS, sort_rows
 from heapdiff.retainers.analyze import Site
-from tui.views.top import SORT_KEYS
+from tui.views.top import DIFF_COLUMNS, PROFILE_COLUMNS
 
 MIB = 1 << 20
 
@@ -151,4 +151,15 @@ def test_sort_by_delta_pct_puts_new_functions_first_and_no_change_last():
 
 
 def test_every_cli_sort_and_tui_column_has_an_order():
-    assert set(CLI_SORTS.values()) | set(SORT_KEYS) <= set(ORDERS)
+    tui_orders = {c.order for c in DIFF_COLUMNS + PROFILE_COLUMNS}
+    assert set(CLI_SORTS.values()) | tui_orders <= set(ORDERS)
+
+
+def test_amount_keeps_every_digit_of_a_count_in_one_format():
+    """The TUI's cells: counts grouped at every size, never cut; bytes as human() says."""
+    from heapdiff.render.format import amount, signed_amount
+    assert [amount(v, "count") for v in (8, 1538, 25750, 152191, 165_843_460_993)] == \
+        ["8", "1_538", "25_750", "152_191", "165_843_460_993"]
+    assert signed_amount(-19_649_597, "count") == "-19_649_597"
+    assert amount(52585195, "bytes") == "50.1MiB" and signed_amount(0, "bytes") == "0B"
+    assert amount(68134.4, "count") == "68_134" and amount(2.5, "count") == "2.5"  # rates

@@ -111,7 +111,7 @@ def test_o_sorts_by_the_next_column():
         await press(app, pilot, "o")
         top = app.query_one(TopView)
         assert top.sort == "delta_pct"
-        assert "sorted by delta_pct" in str(top.query_one("#top-summary").render())
+        assert "sorted by flat Δ% ▼" in str(top.query_one("#top-summary").render())
     run(check)
 
 

@@ -39,6 +39,25 @@ def test_view_snapshot(snap_compare, name, keys):
     assert snap_compare(app(), terminal_size=SIZE, run_before=after_loading(*keys))
 
 
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)])
+def test_top_snapshot_fits_the_terminal(snap_compare, size):
+    """At 80 columns the name keeps its room (base columns dropped); at 160 all fit."""
+    assert snap_compare(app(), terminal_size=size, run_before=after_loading())
+
+
+def test_top_snapshot_under_no_color(snap_compare, monkeypatch):
+    """NO_COLOR, read when the App is made: growth in bold, not in a grey dimmer than shrink."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert snap_compare(app(), terminal_size=(80, 24), run_before=after_loading())
+
+
+def test_top_snapshot_on_the_light_theme(snap_compare):
+    async def light(pilot) -> None:
+        pilot.app.theme = "textual-light"
+        await after_loading()(pilot)
+    assert snap_compare(app(), terminal_size=(160, 45), run_before=light)
+
+
 def test_timeline_snapshot_of_the_service_capture(snap_compare):
     assert snap_compare(app(["samples/leaky_service/capture"]), terminal_size=SIZE,
                         run_before=after_loading("8"))

@@ -34,15 +34,20 @@ def wait_for(session: str, *parts: str, timeout: float = 30.0) -> str:
     raise AssertionError(f"{parts!r} never appeared on one line; the screen:\n{screen}")
 
 
-def test_tui_in_a_real_terminal(tmp_path):
+@pytest.mark.parametrize("width, height, env", [
+    (140, 36, "-u NO_COLOR"),
+    (80, 24, "NO_COLOR=1"),  # the smallest terminal, and no colours (Textual's monochrome)
+])
+def test_tui_in_a_real_terminal(tmp_path, width, height, env):
     session = f"heapdiff-{uuid.uuid4().hex[:8]}"
     report = tmp_path / "findings.md"
     # Textual believes COLUMNS/LINES over the terminal: the test runner's must not leak in
-    command = (f"cd {REPO} && env -u COLUMNS -u LINES {sys.executable} -m heapdiff tui --report {report} "
+    command = (f"cd {REPO} && env -u COLUMNS -u LINES {env} {sys.executable} -m heapdiff tui "
+               f"--report {report} "
                f"--base {SAMPLES / 'leaky_cache' / 'base'} {SAMPLES / 'leaky_cache' / 'later'}")
-    tmux("new-session", "-d", "-s", session, "-x", "140", "-y", "36", command)
+    tmux("new-session", "-d", "-s", session, "-x", str(width), "-y", str(height), command)
     tmux("set-window-option", "-t", session, "window-size", "manual")  # no client decides
-    tmux("resize-window", "-t", session, "-x", "140", "-y", "36")
+    tmux("resize-window", "-t", session, "-x", str(width), "-y", str(height))
     try:
         screen = wait_for(session, "main.(*Cache).Insert")
         first_row = next(line for line in screen.splitlines() if "main.(*Cache).Insert" in line)

@@ -297,12 +297,22 @@ class HeapdiffApp(App):
     def action_granularity(self) -> None:
         self._reanalyse(self.settings.next_granularity())
 
+    def _needs_base(self, what: str) -> bool:
+        """A single profile has nothing to compare with: say so instead of emptying Top."""
+        if self.analysis is not None and not self.analysis.bases:
+            self.tell(f"{what} compares with a base profile, and there is none: "
+                      "heapdiff tui --base BASE NEW", severity="warning")
+            return True
+        return False
+
     def action_mode(self) -> None:
-        self._reanalyse(replace(self.settings, mode="base" if self.settings.mode == "diff-base"
-                                else "diff-base"))
+        if not self._needs_base("the diff mode (d)"):
+            self._reanalyse(replace(self.settings, mode="base"
+                                    if self.settings.mode == "diff-base" else "diff-base"))
 
     def action_normalize(self) -> None:
-        self._reanalyse(replace(self.settings, normalize=not self.settings.normalize))
+        if not self._needs_base("normalize (n)"):
+            self._reanalyse(replace(self.settings, normalize=not self.settings.normalize))
 
     @staticmethod
     def _pattern(node: NodeInfo) -> str:
@@ -391,6 +401,9 @@ class HeapdiffApp(App):
 
     def action_sort(self) -> None:
         self.query_one(TopView).cycle_sort()
+
+    def action_sort_reverse(self) -> None:
+        self.query_one(TopView).reverse_sort()
 
     def action_direction(self) -> None:
         tree = self.query_one(CallTreeView)

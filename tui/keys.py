@@ -50,6 +50,8 @@ KEYS = (  # in the footer's order: at 80 columns only the first few fit
     Key("F", "clear_filters", "clear focus", "Clear focus and ignore",
         "show every sample again"),
     Key("o", "sort", "sort", "Sort Top", "sort Top by the next column"),
+    Key("O", "sort_reverse", "reverse the sort", "Reverse Top's order",
+        "sort Top's column the other way"),
     Key("b", "direction", "callers", "Callers or callees in Tree",
         "Tree: top-down or callers (bottom-up)"),
     Key("g", "growth", "growth path", "Unfold the growth path",

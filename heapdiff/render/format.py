@@ -4,7 +4,7 @@ Names in cells are not escaped here: each output escapes for its own medium. A w
 (gc_summary) is made safe for a terminal; Markdown escapes over that and gets the same result."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from typing import TYPE_CHECKING
@@ -59,6 +59,20 @@ def signed(value: float | None, unit: str) -> str:
     return ("+" if value > 0 else "-" if value < 0 else "") + human(abs(value), unit)
 
 
+def amount(value: int | float, unit: str) -> str:
+    """A figure no column may cut: bytes and durations in human units, counts with every
+    digit, grouped (19_649_597; 1_538): one count format at every size, where human() groups
+    only from 100_000 up for the CLI's tables."""
+    if unit in ("bytes", "nanoseconds") or abs(value) < 1000 and not float(value).is_integer():
+        return human(value, unit)  # a fraction of a count (a rate, a normalized value)
+    return f"{round(value):_}"
+
+
+def signed_amount(value: int | float, unit: str) -> str:
+    """amount() with the change's sign ("+19_649_597", "-1.5MiB", "0")."""
+    return ("+" if value > 0 else "-" if value < 0 else "") + amount(abs(value), unit)
+
+
 def change_percent(delta: int, base: int) -> str:
     """A change relative to its base, as pprof's diff shows it; "new" when there was none. Its
     sign is the change's, also from a delta profile's negative base."""
@@ -72,9 +86,9 @@ def share(fraction: float, digits: int = 0) -> str:
     return f"{100 * fraction:.{digits}f}%"
 
 
-def per_minute(t: Trend, unit: str) -> str:
+def per_minute(t: Trend, unit: str, change: Callable[[float, str], str] = signed) -> str:
     """A trend's slope per minute; "-" with fewer than two known values."""
-    return "-" if len(t.known) < 2 else signed(t.slope * 60, unit) + "/min"
+    return "-" if len(t.known) < 2 else change(t.slope * 60, unit) + "/min"
 
 
 def bar_scale(values: Iterable[int | None]) -> int:
@@ -155,17 +169,23 @@ class DiffCells:
     cum_percent: str
 
 
-def diff_cells(r: DiffRow, unit: str) -> DiffCells:
-    return DiffCells(human(r.base_flat, unit), human(r.new_flat, unit), signed(r.delta_flat, unit),
-                     change_percent(r.delta_flat, r.base_flat), human(r.base_cum, unit),
-                     human(r.new_cum, unit), signed(r.delta_cum, unit),
+def diff_cells(r: DiffRow, unit: str, whole: bool = False) -> DiffCells:
+    """The row's cells; whole: counts with every digit (the TUI's, whose columns widen)."""
+    value, change = (amount, signed_amount) if whole else (human, signed)
+    return DiffCells(value(r.base_flat, unit), value(r.new_flat, unit),
+                     change(r.delta_flat, unit), change_percent(r.delta_flat, r.base_flat),
+                     value(r.base_cum, unit), value(r.new_cum, unit), change(r.delta_cum, unit),
                      change_percent(r.delta_cum, r.base_cum))
 
 
-def trend_cells(t: Trend, unit: str, width: int) -> tuple[str, str, str, str, str, str]:
-    """kind, first, last, change, slope per minute and a sparkline `width` wide."""
-    return (t.kind, figure(t.first, unit), figure(t.last, unit), signed(t.change, unit),
-            per_minute(t, unit), spark(t.values, width))
+def trend_cells(t: Trend, unit: str, width: int, whole: bool = False,
+                ) -> tuple[str, str, str, str, str, str]:
+    """kind, first, last, change, slope per minute and a sparkline `width` wide; whole:
+    counts with every digit (the TUI's, as diff_cells)."""
+    value, change = (amount, signed_amount) if whole else (human, signed)
+    first, last = ("-" if v is None else value(v, unit) for v in (t.first, t.last))
+    return (t.kind, first, last, "-" if t.change is None else change(t.change, unit),
+            per_minute(t, unit, change), spark(t.values, width))
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,8 @@ ORDERS: dict[str, Callable[[DiffRow], tuple]] = {
     "base_cum": lambda r: (-abs(r.base_cum), r.name),
     "new_cum": lambda r: (-abs(r.new_cum), r.name),
     "delta_cum": lambda r: (-abs(r.delta_cum), r.name),
+    # relative cum change, new functions first
+    "delta_cum_pct": lambda r: (-_relative(r.delta_cum, r.base_cum), -abs(r.delta_cum), r.name),
     "status": lambda r: (r.status, r.name),
     "name": lambda r: (r.name,),
 }

@@ -74,6 +74,6 @@ class TimelineView(View, Vertical):
                            "are leak suspects"))
         trends = [*tl.memory, *tl.functions]
         units = ["bytes"] * len(tl.memory) + [tl.unit] * len(tl.functions)
-        rows = [(*trend_cells(t, u, SPARK_WIDTH), t.name) for t, u in zip(trends, units)]
+        rows = [(*trend_cells(t, u, SPARK_WIDTH, whole=True), t.name) for t, u in zip(trends, units)]
         self.functions = [None] * len(tl.memory) + [t.name for t in tl.functions]
         table.set_rows(rows, [TONE.get(t.kind, 0) for t in trends])
