@@ -17,9 +17,8 @@ from textual.widget import Widget
 
 from heapdiff.analysis.aggregate import NodeInfo
 from heapdiff.analysis.calltree import Path, TreeNode
-from heapdiff.common.units import human
 from heapdiff.render.escape import terminal
-from heapdiff.render.format import change_percent, signed
+from heapdiff.render.format import amount, change_percent, signed_amount
 
 from ..export import code_block
 from ..search import next_match
@@ -265,10 +264,10 @@ class FlameView(View, Widget, can_focus=True):
         unit, delta = d.sample_type.unit, new - base
         if self.single:  # a profile alone: its figures, as `top` gives them
             share = f" = {100 * new / d.total:.1f}% of total" if d.total else ""
-            return [(human(new, unit), Style(bold=True)), (share, None)]
+            return [(amount(new, unit), Style(bold=True)), (share, None)]
         parts: Parts = [
-            (f"base {human(base, unit)} → new {human(new, unit)}  Δ ", None),
-            (signed(delta, unit), Style(bold=True) if delta > 0 else None)]
+            (f"base {amount(base, unit)} → new {amount(new, unit)}  Δ ", None),
+            (signed_amount(delta, unit), Style(bold=True) if delta > 0 else None)]
         if d.total:  # pprof's percentage: of the base total with a base, else of the new
             parts.append((f" = {100 * delta / d.total:+.1f}% of total", None))
         if base:

@@ -10,9 +10,8 @@ from textual.containers import Vertical
 from textual.widgets import Static, TabbedContent
 
 from heapdiff.analysis.aggregate import NodeInfo
-from heapdiff.common.units import human
 from heapdiff.render.escape import terminal
-from heapdiff.render.format import signed
+from heapdiff.render.format import amount, signed_amount
 
 from ..state import Analysis
 from ..widgets.rowtable import Column, RowTable
@@ -93,18 +92,18 @@ class PeekView(View, Vertical):
             return
         data = graph.nodes[node]
         name = terminal(data["name"])
-        title.update(Text(f"{name}: flat {signed(data['delta_flat'], unit)}, "
-                          f"cum {signed(data['delta_cum'], unit)}"))
+        title.update(Text(f"{name}: flat {signed_amount(data['delta_flat'], unit)}, "
+                          f"cum {signed_amount(data['delta_cum'], unit)}"))
         single = not analysis.bases
         if single:
-            title.update(Text(f"{name}: flat {human(data['new_flat'], unit)}, "
-                              f"cum {human(data['new_cum'], unit)}"))
+            title.update(Text(f"{name}: flat {amount(data['new_flat'], unit)}, "
+                              f"cum {amount(data['new_cum'], unit)}"))
         for side, edges in zip(SIDES, peek_nodes(graph, node)):
             rows, tones = [], []
             for other, e in edges:
-                rows.append((human(e["new"], unit), graph.nodes[other]["name"]) if single else
-                            (signed(e["delta"], unit), human(e["base"], unit),
-                             human(e["new"], unit), graph.nodes[other]["name"]))
+                rows.append((amount(e["new"], unit), graph.nodes[other]["name"]) if single else
+                            (signed_amount(e["delta"], unit), amount(e["base"], unit),
+                             amount(e["new"], unit), graph.nodes[other]["name"]))
                 tones.append(0 if single else 1 if e["delta"] > 0 else -1 if e["delta"] < 0 else 0)
             self.nodes[side] = [graph.nodes[other]["info"] for other, _ in edges]
             table = self.query_one(f"#peek-{side}", RowTable)

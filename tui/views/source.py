@@ -13,9 +13,8 @@ from textual.widgets import Static
 
 from heapdiff.analysis.aggregate import NodeInfo
 from heapdiff.analysis.diff import DiffRow
-from heapdiff.common.units import human
 from heapdiff.render.escape import terminal
-from heapdiff.render.format import signed
+from heapdiff.render.format import amount, signed_amount
 
 from ..plain import visible
 from ..state import Analysis
@@ -50,9 +49,9 @@ def figures(row: DiffRow, unit: str, single: bool = False) -> str:
     """base, new and Δ of flat, then of cum, in FIGURE columns each; of a single profile,
     flat and cum."""
     if single:
-        return f"{human(row.new_flat, unit):>{FIGURE}}{human(row.new_cum, unit):>{FIGURE}}"
-    return "".join(f"{human(base, unit):>{FIGURE}}{human(new, unit):>{FIGURE}}"
-                   f"{signed(new - base, unit):>{FIGURE}}"
+        return f"{amount(row.new_flat, unit):>{FIGURE}}{amount(row.new_cum, unit):>{FIGURE}}"
+    return "".join(f"{amount(base, unit):>{FIGURE}}{amount(new, unit):>{FIGURE}}"
+                   f"{signed_amount(new - base, unit):>{FIGURE}}"
                    for base, new in ((row.base_flat, row.new_flat), (row.base_cum, row.new_cum)))
 
 
@@ -73,13 +72,13 @@ def header(analysis: Analysis, node: NodeInfo, file_name: str, found: Path | Non
     if row is None:
         text.append(f"\n{analysis.diff.sample_type.type}: unchanged")
     elif single:
-        text.append(f"\n{analysis.diff.sample_type.type} flat {human(row.new_flat, unit)}, "
-                    f"cum {human(row.new_cum, unit)}")
+        text.append(f"\n{analysis.diff.sample_type.type} flat {amount(row.new_flat, unit)}, "
+                    f"cum {amount(row.new_cum, unit)}")
     else:
-        text.append(f"\n{analysis.diff.sample_type.type} flat {human(row.base_flat, unit)} → "
-                    f"{human(row.new_flat, unit)} ({signed(row.delta_flat, unit)}), cum "
-                    f"{human(row.base_cum, unit)} → {human(row.new_cum, unit)} "
-                    f"({signed(row.delta_cum, unit)})", style=tone(row))
+        text.append(f"\n{analysis.diff.sample_type.type} flat {amount(row.base_flat, unit)} → "
+                    f"{amount(row.new_flat, unit)} ({signed_amount(row.delta_flat, unit)}), cum "
+                    f"{amount(row.base_cum, unit)} → {amount(row.new_cum, unit)} "
+                    f"({signed_amount(row.delta_cum, unit)})", style=tone(row))
     text.append("\n" + HEADS[single], style="dim")
     return text
 

@@ -14,9 +14,8 @@ from textual.worker import get_current_worker
 
 from heapdiff.analysis.aggregate import NodeInfo
 from heapdiff.analysis.calltree import CallTree, TreeNode
-from heapdiff.common.units import human
 from heapdiff.render.escape import markdown, terminal
-from heapdiff.render.format import signed
+from heapdiff.render.format import amount, signed_amount
 
 from ..state import Analysis
 from .base import Heavy, NodeSelected, View, typing
@@ -100,11 +99,11 @@ class CallTreeView(View, Tree):
         unit = self.analysis.diff.sample_type.unit
         text = Text()
         if not self.analysis.bases:  # a single profile: its figures, no change to colour
-            text.append(f"{human(node.new, unit):>10} {human(node.new_flat, unit):>9} ")
+            text.append(f"{amount(node.new, unit):>10} {amount(node.new_flat, unit):>9} ")
         else:
-            text.append(f"{signed(node.delta, unit):>10} ", style="red" if node.delta > 0 else
+            text.append(f"{signed_amount(node.delta, unit):>10} ", style="red" if node.delta > 0 else
                         "green" if node.delta < 0 else "")
-            text.append(f"{human(node.new, unit):>9} ")
+            text.append(f"{amount(node.new, unit):>9} ")
         text.append(terminal(node.name))  # Text.append: plain text, never markup
         return text
 
@@ -263,8 +262,8 @@ class CallTreeView(View, Tree):
             node, depth = stack.pop()
             if node.data is not None:
                 data = node.data
-                lines.append(f"{'  ' * depth}- {signed(data.delta, unit)} "
-                             f"{human(data.new, unit)} {markdown(data.name)}")
+                lines.append(f"{'  ' * depth}- {signed_amount(data.delta, unit)} "
+                             f"{amount(data.new, unit)} {markdown(data.name)}")
             if node.is_expanded:
                 stack.extend((child, depth + 1) for child in reversed(node.children))
         return "\n".join(lines) + "\n"
