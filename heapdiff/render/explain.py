@@ -1,6 +1,7 @@
 """`heapdiff explain` and `heapdiff gc` as text and JSON."""
 from __future__ import annotations
 
+from ..memory.container import Container
 from ..memory.findings import Finding
 from ..memory.gchealth import GCHealth
 from ..memory.waterfall import Waterfall
@@ -37,6 +38,11 @@ def explain_text(w: Waterfall, found: list[Finding], gc: GCHealth | None, source
                    f"{bar(r.bytes, scale):<{BAR_WIDTH}}  {terminal(r.cause)}{sigma}")
     if w.leading is not None:
         out.append(f"Leading cause of the gap between the profile and RSS: {w.leading.component}")
+    if w.split:
+        out.append("RSS by mapping (smaps): " + ", ".join(
+            f"{c} {human_bytes(b)}" for c, b in w.split) + f" = {human_bytes(sum(b for _, b in w.split))}")
+    if w.container is not None:
+        out += container_text(w.container, w.rss)
     if gc is not None:
         out.append(gc_summary(gc))
     if found:
@@ -48,6 +54,27 @@ def explain_text(w: Waterfall, found: list[Finding], gc: GCHealth | None, source
     else:
         out.append("Findings: none")
     return "\n".join(out) + "\n"
+
+
+def container_text(c: Container, rss: int | None) -> list[str]:
+    """The rows from RSS to the cgroup's usage, and the limit."""
+    out = [f"Container (cgroup {c.version}, {terminal(c.source)}): "
+           + (f"RSS {human_bytes(rss)}" if rss is not None else "no RSS given, from 0")
+           + f" to {c.usage_file} {human_bytes(c.usage)}"]
+    width = max(len(r.component) for r in c.rows)
+    for r in c.rows:
+        out.append(f"  + {r.component:<{width}} {human_bytes(r.bytes):>10} {percent(r.bytes, c.usage):>8}"
+                   f"  {terminal(r.cause)}")
+    out.append(f"  = {c.usage_file} {human_bytes(c.usage)}")
+    if c.limit is None:
+        out.append("  limit: none")
+    else:
+        out.append(f"  limit {human_bytes(c.limit)}: {percent(c.usage, c.limit, 1)} used, "
+                   f"{human_bytes(c.headroom or 0)} headroom")
+    if c.working_set is not None:
+        out.append(f"  working set (usage - inactive_file, what Kubernetes evicts on): "
+                   f"{human_bytes(c.working_set)}")
+    return out
 
 
 def gc_text(gc: GCHealth) -> str:
