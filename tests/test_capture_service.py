@@ -13,6 +13,8 @@ import pytest
 
 from heapdiff.capture.manifest import read_capture
 from heapdiff.inputs.load import load
+from heapdiff.inputs.snapshot import load_snapshot
+from heapdiff.memory.waterfall import waterfall
 from heapdiff.retainers.source import find_go
 from heapdiff.capture.timeline import build_timeline
 
@@ -77,9 +79,27 @@ def test_live_capture_names_the_leak_as_top_grower(live):
 
 
 def test_live_capture_has_rss_and_heapalloc_every_round(live):
-    rss, alloc, _ = build_timeline(read_capture(live)).memory
+    rss, alloc = build_timeline(read_capture(live)).memory[:2]
     assert None not in rss.values and None not in alloc.values
     assert all(r > a for r, a in zip(rss.values, alloc.values))  # RSS holds the heap
+
+
+def test_live_capture_reads_the_full_smaps_and_the_cgroup_every_round(live):
+    capture = read_capture(live)
+    for r in capture.manifest.rounds:
+        assert r.has("smaps") and r.has("cgroup"), r.artifacts
+        snap = load_snapshot([str(capture.round_path(r))])
+        assert snap.smaps.kind == "smaps" and sum(b for _, b in snap.smaps.split) == snap.rss
+        w = waterfall(snap)
+        assert snap.rss + sum(row.bytes for row in w.container.rows) == snap.cgroup.usage
+
+
+def test_live_timeline_has_the_cgroup_usage_of_every_round(live):
+    capture = read_capture(live)
+    row = build_timeline(capture).memory[3]
+    usage = tuple(load_snapshot([str(capture.round_path(r) / "cgroup.txt")]).cgroup.usage
+                  for r in capture.profile_rounds)
+    assert row.name == "cgroup usage" and row.values == usage and None not in usage
 
 
 def test_timeline_command_on_live_capture(live):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 from ...common.errors import InputError
 from ...model import CgroupMem
@@ -95,7 +95,7 @@ def looks_like_cgroup(opening: str) -> bool:
     return lone_file(first) is not None
 
 
-def bundle(files: list[tuple[str, bytes | bytearray]]) -> bytes:
+def bundle(files: Sequence[tuple[str, bytes | bytearray]]) -> bytes:
     """Files of one cgroup (path, content) as `tail -n +1` prints them."""
     return b"\n".join(b"==> " + path.encode() + b" <==\n" + bytes(data).rstrip(b"\n") + b"\n"
                       for path, data in files)
