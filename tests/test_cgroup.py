@@ -193,3 +193,12 @@ def test_a_child_cgroup_with_a_limit_reads_that_limit(tmp_path):
         assert load_snapshot([str(child)]).cgroup.limit == 64 * MIB
     finally:
         child.rmdir()
+
+
+def test_the_report_lists_the_cgroup_input_and_shows_the_container_rows():
+    result = run_heapdiff("report", LATER)
+    assert result.returncode == 0, result.stderr
+    assert "/samples/container/later/memory.\\* | cgroup memory |" in result.stdout
+    assert "### The container (cgroup v1)" in result.stdout
+    assert "From RSS 159MiB to memory.usage\\_in\\_bytes 230MiB (limit 512MiB, 44.9% used" \
+        in result.stdout

@@ -160,8 +160,8 @@ def _waterfall(s: Snapshot) -> Waterfall:
 
 OUTSIDE_GO_CAUSE = ("resident memory Go does not account: cgo and C libraries, mmap'ed "
                     "regions, the binary and libraries (file pages)")
-NO_GO_NAMES = ("; inferred: the smaps has no Go mapping names (Go before 1.25, or "
-               "GODEBUG=decoratemappings=0)")
+NO_GO_NAMES = ("; inferred: the smaps has no Go mapping names (Go before 1.25, "
+               "GODEBUG=decoratemappings=0, or a kernel without anonymous VMA names)")
 
 
 def _outside_go(s: Snapshot, remainder: int) -> tuple[int, str]:
