@@ -202,3 +202,14 @@ def test_the_report_lists_the_cgroup_input_and_shows_the_container_rows():
     assert "### The container (cgroup v1)" in result.stdout
     assert "From RSS 159MiB to memory.usage\\_in\\_bytes 230MiB (limit 512MiB, 44.9% used" \
         in result.stdout
+
+
+def test_a_copied_cgroup_folder_with_child_cgroups_is_read_as_one_moment(tmp_path):
+    for name in ("memory.current", "memory.max", "memory.stat", "memory.events"):
+        (tmp_path / name).write_bytes((V2 / name).read_bytes())
+    for child in ("app", "sidecar"):  # cp -r of a pod's folder copies its containers too
+        (tmp_path / child).mkdir()
+        (tmp_path / child / "memory.current").write_text("4096\n")
+    result = run_heapdiff("explain", tmp_path, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["container"]["usage"] == 240996352

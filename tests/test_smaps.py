@@ -19,7 +19,7 @@ from heapdiff.inputs.snapshot import load_snapshot
 from heapdiff.memory.waterfall import waterfall
 
 LATER = SAMPLES / "container" / "later"
-UNNAMED = SAMPLES / "container" / "unnamed"
+UNNAMED = SAMPLES / "container_unnamed"
 HEADER = re.compile(r"^([0-9a-f]+)-([0-9a-f]+) ")
 # runtime/decoratemappings_test.go's list (Go 1.25+)
 GO_NAMES = ("allspans array", "gc bits", "heap", "heap index", "heap reservation",
@@ -46,7 +46,8 @@ def named(text: str, names: dict[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-@pytest.mark.parametrize("sample", [LATER, UNNAMED], ids=["decoratemappings=1", "decoratemappings=0"])
+@pytest.mark.parametrize("sample", [LATER, UNNAMED],
+                         ids=["decoratemappings=1", "decoratemappings=0"])
 def test_the_split_sums_to_the_rss_lines_exactly(sample):
     text = (sample / "smaps.txt").read_text()
     proc = load(sample / "smaps.txt")
@@ -92,7 +93,8 @@ def test_with_go_names_outside_go_is_measured_and_the_split_sums_to_rss(tmp_path
     assert outside.bytes == split["other_anon"] + split["file"]
     assert outside.cause.startswith("measured in smaps")
     m = snap.memstats
-    assert w.get("untouched") == split["go_heap"] + split["go_runtime"] - (m["Sys"] - m["HeapReleased"])
+    go_resident = split["go_heap"] + split["go_runtime"]
+    assert w.get("untouched") == go_resident - (m["Sys"] - m["HeapReleased"])
 
 
 @pytest.mark.parametrize("name", GO_NAMES)

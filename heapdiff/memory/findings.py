@@ -313,7 +313,8 @@ def no_gomemlimit(f: Facts) -> Finding | None:
         "no_gomemlimit", "warning", c.limit,
         ("no GOMEMLIMIT under" if unset else f"GOMEMLIMIT {mebibytes(int(memlimit))} is above")
         + f" the container's {mebibytes(c.limit)} limit",
-        f"The cgroup limit ({c.limit_file}) is {mebibytes(c.limit)} and the Go runtime's memory limit is "
+        f"The cgroup limit ({c.limit_file}) is {mebibytes(c.limit)} and the Go runtime's "
+        "memory limit is "
         + ("not set" if unset else mebibytes(int(memlimit)))
         + ": the GC paces by GOGC alone and does not work harder as the container nears the "
         "limit, where the kernel kills the process.",

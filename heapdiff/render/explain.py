@@ -39,8 +39,9 @@ def explain_text(w: Waterfall, found: list[Finding], gc: GCHealth | None, source
     if w.leading is not None:
         out.append(f"Leading cause of the gap between the profile and RSS: {w.leading.component}")
     if w.split:
-        out.append("RSS by mapping (smaps): " + ", ".join(
-            f"{c} {human_bytes(b)}" for c, b in w.split) + f" = {human_bytes(sum(b for _, b in w.split))}")
+        out.append("RSS by mapping (smaps): "
+                   + ", ".join(f"{c} {human_bytes(b)}" for c, b in w.split)
+                   + f" = {human_bytes(sum(b for _, b in w.split))}")
     if w.container is not None:
         out += container_text(w.container, w.rss)
     if gc is not None:
@@ -63,8 +64,8 @@ def container_text(c: Container, rss: int | None) -> list[str]:
            + f" to {c.usage_file} {human_bytes(c.usage)}"]
     width = max(len(r.component) for r in c.rows)
     for r in c.rows:
-        out.append(f"  + {r.component:<{width}} {human_bytes(r.bytes):>10} {percent(r.bytes, c.usage):>8}"
-                   f"  {terminal(r.cause)}")
+        out.append(f"  + {r.component:<{width}} {human_bytes(r.bytes):>10} "
+                   f"{percent(r.bytes, c.usage):>8}  {terminal(r.cause)}")
     out.append(f"  = {c.usage_file} {human_bytes(c.usage)}")
     if c.limit is None:
         out.append("  limit: none")

@@ -10,8 +10,9 @@
 // it, so everything below is charged there.
 //
 // base: the workload set up. later: the heap grown by another 64 MiB of entries.
-// unnamed/: the same workload in a child process run with GODEBUG=decoratemappings=0 (its
-// gctrace in unnamed/gctrace.log): smaps without Go's mapping names.
+// samples/container_unnamed (beside the sample folder, so that it is not a third snapshot of
+// it): the same workload in a child process run with GODEBUG=decoratemappings=0 (its
+// gctrace in its gctrace.log): smaps without Go's mapping names.
 //
 // The samples' module says go 1.22, for which decoratemappings defaults to 0: the directive
 // below turns Go's mapping names on, as a go 1.25+ module has them by default.
@@ -188,7 +189,7 @@ func main() {
 	runtime.KeepAlive(region)
 
 	clean()
-	unnamed := out + "/unnamed"
+	unnamed := filepath.Join(filepath.Dir(out), filepath.Base(out)+"_unnamed")
 	must(os.MkdirAll(unnamed, 0o755))
 	log, err := os.Create(unnamed + "/gctrace.log")
 	must(err)
