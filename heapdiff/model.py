@@ -172,15 +172,40 @@ class Profile:
 
 @dataclass(frozen=True)
 class ProcMem:
-    """/proc/PID/status or /proc/PID/smaps_rollup: fields in bytes (the kernel's kB are KiB)."""
+    """/proc/PID/status, /proc/PID/smaps_rollup or the full /proc/PID/smaps: fields in bytes
+    (the kernel's kB are KiB); a full smaps's fields are its mappings' sums."""
 
-    kind: str  # "status" or "smaps_rollup"
+    kind: str  # "status", "smaps_rollup" or "smaps"
     fields: dict[str, int]
     source: str = ""
+    # full smaps only: Rss by what the mappings are (inputs/decode/smaps.py), summing to Rss
+    split: tuple[tuple[str, int], ...] = ()
+    go_named: int = 0  # full smaps only: how many mappings carry a Go 1.25+ name
 
     @property
     def rss(self) -> int | None:
         return self.fields.get("VmRSS" if self.kind == "status" else "Rss")
+
+    def part(self, category: str) -> int | None:
+        """A full smaps's Rss in one category of its split, None when there is no split."""
+        return dict(self.split).get(category, 0) if self.split else None
+
+
+@dataclass(frozen=True)
+class CgroupMem:
+    """A cgroup's memory files (v2 or v1), read together: what the cgroup is charged, its
+    limits, how memory.stat splits the charge, and its OOM counters. None where the file that
+    says it was not given; a limit is None also when there is none ("max", v1's huge value)."""
+
+    version: str  # "v2" or "v1"
+    usage: int | None  # memory.current, memory.usage_in_bytes
+    limit: int | None  # memory.max, memory.limit_in_bytes
+    high: int | None  # memory.high (v2)
+    kmem: int | None  # memory.kmem.usage_in_bytes (v1; v2 has memory.stat's kernel)
+    stat: dict[str, int]  # memory.stat
+    events: dict[str, int]  # memory.events (v2), memory.oom_control (v1)
+    files: tuple[str, ...]  # the file names given
+    source: str = ""
 
 
 @dataclass(frozen=True)

@@ -186,7 +186,7 @@ def test_pid_adds_the_proc_files(server, tmp_path):
     assert result.returncode == 0, result.stderr
     capture = read_capture(out)
     (r,) = capture.manifest.rounds
-    assert r.has("status") and r.has("smaps_rollup")
+    assert r.has("status") and r.has("smaps_rollup") and r.has("smaps")
     assert load_snapshot([str(capture.round_path(r))]).rss is not None
 
 

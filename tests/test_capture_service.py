@@ -13,6 +13,8 @@ import pytest
 
 from heapdiff.capture.manifest import read_capture
 from heapdiff.inputs.load import load
+from heapdiff.inputs.snapshot import load_snapshot
+from heapdiff.memory.waterfall import waterfall
 from heapdiff.retainers.source import find_go
 from heapdiff.capture.timeline import build_timeline
 
@@ -77,9 +79,71 @@ def test_live_capture_names_the_leak_as_top_grower(live):
 
 
 def test_live_capture_has_rss_and_heapalloc_every_round(live):
-    rss, alloc, _ = build_timeline(read_capture(live)).memory
+    rss, alloc = build_timeline(read_capture(live)).memory[:2]
     assert None not in rss.values and None not in alloc.values
     assert all(r > a for r, a in zip(rss.values, alloc.values))  # RSS holds the heap
+
+
+def test_live_capture_reads_the_full_smaps_and_the_cgroup_every_round(live):
+    capture = read_capture(live)
+    for r in capture.manifest.rounds:
+        assert r.has("smaps") and r.has("cgroup"), r.artifacts
+        snap = load_snapshot([str(capture.round_path(r))])
+        assert snap.smaps.kind == "smaps" and sum(b for _, b in snap.smaps.split) == snap.rss
+        w = waterfall(snap)
+        assert snap.rss + sum(row.bytes for row in w.container.rows) == snap.cgroup.usage
+
+
+def test_live_timeline_has_the_cgroup_usage_of_every_round(live):
+    capture = read_capture(live)
+    row = build_timeline(capture).memory[3]
+    usage = tuple(load_snapshot([str(capture.round_path(r) / "cgroup.txt")]).cgroup.usage
+                  for r in capture.profile_rounds)
+    assert row.name == "cgroup usage" and row.values == usage and None not in usage
+
+
+def own_memory_cgroup() -> Path | None:
+    """This process's cgroup v1 memory folder (what this machine has), or None."""
+    for line in Path("/proc/self/cgroup").read_text().splitlines():
+        _, controllers, path = line.split(":", 2)
+        if "memory" in controllers.split(","):
+            folder = Path("/sys/fs/cgroup/memory") / path.lstrip("/")
+            return folder if (folder / "memory.limit_in_bytes").is_file() else None
+    return None
+
+
+LIMIT = 256 << 20
+
+
+def test_a_service_in_a_limited_cgroup_is_captured_up_to_its_usage_and_limit(binary, tmp_path):
+    parent = own_memory_cgroup()
+    if parent is None:
+        pytest.skip("no cgroup v1 memory controller for this process")
+    child = parent / f"heapdiff-capture-{os.getpid()}"
+    try:
+        child.mkdir()
+        (child / "memory.limit_in_bytes").write_text(str(LIMIT))
+    except OSError as exc:
+        pytest.skip(f"may not create a child memory cgroup: {exc}")
+    out = tmp_path / "capture"
+    try:
+        with Service(binary) as service:
+            (child / "cgroup.procs").write_text(str(service.proc.pid))
+            done = subprocess.run(capture_command(service.url, out, service.proc.pid, 2),
+                                  capture_output=True, text=True, cwd=REPO, timeout=30)
+        assert done.returncode == 0, done.stderr
+    finally:
+        child.rmdir()
+    capture = read_capture(out)
+    last = capture.manifest.rounds[-1]
+    assert last.artifact("cgroup").source == f"/proc/{service.proc.pid}/cgroup"
+    explained = run_heapdiff("explain", out, "--format", "json")
+    assert explained.returncode == 0, explained.stderr
+    doc = json.loads(explained.stdout)
+    container = doc["container"]
+    assert container["limit"] == LIMIT and container["version"] == "v1"
+    assert doc["rss"] + sum(r["bytes"] for r in container["rows"]) == container["usage"]
+    assert container["headroom"] == LIMIT - container["usage"] > 0
 
 
 def test_timeline_command_on_live_capture(live):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from heapdiff.inputs.snapshot import Snapshot
+from heapdiff.memory.container import Container
 from heapdiff.memory.findings import RULES, Facts, Finding, findings
 from heapdiff.memory.gchealth import GCHealth
 from heapdiff.memory.waterfall import PinnedSpans, Row, Waterfall
@@ -15,13 +16,15 @@ MIB = 1 << 20
 
 def facts(rows: dict[str, int] | None = None, rss: int | None = None,
           memstats: dict[str, int] | None = None, metrics: dict[str, int] | None = None,
-          gc: GCHealth | None = None, pinned: PinnedSpans | None = None) -> Facts:
-    """A moment with just the waterfall rows, MemStats fields, metrics and GC health given."""
+          gc: GCHealth | None = None, pinned: PinnedSpans | None = None,
+          container: Container | None = None) -> Facts:
+    """A moment with just the waterfall rows, MemStats fields, metrics, GC health and cgroup
+    given."""
     snapshot = Snapshot(memstats=MemStats(memstats) if memstats is not None else None,
                         metrics=Metrics(metrics, {}) if metrics is not None else None)
     w = Waterfall(rss, "status" if rss is not None else "",
                   tuple(Row(component, size, "") for component, size in (rows or {}).items()),
-                  pinned)
+                  pinned, container=container)
     return Facts(snapshot, w, gc)
 
 
@@ -168,6 +171,75 @@ def test_gc_scan_cost_fires_on_costly_marking_alone():
 def test_gc_scan_cost_is_silent_on_cheap_marking_of_a_pointer_free_heap():
     gc = health(live=200 * MIB, mark_cpu_ms_per_mib=0.01, mark_cpu_ms_per_cycle=2.0, scan_heap=0)
     assert raised("gc_scan_cost", facts(gc=gc)) is None
+
+
+def cgroup(usage: int, limit: int | None, page_cache: int | None = None,
+           inactive_file: int = 0, oom_kills: int | None = None,
+           version: str = "v2") -> Container:
+    return Container(version=version, usage=usage, usage_file="memory.current",
+                     limit_file="memory.max", limit=limit, high=None,
+                     working_set=usage - inactive_file, page_cache=page_cache,
+                     oom_kills=oom_kills, rows=(), source="memory.*")
+
+
+UNSET = (1 << 63) - 1  # /gc/gomemlimit:bytes without a GOMEMLIMIT
+
+
+def test_no_gomemlimit_fires_under_a_limit_without_one():
+    f = facts(metrics={"/gc/gomemlimit:bytes": UNSET}, container=cgroup(100 * MIB, 512 * MIB))
+    finding = raised("no_gomemlimit", f)
+    assert finding.bytes == 512 * MIB and finding.severity == "warning"
+    assert finding.title == "no GOMEMLIMIT under the container's 512.0 MiB limit"
+
+
+def test_no_gomemlimit_fires_on_a_gomemlimit_above_the_limit():
+    f = facts(metrics={"/gc/gomemlimit:bytes": 600 * MIB},
+              container=cgroup(100 * MIB, 512 * MIB))
+    assert raised("no_gomemlimit", f).title.startswith("GOMEMLIMIT 600.0 MiB is above")
+
+
+def test_no_gomemlimit_is_silent_with_a_gomemlimit_below_the_limit_or_no_limit():
+    below = facts(metrics={"/gc/gomemlimit:bytes": 460 * MIB},
+                  container=cgroup(100 * MIB, 512 * MIB))
+    unlimited = facts(metrics={"/gc/gomemlimit:bytes": UNSET}, container=cgroup(100 * MIB, None))
+    assert raised("no_gomemlimit", below) is None and raised("no_gomemlimit", unlimited) is None
+
+
+def test_heap_goal_over_limit_fires_when_usage_plus_the_heap_growth_passes_the_limit():
+    f = facts(memstats={"HeapAlloc": 100 * MIB, "NextGC": 200 * MIB},
+              container=cgroup(450 * MIB, 512 * MIB))
+    finding = raised("heap_goal_over_limit", f)
+    assert finding.bytes == 38 * MIB and finding.severity == "critical"
+    assert "450.0 MiB + 100.0 MiB = 550.0 MiB, over the 512.0 MiB limit" in finding.detail
+
+
+def test_heap_goal_over_limit_is_silent_when_the_goal_fits():
+    f = facts(memstats={"HeapAlloc": 100 * MIB, "NextGC": 200 * MIB},
+              container=cgroup(412 * MIB, 512 * MIB))
+    assert raised("heap_goal_over_limit", f) is None
+
+
+def test_oom_kills_fires_on_a_recorded_oom_kill():
+    finding = raised("oom_kills", facts(container=cgroup(500 * MIB, 512 * MIB, oom_kills=3)))
+    assert finding.severity == "critical" and finding.title.startswith("3 processes OOM-killed")
+    assert "memory.events records oom_kill 3" in finding.detail
+
+
+def test_oom_kills_is_silent_on_zero_kills():
+    assert raised("oom_kills", facts(container=cgroup(500 * MIB, 512 * MIB, oom_kills=0))) is None
+
+
+def test_page_cache_charged_fires_on_a_quarter_of_usage():
+    f = facts(container=cgroup(200 * MIB, 512 * MIB, page_cache=50 * MIB,
+                               inactive_file=30 * MIB))
+    finding = raised("page_cache_charged", f)
+    assert finding.bytes == 50 * MIB and finding.severity == "info"
+    assert "the working set, usage less inactive_file, is 170.0 MiB" in finding.detail
+
+
+def test_page_cache_charged_is_silent_below_a_quarter_of_usage():
+    f = facts(container=cgroup(200 * MIB, 512 * MIB, page_cache=49 * MIB))
+    assert raised("page_cache_charged", f) is None
 
 
 @pytest.mark.parametrize("rule_id", RULES)

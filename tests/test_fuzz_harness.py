@@ -35,7 +35,8 @@ def test_the_mutator_depends_only_on_its_generator():
 
 def test_every_input_kind_has_seeds_and_commands():
     kinds = {seed.kind for seed in all_seeds()}
-    assert {"pprof", "legacy", "memstats", "expvar", "metrics", "status", "smaps", "gctrace",
+    assert {"pprof", "legacy", "memstats", "expvar", "metrics", "status", "smaps", "smaps-full",
+            "cgroup", "gctrace",
             "gctrace-log", "capture-manifest", "capture-round"} <= kinds
 
 

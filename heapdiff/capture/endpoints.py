@@ -8,6 +8,7 @@ from typing import Callable
 
 from ..inputs.kinds import BY_NAME, Kind
 from .check import profile_body, text_profile_body, vars_body
+from .proc import read_cgroup
 
 PPROF_HINT = "is net/http/pprof mounted?"
 
@@ -23,6 +24,8 @@ class Endpoint:
     check: Callable[[bytes, str, Endpoint, int], None] | None = None
     hint: str = ""            # after a 404
     from_proc: bool = False   # a /proc file of --pid, not a URL
+    # how a --pid file is read, (path, max_bytes) -> body; None: the /proc file itself
+    read: Callable[[str, int], bytes] | None = None
     forced_gc: bool = False   # takes ?gc=1 when the capture forces a GC
 
     @property
@@ -39,5 +42,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              "is expvar imported?"),
     Endpoint("status", BY_NAME["status"], "status", "status", from_proc=True),
     Endpoint("smaps_rollup", BY_NAME["smaps_rollup"], "smaps_rollup", "smaps", from_proc=True),
+    Endpoint("smaps", BY_NAME["smaps"], "smaps", "mappings", from_proc=True),
+    Endpoint("cgroup", BY_NAME["cgroup"], "cgroup", "cgroup", from_proc=True, read=read_cgroup),
 )
 ENDPOINT = {e.name: e for e in ENDPOINTS}

@@ -8,6 +8,9 @@ Layout (every file and the manifest are written to a temporary name, then rename
     DIR/round-0001-20261122T061500Z/vars.json        /debug/vars
     DIR/round-0001-20261122T061500Z/status.txt       /proc/PID/status      (--pid)
     DIR/round-0001-20261122T061500Z/smaps_rollup.txt /proc/PID/smaps_rollup (--pid)
+    DIR/round-0001-20261122T061500Z/smaps.txt        /proc/PID/smaps        (--pid)
+    DIR/round-0001-20261122T061500Z/cgroup.txt       the memory files of the cgroup in
+                                                     /proc/PID/cgroup       (--pid)
 
 A round's folder is a snapshot folder like any other (`load_snapshot` reads it whole). The
 manifest is rewritten after each round, so a run killed at any point leaves a valid manifest

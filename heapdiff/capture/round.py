@@ -16,6 +16,7 @@ from ..common.output import write_atomic
 from .endpoints import ENDPOINT, ENDPOINTS
 from .fetch import FetchError, get
 from .manifest import Artifact, Round
+from .proc import read_proc
 from .validate import one_line, verdict
 
 
@@ -68,8 +69,9 @@ def fetch(source: Source, timeout: float, max_bytes: int) -> Fetched:
     start = time.monotonic()
     body = None
     try:
-        if source.where.startswith("/proc/"):
-            body, content_type = read_proc(source.where, max_bytes), ""
+        endpoint = ENDPOINT[source.name]
+        if endpoint.from_proc:
+            body, content_type = (endpoint.read or read_proc)(source.where, max_bytes), ""
         else:
             response = get(source.where, timeout, max_bytes)
             body, content_type = response.body, response.content_type
@@ -80,21 +82,6 @@ def fetch(source: Source, timeout: float, max_bytes: int) -> Fetched:
         if exc.status == 404:
             error += f": {ENDPOINT[source.name].hint}"
     return Fetched(source, body if error is None else None, error, time.monotonic() - start)
-
-
-def read_proc(path: str, max_bytes: int) -> bytes:
-    try:
-        with open(path, "rb") as f:
-            data = f.read(max_bytes + 1)
-    except FileNotFoundError:
-        raise FetchError(f"{path} does not exist (has the process exited?)") from None
-    except PermissionError:
-        raise FetchError(f"{path}: permission denied (run as the service's user or root)") from None
-    except OSError as exc:
-        raise FetchError(f"{path}: {exc.strerror or exc}") from None
-    if len(data) > max_bytes:
-        raise FetchError(f"{path}: more than --max-bytes")
-    return data
 
 
 def round_dir(number: int, started: datetime) -> str:

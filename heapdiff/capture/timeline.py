@@ -37,6 +37,8 @@ from ..inputs.snapshot import Snapshot, load_snapshot
 NOISE = 0.005      # of the scale: smaller steps are treated as no change
 MEANINGFUL = 0.02  # of the scale: a rise, fall or net change that counts
 MEMORY_ROWS = ("RSS", "HeapAlloc", "HeapInuse")
+# shown after them when a round has it (capture --pid read the process's cgroup)
+CGROUP_ROW = "cgroup usage"
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,8 @@ class Timeline:
     granularity: str
     totals: tuple[int, ...]           # the profile's total per round
     functions: tuple[Trend, ...]      # growers by slope, then the rest by |change|, peak
-    memory: tuple[Trend, ...]         # RSS, HeapAlloc, HeapInuse (bytes; None when missing)
+    memory: tuple[Trend, ...]         # RSS, HeapAlloc, HeapInuse (bytes; None when missing),
+                                      # and the cgroup's usage when a round has it
 
 
 def build_timeline(capture: Capture, sample_index: str | None = None,
@@ -109,7 +112,8 @@ def build_timeline(capture: Capture, sample_index: str | None = None,
     times = tuple(r.unix for r in rounds)
     scale = max(totals)
     functions = [trend(name, values, times, scale) for name, values in per_function.items()]
-    rows = [trend(name, [m[k] for m in memory], times) for k, name in enumerate(MEMORY_ROWS)]
+    names = MEMORY_ROWS + ((CGROUP_ROW,) if any(m[-1] is not None for m in memory) else ())
+    rows = [trend(name, [m[k] for m in memory], times) for k, name in enumerate(names)]
     return Timeline(capture=str(capture.path), times=times,
                     labels=tuple(f"#{r.round} {r.time[11:19]}" for r in rounds), unit=unit,
                     sample_index=type_name or "", granularity=granularity, totals=tuple(totals),
@@ -117,8 +121,9 @@ def build_timeline(capture: Capture, sample_index: str | None = None,
 
 
 def memory_of(capture: Capture, r: Round, profile: Profile) -> tuple[int | None, ...]:
-    """RSS, HeapAlloc and HeapInuse of one round, without decoding its profile again: the
-    non-profile files, and the debug=1 trailer only when they hold no MemStats."""
+    """RSS, HeapAlloc, HeapInuse and the cgroup's usage (memory.current, usage_in_bytes) of
+    one round, without decoding its profile again: the non-profile files, and the debug=1
+    trailer only when they hold no MemStats."""
     others = [str(capture.round_path(r) / a.file) for a in r.artifacts
               if a.ok and a.file and a.name not in PROFILE_ARTIFACTS]
     snap = load_snapshot(others) if others else Snapshot()
@@ -129,7 +134,7 @@ def memory_of(capture: Capture, r: Round, profile: Profile) -> tuple[int | None,
     alloc = inuse = None
     if memstats is not None:
         alloc, inuse = memstats["HeapAlloc"], memstats["HeapInuse"]
-    return snap.rss, alloc, inuse
+    return snap.rss, alloc, inuse, snap.cgroup.usage if snap.cgroup is not None else None
 
 
 def trend(name: str, values: Sequence[int | None], times: tuple[float, ...],

@@ -38,7 +38,8 @@ def register(commands) -> None:
                              "service you measure: every round forces a full GC in it")
     parser.add_argument("--pid", type=positive_int, metavar="PID",
                         help="the service's process on this machine: also read "
-                             "/proc/PID/status and /proc/PID/smaps_rollup (RSS)")
+                             "/proc/PID/status, smaps_rollup (RSS) and smaps (RSS by mapping), "
+                             "and the memory files of its cgroup (found in /proc/PID/cgroup)")
     parser.add_argument("--timeout", type=duration, default=10.0, metavar="DURATION",
                         help="give up on a request that has not completed in this long "
                              "(default: 10s)")

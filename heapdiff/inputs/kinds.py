@@ -13,7 +13,8 @@ from typing import Any, Callable
 
 from ..common.errors import InputError
 from ..common.progress import Report
-from ..model import GCTrace, MemStats, Metrics, ProcMem, Profile
+from ..model import CgroupMem, GCTrace, MemStats, Metrics, ProcMem, Profile
+from .decode.cgroup import decode_cgroup, looks_like_cgroup
 from .decode.gctrace import decode_gctrace, looks_like_gctrace
 from .decode.legacy_text import decode_legacy_heap, looks_like_legacy_heap
 from .decode.memstats import memstats_from_document
@@ -21,8 +22,9 @@ from .decode.metrics import looks_like_metrics, metrics_from_dict
 from .decode.numbers import json_document
 from .decode.pprof import decode_pprof
 from .decode.procfs import decode_procfs, looks_like_smaps_rollup, looks_like_status
+from .decode.smaps import decode_smaps, looks_like_smaps
 
-Artifact = Profile | MemStats | Metrics | ProcMem | GCTrace
+Artifact = Profile | MemStats | Metrics | ProcMem | CgroupMem | GCTrace
 
 
 class InputBytes:
@@ -130,6 +132,17 @@ KINDS: tuple[Kind, ...] = (
          sniff=lambda p: p.first_line.endswith(b"[rollup]") and looks_like_smaps_rollup(p.text),
          decode=lambda p, progress: decode_procfs(p.text, p.source),
          file="smaps_rollup.txt", slot="smaps"),
+    # the full smaps's Rss and split win over a rollup of the same process
+    Kind(name="smaps", label="/proc smaps", noun="a /proc memory file", text_name="smaps",
+         model=ProcMem, form=("kind", "smaps"),
+         sniff=lambda p: p.is_text and looks_like_smaps(p.opening),
+         decode=lambda p, progress: decode_smaps(p.text, p.source),
+         file="smaps.txt", slot="smaps", rank=1),
+    Kind(name="cgroup", label="cgroup memory", noun="cgroup memory files",
+         text_name="cgroup memory files", model=CgroupMem, form=None,
+         sniff=lambda p: p.is_text and looks_like_cgroup(p.opening),
+         decode=lambda p, progress: decode_cgroup(p.text, p.source),
+         file="cgroup.txt", slot="cgroup"),
     Kind(name="gctrace", label="gctrace log", noun="a gctrace log", text_name="a gctrace log",
          model=GCTrace, form=None,
          sniff=lambda p: looks_like_gctrace(p.opening),

@@ -18,6 +18,7 @@ from ..capture.manifest import Capture, Round, is_capture, read_capture
 from ..common.errors import InputError
 from ..common.progress import Report, silent
 from .load import looks_like_profile
+from .decode.cgroup import FILES as CGROUP_FILES
 from .snapshot import profile_file
 
 
@@ -115,9 +116,10 @@ def resolve_profiles(paths: list[str], base: list[str], first: int | None = None
 
 def snapshot_folders(path: str) -> list[Path]:
     """The snapshot folders directly inside path, by name (dot-folders left out: a capture
-    round still being written has a dot-name); none when path is not a folder."""
+    round still being written has a dot-name); none when path is not a folder, or is a
+    cgroup's folder (it holds cgroup memory files; its sub-folders are child cgroups)."""
     folder = Path(path)
-    if not folder.is_dir():
+    if not folder.is_dir() or any((folder / name).is_file() for name in CGROUP_FILES):
         return []
     return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
 

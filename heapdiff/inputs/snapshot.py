@@ -1,7 +1,12 @@
 """The artifacts of one moment, whichever the user has: a heap profile, MemStats, the /proc
-files, runtime/metrics, a gctrace log. Folders are read whole (a capture round, a sample
-snapshot): every file that is an artifact is used, anything else is passed over. Which
-artifact fills which field is the input registry's (kinds.py) to say."""
+files, cgroup memory files, runtime/metrics, a gctrace log. Folders are read whole (a capture
+round, a sample snapshot, a copy of a cgroup's folder): every file that is an artifact is used,
+anything else is passed over. Which artifact fills which field is the input registry's
+(kinds.py) to say.
+
+A cgroup's memory files are mostly bare numbers that only their names explain, so the files
+named as decode/cgroup.py's FILES are gathered by name (per folder) into one artifact; every
+other file is recognised by its content."""
 from __future__ import annotations
 
 import dataclasses
@@ -11,9 +16,10 @@ from typing import Any, Callable, TypeVar
 
 from ..common.errors import InputError
 from ..common.progress import Report, silent
-from ..model import GCTrace, MemStats, Metrics, ProcMem, Profile
+from ..model import CgroupMem, GCTrace, MemStats, Metrics, ProcMem, Profile
+from .decode.cgroup import FILES as CGROUP_FILES, bundle
 from .kinds import Artifact, kind_of, nouns
-from .load import load, read_input, recognise
+from .load import decode, read_input, recognise
 
 T = TypeVar("T")
 
@@ -26,13 +32,14 @@ class Snapshot:
     status: ProcMem | None = None
     smaps: ProcMem | None = None
     metrics: Metrics | None = None
+    cgroup: CgroupMem | None = None
     gctrace: GCTrace | None = None
     sources: tuple[str, ...] = ()
     used: tuple[tuple[str, str], ...] = ()  # (source, label) of each field filled, in field order
 
     @property
     def rss(self) -> int | None:
-        """smaps_rollup's Rss (exact) or status's VmRSS."""
+        """smaps's or smaps_rollup's Rss (exact) or status's VmRSS."""
         for proc in (self.smaps, self.status):
             if proc is not None and proc.rss is not None:
                 return proc.rss
@@ -51,7 +58,7 @@ class Snapshot:
 def load_snapshot(paths: list[str], progress: Report = silent) -> Snapshot:
     """Every given file, and every file in a given folder that is an artifact (a file given by
     name must be one)."""
-    loaded = _each_input(paths, lambda path: load(path, progress))
+    loaded = _each_input(paths, lambda data, source: decode(data, source, progress), progress)
     if not loaded:
         raise InputError(", ".join(paths), f"nothing heapdiff reads here ({nouns()})")
     return assemble(loaded)
@@ -63,29 +70,62 @@ def profile_file(paths: list[str], progress: Report = silent) -> str | None:
     decode it twice, once to choose it and once to use it. The choice is assemble's: the
     highest rank, else the first file."""
     best: tuple[int, str] | None = None
-    for source, kind in _each_input(paths, lambda path: recognise(read_input(path, progress),
-                                                                   str(path))[0]):
+    for source, kind in _each_input(paths, lambda data, source: recognise(data, source)[0],
+                                    progress):
         if kind.slot == "profile" and (best is None or kind.rank > best[0]):
             best = (kind.rank, source)
     return None if best is None else best[1]
 
 
-def _each_input(paths: list[str], read: Callable[[Path], T]) -> list[tuple[str, T]]:
-    """read() of every given file, and of every file in a given folder that it can read (a
-    folder may hold notes, oracles and the like; a file given by name must be readable)."""
+def _each_input(paths: list[str], read: Callable[[bytes | bytearray, str], T],
+                progress: Report = silent) -> list[tuple[str, T]]:
+    """read() of every given file's bytes, and of every file in a given folder that it can
+    read (a folder may hold notes, oracles and the like; a file given by name must be
+    readable). The cgroup files of a folder, or given by name in one folder, are read as one
+    input, named FOLDER/memory.*, where the first of them would be."""
     out: list[tuple[str, T]] = []
+    groups: dict[Path, list[Path]] = {}
     for p in paths:
         path = Path(p)
         if not path.is_dir():
-            out.append((str(path), read(path)))
+            if path.name in CGROUP_FILES:
+                _gather(groups, path, out, read, progress, given=True)
+            else:
+                out.append((str(path), read(read_input(path, progress), str(path))))
             continue
         for f in sorted(path.iterdir()):
-            if f.is_file():
-                try:
-                    out.append((str(f), read(f)))
-                except InputError:
-                    pass
+            if not f.is_file():
+                continue
+            try:
+                if f.name in CGROUP_FILES:
+                    _gather(groups, f, out, read, progress, given=False)
+                else:
+                    out.append((str(f), read(read_input(f, progress), str(f))))
+            except InputError:
+                pass
     return out
+
+
+def _gather(groups: dict[Path, list[Path]], path: Path, out: list, read: Callable,
+            progress: Report, given: bool) -> None:
+    """Add path to its folder's cgroup input, which is (re)read with every file added: each
+    file is tiny. In a folder a group that does not read is passed over, as a file would be."""
+    folder = path.parent
+    source = str(folder / "memory.*")
+    group = groups.setdefault(folder, [])
+    group.append(path)
+    try:
+        value = read(bundle([(str(f), read_input(f, progress)) for f in group]), source)
+    except InputError:
+        group.pop()
+        if given:
+            raise
+        return
+    for i, (s, _) in enumerate(out):
+        if s == source:
+            out[i] = (source, value)
+            return
+    out.append((source, value))
 
 
 @dataclass(frozen=True)

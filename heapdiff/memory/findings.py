@@ -315,6 +315,97 @@ def gc_scan_cost(f: Facts) -> Finding | None:
         "in big maps.")
 
 
+# A cgroup limit with no GOMEMLIMIT below it: the GC paces by GOGC alone and cannot see the
+# limit the kernel kills at. GOMEMLIMIT unset reads as math.MaxInt64.
+GOMEMLIMIT_METRIC = "/gc/gomemlimit:bytes"
+
+
+def no_gomemlimit(f: Facts) -> Finding | None:
+    c, metrics = f.waterfall.container, f.snapshot.metrics
+    memlimit = metrics.get(GOMEMLIMIT_METRIC) if metrics is not None else None
+    if c is None or c.limit is None or memlimit is None or memlimit < c.limit:
+        return None
+    unset = memlimit >= (1 << 63) - 1
+    return Finding(
+        "no_gomemlimit", "warning", c.limit,
+        ("no GOMEMLIMIT under" if unset else f"GOMEMLIMIT {mebibytes(int(memlimit))} is above")
+        + f" the container's {mebibytes(c.limit)} limit",
+        f"The cgroup limit ({c.limit_file}) is {mebibytes(c.limit)} and the Go runtime's "
+        "memory limit is "
+        + ("not set" if unset else mebibytes(int(memlimit)))
+        + ": the GC paces by GOGC alone and does not work harder as the container nears the "
+        "limit, where the kernel kills the process.",
+        "Set GOMEMLIMIT to about 90% of the container limit less what lives outside Go "
+        "(outside_go, page cache that is not reclaimable); keep GOGC, or GOGC=off for a "
+        "heap that should use the room.")
+
+
+# The heap grows to the goal (NextGC) before the next GC: the usage it would reach, all else
+# equal, is usage + (NextGC - HeapAlloc). Past the limit, the kernel kills before that GC.
+GOAL_LIMIT_SHARE = 1.0  # of the limit
+
+
+def heap_goal_over_limit(f: Facts) -> Finding | None:
+    c, m = f.waterfall.container, f.memstats
+    if c is None or c.limit is None or m is None or m["NextGC"] is None:
+        return None
+    growth = max(0, m["NextGC"] - m["HeapAlloc"])
+    projected = c.usage + growth
+    if projected <= c.limit * GOAL_LIMIT_SHARE:
+        return None
+    return Finding(
+        "heap_goal_over_limit", "critical", projected - c.limit,
+        f"the heap goal would take the container {mebibytes(projected - c.limit)} past its "
+        "limit",
+        f"The heap may grow from HeapAlloc {mebibytes(m['HeapAlloc'])} to the goal NextGC "
+        f"{mebibytes(m['NextGC'])} before the next GC: {c.usage_file} "
+        f"{mebibytes(c.usage)} + {mebibytes(growth)} = {mebibytes(projected)}, over the "
+        f"{mebibytes(c.limit)} limit.",
+        "Set GOMEMLIMIT below the container limit (the goal then stays under it), lower GOGC, "
+        "or raise the limit.")
+
+
+def oom_kills(f: Facts) -> Finding | None:
+    c = f.waterfall.container
+    if c is None or not c.oom_kills:
+        return None
+    where = "memory.events" if c.version == "v2" else "memory.oom_control"
+    return Finding(
+        "oom_kills", "critical", c.limit,
+        f"{c.oom_kills} process{'es' if c.oom_kills != 1 else ''} OOM-killed in this cgroup",
+        f"{where} records oom_kill {c.oom_kills}: the kernel killed processes of this cgroup "
+        "for reaching its memory limit"
+        + (f" ({mebibytes(c.limit)})" if c.limit is not None else "") + ".",
+        "Find what grew before the kill (heapdiff timeline on a capture); set GOMEMLIMIT "
+        "below the limit so the GC works harder before the kernel kills, and leave room for "
+        "memory outside Go.")
+
+
+# Page cache is charged to the container; inactive file pages are reclaimed before an OOM
+# kill, but they count in usage, and active ones in Kubernetes' working set too. Worth a word
+# when it is a quarter of the usage and at least 16 MiB.
+PAGE_CACHE_MIN_BYTES = 16 * MIB
+PAGE_CACHE_SHARE = 1 / 4  # of usage
+
+
+def page_cache_charged(f: Facts) -> Finding | None:
+    c = f.waterfall.container
+    if c is None or c.page_cache is None or c.page_cache < PAGE_CACHE_MIN_BYTES \
+            or c.page_cache < c.usage * PAGE_CACHE_SHARE:
+        return None
+    ws = c.working_set
+    return Finding(
+        "page_cache_charged", "info", c.page_cache,
+        f"{mebibytes(c.page_cache)} of page cache is charged to the container",
+        f"{c.usage_file} {mebibytes(c.usage)} includes {mebibytes(c.page_cache)} of file "
+        "pages (files read or written) that no Go figure shows"
+        + (f"; the working set, usage less inactive_file, is {mebibytes(ws)}" if ws is not None
+           else "") + ". The kernel reclaims inactive pages before an OOM kill, but "
+        "dashboards of usage, and Kubernetes' eviction on the working set, count them.",
+        "Watch the working set, not usage; files read once can skip the cache (O_DIRECT, "
+        "posix_fadvise DONTNEED) or be read from a sidecar outside the container's limit.")
+
+
 RULES: dict[str, Rule] = {
     "stale_profile": stale_profile,
     "fragmentation": fragmentation,
@@ -326,6 +417,10 @@ RULES: dict[str, Rule] = {
     "gc_runaway": gc_runaway,
     "heap_overhead": heap_overhead,
     "gc_scan_cost": gc_scan_cost,
+    "no_gomemlimit": no_gomemlimit,
+    "heap_goal_over_limit": heap_goal_over_limit,
+    "oom_kills": oom_kills,
+    "page_cache_charged": page_cache_charged,
 }
 
 

@@ -6,8 +6,11 @@ an instant; RSS is the kernel's view. The rows add up exactly:
   + fragmentation                      = HeapInuse
   + free_retained + stacks + metadata  = Sys - HeapReleased  (what GOMEMLIMIT sees)
   + outside_go + untouched             = RSS
-outside_go is at least the file-backed pages (the binary, libraries); untouched is what is left
-when the remainder is negative: Go memory the kernel never backed."""
+outside_go is measured where a full smaps carries Go 1.25+'s mapping names (the Rss of the
+mappings without a Go name); otherwise it is inferred: at least the file-backed pages (the
+binary, libraries). untouched is what is left when the remainder is negative: Go memory the
+kernel never backed. Past RSS, a cgroup's files continue the rows to what the container is
+charged (memory/container.py); a full smaps splits RSS by mapping (`split`)."""
 from __future__ import annotations
 
 import dataclasses
@@ -16,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .container import Container, container, own_pages
 from .sizeclasses import BY_SIZE, minimum_bytes
 from ..inputs.delta import delta_note
 from ..analysis.live import live_heap, why_not_live
@@ -56,6 +60,10 @@ class Waterfall:
     rows: tuple[Row, ...]
     pinned: PinnedSpans | None
     delta: str = ""  # delta_note of a delta profile given, which the rows leave out
+    # a full smaps's RSS by mapping (go_heap, go_runtime, other_anon, file; or anon, file),
+    # summing to rss
+    split: tuple[tuple[str, int], ...] = ()
+    container: Container | None = None  # past RSS: the cgroup's charge, to its usage
 
     def get(self, component: str) -> int | None:
         for row in self.rows:
@@ -72,6 +80,12 @@ class Waterfall:
 
 
 def waterfall(s: Snapshot) -> Waterfall:
+    return dataclasses.replace(
+        _waterfall(s), split=s.smaps.split if s.smaps is not None else (),
+        container=container(s.cgroup, s.rss, own_pages(s.rss, s.status, s.smaps)))
+
+
+def _waterfall(s: Snapshot) -> Waterfall:
     delta = delta_note(s.profile)
     if delta:  # a change over a span says nothing of the heap at one moment: left out
         s = dataclasses.replace(s, profile=None)
@@ -132,11 +146,8 @@ def waterfall(s: Snapshot) -> Waterfall:
                         needs=NEEDS_RSS))
     else:
         remainder = rss - go_mapped
-        files = (s.status.fields.get("RssFile") if s.status else None) or 0
-        outside = remainder if remainder >= files else files
-        rows.append(Row("outside_go", outside,
-                        "resident memory Go does not account: cgo and C libraries, mmap'ed "
-                        "regions, the binary and libraries (file pages)",
+        outside, cause = _outside_go(s, remainder)
+        rows.append(Row("outside_go", outside, cause,
                         "invisible to MemStats, pprof and GOMEMLIMIT: look at /proc/PID/smaps "
                         "for the mappings; size off-heap caches deliberately"))
         rows.append(Row("untouched", remainder - outside,
@@ -145,6 +156,28 @@ def waterfall(s: Snapshot) -> Waterfall:
                         "harmless for RSS, but it counts against GOMEMLIMIT; since Go 1.19 "
                         "set GOMEMLIMIT instead of keeping a ballast"))
     return Waterfall(rss, s.rss_source, tuple(rows), pinned, delta)
+
+
+OUTSIDE_GO_CAUSE = ("resident memory Go does not account: cgo and C libraries, mmap'ed "
+                    "regions, the binary and libraries (file pages)")
+NO_GO_NAMES = ("; inferred: the smaps has no Go mapping names (Go before 1.25, "
+               "GODEBUG=decoratemappings=0, or a kernel without anonymous VMA names)")
+
+
+def _outside_go(s: Snapshot, remainder: int) -> tuple[int, str]:
+    """Measured: the Rss of mappings without a Go name, when a full smaps has Go's names.
+    Inferred: RSS beyond Go's mapped memory, and at least the file pages."""
+    smaps = s.smaps
+    if smaps is not None and smaps.go_named:
+        anon, files = smaps.part("other_anon") or 0, smaps.part("file") or 0
+        return anon + files, (
+            f"measured in smaps: {mebibytes(anon)} anonymous memory without a Go mapping name "
+            f"(cgo and C libraries, mmap'ed regions, thread stacks, the binary's BSS) and "
+            f"{mebibytes(files)} of file mappings (the binary, libraries, mapped files)")
+    files = (s.status.fields.get("RssFile") if s.status else None) \
+        or (smaps.part("file") if smaps is not None else None) or 0
+    cause = OUTSIDE_GO_CAUSE + (NO_GO_NAMES if smaps is not None and smaps.split else "")
+    return (remainder if remainder >= files else files), cause
 
 
 def _profile_inuse(s: Snapshot) -> tuple[int | None, int | None]:

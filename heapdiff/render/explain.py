@@ -2,9 +2,11 @@
 which the TUI's Memory view lays out too, so the two say the same."""
 from __future__ import annotations
 
+from ..memory.container import Container
 from ..memory.findings import Finding
 from ..memory.gchealth import GCHealth
 from ..memory.waterfall import Waterfall
+from ..common.units import human_bytes, percent
 from . import shapes
 from .escape import terminal
 from .format import BAR_WIDTH, gc_scale, gc_summary, sparkline
@@ -35,6 +37,12 @@ def explain_text(w: Waterfall, found: list[Finding], gc: GCHealth | None, source
                    f"{line.bar:<{BAR_WIDTH}}  {line.what}")
     if (leading := leading_line(w)) is not None:
         out.append(leading)
+    if w.split:
+        out.append("RSS by mapping (smaps): "
+                   + ", ".join(f"{c} {human_bytes(b)}" for c, b in w.split)
+                   + f" = {human_bytes(sum(b for _, b in w.split))}")
+    if w.container is not None:
+        out += container_text(w.container, w.rss)
     if gc is not None:
         out.append(gc_summary(gc))
     if found:
@@ -45,6 +53,27 @@ def explain_text(w: Waterfall, found: list[Finding], gc: GCHealth | None, source
     else:
         out.append("Findings: none")
     return "\n".join(out) + "\n"
+
+
+def container_text(c: Container, rss: int | None) -> list[str]:
+    """The rows from RSS to the cgroup's usage, and the limit."""
+    out = [f"Container (cgroup {c.version}, {terminal(c.source)}): "
+           + (f"RSS {human_bytes(rss)}" if rss is not None else "no RSS given, from 0")
+           + f" to {c.usage_file} {human_bytes(c.usage)}"]
+    width = max(len(r.component) for r in c.rows)
+    for r in c.rows:
+        out.append(f"  + {r.component:<{width}} {human_bytes(r.bytes):>10} "
+                   f"{percent(r.bytes, c.usage):>8}  {terminal(r.cause)}")
+    out.append(f"  = {c.usage_file} {human_bytes(c.usage)}")
+    if c.limit is None:
+        out.append("  limit: none")
+    else:
+        out.append(f"  limit {human_bytes(c.limit)}: {percent(c.usage, c.limit, 1)} used, "
+                   f"{human_bytes(c.headroom or 0)} headroom")
+    if c.working_set is not None:
+        out.append(f"  working set (usage - inactive_file, what Kubernetes evicts on): "
+                   f"{human_bytes(c.working_set)}")
+    return out
 
 
 def gc_text(gc: GCHealth) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..analysis.diffoptions import DiffOptions
 from ..gather import Gathered
+from ..memory.container import Container
 from ..common.units import human, human_bytes, percent
 from .escape import code_line
 from .escape import markdown as md
@@ -164,7 +165,25 @@ def _memory(g: Gathered) -> list[str]:
     if w.leading is not None:
         lines += [f"Leading cause of the gap between the profile and RSS: "
                   f"**{md(w.leading.component)}**.", ""]
-    return lines + _table(header, rows, "lrrl" + ("r" if base else "") + "l")
+    lines += _table(header, rows, "lrrl" + ("r" if base else "") + "l")
+    if w.split:
+        lines += ["", "RSS by mapping (smaps): " + ", ".join(
+            f"{md(c)} {human_bytes(b)}" for c, b in w.split) + "."]
+    return lines + _container(w.container, w.rss)
+
+
+def _container(c: Container | None, rss: int | None) -> list[str]:
+    """The rows past RSS to the cgroup's usage, and the limit."""
+    if c is None:
+        return []
+    start = f"RSS {human_bytes(rss)}" if rss is not None else "0 (no RSS given)"
+    limit = "no limit" if c.limit is None else (
+        f"limit {human_bytes(c.limit)}, {percent(c.usage, c.limit, digits=1)} used")
+    rows = [[md(r.component), human_bytes(r.bytes), md(r.cause)] for r in c.rows]
+    return ["", f"### The container (cgroup {c.version})", "",
+            f"From {start} to {md(c.usage_file)} {human_bytes(c.usage)} ({limit}"
+            + (f"; working set {human_bytes(c.working_set)}" if c.working_set is not None
+               else "") + ").", ""] + _table(["component", "bytes", "what it is"], rows, "lrl")
 
 
 def _gc(g: Gathered) -> list[str]:

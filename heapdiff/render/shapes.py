@@ -13,6 +13,7 @@ if TYPE_CHECKING:  # the engines are imported by the commands that use them, not
     from ..analysis.verdict import Verdict
     from ..capture.timeline import Trend
     from ..memory.findings import Finding
+    from ..memory.container import Container
     from ..memory.gchealth import GCHealth
     from ..memory.waterfall import Waterfall
     from ..retainers.analyze import Site
@@ -63,7 +64,18 @@ def waterfall(w: Waterfall) -> dict:
             **({"delta": w.delta} if w.delta else {}),
             "waterfall": [{"component": r.component, "bytes": r.bytes,
                            **({"sigma": r.sigma} if r.sigma is not None else {}),
-                           **({"needs": r.needs} if r.needs else {})} for r in w.rows]}
+                           **({"needs": r.needs} if r.needs else {})} for r in w.rows],
+            **({"split": [{"component": c, "bytes": b} for c, b in w.split]} if w.split else {}),
+            **({"container": container(w.container)} if w.container is not None else {})}
+
+
+def container(c: Container) -> dict:
+    """The cgroup past RSS: its rows end at `usage` exactly."""
+    return {"version": c.version, "usage": c.usage, "usage_file": c.usage_file,
+            "limit": c.limit, "high": c.high, "headroom": c.headroom,
+            "working_set": c.working_set, "page_cache": c.page_cache,
+            "oom_kills": c.oom_kills,
+            "rows": [{"component": r.component, "bytes": r.bytes} for r in c.rows]}
 
 
 def finding(f: Finding) -> dict:

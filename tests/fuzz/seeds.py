@@ -68,6 +68,11 @@ SNAPSHOT_FILES = {
         ("retainers-metrics", "retainers {profile} --metrics {x}"),)),
     "status.txt": ("status", MEMORY_COMMANDS), "smaps_rollup.txt": ("smaps", MEMORY_COMMANDS),
     "gctrace.log": ("gctrace", GCTRACE_COMMANDS),
+    "smaps.txt": ("smaps-full", MEMORY_COMMANDS),
+    # the container sample's cgroup files, read together by name in their folder
+    **{name: ("cgroup", MEMORY_COMMANDS) for name in (
+        "memory.usage_in_bytes", "memory.limit_in_bytes", "memory.stat", "memory.oom_control",
+        "memory.kmem.usage_in_bytes")},
 }
 COMMANDS = {kind: commands for kind, commands in SNAPSHOT_FILES.values()} | {
     "gctrace-log": LONE_GCTRACE_COMMANDS, "public": PUBLIC_COMMANDS,

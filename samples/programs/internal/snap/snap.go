@@ -37,6 +37,11 @@ import (
 	"runtime/pprof"
 )
 
+// Extra names further files read with the kernel's view, right after /proc/self/status, and
+// written into the snapshot: file name in the snapshot → path (the container sample's full
+// /proc/self/smaps and cgroup memory files). Empty unless a program sets it.
+var Extra = map[string]string{}
+
 // attempts is how often the read is repeated with the GC running before falling back to
 // holding it off.
 const attempts = 10
@@ -52,6 +57,7 @@ func Write(dir string) {
 // reading holds everything one snapshot reads, before any of it is written out.
 type reading struct {
 	status, rollup []byte
+	extra          map[string][]byte
 	memStats       runtime.MemStats
 	metrics        []metrics.Sample
 	proto, text    bytes.Buffer
@@ -101,6 +107,12 @@ func read() (*reading, error) {
 	if r.status, err = os.ReadFile("/proc/self/status"); err != nil {
 		return nil, err
 	}
+	r.extra = make(map[string][]byte, len(Extra))
+	for name, path := range Extra {
+		if r.extra[name], err = os.ReadFile(path); err != nil {
+			return nil, err
+		}
+	}
 	if r.rollup, err = os.ReadFile("/proc/self/smaps_rollup"); err != nil {
 		return nil, err
 	}
@@ -130,6 +142,12 @@ func (r *reading) save(dir string) error {
 		{"smaps_rollup.txt", r.rollup},
 		{"heap.pb.gz", r.proto.Bytes()},
 		{"heap.txt", r.text.Bytes()},
+	}
+	for name, data := range r.extra {
+		files = append(files, struct {
+			name string
+			data []byte
+		}{name, data})
 	}
 	for _, f := range files {
 		if err := os.WriteFile(filepath.Join(dir, f.name), f.data, 0o644); err != nil {
