@@ -7,7 +7,7 @@ import os
 import pytest
 
 from heapdiff.capture import proc
-from heapdiff.capture.fetch import FetchError
+from heapdiff.capture.errors import FetchError
 from heapdiff.inputs.load import decode
 
 

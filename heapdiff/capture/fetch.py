@@ -15,6 +15,7 @@ from typing import cast
 from urllib.parse import SplitResult, urlsplit
 
 from ..common.units import human_bytes
+from .errors import FetchError
 
 PIECE = 64 << 10
 HANDSHAKE = 3.0  # seconds a TLS server takes at most to answer a hello; silence: not TLS
@@ -25,13 +26,6 @@ class Response:
     body: bytes
     content_type: str
 
-
-class FetchError(Exception):
-    """Why a fetch gave no body, in one line; status is the HTTP status when there was one."""
-
-    def __init__(self, message: str, status: int | None = None):
-        super().__init__(message)
-        self.status = status
 
 
 class NotTls(FetchError):

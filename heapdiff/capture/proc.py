@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..inputs.decode.cgroup import FILES, bundle
-from .fetch import FetchError
+from .errors import FetchError
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 # where each version's memory files are, under the root: v1 per controller, v2 unified (on a

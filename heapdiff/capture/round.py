@@ -14,7 +14,8 @@ from pathlib import Path
 
 from ..common.output import write_atomic
 from .endpoints import ENDPOINT, ENDPOINTS
-from .fetch import FetchError, get
+from .errors import FetchError
+from .fetch import get
 from .manifest import Artifact, Round
 from .proc import read_proc
 from .validate import one_line, verdict
