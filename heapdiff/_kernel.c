@@ -1,8 +1,9 @@
 /* The loops over every record and every frame of a profile, compiled: framing the top-level
- * records, decoding the samples, and summing cum per node. numpy does each without a Python
- * loop (inputs/decode/framing.py, samples.py, analysis/aggregate.py), but only through
- * temporaries several times the data's size and a sort for cum; here each record and frame
- * is read once, straight into the outputs, with the GIL released.
+ * records, decoding the samples, summing cum per node and the call graph's edges. numpy does
+ * each without a Python loop (inputs/decode/framing.py, samples.py, analysis/aggregate.py,
+ * callgraph.py), but only through temporaries several times the data's size and a sort for
+ * cum and edges; here each record and frame is read once, straight into the outputs, with
+ * the GIL released.
  *
  * The kernel is a fast path, never an authority: whatever it does not expect (a wire type,
  * a field number above 15, a varint past 64 bits, a value count that differs from the sample
@@ -384,10 +385,166 @@ done:
     return result;
 }
 
+/* ---- call-graph edges ------------------------------------------------------------------ */
+
+typedef struct {
+    uint64_t key;  /* caller * num_nodes + callee, plus one: 0 marks an empty slot */
+    int64_t last;  /* the last sample that counted the edge */
+    uint64_t sum;
+} Edge;
+
+typedef struct {
+    Edge *slots;
+    size_t mask, used;
+} EdgeTable;
+
+static int edge_table_init(EdgeTable *t, size_t capacity)
+{
+    t->slots = PyMem_RawCalloc(capacity, sizeof(Edge));
+    t->mask = capacity - 1;
+    t->used = 0;
+    return t->slots != NULL;
+}
+
+static Edge *edge_slot(EdgeTable *t, uint64_t key)
+{
+    size_t i = (size_t)((key * 0x9E3779B97F4A7C15ull) >> 17) & t->mask;
+    while (t->slots[i].key && t->slots[i].key != key)
+        i = (i + 1) & t->mask;
+    return &t->slots[i];
+}
+
+static int edge_table_grow(EdgeTable *t)
+{
+    EdgeTable bigger;
+    if (!edge_table_init(&bigger, (t->mask + 1) * 2))
+        return 0;
+    for (size_t i = 0; i <= t->mask; i++)
+        if (t->slots[i].key)
+            *edge_slot(&bigger, t->slots[i].key) = t->slots[i];
+    bigger.used = t->used;
+    PyMem_RawFree(t->slots);
+    *t = bigger;
+    return 1;
+}
+
+/* edges(stack_offsets, stack_locations, weights, node_offsets, nodes, num_nodes)
+ *     -> {(caller, callee): weight}, or None.
+ * The calls between neighbouring frames of each sample (leaf first, a location's inlined
+ * frames innermost first), each edge once per sample, a node calling itself no edge;
+ * samples of weight 0 skipped: the call graph's edges, as callgraph._pairs finds them. */
+static PyObject *edges(PyObject *self, PyObject *args)
+{
+    enum { OFFS, LOCS, WEIGHTS, NODE_OFFS, NODES, N };
+    PyObject *objs[N];
+    Py_buffer v[N];
+    Py_ssize_t num_nodes;
+    if (!PyArg_ParseTuple(args, "OOOOOn", &objs[0], &objs[1], &objs[2], &objs[3], &objs[4],
+                          &num_nodes))
+        return NULL;
+    int taken = 0;
+    PyObject *result = NULL;
+    EdgeTable table = {NULL, 0, 0};
+    for (; taken < N; taken++)
+        if (PyObject_GetBuffer(objs[taken], &v[taken], PyBUF_C_CONTIGUOUS) < 0)
+            goto done;
+    Py_ssize_t samples = v[WEIGHTS].len / 8, locations = v[NODE_OFFS].len / 8 - 1;
+    Py_ssize_t frames = v[LOCS].len / v[LOCS].itemsize, node_frames = v[NODES].len / 4;
+    int ok = v[OFFS].itemsize == 8 && v[WEIGHTS].itemsize == 8 && v[NODE_OFFS].itemsize == 8
+        && v[NODES].itemsize == 4 && v[OFFS].len / 8 == samples + 1 && locations >= 0
+        && num_nodes > 0 && num_nodes < (1 << 30);
+    if (ok && !edge_table_init(&table, 1024)) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    int grow_failed = 0;
+    if (ok) {
+        Py_BEGIN_ALLOW_THREADS
+        const int64_t *offs = v[OFFS].buf, *weights = v[WEIGHTS].buf, *node_offs = v[NODE_OFFS].buf;
+        const int32_t *nodes = v[NODES].buf;
+        for (Py_ssize_t i = 0; i < samples && ok; i++) {
+            int64_t callee = -1;  /* the frame before, leaf first */
+            if (weights[i] == 0)
+                continue;
+            if (offs[i] < 0 || offs[i] > offs[i + 1] || offs[i + 1] > frames) {
+                ok = 0;
+                break;
+            }
+            for (int64_t f = offs[i]; f < offs[i + 1] && ok; f++) {
+                int64_t loc = load_int(v[LOCS].buf, v[LOCS].itemsize, f);
+                if (loc < 0 || loc >= locations || node_offs[loc] < 0
+                        || node_offs[loc] > node_offs[loc + 1] || node_offs[loc + 1] > node_frames) {
+                    ok = 0;
+                    break;
+                }
+                for (int64_t j = node_offs[loc]; j < node_offs[loc + 1] && ok; j++) {
+                    int64_t caller = nodes[j];
+                    if (caller < 0 || caller >= num_nodes) {
+                        ok = 0;
+                        break;
+                    }
+                    if (callee >= 0 && caller != callee) {
+                        uint64_t key = (uint64_t)caller * (uint64_t)num_nodes + (uint64_t)callee + 1;
+                        Edge *e = edge_slot(&table, key);
+                        if (!e->key) {
+                            if (2 * (table.used + 1) > table.mask + 1) {
+                                if (!edge_table_grow(&table)) {
+                                    grow_failed = 1;
+                                    ok = 0;
+                                    break;
+                                }
+                                e = edge_slot(&table, key);
+                            }
+                            e->key = key;
+                            e->last = -1;
+                            table.used++;
+                        }
+                        if (e->last != i) {
+                            e->last = i;
+                            e->sum += (uint64_t)weights[i];
+                        }
+                    }
+                    callee = caller;
+                }
+            }
+        }
+        Py_END_ALLOW_THREADS
+    }
+    if (grow_failed) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (!ok) {
+        result = Py_None;
+        Py_INCREF(result);
+        goto done;
+    }
+    result = PyDict_New();
+    for (size_t k = 0; result && k <= table.mask; k++) {
+        Edge *e = &table.slots[k];
+        if (!e->key)
+            continue;
+        uint64_t key = e->key - 1;
+        PyObject *pair = Py_BuildValue("(nn)", (Py_ssize_t)(key / (uint64_t)num_nodes),
+                                       (Py_ssize_t)(key % (uint64_t)num_nodes));
+        PyObject *weight = PyLong_FromLongLong((long long)(int64_t)e->sum);
+        if (!pair || !weight || PyDict_SetItem(result, pair, weight) < 0)
+            Py_CLEAR(result);
+        Py_XDECREF(pair);
+        Py_XDECREF(weight);
+    }
+done:
+    PyMem_RawFree(table.slots);
+    for (int k = 0; k < taken; k++)
+        PyBuffer_Release(&v[k]);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"frame", frame, METH_VARARGS, "Frame the top-level records of a serialized Profile."},
     {"samples", samples, METH_VARARGS, "Decode a profile's Sample records into arrays."},
     {"cum", cum, METH_VARARGS, "Add each node's cum over the samples."},
+    {"edges", edges, METH_VARARGS, "The call graph's edges with their weights."},
     {NULL, NULL, 0, NULL},
 };
 

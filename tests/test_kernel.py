@@ -137,3 +137,25 @@ def test_sums_past_int64_wrap_as_gos_do_by_both_routes(monkeypatch):
 
     wrapped = 2**63 + 12 - 2**64
     assert both_routes(monkeypatch, leaf_figures) == ((wrapped, wrapped), (wrapped, wrapped))
+
+
+@pytest.mark.parametrize("path", PROFILES, ids=profile_id)
+def test_call_graph_edges_are_alike_by_both_routes(monkeypatch, path):
+    from heapdiff.analysis.aggregate import frame_nodes
+    from heapdiff.analysis.callgraph import _edges
+
+    profile = load_profile(path)
+
+    def all_edges():
+        out = []
+        for granularity in ("functions", "lines"):
+            fn = frame_nodes(profile, granularity)
+            weights = profile.values[:, len(profile.sample_types) - 1]
+            out.append(_edges(profile, fn, weights))
+            half = np.arange(len(fn.infos)) % 2 == 0  # in most stacks: every stack is read
+            out.append(_edges(profile, fn, weights, half))
+        return out
+
+    kernel, numpy = both_routes(monkeypatch, all_edges)
+    assert kernel == numpy
+    assert list(kernel[0]) == sorted(kernel[0])  # ordered by (caller, callee), as numpy's

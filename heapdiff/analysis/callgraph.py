@@ -20,6 +20,7 @@ from .aggregate import FrameNodes, NodeInfo, aggregate, aggregate_weights
 from ..common.arrays import concat_ranges, sorted_unique
 from .diff import Diff, normalized, sample_index_in
 from ..model import Profile
+from ..common.kernel import compiled
 from ..common.parallel import ordered_map
 
 if TYPE_CHECKING:
@@ -136,6 +137,8 @@ def _edges(profile: Profile, fn: FrameNodes, weights: np.ndarray,
     if touching is not None and hits is not None and \
             len(hits) * AROUND_SHARE < len(profile.stack_locations):
         parts = [_pairs_around(profile, fn, weights, live, touching, hits)]
+    elif (found := _compiled_edges(profile, fn, weights, touching)) is not None:
+        return found
     else:  # every stack, on both cores: also for a node in most stacks (main.main)
         def chunk(c0: int):
             c1 = min(profile.num_samples, c0 + CHUNK_SAMPLES)
@@ -150,6 +153,22 @@ def _edges(profile: Profile, fn: FrameNodes, weights: np.ndarray,
             key = (p // n, p % n)
             edges[key] = edges.get(key, 0) + v
     return dict(sorted(edges.items()))  # by (caller, callee), however the chunks fell
+
+
+def _compiled_edges(profile: Profile, fn: FrameNodes, weights: np.ndarray,
+                    touching: np.ndarray | None) -> dict[tuple[int, int], int] | None:
+    """Every stack's edges by the compiled kernel (one pass, a hash of the edges, no sort),
+    those with an end in `touching` when given; None without the kernel."""
+    kernel = compiled()
+    if kernel is None or weights.dtype != np.int64 or not len(fn.infos):
+        return None
+    found = kernel.edges(profile.stack_offsets, profile.stack_locations,
+                         np.ascontiguousarray(weights), fn.offsets, fn.nodes, len(fn.infos))
+    if found is None:
+        return None
+    if touching is not None:
+        found = {edge: w for edge, w in found.items() if touching[edge[0]] or touching[edge[1]]}
+    return dict(sorted(found.items()))
 
 
 def _entries_touching(profile: Profile, fn: FrameNodes, touching: np.ndarray) -> np.ndarray:
