@@ -287,13 +287,30 @@ def _canonical_locations(profile: Profile, registry: dict) -> np.ndarray:
     return out
 
 
+def _label_idents(profile: Profile, registry: dict) -> np.ndarray:
+    """Per label, the registry's number for its (key, string, unit) strings. A heap profile
+    has a label per sample but few distinct ones: each distinct triple is looked up once
+    (a Python lookup per label took seconds on a million samples, holding the GIL)."""
+    labels, strings = profile.labels, profile.strings
+    columns = [c.astype(np.int64) for c in (labels.key, labels.str, labels.num_unit)]
+    triples = np.stack(columns, axis=1) if len(labels) else np.zeros((0, 3), dtype=np.int64)
+    order = np.lexsort(triples.T[::-1])
+    ordered = triples[order]
+    starts = np.ones(len(order), dtype=bool)
+    starts[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
+    distinct = ordered[starts].tolist()
+    numbers = np.array([registry.setdefault(("label", strings[k], strings[s], strings[u]),
+                                            len(registry)) for k, s, u in distinct],
+                       dtype=np.int64)
+    ident = np.empty(len(order), dtype=np.int64)
+    ident[order] = numbers[np.cumsum(starts) - 1] if len(order) else numbers
+    return ident
+
+
 def _label_hashes(profile: Profile, registry: dict) -> tuple[np.ndarray, np.ndarray]:
     """Per sample, an order-free mix of its labels (sum of one hash per label)."""
     labels = profile.labels
-    ident = np.array([registry.setdefault(("label", profile.strings[k], profile.strings[s],
-                                           profile.strings[u]), len(registry))
-                      for k, s, u in zip(labels.key.tolist(), labels.str.tolist(),
-                                         labels.num_unit.tolist())], dtype=np.int64)
+    ident = _label_idents(profile, registry)
     out = []
     for multiplier in MULTIPLIERS:
         per_label = ((ident.astype(np.uint64) + np.uint64(7)) * multiplier
