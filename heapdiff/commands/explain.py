@@ -11,6 +11,7 @@ from ..render import shapes
 from ..render.explain import changes_json, changes_text, explain_json, explain_text, gc_text
 from ..inputs.moments import resolve_one
 from ..inputs.snapshot import load_snapshot
+from .fleet import add_server_options, server
 from .options import add_round_option, json_text
 
 
@@ -21,16 +22,17 @@ def register(commands) -> None:
                     "and RSS (the kernel's view) into a waterfall whose rows add up to RSS, "
                     "with findings and advice. Give the artifacts of one moment in any "
                     "combination, or a folder holding them.")
-    explain.add_argument("paths", nargs="+", metavar="FILE|DIR",
+    explain.add_argument("paths", nargs="*", metavar="FILE|DIR",
                          help="heap profile, MemStats JSON or /debug/vars, /proc/PID/status, "
                               "smaps_rollup, runtime/metrics JSON, gctrace log, or a folder "
                               "(a capture folder: its latest round; a folder of snapshot "
-                              "folders: the newest)")
+                              "folders: the newest); none with --prometheus")
     add_round_option(explain)
     explain.add_argument("--base", action="append", default=[], metavar="FILE|DIR",
                          help="the artifacts of an earlier moment: show how each row changed")
     explain.add_argument("--format", choices=("text", "json"), default="text")
     explain.add_argument("-o", "--output", metavar="FILE", help="write to FILE")
+    add_server_options(explain, history=False)
     explain.set_defaults(run=run_explain)
 
     gc = commands.add_parser(
@@ -44,8 +46,12 @@ def register(commands) -> None:
 
 
 def run_explain(args) -> int:
+    if bool(args.paths) == (args.prometheus is not None):
+        raise InputError(args.prometheus or "explain",
+                         "give the files of one moment or --prometheus URL (one of them)")
     with TerminalProgress() as progress:
-        snap = load_snapshot(list(resolve_one(args.paths, args.round).paths), progress)
+        snap = load_snapshot(list(resolve_one(args.paths, args.round).paths), progress) \
+            if args.paths else server_moment(args)
         earlier = waterfall(load_snapshot(list(resolve_one(args.base).paths), progress)) \
             if args.base else None
     w = waterfall(snap)
@@ -62,6 +68,16 @@ def run_explain(args) -> int:
             text += changes_text(earlier, w)
         emit(text, args.output)
     return 0
+
+
+def server_moment(args):
+    """The instance's snapshot at --at (now by default) from the --prometheus server."""
+    import time
+
+    from ..fleet.moment import instance_moment
+
+    at = time.time() if args.at is None else args.at
+    return instance_moment(server(args), args.instance, args.selector, at)
 
 
 def run_gc(args) -> int:
