@@ -64,8 +64,8 @@ def run_fleet(args) -> int:
     from ..fleet.query import MAX_POINTS, default_step
     from ..render.fleet import fleet_json, fleet_text
 
-    end = time.time() if args.until is None else args.until
-    start = end - args.since
+    end = round(time.time() if args.until is None else args.until, 3)  # as sent: to the ms
+    start = round(end - args.since, 3)
     step = args.step or default_step(args.since)
     if args.since / step >= MAX_POINTS:
         raise InputError(args.prometheus, f"--since / --step is {args.since / step:.0f} "

@@ -53,10 +53,13 @@ class Fleet:
 def fleet_history(server: Server, matchers: str, start: float, end: float,
                   step: float) -> Fleet:
     query = selector(SERIES_NAMES, matchers)
-    found = server.range(query, start, end, step)
+    answer = server.range(query, start, end, step)
+    found = [r for r in answer if r.points]  # NaN and infinities are dropped: maybe all
     if not found:
         raise server.error(f"no series match {{{matchers}}} between the start and the end "
-                           "(is the selector right, and has the server scraped it then?)")
+                           "(is the selector right, and has the server scraped it then?)"
+                           if not answer else f"the {len(answer)} series under {{{matchers}}} "
+                           "hold no finite value between the start and the end")
     groups: dict[str, list[Range]] = defaultdict(list)
     for r in found:
         groups[instance_of(r.labels)].append(r)

@@ -8,7 +8,9 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"log"
+	"net"
 	"net/http"
 	"time"
 
@@ -18,7 +20,7 @@ import (
 var kept [][]byte
 
 func main() {
-	addr := flag.String("addr", "127.0.0.1:0", "listen address")
+	addr := flag.String("addr", "127.0.0.1:0", "listen address (port 0: any free port)")
 	leak := flag.Int("leak", 0, "bytes kept every 100 ms (0: none)")
 	churn := flag.Int("churn", 256<<10, "bytes allocated and dropped every 100 ms")
 	flag.Parse()
@@ -33,8 +35,13 @@ func main() {
 			}
 		}
 	}()
+	listener, err := net.Listen("tcp", *addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("listening on %s\n", listener.Addr())
 	http.Handle("/metrics", promhttp.Handler())
-	log.Fatal(http.ListenAndServe(*addr, nil))
+	log.Fatal(http.Serve(listener, nil))
 }
 
 // touch writes every page, so the kernel backs it and RSS counts it.
