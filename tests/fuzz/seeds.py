@@ -55,11 +55,19 @@ SERVER_COMMANDS = (
     ("capture-gc", "capture {url} --every 100ms --count 1 --gc --out out --timeout 2s "
                    "--max-bytes 1MiB"),
 )
+# --until and --at: the moment tests/fuzz/record_prometheus_replies recorded the replies at
+PROMETHEUS_COMMANDS = (
+    ("timeline-prometheus", "timeline --prometheus {url} --since 10s --step 1s "
+                            "--until 1796556567.777 --timeout 2s"),
+    ("timeline-prometheus-json", "timeline --prometheus {url} --since 10s --step 1s "
+                                 "--until 1796556567.777 --timeout 2s --format json"),
+    ("explain-prometheus", "explain --prometheus {url} --at 1796556567.777 --timeout 2s"),
+)
 # How often a command is chosen against its kind's others, and a kind's seeds against the
 # others' (1 when not listed): a TUI case takes seconds and a capture half a second where the
 # others take a hundredth, so the TUI comes about once in 700 cases and a capture once in 80.
 WEIGHTS = {"tui": 0.01}
-KIND_WEIGHTS = {"server-reply": 0.3}
+KIND_WEIGHTS = {"server-reply": 0.3, "prometheus-reply": 0.3}
 
 SNAPSHOT_FILES = {
     "heap.pb.gz": ("pprof", PROFILE_COMMANDS), "heap.txt": ("legacy", PROFILE_COMMANDS),
@@ -72,9 +80,9 @@ SNAPSHOT_FILES = {
 COMMANDS = {kind: commands for kind, commands in SNAPSHOT_FILES.values()} | {
     "gctrace-log": LONE_GCTRACE_COMMANDS, "public": PUBLIC_COMMANDS,
     "capture-manifest": CAPTURE_COMMANDS, "capture-round": CAPTURE_COMMANDS,
-    "server-reply": SERVER_COMMANDS}
+    "server-reply": SERVER_COMMANDS, "prometheus-reply": PROMETHEUS_COMMANDS}
 # the kinds whose file is not read by heapdiff from disk: never replaced by a FIFO and such
-NOT_FILES = {"server-reply"}
+NOT_FILES = {"server-reply", "prometheus-reply"}
 
 
 def snapshot_seeds() -> list[Seed]:
@@ -91,8 +99,10 @@ def capture_seeds() -> list[Seed]:
 
 
 def server_seeds() -> list[Seed]:
-    """A real Go service's replies to each request capture sends (tests/fuzz/record_replies)."""
-    return [Seed("server-reply", REPLIES, p.name) for p in sorted(REPLIES.glob("*.http"))]
+    """A real Go service's replies to each request capture sends (tests/fuzz/record_replies),
+    and a real Prometheus server's to heapdiff's queries (record_prometheus_replies)."""
+    return [Seed("prometheus-reply" if p.name.startswith("prometheus_") else "server-reply",
+                 REPLIES, p.name) for p in sorted(REPLIES.glob("*.http"))]
 
 
 def all_seeds() -> list[Seed]:
