@@ -12,7 +12,7 @@ from ..render.explain import changes_json, changes_text, explain_json, explain_t
 from ..inputs.moments import resolve_one
 from ..inputs.snapshot import load_snapshot
 from .fleet import add_server_options, server
-from .options import add_round_option, json_text
+from .options import add_instance_option, add_round_option, json_text
 
 
 def register(commands) -> None:
@@ -24,10 +24,12 @@ def register(commands) -> None:
                     "combination, or a folder holding them.")
     explain.add_argument("paths", nargs="*", metavar="FILE|DIR",
                          help="heap profile, MemStats JSON or /debug/vars, /proc/PID/status, "
-                              "smaps_rollup, runtime/metrics JSON, gctrace log, or a folder "
+                              "smaps_rollup, runtime/metrics JSON, gctrace log, Prometheus "
+                              "scrape (/metrics), or a folder "
                               "(a capture folder: its latest round; a folder of snapshot "
                               "folders: the newest); none with --prometheus")
     add_round_option(explain)
+    add_instance_option(explain)
     explain.add_argument("--base", action="append", default=[], metavar="FILE|DIR",
                          help="the artifacts of an earlier moment: show how each row changed")
     explain.add_argument("--format", choices=("text", "json"), default="text")
@@ -50,20 +52,20 @@ def run_explain(args) -> int:
         raise InputError(args.prometheus or "explain",
                          "give the files of one moment or --prometheus URL (one of them)")
     with TerminalProgress() as progress:
-        snap = load_snapshot(list(resolve_one(args.paths, args.round).paths), progress) \
-            if args.paths else server_moment(args)
-        earlier = waterfall(load_snapshot(list(resolve_one(args.base).paths), progress)) \
-            if args.base else None
+        snap = load_snapshot(list(resolve_one(args.paths, args.round).paths), progress,
+                             args.instance) if args.paths else server_moment(args)
+        earlier = waterfall(load_snapshot(list(resolve_one(args.base).paths), progress,
+                                          args.instance)) if args.base else None
     w = waterfall(snap)
     health = gc_health(snap)
     found = findings(snap, w, health)
     if args.format == "json":
-        document = explain_json(w, found, health, snap.sources)
+        document = explain_json(w, found, health, snap.sources, snap.notes)
         if earlier is not None:
             document["changes"] = changes_json(earlier, w)
         emit(json_text(document), args.output)
     else:
-        text = explain_text(w, found, health, snap.sources)
+        text = explain_text(w, found, health, snap.sources, snap.notes)
         if earlier is not None:
             text += changes_text(earlier, w)
         emit(text, args.output)

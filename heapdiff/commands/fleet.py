@@ -26,9 +26,6 @@ def add_server_options(parser: argparse.ArgumentParser, history: bool) -> None:
                            help="seconds between points: 15s, 1m (default: the window / "
                                 f"{query.DEFAULT_POINTS}, at least 1s)")
     else:
-        group.add_argument("--instance", metavar="VALUE",
-                           help="the instance label of the process to explain (needed when "
-                                "the selector matches several)")
         group.add_argument("--at", type=query.moment, metavar="TIME",
                            help="the moment: RFC 3339 or unix seconds (default: now)")
     group.add_argument("--timeout", type=duration, default=30.0, metavar="DURATION",

@@ -8,12 +8,12 @@ from collections.abc import Iterable
 
 from ..inputs.decode.prometheus import Series, snapshot_parts
 from ..inputs.decode.telemetry import NAMES
-from ..inputs.snapshot import Snapshot
+from ..inputs.snapshot import Snapshot, assemble
+from ..model import Scrape
 from .api import Labels, Server
 from .query import iso, selector
 
 SERIES_NAMES = tuple(dict.fromkeys(n.series for n in NAMES))  # what a query asks for
-LABEL = "Prometheus query"  # what the inputs table calls the server's answer
 SHOWN = 10  # instances named in an error, at most
 INSTANCE_LABELS = ("instance", "pod")  # the first a series has names its process
 
@@ -37,13 +37,10 @@ def to_series(samples: Iterable[tuple[Labels, float]]) -> list[Series]:
     return out
 
 
-def snapshot_of(series: list[Series], source: str) -> Snapshot:
-    """What the series of one process fill: MemStats, runtime/metrics and RSS."""
-    parts = snapshot_parts(series, source)
-    filled = [v for v in (parts.memstats, parts.proc, parts.metrics) if v is not None]
-    return Snapshot(memstats=parts.memstats, status=parts.proc, metrics=parts.metrics,
-                    memstats_source=source if parts.memstats is not None else "",
-                    sources=(source,), used=tuple((source, LABEL) for _ in filled))
+def snapshot_of(series: list[Series], source: str, identity: Labels = ()) -> Snapshot:
+    """What the series of one process fill (MemStats, runtime/metrics, RSS), assembled as a
+    saved scrape of them would be: the registry's scrape kind decides the slots and labels."""
+    return assemble([(source, Scrape((snapshot_parts(series, source, identity),), source))])
 
 
 def instance_moment(server: Server, instance: str | None, matchers: str, at: float) -> Snapshot:
@@ -63,7 +60,8 @@ def instance_moment(server: Server, instance: str | None, matchers: str, at: flo
         raise server.error(f"instance {names[0]} is scraped by {len(jobs)} jobs "
                            f"({_listed(jobs)}): add --selector '{{job=\"...\"}}'")
     source = f"{server.url} instance {names[0]} at {iso(at)}"
-    return snapshot_of(to_series((s.labels, s.value) for s in samples), source)
+    identity = (("instance", names[0]),) + ((("job", jobs[0]),) if jobs[0] else ())
+    return snapshot_of(to_series((s.labels, s.value) for s in samples), source, identity)
 
 
 def _nothing(server: Server, instance: str | None, matchers: str, at: float) -> str:

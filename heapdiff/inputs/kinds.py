@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from ..common.errors import InputError
 from ..common.progress import Report
-from ..model import GCTrace, MemStats, Metrics, ProcMem, Profile
+from ..model import GCTrace, MemStats, Metrics, ProcMem, Profile, Scrape
 from .decode.gctrace import decode_gctrace, looks_like_gctrace
 from .decode.legacy_text import decode_legacy_heap, looks_like_legacy_heap
 from .decode.memstats import memstats_from_document
@@ -21,8 +21,9 @@ from .decode.metrics import looks_like_metrics, metrics_from_dict
 from .decode.numbers import json_document
 from .decode.pprof import decode_pprof
 from .decode.procfs import decode_procfs, looks_like_smaps_rollup, looks_like_status
+from .decode.scrape import decode_scrape, looks_like_scrape
 
-Artifact = Profile | MemStats | Metrics | ProcMem | GCTrace
+Artifact = Profile | MemStats | Metrics | ProcMem | GCTrace | Scrape
 
 
 class InputBytes:
@@ -91,6 +92,8 @@ class Kind:
     slot: str                          # the Snapshot field it fills
     rank: int = 0                      # within a slot the higher rank wins, else the first file
     also: tuple[Also, ...] = ()
+    # an artifact holding several processes: the one --instance names (None: the only one)
+    choose: Callable[[Any, str | None], Any] | None = None
 
     def owns(self, artifact: object) -> bool:
         return isinstance(artifact, self.model) and (
@@ -135,6 +138,17 @@ KINDS: tuple[Kind, ...] = (
          sniff=lambda p: looks_like_gctrace(p.opening),
          decode=lambda p, progress: decode_gctrace(p.text, p.source),
          file="gctrace.log", slot="gctrace"),
+    # Ranked below every file of its slots: a MemStats JSON or /proc file given beside the
+    # scrape is the more direct reading.
+    Kind(name="scrape", label="Prometheus scrape", noun="a Prometheus scrape",
+         text_name="a Prometheus scrape", model=Scrape, form=None,
+         sniff=lambda p: p.is_text and looks_like_scrape(p.opening),
+         decode=lambda p, progress: decode_scrape(p.data, p.source),
+         file="metrics.prom", slot="scrape", rank=-1,
+         also=(Also("memstats", lambda s: s.only.memstats, "MemStats (Prometheus scrape)"),
+               Also("metrics", lambda s: s.only.metrics, "runtime/metrics (Prometheus scrape)"),
+               Also("status", lambda s: s.only.proc, "RSS (Prometheus scrape)")),
+         choose=lambda s, instance: s.chosen(instance)),
 )
 BY_NAME = {k.name: k for k in KINDS}
 

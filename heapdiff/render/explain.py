@@ -10,17 +10,21 @@ from .escape import terminal
 from .format import BAR_WIDTH, bar, bar_scale, gc_scale, gc_summary, signed, sparkline
 
 
-def explain_json(w: Waterfall, found: list[Finding], gc: GCHealth | None, sources) -> dict:
+def explain_json(w: Waterfall, found: list[Finding], gc: GCHealth | None, sources,
+                 notes: tuple[str, ...] = ()) -> dict:
     return {
         "sources": list(sources),
+        "notes": list(notes),
         **shapes.waterfall(w),
         "findings": [shapes.finding(f) for f in found],
         "gc": None if gc is None else shapes.gc_health(gc),
     }
 
 
-def explain_text(w: Waterfall, found: list[Finding], gc: GCHealth | None, sources) -> str:
+def explain_text(w: Waterfall, found: list[Finding], gc: GCHealth | None, sources,
+                 notes: tuple[str, ...] = ()) -> str:
     out = ["Inputs: " + ", ".join(terminal(s) for s in sources)]
+    out += [f"Note: {terminal(note)}" for note in notes]
     if w.delta:
         out.append(f"Profile: {w.delta}; the waterfall leaves it out")
     out.append(f"RSS {human_bytes(w.rss)} ({terminal(w.rss_source)})" if w.rss is not None

@@ -12,11 +12,12 @@ import math
 from dataclasses import dataclass
 from typing import Iterable
 
-from ...model import MemStats, Metrics, ProcMem
+from ...model import MemStats, Metrics, ProcMem, TelemetryParts
 from .numbers import UINT64_MAX
-from .telemetry import KNOBS, NAMES, Name
+from .telemetry import NAMES, Name
 
 Labels = tuple[tuple[str, str], ...]
+__all__ = ["Series", "TelemetryParts", "snapshot_parts", "wanted"]
 
 
 @dataclass(frozen=True)
@@ -27,24 +28,8 @@ class Series:
     value: float
 
 
-@dataclass(frozen=True)
-class TelemetryParts:
-    """What one process's series fill: each None when no series of the table gave it. A
-    MemStats holds only the fields some series gave; an absent field is unknown."""
-    memstats: MemStats | None
-    metrics: Metrics | None
-    proc: ProcMem | None          # RSS (VmRSS) and, where exported, its RssAnon/RssFile split
-    notes: tuple[str, ...] = ()   # what was passed over, in one line each
-
-    @property
-    def knobs(self) -> dict[str, int]:
-        """GOGC, GOMEMLIMIT and GOMAXPROCS where the scrape gives them (runtime/metrics'
-        /gc/gogc:percent, /gc/gomemlimit:bytes, /sched/gomaxprocs:threads)."""
-        values = self.metrics.values if self.metrics is not None else {}
-        return {knob: int(values[name]) for knob, name in KNOBS if name in values}
-
-
-def snapshot_parts(series: Iterable[Series], source: str = "") -> TelemetryParts:
+def snapshot_parts(series: Iterable[Series], source: str = "",
+                   identity: Labels = ()) -> TelemetryParts:
     """The series of one process, mapped through NAMES. The first series to fill a target wins
     (the table lists the exact name before a derived one: go_memstats_heap_alloc_bytes before
     OpenTelemetry's older process_runtime_go_mem_heap_alloc)."""
@@ -74,12 +59,17 @@ def snapshot_parts(series: Iterable[Series], source: str = "") -> TelemetryParts
         if by_target["metrics"] else None,
         proc=ProcMem(kind="status", fields={k: int(v) for k, v in proc.items()}, source=source)
         if "VmRSS" in proc else None,
-        notes=notes)
+        notes=notes, identity=identity)
 
 
 _INDEX: dict[str, list[tuple[int, Name]]] = {}
 for _i, _name in enumerate(NAMES):
     _INDEX.setdefault(_name.series, []).append((_i, _name))
+
+
+def wanted(s: Series) -> bool:
+    """Whether the table reads the series at all."""
+    return bool(_rows_for(s))
 
 
 def _rows_for(s: Series) -> list[tuple[int, Name]]:

@@ -107,7 +107,3 @@ PROC = (
 )
 
 NAMES: tuple[Name, ...] = CLIENT_GOLANG_MEMSTATS + OTHER_MEMSTATS + OTEL_MEMSTATS + METRICS + PROC
-
-# The knobs the findings name, by the runtime/metrics value that holds each.
-KNOBS = (("GOGC", "/gc/gogc:percent"), ("GOMEMLIMIT", "/gc/gomemlimit:bytes"),
-         ("GOMAXPROCS", "/sched/gomaxprocs:threads"))
