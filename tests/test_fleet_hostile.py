@@ -55,6 +55,9 @@ REPLIES = {  # variant -> (status, body)
     "deep": (200, "[" * 100_000),
     "escapes": (200, matrix(good_series(EVIL, ["20000000", "30000000", "40000000"]))),
     "someNaN": (200, matrix(good_series("a", ["20000000", "NaN", "40000000"]))),
+    "twojobsrange": (200, matrix([
+        {**item, "metric": {**item["metric"], "job": job}}
+        for job in ("api", "api-canary") for item in good_series("a", ["1000000", "2000000"])])),
     "vempty": (200, {"status": "success", "data": {"resultType": "vector", "result": []}}),
     "twojobs": (200, {"status": "success", "data": {"resultType": "vector", "result": [
         {"metric": {"__name__": "process_resident_memory_bytes", "instance": "a", "job": job},
@@ -209,6 +212,13 @@ def test_the_query_asks_for_the_users_matchers(httpd, server):
     query = httpd.queries[-1]
     assert query.startswith('{__name__=~"go_memstats_heap_alloc_bytes|')
     assert query.endswith('", job="api", pod=~"web-.*"}')
+
+
+def test_one_instance_in_two_jobs_is_two_processes(server):
+    done = timeline(f"{server}/twojobsrange", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    found = {i["instance"]: i["labels"]["job"] for i in json.loads(done.stdout)["instances"]}
+    assert found == {"a job=api": "api", "a job=api-canary": "api-canary"}
 
 
 def explain(url: str, *extra: str):

@@ -60,10 +60,14 @@ def fleet_history(server: Server, matchers: str, start: float, end: float,
                            "(is the selector right, and has the server scraped it then?)"
                            if not answer else f"the {len(answer)} series under {{{matchers}}} "
                            "hold no finite value between the start and the end")
-    groups: dict[str, list[Range]] = defaultdict(list)
+    groups: dict[tuple[str, str], list[Range]] = defaultdict(list)  # (instance, job)
     for r in found:
-        groups[instance_of(r.labels)].append(r)
-    instances = [history(server.url, name, ranges) for name, ranges in groups.items()]
+        groups[instance_of(r.labels), dict(r.labels).get("job", "")].append(r)
+    jobs_of = defaultdict(list)
+    for name, job in groups:
+        jobs_of[name].append(job)
+    instances = [history(server.url, name if len(jobs_of[name]) == 1 else f"{name} job={job}",
+                         ranges) for (name, job), ranges in groups.items()]
     by_rss = ordered([i.figures[0] for i in instances])
     rank = {id(t): n for n, t in enumerate(by_rss)}
     return Fleet(source=server.url, selector="{" + matchers + "}", start=start, end=end,
