@@ -6,6 +6,7 @@ import argparse
 
 from .capture import duration, size
 from ..fleet import query
+from ..fleet.api import MAX_BYTES
 
 
 def add_server_options(parser: argparse.ArgumentParser, history: bool) -> None:
@@ -30,8 +31,8 @@ def add_server_options(parser: argparse.ArgumentParser, history: bool) -> None:
                            help="the moment: RFC 3339 or unix seconds (default: now)")
     group.add_argument("--timeout", type=duration, default=30.0, metavar="DURATION",
                        help="for each request to the server, to its last byte (default 30s)")
-    group.add_argument("--max-bytes", type=size, default=64 << 20, metavar="SIZE",
-                       help="the largest reply read (default 64MiB)")
+    group.add_argument("--max-bytes", type=size, default=MAX_BYTES, metavar="SIZE",
+                       help=f"the largest reply read (default {MAX_BYTES >> 20}MiB)")
 
 
 def server(args):

@@ -10,10 +10,19 @@ from dataclasses import dataclass
 
 from ..capture.timeline import Trend, ordered, trend
 from ..inputs.snapshot import Snapshot
-from ..memory.waterfall import Waterfall, waterfall
+from ..inputs.decode.telemetry import NAMES
+from ..memory.waterfall import METADATA, Waterfall, waterfall
 from .api import Labels, Range, Server
-from .moment import SERIES_NAMES, instance_of, snapshot_of, to_series
+from .moment import instance_of, snapshot_of, to_series
 from .query import selector
+
+# What the waterfall and FIGURES read, and so all a range query asks for: a series of every
+# step of every instance costs, so the table's other names (the GC knobs, runtime/metrics
+# values the findings read) are left to explain's instant query.
+RANGE_FIELDS = {("memstats", f) for f in ("HeapAlloc", "HeapInuse", "HeapIdle",
+                                          "HeapReleased", "Sys", "StackSys", "NumGC",
+                                          *METADATA)} | {("proc", "VmRSS"), ("proc", "RssFile")}
+RANGE_NAMES = tuple(dict.fromkeys(n.series for n in NAMES if (n.target, n.field) in RANGE_FIELDS))
 
 # figure -> how a step's snapshot gives it; the first is the one instances are ranked by
 FIGURES: dict[str, Callable[[Snapshot], float | None]] = {
@@ -52,7 +61,7 @@ class Fleet:
 
 def fleet_history(server: Server, matchers: str, start: float, end: float,
                   step: float) -> Fleet:
-    query = selector(SERIES_NAMES, matchers)
+    query = selector(RANGE_NAMES, matchers)
     answer = server.range(query, start, end, step)
     found = [r for r in answer if r.points]  # NaN and infinities are dropped: maybe all
     if not found:
