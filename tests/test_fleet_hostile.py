@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from support import run_heapdiff
+from support import SAMPLES, run_heapdiff
 
 EVIL = "web-1\x1b]0;pwned\x07\u202e"  # an OSC title change, BEL and a bidi override
 
@@ -58,6 +58,9 @@ REPLIES = {  # variant -> (status, body)
     "twojobsrange": (200, matrix([
         {**item, "metric": {**item["metric"], "job": job}}
         for job in ("api", "api-canary") for item in good_series("a", ["1000000", "2000000"])])),
+    "vgood": (200, {"status": "success", "data": {"resultType": "vector", "result": [
+        {"metric": item["metric"], "value": item["values"][-1]}
+        for item in good_series("a", ["20000000", "30000000"])]}}),
     "vempty": (200, {"status": "success", "data": {"resultType": "vector", "result": []}}),
     "twojobs": (200, {"status": "success", "data": {"resultType": "vector", "result": [
         {"metric": {"__name__": "process_resident_memory_bytes", "instance": "a", "job": job},
@@ -247,3 +250,14 @@ def test_explain_takes_files_or_a_server_not_both(server, tmp_path):
                                 str(tmp_path), timeout=60))
     assert line == (f"heapdiff: {server}/vempty: give the files of one moment or --prometheus "
                     "URL (one of them)")
+
+
+def test_explain_of_a_server_moment_against_files_of_an_earlier_one(server):
+    done = explain(f"{server}/vgood", "--instance", "a", "--base",
+                   str(SAMPLES / "leaky_cache" / "base"), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    rows = {r["component"]: r["bytes"] for r in report["waterfall"]}
+    assert report["rss"] == 30000000 and rows["heap_alloc"] == 4 << 20
+    assert rows["free_retained"] == (3 << 20) - (1 << 20)
+    assert {c["component"] for c in report["changes"]} >= {"rss", "heap_alloc"}

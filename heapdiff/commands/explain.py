@@ -55,7 +55,8 @@ def run_explain(args) -> int:
         snap = load_snapshot(list(resolve_one(args.paths, args.round).paths), progress,
                              args.instance) if args.paths else server_moment(args)
         earlier = waterfall(load_snapshot(list(resolve_one(args.base).paths), progress,
-                                          args.instance)) if args.base else None
+                                          args.instance if args.paths else None)) \
+            if args.base else None  # with --prometheus, --instance names the server's
     w = waterfall(snap)
     health = gc_health(snap)
     found = findings(snap, w, health)
