@@ -261,3 +261,18 @@ def test_explain_of_a_server_moment_against_files_of_an_earlier_one(server):
     assert report["rss"] == 30000000 and rows["heap_alloc"] == 4 << 20
     assert rows["free_retained"] == (3 << 20) - (1 << 20)
     assert {c["component"] for c in report["changes"]} >= {"rss", "heap_alloc"}
+
+
+def test_timeline_json_has_the_documented_keys(server):
+    done = timeline(f"{server}/someNaN", "--format", "json", "--until", "102", "--step", "1")
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    assert list(document) == ["source", "url", "selector", "start", "end", "step", "instances"]
+    assert (document["start"], document["end"], document["step"]) == (42, 102, 1)
+    instance, = document["instances"]
+    assert list(instance) == ["instance", "labels", "kind", "rss", "heap_alloc", "heap_inuse",
+                              "heap_free_retained", "stacks", "gc_cycles", "waterfall"]
+    assert instance["gc_cycles"] == {"first": None, "last": None, "slope": 0.0,
+                                     "kind": "unknown"}  # no go_gc_duration_seconds here
+    assert list(instance["waterfall"][0]) == ["time", "rss", "rows"]
+    assert [w["time"] for w in instance["waterfall"]] == [100, 101, 102]
