@@ -57,9 +57,9 @@ class Gathered:
 
 def gather(new_paths: list[str], base_paths: list[str], binary: str | None = None,
            source: str | None = None, progress: Report = silent,
-           title: str | None = None) -> Gathered:
-    new = load_snapshot(new_paths, progress)
-    base = load_snapshot(base_paths, progress) if base_paths else None
+           title: str | None = None, instance: str | None = None) -> Gathered:
+    new = load_snapshot(new_paths, progress, instance)
+    base = load_snapshot(base_paths, progress, instance) if base_paths else None
     inputs = _inputs("new", new) + (_inputs("base", base) if base else ())
     quote = lambda paths: " ".join(shlex.quote(p) for p in paths)  # noqa: E731
     commands: dict[str, str] = {}

@@ -104,8 +104,9 @@ def test_memstats_json_and_status_given_beside_a_scrape_are_used_over_it():
 def test_scrape_fills_memstats_metrics_and_rss_labelled_as_such():
     snap = load_snapshot([str(PROM)])
     assert [label for source, label in snap.used if source == str(PROM)] == [
-        "MemStats (Prometheus scrape)", "RSS (Prometheus scrape)",
-        "runtime/metrics (Prometheus scrape)", "Prometheus scrape"]
+        "Prometheus scrape", "MemStats (Prometheus scrape)", "RSS (Prometheus scrape)",
+        "runtime/metrics (Prometheus scrape)"]
+    assert snap.label(str(PROM)) == "Prometheus scrape"
     lines = dict(line.rsplit(" ", 1) for line in PROM.read_text().splitlines()
                  if line and not line.startswith("#"))
     assert snap.metrics is not None
@@ -212,3 +213,16 @@ def test_too_many_processes_are_refused():
     text = "".join(f'process_resident_memory_bytes{{instance="{i}"}} 1\n' for i in range(5000))
     with pytest.raises(InputError, match="more than 4096 processes"):
         decode_scrape(text.encode(), "m.prom")
+
+
+def test_the_report_lists_the_scrape_in_its_inputs_table():
+    done = run_heapdiff("report", PROM, SCRAPE / "heap.pb.gz")
+    assert done.returncode == 0, done.stderr
+    assert "| Prometheus scrape |" in done.stdout
+
+
+def test_report_takes_instance_for_a_scrape_of_several(tmp_path):
+    done = run_heapdiff("report", fleet(tmp_path), "--instance", "10.0.0.2:8080", "--format",
+                        "json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["memory"]["rss"] == 38_158_336 + MIB

@@ -104,7 +104,8 @@ class HeapdiffApp(App):
 
     def __init__(self, paths: list[str], base_paths: list[str], source_dir: str | None = None,
                  report_path: str = "heapdiff-report.md", driver_class=None,
-                 from_round: int | None = None, to_round: int | None = None):
+                 from_round: int | None = None, to_round: int | None = None,
+                 instance: str | None = None):
         super().__init__(driver_class=driver_class)
         for view in self.views:  # the tabs show their numbers: the footer keeps its room
             self.bind(view.key, f"tab('{view.slug}')", description=view.title, show=False)
@@ -113,6 +114,7 @@ class HeapdiffApp(App):
         self.base_paths = list(self.inputs.base.paths) if self.inputs.base else []
         self.capture = self.inputs.capture
         self.source_dir = source_dir
+        self.instance = instance  # of a Prometheus scrape of several processes
         self.report_path = report_path
         self.moments: Moments | None = None
         self.analysis = None
@@ -144,7 +146,7 @@ class HeapdiffApp(App):
         try:
             if self.moments is None:
                 self.moments = load_moments(self.paths, self.base_paths, progress,
-                                            self.source_dir)
+                                            self.source_dir, self.instance)
             progress("diffing")
             analysis = analyse(self.moments, self.settings, self.capture)
         except Exception as exc:  # noqa: BLE001 - shown to the user, never a crash
@@ -312,7 +314,8 @@ class HeapdiffApp(App):
         from heapdiff.render.markdown import report_markdown
 
         try:
-            gathered = gather(self.paths, self.base_paths, title=self.inputs.title)
+            gathered = gather(self.paths, self.base_paths, title=self.inputs.title,
+                              instance=self.instance)
             emit(report_markdown(gathered), self.report_path)
         except Exception as exc:  # noqa: BLE001 - shown; an unexpected one by its type
             said = str(exc) if isinstance(exc, InputError) else f"{type(exc).__name__}: {exc}"

@@ -2,7 +2,7 @@
 so heapdiff itself never imports the TUI."""
 from __future__ import annotations
 
-from heapdiff.commands.options import add_pair_round_options
+from heapdiff.commands.options import add_instance_option, add_pair_round_options
 
 
 def register(commands) -> None:
@@ -17,6 +17,7 @@ def register(commands) -> None:
     tui.add_argument("--report", default="heapdiff-report.md", metavar="FILE",
                      help="where m writes the Markdown report (default heapdiff-report.md)")
     add_pair_round_options(tui)
+    add_instance_option(tui)
     tui.set_defaults(run=run)
 
 
@@ -31,7 +32,7 @@ def run(args) -> int:
     from .driver import driver_class
 
     app = HeapdiffApp(args.paths, args.base, args.source, args.report, driver_class(),
-                      args.from_round, args.to_round)
+                      args.from_round, args.to_round, args.instance)
     app.run()
     if app.failure is not None:  # the CLI's one line, once the terminal is restored
         raise app.failure

@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..inputs.moments import resolve_pair
 from ..common.output import emit
 from ..common.progress import TerminalProgress
-from .options import add_pair_round_options, json_text
+from .options import add_instance_option, add_pair_round_options, json_text
 
 
 def register(commands) -> None:
@@ -21,6 +21,7 @@ def register(commands) -> None:
                         help="the artifacts of an earlier moment, to report growth (repeat "
                              "for several files)")
     add_pair_round_options(report)
+    add_instance_option(report)
     report.add_argument("--binary", metavar="PATH", help="the binary, for the retainers' verdicts")
     report.add_argument("--source", metavar="DIR", help="the source, for the retainers")
     report.add_argument("--format", choices=("markdown", "json"), default="markdown")
@@ -36,7 +37,7 @@ def run(args) -> int:
     with TerminalProgress() as progress:
         inputs = resolve_pair(args.paths, args.base, args.from_round, args.to_round)
         gathered = gather(list(inputs.new.paths), list(inputs.base.paths) if inputs.base else [],
-                          args.binary, args.source, progress, inputs.title)
+                          args.binary, args.source, progress, inputs.title, args.instance)
     if args.format == "json":
         emit(json_text(report_json(gathered)), args.output)
     else:

@@ -21,13 +21,13 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class Snapshot:
     profile: Profile | None = None
+    scrape: Scrape | None = None  # before the fields it fills: reports label it as a scrape
     memstats: MemStats | None = None
     memstats_source: str = ""
     status: ProcMem | None = None
     smaps: ProcMem | None = None
     metrics: Metrics | None = None
     gctrace: GCTrace | None = None
-    scrape: Scrape | None = None
     sources: tuple[str, ...] = ()
     used: tuple[tuple[str, str], ...] = ()  # (source, label) of each field filled, in field order
     notes: tuple[str, ...] = ()  # "FILE: what was passed over", from the files used
