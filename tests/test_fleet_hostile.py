@@ -276,3 +276,12 @@ def test_timeline_json_has_the_documented_keys(server):
                                      "kind": "unknown"}  # no go_gc_duration_seconds here
     assert list(instance["waterfall"][0]) == ["time", "rss", "rows"]
     assert [w["time"] for w in instance["waterfall"]] == [100, 101, 102]
+
+
+def test_timeline_text_details_the_first_instances_only_when_told(server):
+    done = timeline(f"{server}/twojobsrange", "--nodecount", "1")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("  waterfall:") == 1
+    assert done.stdout.endswith("(the details of 1 of 2 instances; --nodecount 0 shows all)\n")
+    every = timeline(f"{server}/twojobsrange", "--nodecount", "0")
+    assert every.stdout.count("  waterfall:") == 2

@@ -11,6 +11,7 @@ from .fleet import add_server_options, server
 from .options import add_profile_options, json_text, limit_rows
 
 TEXT_ROWS = 20
+FLEET_DETAILS = 5  # instances whose figures and waterfall the text shows by default
 
 
 def register(commands) -> None:
@@ -27,7 +28,8 @@ def register(commands) -> None:
     add_profile_options(timeline)
     timeline.add_argument("--nodecount", type=int, metavar="N",
                           help=f"show at most N functions (0: all; default: {TEXT_ROWS} in "
-                               "text, all otherwise)")
+                               "text, all otherwise); with --prometheus, detail the first N "
+                               f"instances in text (0: all; default {FLEET_DETAILS})")
     timeline.add_argument("--format", choices=("text", "json"), default="text")
     timeline.add_argument("-o", "--output", metavar="FILE", help="write to FILE")
     add_server_options(timeline, history=True)
@@ -72,6 +74,9 @@ def run_fleet(args) -> int:
                                           f"points; the query API answers at most {MAX_POINTS}: "
                                           "a longer --step")
     fleet = fleet_history(server(args), args.selector, start, end, step)
-    emit(json_text(fleet_json(fleet)) if args.format == "json" else fleet_text(fleet),
-         args.output)
+    if args.format == "json":
+        emit(json_text(fleet_json(fleet)), args.output)
+    else:
+        detailed = FLEET_DETAILS if args.nodecount is None else args.nodecount or None
+        emit(fleet_text(fleet, detailed), args.output)
     return 0

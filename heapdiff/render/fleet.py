@@ -30,20 +30,26 @@ def _instance_json(i: Instance) -> dict:
                           for t, w in zip(i.times, i.waterfalls)]}
 
 
-def fleet_text(fleet: Fleet) -> str:
+def fleet_text(fleet: Fleet, detailed: int | None = None) -> str:
+    """The ranking of every instance, then the figures and waterfall of the first `detailed`
+    (all when None)."""
     span = fleet.end - fleet.start
     lines = [f"Prometheus: {terminal(fleet.source)}  selector {terminal(fleet.selector)}",
              f"Window: {iso(fleet.start)} .. {iso(fleet.end)} ({_span(span)}), step "
              f"{_span(fleet.step)}; {len(fleet.instances)} instance(s), by RSS growth", ""]
     ranking = [dataclasses.replace(i.figures[0], name=i.instance) for i in fleet.instances]
     lines += table(ranking, "bytes")
-    for i in fleet.instances:
+    shown = fleet.instances[:detailed]
+    for i in shown:
         labels = ", ".join(f"{k}={v}" for k, v in i.labels)
         lines += ["", f"{terminal(i.instance)}  {i.kind}  ({terminal(labels)})"]
         lines += table([t for t in i.figures if t.name not in COUNTS], "bytes")
         lines += [_count(t) for t in i.figures if t.name in COUNTS]
         lines.append("  waterfall:")
         lines += table(list(i.waterfall), "bytes")
+    if len(shown) < len(fleet.instances):
+        lines += ["", f"(the details of {len(shown)} of {len(fleet.instances)} instances; "
+                      "--nodecount 0 shows all)"]
     return "\n".join(lines) + "\n"
 
 
