@@ -285,3 +285,9 @@ def test_timeline_text_details_the_first_instances_only_when_told(server):
     assert done.stdout.endswith("(the details of 1 of 2 instances; --nodecount 0 shows all)\n")
     every = timeline(f"{server}/twojobsrange", "--nodecount", "0")
     assert every.stdout.count("  waterfall:") == 2
+
+
+def test_a_window_before_1970_is_one_line(server):
+    line = refusal(timeline(f"{server}/empty", "--since", "99999999999w", "--until", "100"))
+    assert line == (f"heapdiff: {server}/empty: --since 6.048e+16s from 1970-01-01T00:01:40Z "
+                    "starts before 1970")

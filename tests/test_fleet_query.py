@@ -7,7 +7,8 @@ import argparse
 import pytest
 
 from heapdiff.fleet.api import base_url
-from heapdiff.fleet.query import default_step, duration, iso, matchers, moment, selector
+from heapdiff.fleet.query import default_step, duration, iso, matchers, moment, selector, \
+    timeout
 from heapdiff.common.errors import InputError
 
 
@@ -31,9 +32,10 @@ def test_moments_are_unix_seconds_or_rfc3339_utc_by_default(text, unix):
     assert moment(text) == unix
 
 
-def test_a_moment_that_is_no_time_is_refused():
+@pytest.mark.parametrize("text", ["yesterday", "nan", "inf", "-1", "1e20", "", "10000-01-01"])
+def test_a_moment_that_is_no_time_is_refused(text):
     with pytest.raises(argparse.ArgumentTypeError, match="is not a time"):
-        moment("yesterday")
+        moment(text)
 
 
 def test_iso_writes_utc_to_the_second_or_the_millisecond():
@@ -77,3 +79,9 @@ def test_the_server_address_keeps_a_route_prefix_and_drops_an_api_path(text, bas
 def test_an_address_that_is_no_http_url_is_refused(text):
     with pytest.raises(InputError):
         base_url(text)
+
+
+def test_a_timeout_past_an_hour_is_refused():
+    assert timeout("90s") == 90
+    with pytest.raises(argparse.ArgumentTypeError, match="longer than 1h"):
+        timeout("99999999999999h")

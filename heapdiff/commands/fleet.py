@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .capture import duration, size
+from .capture import size
 from ..fleet import query
 from ..fleet.api import MAX_BYTES
 
@@ -29,7 +29,7 @@ def add_server_options(parser: argparse.ArgumentParser, history: bool) -> None:
     else:
         group.add_argument("--at", type=query.moment, metavar="TIME",
                            help="the moment: RFC 3339 or unix seconds (default: now)")
-    group.add_argument("--timeout", type=duration, default=30.0, metavar="DURATION",
+    group.add_argument("--timeout", type=query.timeout, default=30.0, metavar="DURATION",
                        help="for each request to the server, to its last byte (default 30s)")
     group.add_argument("--max-bytes", type=size, default=MAX_BYTES, metavar="SIZE",
                        help=f"the largest reply read (default {MAX_BYTES >> 20}MiB)")

@@ -63,11 +63,14 @@ def run_fleet(args) -> int:
     import time
 
     from ..fleet.history import fleet_history
-    from ..fleet.query import MAX_POINTS, default_step
+    from ..fleet.query import MAX_POINTS, default_step, iso
     from ..render.fleet import fleet_json, fleet_text
 
     end = round(time.time() if args.until is None else args.until, 3)  # as sent: to the ms
     start = round(end - args.since, 3)
+    if start < 0:
+        raise InputError(args.prometheus, f"--since {args.since:g}s from {iso(end)} starts "
+                                          "before 1970")
     step = args.step or default_step(args.since)
     if args.since / step >= MAX_POINTS:
         raise InputError(args.prometheus, f"--since / --step is {args.since / step:.0f} "

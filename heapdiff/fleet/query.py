@@ -4,6 +4,7 @@ names itself, so it adds a __name__ matcher to the user's."""
 from __future__ import annotations
 
 import argparse
+import math
 import re
 from datetime import datetime, timezone
 
@@ -11,6 +12,8 @@ DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 
 DURATION = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|s|m|h|d|w)?\s*")
 MAX_POINTS = 11000  # per series: Prometheus refuses a range query with more
 DEFAULT_POINTS = 240  # per series when no --step is given
+MAX_TIMEOUT = 3600.0  # seconds a request may take, at most
+LAST_TIME = 253402300800.0  # 10000-01-01 in unix seconds: past what a time is written as
 
 
 def duration(text: str) -> float:
@@ -22,18 +25,30 @@ def duration(text: str) -> float:
     return seconds
 
 
+def timeout(text: str) -> float:
+    """A duration up to MAX_TIMEOUT: a socket refuses a deadline past its clock's range."""
+    seconds = duration(text)
+    if seconds > MAX_TIMEOUT:
+        raise argparse.ArgumentTypeError(f"{text!r} is longer than {MAX_TIMEOUT / 3600:g}h")
+    return seconds
+
+
 def moment(text: str) -> float:
-    """Unix seconds, or an RFC 3339 / ISO 8601 time (a time without a zone is UTC)."""
+    """Unix seconds, or an RFC 3339 / ISO 8601 time (a time without a zone is UTC), from 1970
+    to the year 9999."""
     try:
-        return float(text)
+        unix = float(text)
     except ValueError:
-        pass
-    try:
-        t = datetime.fromisoformat(text.strip())
-    except ValueError:
+        try:
+            t = datetime.fromisoformat(text.strip())
+        except ValueError:
+            unix = math.nan
+        else:
+            unix = (t if t.tzinfo else t.replace(tzinfo=timezone.utc)).timestamp()
+    if not 0 <= unix < LAST_TIME:  # NaN included
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a time such as 2026-12-06T10:30:00Z or unix seconds") from None
-    return (t if t.tzinfo else t.replace(tzinfo=timezone.utc)).timestamp()
+            f"{text!r} is not a time such as 2026-12-06T10:30:00Z or unix seconds")
+    return unix
 
 
 def matchers(text: str) -> str:
