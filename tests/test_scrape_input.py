@@ -8,6 +8,7 @@ committed sample, no GC between them) and took a few fresh spans and a larger st
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -210,9 +211,20 @@ def test_a_million_unread_series_cost_little(tmp_path):
 
 
 def test_too_many_processes_are_refused():
-    text = "".join(f'process_resident_memory_bytes{{instance="{i}"}} 1\n' for i in range(5000))
-    with pytest.raises(InputError, match="more than 4096 processes"):
+    text = "".join(f'process_resident_memory_bytes{{instance="{i}"}} 1\n' for i in range(1025))
+    with pytest.raises(InputError, match="more than 1024 processes"):
         decode_scrape(text.encode(), "m.prom")
+
+
+def test_millions_of_lines_of_a_series_heapdiff_reads_are_refused_before_parsing(tmp_path):
+    path = tmp_path / "m.prom"
+    path.write_text("".join(f'go_memory_used_bytes{{go_memory_type="t{i}"}} 1\n'
+                            for i in range(1_000_000)))
+    started = time.monotonic()
+    done = run_heapdiff("explain", path)
+    assert done.returncode == 2 and "more than 65536 lines of the series heapdiff reads" \
+        in done.stderr
+    assert time.monotonic() - started < 30
 
 
 def test_the_report_lists_the_scrape_in_its_inputs_table():

@@ -20,7 +20,10 @@ from .telemetry import NAMES
 # process is named by.
 IDENTITY = ("instance", "job", "pod", "namespace", "container")
 MAX_BYTES = 256 << 20  # a /metrics scrape is KiB; a federation dump of a fleet a few MiB
-MAX_PROCESSES = 4096
+MAX_PROCESSES = 1024
+# Lines of the series the table names, parsed at some 20 µs each: a process has about 40, so
+# this is room for every process allowed, and a bound of a few seconds.
+MAX_LINES = 64 * MAX_PROCESSES
 BATCH = 1024  # lines handed to the parser at once
 SNIFFED_LINES = 20
 
@@ -64,7 +67,12 @@ def decode_scrape(data: bytes | bytearray, source: str) -> Scrape:
                                  f"({MAX_BYTES >> 20} MiB)")
     text = bytes(data).decode("utf-8", errors="replace")
     processes: dict[Labels, dict[tuple[str, Labels], Series]] = {}
-    lines = [m.group(0) for m in _WANTED_LINE.finditer(text)]
+    lines: list[str] = []
+    for m in _WANTED_LINE.finditer(text):
+        if len(lines) == MAX_LINES:
+            raise InputError(source, f"more than {MAX_LINES} lines of the series heapdiff "
+                                     "reads: not the scrape of a few processes")
+        lines.append(m.group(0))
     for start in range(0, len(lines), BATCH):
         for s in _parsed("\n".join(lines[start:start + BATCH]) + "\n", source):
             if not wanted(s):
