@@ -195,6 +195,13 @@ def test_nan_and_negative_values_are_passed_over_in_a_note(tmp_path):
                                  "can be (NaN, infinite or negative)"]
 
 
+def test_an_integer_past_a_floats_range_is_passed_over(tmp_path):
+    path = tmp_path / "m.prom"
+    path.write_text(f"go_memstats_sys_bytes {'9' * 400}\nprocess_resident_memory_bytes 4096\n")
+    document = explain_json(path)
+    assert document["rss"] == 4096 and "passed over: 1 series" in document["notes"][0]
+
+
 def test_lines_heapdiff_does_not_read_are_passed_over_unparsed(tmp_path):
     path = tmp_path / "m.prom"
     path.write_text("# HELP x y\n" + VALID_OPENING + "broken_line{{{ 1\n"

@@ -7,6 +7,7 @@ samples in one list, so a hostile file of millions of lines costs neither time n
 The series of each process (its instance, job, pod... labels) go to snapshot_parts."""
 from __future__ import annotations
 
+import math
 import re
 
 from prometheus_client.parser import text_string_to_metric_families
@@ -98,12 +99,21 @@ def decode_scrape(data: bytes | bytearray, source: str) -> Scrape:
 
 def _parsed(text: str, source: str) -> list[Series]:
     try:
-        return [Series(sample.name, tuple(sorted(sample.labels.items())), float(sample.value))
+        return [Series(sample.name, tuple(sorted(sample.labels.items())), _real(sample.value))
                 for family in text_string_to_metric_families(text)
                 for sample in family.samples]
     except (ValueError, TypeError, IndexError, KeyError) as exc:
         reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
         raise InputError(source, f"not a valid Prometheus scrape: {reason}") from None
+
+
+def _real(value: float | int) -> float:
+    """The parser gives a long integer as an int: past a float's range it is infinite (and
+    passed over as no size can be), not an OverflowError."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf
 
 
 def _shown(labels: Labels) -> str:
