@@ -245,3 +245,20 @@ def test_report_takes_instance_for_a_scrape_of_several(tmp_path):
                         "json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["memory"]["rss"] == 38_158_336 + MIB
+
+
+def test_instance_labels_listed_in_the_error_are_escaped(tmp_path):
+    path = tmp_path / "m.prom"
+    path.write_text('process_resident_memory_bytes{instance="first-of-two-processes-here"} 1\n'
+                    'process_resident_memory_bytes{instance="b\x1b]52;c;aGk=\x07\u202e"} 2\n')
+    done = run_heapdiff("explain", path)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert not {"\x1b", "\x07", "\u202e"} & set(done.stderr)
+    assert "instance=b\\x1b]52;c;aGk=\\x07\\u202e" in done.stderr
+
+
+def test_the_tui_loader_takes_instance(tmp_path):
+    from tui.state import load_moments
+    moments = load_moments([str(fleet(tmp_path)), str(SCRAPE / "heap.pb.gz")], [],
+                           lambda message: None, instance="10.0.0.2:8080")
+    assert moments.new.rss == 38_158_336 + MIB
