@@ -4,15 +4,17 @@ from a service without it is "not exposed", not a failure."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from capture_server import Server
 from heapdiff.capture.endpoints import NOT_EXPOSED
-from heapdiff.capture.manifest import read_capture
+from heapdiff.capture.manifest import Artifact, read_capture, write_manifest
 from heapdiff.capture.timeline import build_timeline
 from heapdiff.inputs.load import load
 from heapdiff.model import Scrape
@@ -84,6 +86,34 @@ def test_timeline_takes_rss_from_the_scrape_where_no_proc_file_gives_it(capture)
 def test_the_leaks_rss_growth_shows_in_the_timeline(capture):
     rss = build_timeline(read_capture(capture)).memory[0]
     assert rss.values[-1] > rss.values[0]  # 5 MiB/s of leak over a second
+
+
+@needs_client_golang
+def test_timeline_takes_heap_alloc_from_the_scrape_where_no_memstats_file_gives_it(capture,
+                                                                                  tmp_path):
+    """The capture with every round's /debug/vars and debug=1 profile recorded as failed."""
+    copy = tmp_path / "capture"
+    shutil.copytree(capture, copy)
+    manifest = read_capture(copy).manifest
+    rounds = []
+    for r in manifest.rounds:
+        artifacts = []
+        for a in r.artifacts:
+            if a.name in ("vars", "heap_text") and a.ok:
+                (copy / r.dir / a.file).unlink()
+                a = Artifact(a.name, a.source, False, error="connection refused")
+            artifacts.append(a)
+        rounds.append(replace(r, artifacts=tuple(artifacts)))
+    write_manifest(copy, replace(manifest, rounds=tuple(rounds)))
+    c = read_capture(copy)
+    alloc = build_timeline(c).memory[1]
+    assert alloc.name == "HeapAlloc"
+    expected = []
+    for r in c.profile_rounds:
+        scrape = load(copy / r.dir / "metrics.prom")
+        assert isinstance(scrape, Scrape) and scrape.only.memstats is not None
+        expected.append(scrape.only.memstats["HeapAlloc"])
+    assert list(alloc.values) == expected and all(v > 1 << 20 for v in expected)
 
 
 def test_a_service_without_metrics_records_it_as_not_exposed(tmp_path):

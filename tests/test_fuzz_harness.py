@@ -36,7 +36,7 @@ def test_the_mutator_depends_only_on_its_generator():
 def test_every_input_kind_has_seeds_and_commands():
     kinds = {seed.kind for seed in all_seeds()}
     assert {"pprof", "legacy", "memstats", "expvar", "metrics", "status", "smaps", "gctrace",
-            "gctrace-log", "capture-manifest", "capture-round", "server-reply",
+            "gctrace-log", "capture-manifest", "capture-round", "scrape", "server-reply",
             "prometheus-reply"} <= kinds
 
 

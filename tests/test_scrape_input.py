@@ -8,6 +8,7 @@ committed sample, no GC between them) and took a few fresh spans and a larger st
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -194,6 +195,13 @@ def test_nan_and_negative_values_are_passed_over_in_a_note(tmp_path):
                                  "can be (NaN, infinite or negative)"]
 
 
+def test_an_integer_past_a_floats_range_is_passed_over(tmp_path):
+    path = tmp_path / "m.prom"
+    path.write_text(f"go_memstats_sys_bytes {'9' * 400}\nprocess_resident_memory_bytes 4096\n")
+    document = explain_json(path)
+    assert document["rss"] == 4096 and "passed over: 1 series" in document["notes"][0]
+
+
 def test_lines_heapdiff_does_not_read_are_passed_over_unparsed(tmp_path):
     path = tmp_path / "m.prom"
     path.write_text("# HELP x y\n" + VALID_OPENING + "broken_line{{{ 1\n"
@@ -210,9 +218,20 @@ def test_a_million_unread_series_cost_little(tmp_path):
 
 
 def test_too_many_processes_are_refused():
-    text = "".join(f'process_resident_memory_bytes{{instance="{i}"}} 1\n' for i in range(5000))
-    with pytest.raises(InputError, match="more than 4096 processes"):
+    text = "".join(f'process_resident_memory_bytes{{instance="{i}"}} 1\n' for i in range(1025))
+    with pytest.raises(InputError, match="more than 1024 processes"):
         decode_scrape(text.encode(), "m.prom")
+
+
+def test_millions_of_lines_of_a_series_heapdiff_reads_are_refused_before_parsing(tmp_path):
+    path = tmp_path / "m.prom"
+    path.write_text("".join(f'go_memory_used_bytes{{go_memory_type="t{i}"}} 1\n'
+                            for i in range(1_000_000)))
+    started = time.monotonic()
+    done = run_heapdiff("explain", path)
+    assert done.returncode == 2 and "more than 65536 lines of the series heapdiff reads" \
+        in done.stderr
+    assert time.monotonic() - started < 30
 
 
 def test_the_report_lists_the_scrape_in_its_inputs_table():
@@ -226,3 +245,20 @@ def test_report_takes_instance_for_a_scrape_of_several(tmp_path):
                         "json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["memory"]["rss"] == 38_158_336 + MIB
+
+
+def test_instance_labels_listed_in_the_error_are_escaped(tmp_path):
+    path = tmp_path / "m.prom"
+    path.write_text('process_resident_memory_bytes{instance="first-of-two-processes-here"} 1\n'
+                    'process_resident_memory_bytes{instance="b\x1b]52;c;aGk=\x07\u202e"} 2\n')
+    done = run_heapdiff("explain", path)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert not {"\x1b", "\x07", "\u202e"} & set(done.stderr)
+    assert "instance=b\\x1b]52;c;aGk=\\x07\\u202e" in done.stderr
+
+
+def test_the_tui_loader_takes_instance(tmp_path):
+    from tui.state import load_moments
+    moments = load_moments([str(fleet(tmp_path)), str(SCRAPE / "heap.pb.gz")], [],
+                           lambda message: None, instance="10.0.0.2:8080")
+    assert moments.new.rss == 38_158_336 + MIB

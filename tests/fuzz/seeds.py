@@ -10,6 +10,7 @@ REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "samples"
 PUBLIC = REPO.parent / "shared" / "testdata" / "public"
 CAPTURE = SAMPLES / "leaky_service" / "capture"
+SCRAPE = SAMPLES / "leaky_service" / "scrape"
 REPLIES = Path(__file__).resolve().parent / "replies"
 
 
@@ -50,6 +51,13 @@ CAPTURE_COMMANDS = (
     ("report", "report {in}"), ("retainers", "retainers {in}"), ("sizes", "sizes {in}"),
     ("tui", "tui {in}"),
 )
+# A Prometheus scrape beside the same moment's vars.json, status.txt and heap profile; named
+# apart so that `bench/fuzz --command scrape-explain` runs only these.
+SCRAPE_COMMANDS = (
+    ("scrape-explain", "explain {x}"), ("scrape-explain-json", "explain --format json {x}"),
+    ("scrape-explain-dir", "explain {dir}"), ("scrape-report", "report {x} {dir}/heap.pb.gz"),
+    ("scrape-instance", "explain --instance 10.0.0.1:8080 {x}"), ("tui", "tui {dir}"),
+)
 SERVER_COMMANDS = (
     ("capture", "capture {url} --every 100ms --count 2 --out out --timeout 2s"),
     ("capture-gc", "capture {url} --every 100ms --count 1 --gc --out out --timeout 2s "
@@ -80,6 +88,7 @@ SNAPSHOT_FILES = {
 COMMANDS = {kind: commands for kind, commands in SNAPSHOT_FILES.values()} | {
     "gctrace-log": LONE_GCTRACE_COMMANDS, "public": PUBLIC_COMMANDS,
     "capture-manifest": CAPTURE_COMMANDS, "capture-round": CAPTURE_COMMANDS,
+    "scrape": SCRAPE_COMMANDS,
     "server-reply": SERVER_COMMANDS, "prometheus-reply": PROMETHEUS_COMMANDS}
 # the kinds whose file is not read by heapdiff from disk: never replaced by a FIFO and such
 NOT_FILES = {"server-reply", "prometheus-reply"}
@@ -111,4 +120,5 @@ def all_seeds() -> list[Seed]:
             for p in sorted((SAMPLES / "gctrace").glob("*.log"))]
     public = [Seed("public", PUBLIC, p.name) for p in sorted(PUBLIC.glob("*"))
               if p.is_file() and p.suffix != ".md"] if PUBLIC.is_dir() else []
-    return snapshot_seeds() + lone + capture_seeds() + server_seeds() + public
+    scrape = [Seed("scrape", SCRAPE, "metrics.prom")]
+    return snapshot_seeds() + lone + capture_seeds() + scrape + server_seeds() + public

@@ -7,6 +7,7 @@ samples in one list, so a hostile file of millions of lines costs neither time n
 The series of each process (its instance, job, pod... labels) go to snapshot_parts."""
 from __future__ import annotations
 
+import math
 import re
 
 from prometheus_client.parser import text_string_to_metric_families
@@ -20,7 +21,10 @@ from .telemetry import NAMES
 # process is named by.
 IDENTITY = ("instance", "job", "pod", "namespace", "container")
 MAX_BYTES = 256 << 20  # a /metrics scrape is KiB; a federation dump of a fleet a few MiB
-MAX_PROCESSES = 4096
+MAX_PROCESSES = 1024
+# Lines of the series the table names, parsed at some 20 µs each: a process has about 40, so
+# this is room for every process allowed, and a bound of a few seconds.
+MAX_LINES = 64 * MAX_PROCESSES
 BATCH = 1024  # lines handed to the parser at once
 SNIFFED_LINES = 20
 
@@ -64,7 +68,12 @@ def decode_scrape(data: bytes | bytearray, source: str) -> Scrape:
                                  f"({MAX_BYTES >> 20} MiB)")
     text = bytes(data).decode("utf-8", errors="replace")
     processes: dict[Labels, dict[tuple[str, Labels], Series]] = {}
-    lines = [m.group(0) for m in _WANTED_LINE.finditer(text)]
+    lines: list[str] = []
+    for m in _WANTED_LINE.finditer(text):
+        if len(lines) == MAX_LINES:
+            raise InputError(source, f"more than {MAX_LINES} lines of the series heapdiff "
+                                     "reads: not the scrape of a few processes")
+        lines.append(m.group(0))
     for start in range(0, len(lines), BATCH):
         for s in _parsed("\n".join(lines[start:start + BATCH]) + "\n", source):
             if not wanted(s):
@@ -90,12 +99,21 @@ def decode_scrape(data: bytes | bytearray, source: str) -> Scrape:
 
 def _parsed(text: str, source: str) -> list[Series]:
     try:
-        return [Series(sample.name, tuple(sorted(sample.labels.items())), float(sample.value))
+        return [Series(sample.name, tuple(sorted(sample.labels.items())), _real(sample.value))
                 for family in text_string_to_metric_families(text)
                 for sample in family.samples]
     except (ValueError, TypeError, IndexError, KeyError) as exc:
         reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
         raise InputError(source, f"not a valid Prometheus scrape: {reason}") from None
+
+
+def _real(value: float | int) -> float:
+    """The parser gives a long integer as an int: past a float's range it is infinite (and
+    passed over as no size can be), not an OverflowError."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf
 
 
 def _shown(labels: Labels) -> str:
