@@ -27,6 +27,7 @@ MemStats JSON, and agrees with `go tool pprof` to the byte.
   heapdiff report [--base ...] FILES  all of it as Markdown for an incident ticket
   heapdiff capture URL --out DIR  heap, MemStats and RSS of a running service, every so often
   heapdiff timeline DIR         per-function heap and RSS over a capture's rounds, leak suspects
+  heapdiff timeline --prometheus URL  each instance's memory from a Prometheus server, growers first
   heapdiff tui [--base ...] FILES     browse it all in the terminal"""
 
 

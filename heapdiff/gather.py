@@ -60,9 +60,10 @@ class Gathered:
 
 def gather(new_paths: list[str], base_paths: list[str], binary: str | None = None,
            source: str | None = None, progress: Report = silent,
-           title: str | None = None, options: DiffOptions = DiffOptions()) -> Gathered:
-    new = load_snapshot(new_paths, progress)
-    base = load_snapshot(base_paths, progress) if base_paths else None
+           title: str | None = None, options: DiffOptions = DiffOptions(),
+           instance: str | None = None) -> Gathered:
+    new = load_snapshot(new_paths, progress, instance)
+    base = load_snapshot(base_paths, progress, instance) if base_paths else None
     return gather_snapshots(new, base, new_paths, base_paths, binary=binary, source=source,
                             progress=progress, title=title, options=options)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .common.errors import InputError
 from .common.sample_index import sample_index_of
 
 if TYPE_CHECKING:  # imported where arrays are made: the small-profile route never needs numpy
@@ -215,6 +216,7 @@ class Metrics:
     values: dict[str, float | int]
     histograms: dict[str, tuple[tuple[int, ...], tuple[float, ...]]]
     source: str = ""
+    notes: tuple[str, ...] = ()  # what was read but passed over, one line each
 
     def get(self, name: str):
         return self.values.get(name)
@@ -241,3 +243,75 @@ class GCCycle:
 class GCTrace:
     cycles: tuple[GCCycle, ...]
     source: str = ""
+
+
+@dataclass(frozen=True)
+class TelemetryParts:
+    """What the telemetry of one Go process (a scrape, a Prometheus query) says: each None when
+    no series gave it. The MemStats holds only the fields some series gave; an absent field is
+    unknown, never zero."""
+
+    memstats: MemStats | None
+    metrics: Metrics | None
+    proc: ProcMem | None  # RSS (VmRSS) and, where exported, its RssAnon/RssFile split
+    notes: tuple[str, ...] = ()  # what was passed over, one line each
+    identity: tuple[tuple[str, str], ...] = ()  # the labels telling the process apart
+
+    @property
+    def knobs(self) -> dict[str, int]:
+        """GOGC, GOMEMLIMIT and GOMAXPROCS where the telemetry gives them, read from the
+        runtime/metrics values that hold them."""
+        values = self.metrics.values if self.metrics is not None else {}
+        return {knob: int(values[name]) for knob, name in KNOBS if name in values}
+
+    @property
+    def name(self) -> str:
+        """How a user tells it from the others: "instance=a:9090 job=api"."""
+        return " ".join(f"{k}={v}" for k, v in self.identity) or "(no instance labels)"
+
+
+KNOBS = (("GOGC", "/gc/gogc:percent"), ("GOMEMLIMIT", "/gc/gomemlimit:bytes"),
+         ("GOMAXPROCS", "/sched/gomaxprocs:threads"))
+# Shown when a scrape holds several processes and none was chosen.
+LISTED_PROCESSES = 10
+
+
+@dataclass(frozen=True)
+class Scrape:
+    """A Prometheus text exposition (a saved /metrics scrape, a federation dump): the Go
+    figures of each process it holds, told apart by their instance, job or pod labels."""
+
+    processes: tuple[TelemetryParts, ...]
+    source: str = ""
+
+    def chosen(self, instance: str | None) -> Scrape:
+        """The scrape of one process: the only one, or the one whose instance, job or pod
+        label is `instance`; anything else is the error that lists them."""
+        if instance is None:
+            if len(self.processes) == 1:
+                return self
+            raise InputError(self.source, f"{len(self.processes)} processes in this scrape; "
+                                          f"choose one with --instance: {self._listed()}")
+        matches = tuple(p for p in self.processes if instance in dict(p.identity).values())
+        if len(matches) == 1:
+            return Scrape(matches, self.source)
+        what = "no process" if not matches else f"{len(matches)} processes"
+        raise InputError(self.source, f"--instance {instance}: {what} with that instance, job "
+                                      f"or pod label here; the processes: {self._listed()}")
+
+    def _listed(self) -> str:
+        names = [p.name for p in self.processes[:LISTED_PROCESSES]]
+        more = len(self.processes) - LISTED_PROCESSES
+        return ", ".join(names) + (f" and {more} more" if more > 0 else "")
+
+    @property
+    def only(self) -> TelemetryParts:
+        """The one process of a chosen scrape."""
+        if len(self.processes) != 1:
+            raise InputError(self.source, f"{len(self.processes)} processes in this scrape; "
+                                          f"choose one with --instance: {self._listed()}")
+        return self.processes[0]
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return tuple(n for p in self.processes for n in p.notes)

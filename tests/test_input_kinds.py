@@ -17,10 +17,15 @@ from heapdiff.inputs.snapshot import Snapshot, assemble, load_snapshot
 LATER = SAMPLES / "leaky_cache" / "later"
 CONTAINER = SAMPLES / "container" / "later"
 # each kind's own file: leaky_cache's snapshot, but for the kinds only the container sample has
-# (a lone memory.stat is a cgroup input by its keys)
+# (a lone memory.stat is a cgroup input by its keys) or the service's scrape (client_golang)
 OWN_FILE = {k.name: LATER / k.file for k in KINDS} | {
-    "smaps": CONTAINER / "smaps.txt", "cgroup": CONTAINER / "memory.stat"}
+    "smaps": CONTAINER / "smaps.txt", "cgroup": CONTAINER / "memory.stat",
+    "scrape": SAMPLES / "leaky_service" / "scrape" / "metrics.prom"}
 SNAPSHOT_FIELDS = {f.name for f in dataclasses.fields(Snapshot)}
+
+
+def sample_of(kind):
+    return OWN_FILE[kind.name]
 
 
 @pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)

@@ -73,7 +73,8 @@ class HeapdiffApp(App):
     def __init__(self, paths: list[str], base_paths: list[str], source_dir: str | None = None,
                  report_path: str = "heapdiff-report.md", driver_class=None,
                  from_round: int | None = None, to_round: int | None = None,
-                 moments: Moments | None = None, binary: str | None = None):
+                 moments: Moments | None = None, binary: str | None = None,
+                 instance: str | None = None):
         """moments: the inputs already read (`heapdiff tui` reads them before the screen is
         taken, so that bad input is its one line); None: read here, in the load worker."""
         super().__init__(driver_class=driver_class)
@@ -85,6 +86,7 @@ class HeapdiffApp(App):
         self.capture = self.inputs.capture
         self.source_dir = source_dir
         self.binary = binary
+        self.instance = instance  # of a Prometheus scrape of several processes
         self.report_path = report_path
         self.moments = moments
         self.analysis = None
@@ -133,7 +135,8 @@ class HeapdiffApp(App):
 
         if self.moments is None:
             self.moments = load_moments(self.paths, self.base_paths, progress,
-                                        self.source_dir, self.binary)
+                                        self.source_dir, self.binary,
+                                        self.instance)
         progress("diffing")
         return analyse(self.moments, settings, self.capture)
 

@@ -2,7 +2,7 @@
 so heapdiff itself never imports the TUI."""
 from __future__ import annotations
 
-from heapdiff.commands.options import add_pair_round_options
+from heapdiff.commands.options import add_instance_option, add_pair_round_options
 
 
 def register(commands) -> None:
@@ -29,6 +29,7 @@ def register(commands) -> None:
                      help="where m writes the Markdown report (default heapdiff-report.md; "
                           "never over an earlier one: heapdiff-report-1.md, -2, ... then)")
     add_pair_round_options(tui)
+    add_instance_option(tui)
     tui.set_defaults(run=run)
 
 
@@ -50,7 +51,7 @@ def run(args) -> int:
             readable(args.binary)  # Retainers reads it, and says what else is wrong with it
         moments = load_moments(list(inputs.new.paths),
                                list(inputs.base.paths) if inputs.base else [], progress,
-                               args.source, args.binary)
+                               args.source, args.binary, args.instance)
     # A lone Esc is told from an escape sequence by waiting; Textual's default wait (100 ms)
     # would make Esc the one key slower than the 100 ms every key must answer in, and so
     # would its input poll, which the fast-Esc driver wakes at the wait's end.
@@ -59,7 +60,8 @@ def run(args) -> int:
     from .driver import driver_class
 
     app = HeapdiffApp(args.paths, args.base, args.source, args.report, driver_class(),
-                      args.from_round, args.to_round, moments=moments, binary=args.binary)
+                      args.from_round, args.to_round, moments=moments, binary=args.binary,
+                      instance=args.instance)
     app.run()
     if app.crashes:  # bugs the app showed and survived: the run failed all the same
         traceback.print_exception(app.crashes[0], file=sys.stderr)

@@ -68,11 +68,12 @@ class Moments:
 
 
 def load_moments(paths: list[str], base_paths: list[str], progress,
-                 source_dir: str | None = None, binary: str | None = None) -> Moments:
+                 source_dir: str | None = None, binary: str | None = None,
+                 instance: str | None = None) -> Moments:
     """The new moment's inputs and the base's (none: no base), as heapdiff.inputs.moments
     resolved them."""
-    new = load_snapshot(paths, progress)
-    base = load_snapshot(base_paths, progress) if base_paths else None
+    new = load_snapshot(paths, progress, instance)
+    base = load_snapshot(base_paths, progress, instance) if base_paths else None
     if new.profile is None:
         from heapdiff.common.errors import InputError
         raise InputError(" ".join(paths), "no heap profile among these inputs")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from ..common.errors import InputError
 from ..inputs.decode.legacy_text import looks_like_legacy_heap
 from ..inputs.decode.memstats import memstats_from_document
+from ..inputs.decode.scrape import decode_scrape, looks_like_scrape
 from ..common.units import human_bytes
 from ..inputs.limits import cap
 from ..inputs.load import GZIP_MAGIC, decode, gunzip
@@ -58,3 +59,10 @@ def vars_body(body: bytes, source: str, endpoint: Endpoint, limit: int) -> None:
     if not isinstance(document, dict) or not isinstance(document.get("memstats"), dict):
         raise InputError(source, 'JSON without a "memstats" object: is expvar imported?')
     memstats_from_document(document, source)
+
+
+def scrape_body(body: bytes, source: str, endpoint: Endpoint, limit: int) -> None:
+    """A Prometheus text exposition with the Go runtime's or the process's memory series."""
+    if not looks_like_scrape(bytes(body[:1 << 16]).decode("utf-8", errors="replace")):
+        raise InputError(source, f"not {endpoint.what}: it starts {body[:40]!r}")
+    decode_scrape(body, source)

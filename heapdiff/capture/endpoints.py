@@ -7,10 +7,13 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..inputs.kinds import BY_NAME, Kind
-from .check import profile_body, text_profile_body, vars_body
+from .check import profile_body, scrape_body, text_profile_body, vars_body
 from .proc import read_cgroup
 
 PPROF_HINT = "is net/http/pprof mounted?"
+# What an optional endpoint's 404 is recorded as: the service does not expose it, which is
+# no failure, and the round's line leaves it out.
+NOT_EXPOSED = "not exposed (404 Not Found)"
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,7 @@ class Endpoint:
     # how a --pid file is read, (path, max_bytes) -> body; None: the /proc file itself
     read: Callable[[str, int], bytes] | None = None
     forced_gc: bool = False   # takes ?gc=1 when the capture forces a GC
+    optional: bool = False    # many services do not expose it: a 404 is NOT_EXPOSED
 
     @property
     def file(self) -> str:
@@ -40,6 +44,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              "a debug=1 heap profile", text_profile_body, PPROF_HINT),
     Endpoint("vars", BY_NAME["memstats"], "/debug/vars", "vars", "expvar JSON", vars_body,
              "is expvar imported?"),
+    Endpoint("metrics", BY_NAME["scrape"], "/metrics", "metrics", "a Prometheus scrape",
+             scrape_body, optional=True),
     Endpoint("status", BY_NAME["status"], "status", "status", from_proc=True),
     Endpoint("smaps_rollup", BY_NAME["smaps_rollup"], "smaps_rollup", "smaps", from_proc=True),
     Endpoint("smaps", BY_NAME["smaps"], "smaps", "mappings", from_proc=True),

@@ -18,6 +18,7 @@ from ..common.units import human_bytes
 from .errors import FetchError
 
 PIECE = 64 << 10
+ERROR_BODY = 64 << 10  # of an error response, at most: enough for any reason an API gives
 HANDSHAKE = 3.0  # seconds a TLS server takes at most to answer a hello; silence: not TLS
 
 
@@ -32,8 +33,10 @@ class NotTls(FetchError):
     """The server said nothing to a TLS hello."""
 
 
-def get(url: str, timeout: float, max_bytes: int) -> Response:
-    """The body of a 200 response to GET url, whole, within timeout seconds and max_bytes."""
+def get(url: str, timeout: float, max_bytes: int, error_body: bool = False) -> Response:
+    """The body of a 200 response to GET url, whole, within timeout seconds and max_bytes.
+    With error_body, a FetchError for another status carries the start of its body (an API
+    that explains its refusals in JSON, as Prometheus's does)."""
     parts = urlsplit(url)
     host = cast(str, parts.hostname)  # the capture command checked that the URL names one
     connection = (Https if parts.scheme == "https"
@@ -42,7 +45,7 @@ def get(url: str, timeout: float, max_bytes: int) -> Response:
     try:
         connection.connect()
         watchdog.watch(connection.sock)
-        response = _read(connection, parts, max_bytes)
+        response = _read(connection, parts, max_bytes, error_body)
     except (OSError, http.client.HTTPException, FetchError) as exc:
         if isinstance(exc, NotTls):
             raise
@@ -86,12 +89,14 @@ def _too_slow(timeout: float) -> FetchError:
     return FetchError(f"too slow: no complete response within {timeout:g} s (--timeout)")
 
 
-def _read(connection: http.client.HTTPConnection, parts: SplitResult, max_bytes: int) -> Response:
+def _read(connection: http.client.HTTPConnection, parts: SplitResult, max_bytes: int,
+          error_body: bool) -> Response:
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     connection.request("GET", path, headers={"User-Agent": "heapdiff-capture"})
     response = connection.getresponse()
     if response.status != 200:
-        raise FetchError(_status_text(response), response.status)
+        body = response.read(min(ERROR_BODY, max_bytes)) if error_body else b""
+        raise FetchError(_status_text(response), response.status, body)
     length = _content_length(response)
     if length is not None and length > max_bytes:
         raise FetchError(f"too large: {length} bytes, more than the {human_bytes(max_bytes)} "

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..common.output import write_atomic
-from .endpoints import ENDPOINT, ENDPOINTS
+from .endpoints import ENDPOINT, ENDPOINTS, NOT_EXPOSED
 from .errors import FetchError
 from .fetch import get
 from .manifest import Artifact, Round
@@ -81,7 +81,8 @@ def fetch(source: Source, timeout: float, max_bytes: int) -> Fetched:
     except FetchError as exc:
         error = str(exc)
         if exc.status == 404:
-            error += f": {ENDPOINT[source.name].hint}"
+            endpoint = ENDPOINT[source.name]
+            error = NOT_EXPOSED if endpoint.optional else f"{error}: {endpoint.hint}"
     return Fetched(source, body if error is None else None, error, time.monotonic() - start)
 
 

@@ -16,7 +16,7 @@ from ..common.errors import InputError
 from ..common.units import human_bytes
 from ..render.escape import terminal
 from . import lock
-from .endpoints import ENDPOINT
+from .endpoints import ENDPOINT, NOT_EXPOSED
 from .manifest import Manifest, Round, write_manifest
 from .round import fetch_all, iso, round_dir, sources, write_round
 from .signals import Interrupts
@@ -160,10 +160,11 @@ def wait_until(due: float, screen: Screen, status: str) -> None:
 def round_line(r: Round, count: int) -> str:
     """round 3/10  12:01:05Z  heap 84.0KiB  text 120KiB  vars 6.0KiB  ok"""
     clock = datetime.fromtimestamp(r.unix, timezone.utc).strftime("%H:%M:%SZ")
+    shown = [a for a in r.artifacts if a.error != NOT_EXPOSED]  # not exposed: not a failure
     sizes = "  ".join(f"{ENDPOINT[a.name].label} {human_bytes(a.bytes) if a.ok else '-'}"
-                      for a in r.artifacts)
+                      for a in shown)
     failed: dict[str, list[str]] = {}
-    for a in r.artifacts:
+    for a in shown:
         if not a.ok:
             failed.setdefault(a.error or "failed", []).append(ENDPOINT[a.name].label)
     notes = "; ".join(f"{', '.join(names)}: {error}" for error, names in failed.items())

@@ -11,7 +11,8 @@ from ..render import shapes
 from ..render.explain import changes_json, changes_text, explain_json, explain_text, gc_text
 from ..inputs.moments import resolve_one
 from ..inputs.snapshot import load_snapshot
-from .options import add_round_option, json_text
+from .fleet import add_server_options, server
+from .options import add_instance_option, add_round_option, json_text
 
 
 def register(commands) -> None:
@@ -21,16 +22,19 @@ def register(commands) -> None:
                     "and RSS (the kernel's view) into a waterfall whose rows add up to RSS, "
                     "with findings and advice. Give the artifacts of one moment in any "
                     "combination, or a folder holding them.")
-    explain.add_argument("paths", nargs="+", metavar="FILE|DIR",
+    explain.add_argument("paths", nargs="*", metavar="FILE|DIR",
                          help="heap profile, MemStats JSON or /debug/vars, /proc/PID/status, "
-                              "smaps_rollup, runtime/metrics JSON, gctrace log, or a folder "
+                              "smaps_rollup, runtime/metrics JSON, gctrace log, Prometheus "
+                              "scrape (/metrics), or a folder "
                               "(a capture folder: its latest round; a folder of snapshot "
-                              "folders: the newest)")
+                              "folders: the newest); none with --prometheus")
     add_round_option(explain)
+    add_instance_option(explain)
     explain.add_argument("--base", action="append", default=[], metavar="FILE|DIR",
                          help="the artifacts of an earlier moment: show how each row changed")
     explain.add_argument("--format", choices=("text", "json"), default="text")
     explain.add_argument("-o", "--output", metavar="FILE", help="write to FILE")
+    add_server_options(explain, history=False)
     explain.set_defaults(run=run_explain)
 
     gc = commands.add_parser(
@@ -44,24 +48,39 @@ def register(commands) -> None:
 
 
 def run_explain(args) -> int:
+    if bool(args.paths) == (args.prometheus is not None):
+        raise InputError(args.prometheus or "explain",
+                         "give the files of one moment or --prometheus URL (one of them)")
     with TerminalProgress() as progress:
-        snap = load_snapshot(list(resolve_one(args.paths, args.round).paths), progress)
-        earlier = waterfall(load_snapshot(list(resolve_one(args.base).paths), progress)) \
-            if args.base else None
+        snap = load_snapshot(list(resolve_one(args.paths, args.round).paths), progress,
+                             args.instance) if args.paths else server_moment(args)
+        earlier = waterfall(load_snapshot(list(resolve_one(args.base).paths), progress,
+                                          args.instance if args.paths else None)) \
+            if args.base else None  # with --prometheus, --instance names the server's
     w = waterfall(snap)
     health = gc_health(snap)
     found = findings(snap, w, health, earlier)
     if args.format == "json":
-        document = explain_json(w, found, health, snap.sources)
+        document = explain_json(w, found, health, snap.sources, snap.notes)
         if earlier is not None:
             document["changes"] = changes_json(earlier, w)
         emit(json_text(document), args.output)
     else:
-        text = explain_text(w, found, health, snap.sources)
+        text = explain_text(w, found, health, snap.sources, snap.notes)
         if earlier is not None:
             text += changes_text(earlier, w)
         emit(text, args.output)
     return 0
+
+
+def server_moment(args):
+    """The instance's snapshot at --at (now by default) from the --prometheus server."""
+    import time
+
+    from ..fleet.moment import instance_moment
+
+    at = time.time() if args.at is None else args.at
+    return instance_moment(server(args), args.instance, args.selector, at)
 
 
 def run_gc(args) -> int:

@@ -65,6 +65,13 @@ def add_round_option(parser: argparse.ArgumentParser) -> None:
                              "with a heap profile; -1 is the last, -2 the one before)")
 
 
+def add_instance_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--instance", metavar="VALUE",
+                        help="with a Prometheus scrape of several processes: the one whose "
+                             "instance, job or pod label is VALUE; with --prometheus: the "
+                             "instance label of the process to explain")
+
+
 def add_filter_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("filters (pprof's, applied to every profile)")
     group.add_argument("--focus", metavar="REGEX",

@@ -9,7 +9,8 @@ from ..inputs.moments import resolve_pair
 from ..common.output import emit
 from ..common.progress import TerminalProgress
 from .diff import add_mode_options
-from .options import add_pair_round_options, add_profile_options, json_text
+from .options import (add_instance_option, add_pair_round_options, add_profile_options,
+                      json_text)
 
 
 def add_growth_options(parser) -> None:
@@ -47,6 +48,7 @@ def register(commands) -> None:
                              "for several files)")
     add_pair_round_options(report)
     add_growth_options(report)
+    add_instance_option(report)
     report.add_argument("--binary", metavar="PATH", help="the binary, for the retainers' verdicts")
     report.add_argument("--source", metavar="DIR", help="the source, for the retainers")
     report.add_argument("--format", choices=("markdown", "json"), default="markdown")
@@ -62,7 +64,8 @@ def run(args) -> int:
     with TerminalProgress() as progress:
         inputs = resolve_pair(args.paths, args.base, args.from_round, args.to_round)
         gathered = gather(list(inputs.new.paths), list(inputs.base.paths) if inputs.base else [],
-                          args.binary, args.source, progress, inputs.title, diff_options(args))
+                          args.binary, args.source, progress, inputs.title, diff_options(args),
+                          args.instance)
     if args.format == "json":
         emit(json_text(report_json(gathered)), args.output)
     else:

@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from ..common.errors import InputError
 from ..common.progress import Report
-from ..model import CgroupMem, GCTrace, MemStats, Metrics, ProcMem, Profile
+from ..model import CgroupMem, GCTrace, MemStats, Metrics, ProcMem, Profile, Scrape
 from .decode.cgroup import decode_cgroup, looks_like_cgroup
 from .decode.gctrace import decode_gctrace, looks_like_gctrace
 from .decode.legacy_text import decode_legacy_heap, looks_like_legacy_heap
@@ -22,9 +22,10 @@ from .decode.metrics import looks_like_metrics, metrics_from_dict
 from .decode.numbers import json_document
 from .decode.pprof import decode_pprof
 from .decode.procfs import decode_procfs, looks_like_smaps_rollup, looks_like_status
+from .decode.scrape import decode_scrape, looks_like_scrape
 from .decode.smaps import decode_smaps, looks_like_smaps
 
-Artifact = Profile | MemStats | Metrics | ProcMem | CgroupMem | GCTrace
+Artifact = Profile | MemStats | Metrics | ProcMem | CgroupMem | GCTrace | Scrape
 
 
 class InputBytes:
@@ -93,6 +94,8 @@ class Kind:
     slot: str                          # the Snapshot field it fills
     rank: int = 0                      # within a slot the higher rank wins, else the first file
     also: tuple[Also, ...] = ()
+    # an artifact holding several processes: the one --instance names (None: the only one)
+    choose: Callable[[Any, str | None], Any] | None = None
 
     def owns(self, artifact: object) -> bool:
         return isinstance(artifact, self.model) and (
@@ -148,6 +151,17 @@ KINDS: tuple[Kind, ...] = (
          sniff=lambda p: looks_like_gctrace(p.opening),
          decode=lambda p, progress: decode_gctrace(p.text, p.source),
          file="gctrace.log", slot="gctrace"),
+    # Ranked below every file of its slots: a MemStats JSON or /proc file given beside the
+    # scrape is the more direct reading.
+    Kind(name="scrape", label="Prometheus scrape", noun="a Prometheus scrape",
+         text_name="a Prometheus scrape", model=Scrape, form=None,
+         sniff=lambda p: p.is_text and looks_like_scrape(p.opening),
+         decode=lambda p, progress: decode_scrape(p.data, p.source),
+         file="metrics.prom", slot="scrape", rank=-1,
+         also=(Also("memstats", lambda s: s.only.memstats, "MemStats (Prometheus scrape)"),
+               Also("metrics", lambda s: s.only.metrics, "runtime/metrics (Prometheus scrape)"),
+               Also("status", lambda s: s.only.proc, "RSS (Prometheus scrape)")),
+         choose=lambda s, instance: s.chosen(instance)),
 )
 BY_NAME = {k.name: k for k in KINDS}
 

@@ -16,7 +16,7 @@ from typing import Any, Callable, TypeVar
 
 from ..common.errors import InputError
 from ..common.progress import Report, silent
-from ..model import CgroupMem, GCTrace, MemStats, Metrics, ProcMem, Profile
+from ..model import CgroupMem, GCTrace, MemStats, Metrics, ProcMem, Profile, Scrape
 from .decode.cgroup import FILES as CGROUP_FILES, bundle
 from .kinds import Artifact, kind_of, nouns
 from .load import decode, read_input, recognise
@@ -27,6 +27,7 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class Snapshot:
     profile: Profile | None = None
+    scrape: Scrape | None = None  # before the fields it fills: reports label it as a scrape
     memstats: MemStats | None = None
     memstats_source: str = ""
     status: ProcMem | None = None
@@ -36,6 +37,7 @@ class Snapshot:
     gctrace: GCTrace | None = None
     sources: tuple[str, ...] = ()
     used: tuple[tuple[str, str], ...] = ()  # (source, label) of each field filled, in field order
+    notes: tuple[str, ...] = ()  # "FILE: what was passed over", from the files used
 
     @property
     def rss(self) -> int | None:
@@ -55,13 +57,23 @@ class Snapshot:
         return next((label for s, label in self.used if s == source), None)
 
 
-def load_snapshot(paths: list[str], progress: Report = silent) -> Snapshot:
+def load_snapshot(paths: list[str], progress: Report = silent,
+                  instance: str | None = None) -> Snapshot:
     """Every given file, and every file in a given folder that is an artifact (a file given by
-    name must be one)."""
+    name must be one). Of an artifact holding several processes (a scrape), the one
+    `instance` names is used; without it, the only one."""
     loaded = _each_input(paths, lambda data, source: decode(data, source, progress), progress)
     if not loaded:
         raise InputError(", ".join(paths), f"nothing heapdiff reads here ({nouns()})")
-    return assemble(loaded)
+    if instance is not None and not any(kind_of(a).choose for _, a in loaded):
+        raise InputError(", ".join(paths), f"--instance {instance}: no Prometheus scrape among "
+                                           "these inputs")
+    return assemble([(source, _chosen(artifact, instance)) for source, artifact in loaded])
+
+
+def _chosen(artifact: Artifact, instance: str | None) -> Artifact:
+    choose = kind_of(artifact).choose
+    return choose(artifact, instance) if choose is not None else artifact
 
 
 def profile_file(paths: list[str], progress: Report = silent) -> str | None:
@@ -141,7 +153,9 @@ def assemble(loaded: list[tuple[str, Artifact]]) -> Snapshot:
     over a debug=1 one, MemStats JSON over a debug=1 trailer, else the first file. An artifact
     of no registered kind raises TypeError."""
     chosen: dict[str, _Candidate] = {}
+    notes: list[str] = []
     for source, artifact in loaded:
+        notes += [f"{source}: {note}" for note in getattr(artifact, "notes", ())]
         kind = kind_of(artifact)
         offers = [(kind.slot, artifact, kind.label)]
         offers += [(also.slot, also.take(artifact), also.label) for also in kind.also]
@@ -154,4 +168,5 @@ def assemble(loaded: list[tuple[str, Artifact]]) -> Snapshot:
         fields["memstats_source"] = chosen["memstats"].source
     used = tuple((chosen[f.name].source, chosen[f.name].label)
                  for f in dataclasses.fields(Snapshot) if f.name in chosen)
-    return Snapshot(sources=tuple(source for source, _ in loaded), used=used, **fields)
+    return Snapshot(sources=tuple(source for source, _ in loaded), used=used,
+                    notes=tuple(notes), **fields)

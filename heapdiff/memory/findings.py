@@ -56,7 +56,9 @@ class Facts:
     def go_mapped(self) -> int | None:
         """Sys - HeapReleased: the memory Go holds from the OS (what GOMEMLIMIT sees)."""
         m = self.memstats
-        return m["Sys"] - m["HeapReleased"] if m is not None else None
+        if m is None or m["Sys"] is None or m["HeapReleased"] is None:
+            return None  # telemetry may give neither
+        return m["Sys"] - m["HeapReleased"]
 
     @property
     def resident(self) -> int | None:

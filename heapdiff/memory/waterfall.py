@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -25,6 +26,7 @@ from ..inputs.delta import delta_note
 from ..analysis.live import live_heap, why_not_live
 from ..inputs.snapshot import Snapshot
 from ..common.units import mebibytes
+from ..model import MemStats
 
 METADATA = ("MSpanSys", "MCacheSys", "BuckHashSys", "GCSys", "OtherSys")
 NEEDS_PROFILE = "a heap profile (/debug/pprof/heap)"
@@ -109,8 +111,8 @@ def _waterfall(s: Snapshot) -> Waterfall:
                             needs=NEEDS_MEMSTATS))
         return Waterfall(s.rss, s.rss_source, tuple(rows), None, delta)
 
-    heap_alloc, heap_inuse = m["HeapAlloc"], m["HeapInuse"]
-    if profile_inuse is not None:
+    heap_alloc = m["HeapAlloc"]
+    if profile_inuse is not None and heap_alloc is not None:
         rows.append(Row("since_last_gc", heap_alloc - profile_inuse,
                         "heap allocated since the GC the profile describes: garbage not yet "
                         "collected, and new objects",
@@ -118,34 +120,38 @@ def _waterfall(s: Snapshot) -> Waterfall:
                         "live heap; a lower GOGC or a GOMEMLIMIT collects sooner"))
     else:
         rows.append(Row("heap_alloc", heap_alloc, "heap objects, live and not yet swept",
-                        needs=NEEDS_PROFILE))
+                        needs=NEEDS_PROFILE if heap_alloc is not None
+                        else _needs_fields(m, "HeapAlloc")))
     pinned = _pinned_spans(s)
     frag_cause = "free slots inside spans that hold live objects (size-class fragmentation)"
     if pinned and pinned.pinned > 0:
         frag_cause += (f"; at least {mebibytes(pinned.pinned)} are whole spans a perfect packing "
                        f"would free, most likely {pinned.size}-byte objects")
-    rows.append(Row("fragmentation", heap_inuse - heap_alloc, frag_cause,
-                    "the GC never moves objects: keep long-lived objects apart from short-lived "
-                    "ones of the same size (allocate them together, or copy survivors into a "
-                    "fresh slice/map) so whole spans empty"))
-    rows.append(Row("free_retained", m["HeapIdle"] - m["HeapReleased"],
-                    "free heap pages the scavenger has not returned to the OS yet",
-                    "returned slowly in the background, at once by debug.FreeOSMemory(); a "
-                    "GOMEMLIMIT makes the scavenger keep below it"))
-    rows.append(Row("stacks", m.get("StackSys", 0), "goroutine stacks",
-                    "fewer goroutines (a worker pool), or shallower recursion"))
-    rows.append(Row("runtime_metadata", sum(m.get(k, 0) for k in METADATA),
-                    "the runtime's own structures: spans, mcaches, profiling buckets, GC "
-                    "bitmaps, other"))
-    go_mapped = m["Sys"] - m["HeapReleased"]
+    rows.append(_row(m, ("HeapInuse", "HeapAlloc"), lambda inuse, alloc: inuse - alloc,
+                     "fragmentation", frag_cause,
+                     "the GC never moves objects: keep long-lived objects apart from short-lived "
+                     "ones of the same size (allocate them together, or copy survivors into a "
+                     "fresh slice/map) so whole spans empty"))
+    rows.append(_row(m, ("HeapIdle", "HeapReleased"), lambda idle, released: idle - released,
+                     "free_retained", "free heap pages the scavenger has not returned to the "
+                     "OS yet",
+                     "returned slowly in the background, at once by debug.FreeOSMemory(); a "
+                     "GOMEMLIMIT makes the scavenger keep below it"))
+    rows.append(_row(m, ("StackSys",), lambda stacks: stacks, "stacks", "goroutine stacks",
+                     "fewer goroutines (a worker pool), or shallower recursion"))
+    rows.append(_row(m, METADATA, lambda *parts: sum(parts), "runtime_metadata",
+                     "the runtime's own structures: spans, mcaches, profiling buckets, GC "
+                     "bitmaps, other"))
     rss = s.rss
-    if rss is None:
+    go_missing = _needs_fields(m, "Sys", "HeapReleased")
+    if rss is None or go_missing:
+        needs = " and ".join(n for n in (NEEDS_RSS if rss is None else "", go_missing) if n)
         rows.append(Row("outside_go", None, "memory outside Go: cgo, mmap, the binary",
-                        needs=NEEDS_RSS))
+                        needs=needs))
         rows.append(Row("untouched", None, "Go memory the kernel never backed",
-                        needs=NEEDS_RSS))
+                        needs=needs))
     else:
-        remainder = rss - go_mapped
+        remainder = rss - (m["Sys"] - m["HeapReleased"])
         outside, cause = _outside_go(s, remainder)
         rows.append(Row("outside_go", outside, cause,
                         "invisible to MemStats, pprof and GOMEMLIMIT: look at /proc/PID/smaps "
@@ -180,6 +186,22 @@ def _outside_go(s: Snapshot, remainder: int) -> tuple[int, str]:
     return (remainder if remainder >= files else files), cause
 
 
+def _row(m: MemStats, fields: tuple[str, ...], value: Callable[..., int], component: str,
+         cause: str, advice: str = "") -> Row:
+    """A row computed from MemStats fields, unknown (saying which fields) when any is absent:
+    telemetry gives only some of them."""
+    missing = _needs_fields(m, *fields)
+    if missing:
+        return Row(component, None, cause, advice, needs=missing)
+    return Row(component, value(*(m[f] for f in fields)), cause, advice)
+
+
+def _needs_fields(m: MemStats, *fields: str) -> str:
+    """What would settle a row whose MemStats fields are absent ("" when none is)."""
+    missing = [f for f in fields if m[f] is None]
+    return f"MemStats {', '.join(missing)}: {NEEDS_MEMSTATS}" if missing else ""
+
+
 def _profile_inuse(s: Snapshot) -> tuple[int | None, int | None]:
     """The profile's inuse_space total and its 1-sigma sampling error (reference §1.4):
     variance = sum over records of n s^2 (1-p) / p^2, with n the raw sample count."""
@@ -205,7 +227,7 @@ def _pinned_spans(s: Snapshot) -> PinnedSpans | None:
     """Live objects per size: MemStats.BySize where it reports (classes up to 18432 B), the
     profile's `bytes` labels beyond; allocated objects per size from the profile."""
     m, p = s.memstats, s.profile
-    if m is None or (p is None and not m.by_size):
+    if m is None or m["HeapInuse"] is None or (p is None and not m.by_size):
         return None
     live: dict[int, int] = {}
     allocated: dict[int, int] = {}

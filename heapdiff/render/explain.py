@@ -14,17 +14,21 @@ from .memory import (CHANGES_HEADER, CHANGES_TITLE, change_lines, change_row, ch
                      finding_lines, leading_line, rss_line, waterfall_lines)
 
 
-def explain_json(w: Waterfall, found: list[Finding], gc: GCHealth | None, sources) -> dict:
+def explain_json(w: Waterfall, found: list[Finding], gc: GCHealth | None, sources,
+                 notes: tuple[str, ...] = ()) -> dict:
     return {
         "sources": list(sources),
+        "notes": list(notes),
         **shapes.waterfall(w),
         "findings": [shapes.finding(f) for f in found],
         "gc": None if gc is None else shapes.gc_health(gc),
     }
 
 
-def explain_text(w: Waterfall, found: list[Finding], gc: GCHealth | None, sources) -> str:
+def explain_text(w: Waterfall, found: list[Finding], gc: GCHealth | None, sources,
+                 notes: tuple[str, ...] = ()) -> str:
     out = ["Inputs: " + ", ".join(terminal(s) for s in sources)]
+    out += [f"Note: {terminal(note)}" for note in notes]
     if w.delta:
         out.append(f"Profile: {w.delta}; the waterfall leaves it out")
     out.append(rss_line(w))

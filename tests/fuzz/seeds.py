@@ -10,6 +10,7 @@ REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "samples"
 PUBLIC = REPO.parent / "shared" / "testdata" / "public"
 CAPTURE = SAMPLES / "leaky_service" / "capture"
+SCRAPE = SAMPLES / "leaky_service" / "scrape"
 REPLIES = Path(__file__).resolve().parent / "replies"
 
 
@@ -50,16 +51,31 @@ CAPTURE_COMMANDS = (
     ("report", "report {in}"), ("retainers", "retainers {in}"), ("sizes", "sizes {in}"),
     ("tui", "tui {in}"),
 )
+# A Prometheus scrape beside the same moment's vars.json, status.txt and heap profile; named
+# apart so that `bench/fuzz --command scrape-explain` runs only these.
+SCRAPE_COMMANDS = (
+    ("scrape-explain", "explain {x}"), ("scrape-explain-json", "explain --format json {x}"),
+    ("scrape-explain-dir", "explain {dir}"), ("scrape-report", "report {x} {dir}/heap.pb.gz"),
+    ("scrape-instance", "explain --instance 10.0.0.1:8080 {x}"), ("tui", "tui {dir}"),
+)
 SERVER_COMMANDS = (
     ("capture", "capture {url} --every 100ms --count 2 --out out --timeout 2s"),
     ("capture-gc", "capture {url} --every 100ms --count 1 --gc --out out --timeout 2s "
                    "--max-bytes 1MiB"),
 )
+# --until and --at: the moment tests/fuzz/record_prometheus_replies recorded the replies at
+PROMETHEUS_COMMANDS = (
+    ("timeline-prometheus", "timeline --prometheus {url} --since 10s --step 1s "
+                            "--until 1796556567.777 --timeout 2s"),
+    ("timeline-prometheus-json", "timeline --prometheus {url} --since 10s --step 1s "
+                                 "--until 1796556567.777 --timeout 2s --format json"),
+    ("explain-prometheus", "explain --prometheus {url} --at 1796556567.777 --timeout 2s"),
+)
 # How often a command is chosen against its kind's others, and a kind's seeds against the
 # others' (1 when not listed): a TUI case takes seconds and a capture half a second where the
 # others take a hundredth, so the TUI comes about once in 700 cases and a capture once in 80.
 WEIGHTS = {"tui": 0.01}
-KIND_WEIGHTS = {"server-reply": 0.3}
+KIND_WEIGHTS = {"server-reply": 0.3, "prometheus-reply": 0.3}
 
 SNAPSHOT_FILES = {
     "heap.pb.gz": ("pprof", PROFILE_COMMANDS), "heap.txt": ("legacy", PROFILE_COMMANDS),
@@ -77,9 +93,10 @@ SNAPSHOT_FILES = {
 COMMANDS = {kind: commands for kind, commands in SNAPSHOT_FILES.values()} | {
     "gctrace-log": LONE_GCTRACE_COMMANDS, "public": PUBLIC_COMMANDS,
     "capture-manifest": CAPTURE_COMMANDS, "capture-round": CAPTURE_COMMANDS,
-    "server-reply": SERVER_COMMANDS}
+    "scrape": SCRAPE_COMMANDS,
+    "server-reply": SERVER_COMMANDS, "prometheus-reply": PROMETHEUS_COMMANDS}
 # the kinds whose file is not read by heapdiff from disk: never replaced by a FIFO and such
-NOT_FILES = {"server-reply"}
+NOT_FILES = {"server-reply", "prometheus-reply"}
 
 
 def snapshot_seeds() -> list[Seed]:
@@ -96,8 +113,10 @@ def capture_seeds() -> list[Seed]:
 
 
 def server_seeds() -> list[Seed]:
-    """A real Go service's replies to each request capture sends (tests/fuzz/record_replies)."""
-    return [Seed("server-reply", REPLIES, p.name) for p in sorted(REPLIES.glob("*.http"))]
+    """A real Go service's replies to each request capture sends (tests/fuzz/record_replies),
+    and a real Prometheus server's to heapdiff's queries (record_prometheus_replies)."""
+    return [Seed("prometheus-reply" if p.name.startswith("prometheus_") else "server-reply",
+                 REPLIES, p.name) for p in sorted(REPLIES.glob("*.http"))]
 
 
 def all_seeds() -> list[Seed]:
@@ -106,4 +125,5 @@ def all_seeds() -> list[Seed]:
             for p in sorted((SAMPLES / "gctrace").glob("*.log"))]
     public = [Seed("public", PUBLIC, p.name) for p in sorted(PUBLIC.glob("*"))
               if p.is_file() and p.suffix != ".md"] if PUBLIC.is_dir() else []
-    return snapshot_seeds() + lone + capture_seeds() + server_seeds() + public
+    scrape = [Seed("scrape", SCRAPE, "metrics.prom")]
+    return snapshot_seeds() + lone + capture_seeds() + scrape + server_seeds() + public

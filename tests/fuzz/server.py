@@ -12,6 +12,9 @@ from urllib.parse import urlsplit
 # the request path and query -> the recorded reply (as tests/fuzz/record_replies names them)
 REPLIES = {("/debug/pprof/heap", ""): "heap.http", ("/debug/pprof/heap", "gc=1"): "heap_gc.http",
            ("/debug/pprof/heap", "debug=1"): "heap_text.http", ("/debug/vars", ""): "vars.http"}
+# the query API, whatever the query (tests/fuzz/record_prometheus_replies names them)
+API_REPLIES = {"/api/v1/query_range": "prometheus_query_range.http",
+               "/api/v1/query": "prometheus_query.http"}
 NOT_FOUND = b"HTTP/1.1 404 Not Found\r\nContent-Length: 19\r\nConnection: close\r\n\r\n" \
             b"404 page not found\n"
 HEAD_LIMIT = 64 << 10
@@ -62,7 +65,8 @@ class ReplyServer:
     def reply(self, head: bytes) -> bytes:
         target = head.split(b"\r\n", 1)[0].split(b" ")[1:2]
         parts = urlsplit(target[0].decode("latin-1")) if target else None
-        name = REPLIES.get((parts.path, parts.query)) if parts else None
+        name = (REPLIES.get((parts.path, parts.query)) or API_REPLIES.get(parts.path)) \
+            if parts else None
         path = self.folder / name if name else None
         try:
             return path.read_bytes() if path else NOT_FOUND

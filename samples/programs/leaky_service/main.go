@@ -16,6 +16,8 @@
 // several times a second. A heap profile only changes at a GC, so without it consecutive
 // profiles taken half a second apart would often be identical.
 //
+// Built with -tags promhttp (prom.go) it also serves client_golang's /metrics.
+//
 // It is a server, not a snapshot writer: samples/generate does not run it;
 // samples/capture_service captures it into samples/leaky_service/capture/.
 package main
@@ -38,7 +40,6 @@ const (
 	recordSize   = 1024     // one leaked session record
 	maxLeak      = 64 << 20 // the store stops growing here
 	configBlocks = 1024     // 4 MiB of 4 KiB config blocks
-	requestEvery = 10 * time.Millisecond
 	batchRecord  = 32 << 10 // batched per request: 3.2 MiB/s
 	// Garbage per request: 16 pieces of 32 KiB, 50 MiB/s, a GC every ~0.2 s. In pieces, so
 	// that what a GC finds live of it (one piece) is lost in the sampling noise.
@@ -127,7 +128,7 @@ func render(id uint64) byte {
 }
 
 // serveRequests is the simulated traffic: a request every requestEvery, its record batched.
-func serveRequests(flushEvery time.Duration) {
+func serveRequests(requestEvery, flushEvery time.Duration) {
 	tick := time.NewTicker(requestEvery)
 	flush := time.NewTicker(flushEvery)
 	for id := uint64(0); ; id++ {
@@ -169,9 +170,12 @@ func main() {
 	leakEvery := flag.Duration("leak-every", 0, "leak -leak-kb KiB this often (0: only on /leak)")
 	leakKB := flag.Int("leak-kb", 256, "KiB leaked per -leak-every tick")
 	flushEvery := flag.Duration("flush-every", 2*time.Second, "how long the batch fills before it is dropped")
+	// 0 stops the traffic: the heap then changes only on /leak and while serving the
+	// debug endpoints, so reads of /debug/vars, /metrics and /proc a moment apart agree.
+	requestEvery := flag.Duration("request-every", 10*time.Millisecond, "a simulated request this often (0: none)")
 	flag.Parse()
-	if *leakKB <= 0 || *flushEvery <= 0 || *leakEvery < 0 {
-		log.Fatal("leaky_service: -leak-kb and -flush-every must be positive, -leak-every not negative")
+	if *leakKB <= 0 || *flushEvery <= 0 || *leakEvery < 0 || *requestEvery < 0 {
+		log.Fatal("leaky_service: -leak-kb and -flush-every must be positive, -leak-every and -request-every not negative")
 	}
 
 	config = loadConfig()
@@ -180,7 +184,9 @@ func main() {
 		log.Fatal(err)
 	}
 	http.HandleFunc("/leak", handleLeak)
-	go serveRequests(*flushEvery)
+	if *requestEvery > 0 {
+		go serveRequests(*requestEvery, *flushEvery)
+	}
 	if *leakEvery > 0 {
 		go leakForever(*leakEvery, *leakKB)
 	}

@@ -1,0 +1,125 @@
+"""A real fleet for the `--prometheus` tests: instances of tests/fleet_service (client_golang's
+/metrics, built in GOPATH mode against Debian's golang-github-prometheus-client-golang-dev)
+on 127.0.0.1, scraped every second by a real Prometheus server (Debian's `prometheus`) on a
+free loopback port with a temporary data folder. Everything started is stopped on exit,
+also when the test fails."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+
+from heapdiff.retainers.source import find_go
+
+from support import REPO
+
+GO = find_go()
+PROMETHEUS = shutil.which("prometheus")
+GOPATH = Path("/usr/share/gocode")
+CLIENT_GOLANG = GOPATH / "src/github.com/prometheus/client_golang/prometheus/promhttp"
+SERVICE = REPO / "tests" / "fleet_service"
+
+needs_fleet = pytest.mark.skipif(
+    GO is None or PROMETHEUS is None or not CLIENT_GOLANG.is_dir(),
+    reason="needs go (samples/ensure-go), prometheus and the client_golang source "
+           f"({CLIENT_GOLANG}): apt-get install prometheus "
+           "golang-github-prometheus-client-golang-dev (.ci/run does)")
+
+
+def build_service(out: Path) -> Path:
+    """tests/fleet_service built against the Debian client_golang (a cached build: seconds)."""
+    binary = out / "fleet_service"
+    assert GO is not None
+    subprocess.run([GO, "build", "-o", str(binary), "."], cwd=SERVICE, check=True, timeout=600,
+                   env={**os.environ, "GOTOOLCHAIN": "local", "GO111MODULE": "off",
+                        "GOPATH": str(GOPATH), "GOFLAGS": ""})
+    return binary
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Fleet:
+    """Services started with the given -leak values (bytes kept every 100 ms), and Prometheus
+    scraping them as job "api" every second: .url, .instances (host:port, in leak order)."""
+
+    def __init__(self, binary: Path, leaks: list[int], folder: Path):
+        self.stack = ExitStack()
+        self.instances: list[str] = []
+        try:
+            for leak in leaks:
+                proc = self._start([str(binary), "-leak", str(leak)], stdout=subprocess.PIPE,
+                                   text=True)
+                first = proc.stdout.readline().split()
+                assert first[:2] == ["listening", "on"], first
+                self.instances.append(first[2])
+            config = folder / "prometheus.yml"
+            config.write_text(json.dumps({  # YAML is a superset of JSON
+                "global": {"scrape_interval": "1s", "scrape_timeout": "1s"},
+                "scrape_configs": [{"job_name": "api",
+                                    "static_configs": [{"targets": self.instances}]}]}))
+            port = free_port()
+            self.url = f"http://127.0.0.1:{port}"
+            log = self.stack.enter_context((folder / "prometheus.log").open("w"))
+            self._start([PROMETHEUS, f"--config.file={config}",
+                         f"--storage.tsdb.path={folder / 'data'}",
+                         f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],
+                        stdout=subprocess.DEVNULL, stderr=log)
+        except BaseException:
+            self.stack.close()
+            raise
+
+    def _start(self, argv: list, **kw) -> subprocess.Popen:
+        proc = subprocess.Popen(argv, **kw)
+        self.stack.callback(_stop, proc)
+        return proc
+
+    def samples(self, query: str) -> list[dict]:
+        with urllib.request.urlopen(f"{self.url}/api/v1/query?"
+                                    + urllib.parse.urlencode({"query": query}), timeout=5) as r:
+            return json.load(r)["data"]["result"]
+
+    def wait(self, seconds_of_history: float, deadline: float = 45) -> None:
+        """Until every instance has been scraped for seconds_of_history."""
+        query = f"count_over_time(process_resident_memory_bytes[{int(seconds_of_history) + 5}s])"
+        end = time.monotonic() + deadline
+        while time.monotonic() < end:
+            try:
+                found = self.samples(query)
+            except OSError:  # still starting
+                found = []
+            if len(found) == len(self.instances) and all(
+                    float(f["value"][1]) >= seconds_of_history for f in found):
+                return
+            time.sleep(0.5)
+        raise AssertionError(f"Prometheus had not scraped {self.instances} for "
+                             f"{seconds_of_history} s within {deadline} s")
+
+    def __enter__(self) -> "Fleet":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stack.close()
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    if proc.stdout is not None:
+        proc.stdout.close()
