@@ -295,3 +295,17 @@ def test_q_leaves_at_once_while_a_recompute_or_a_report_is_computed(monkeypatch,
         assert time.monotonic() - started < 15
     finally:
         release.set()
+
+
+def test_work_that_raises_in_the_background_hands_its_exception_to_the_awaiting_worker():
+    # the exception once reached the loop unbound (NameError in the thread), and the worker
+    # awaited for ever: a recompute pprof refuses (-normalize on these types) hung the TUI
+    from tui.background import in_background
+
+    def fails() -> None:
+        raise ValueError("refused")
+
+    async def main():
+        with pytest.raises(ValueError, match="refused"):
+            await asyncio.wait_for(in_background(fails, "test"), timeout=10)
+    asyncio.run(main())

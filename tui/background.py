@@ -27,7 +27,8 @@ async def in_background(work: Callable[[], T], name: str) -> T:
         try:
             value = work()
         except BaseException as exc:  # noqa: BLE001 - handed to the awaiting worker
-            deliver(lambda: done.set_exception(exc))
+            failure = exc  # `exc` is unbound when the except block ends, before delivery
+            deliver(lambda: done.set_exception(failure))
             return
         deliver(lambda: done.set_result(value))
 
