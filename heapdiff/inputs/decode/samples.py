@@ -41,34 +41,38 @@ def _compiled_samples(buf, starts, ends, num_types, lookup, progress):
     kernel = compiled()
     if kernel is None or lookup.dense is None or num_types == 0:
         return None
-    n = len(starts)
-    bound = int((ends - starts).sum()) if n else 0
-    values = np.zeros((n, num_types), dtype=np.int64)
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    stacks = np.empty(bound, dtype=lookup.dtype)
-    label_columns = [np.empty(bound // 2, dtype=t)
-                     for t in (np.int64, np.int32, np.int32, np.int64, np.int32)]
+    values, offsets, stacks, label_columns = _outputs(starts, ends, num_types, lookup)
     filled = kernel.samples(buf, starts, ends, num_types, lookup.dense, int(lookup.missing),
                             values, offsets, stacks, *label_columns)
     if filled is None:
         return None
     frames, labels = filled
-    progress(n)
+    progress(len(starts))
+    return _kept(values, offsets, stacks, frames, label_columns, labels)
+
+
+def _outputs(starts, ends, num_types, lookup):
+    """Both routes' output arrays: values and stack offsets per sample, and stacks and label
+    columns sized by the samples' bytes. Every frame takes at least one payload byte, a label
+    at least two, so these bound them; pages past what is written are never touched, so they
+    cost address space, not memory."""
+    n = len(starts)
+    bound = int((ends - starts).sum()) if n else 0
+    return (np.zeros((n, num_types), dtype=np.int64), np.zeros(n + 1, dtype=np.int64),
+            np.empty(bound, dtype=lookup.dtype),
+            [np.empty(bound // 2, dtype=t)
+             for t in (np.int64, np.int32, np.int32, np.int64, np.int32)])
+
+
+def _kept(values, offsets, stacks, frames, label_columns, labels):
+    """The outputs with only the frames and labels written kept, frozen."""
     return (values, offsets, frozen_array(stacks[:frames], stacks.dtype),
             Labels(*(frozen_array(c[:labels], c.dtype) for c in label_columns)))
 
 
 def _numpy_samples(buf, starts, ends, num_types, lookup, progress):
     n = len(starts)
-    values = np.zeros((n, num_types), dtype=np.int64)
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    # Every frame takes at least one payload byte, so this bounds the frame count. Pages past
-    # the frames actually written are never touched, so they cost address space, not memory.
-    bound = int((ends - starts).sum()) if n else 0
-    stacks = np.empty(bound, dtype=lookup.dtype)
-    # A label takes at least two payload bytes; like the stacks, untouched pages cost nothing.
-    label_columns = [np.empty(bound // 2, dtype=t)
-                     for t in (np.int64, np.int32, np.int32, np.int64, np.int32)]
+    values, offsets, stacks, label_columns = _outputs(starts, ends, num_types, lookup)
     labels_filled = 0
     filled = 0
 
@@ -98,9 +102,7 @@ def _numpy_samples(buf, starts, ends, num_types, lookup, progress):
         for column, part in zip(label_columns, (labels[0] + c0, *labels[1:])):
             column[labels_filled:labels_filled + k] = part
         labels_filled += k
-    sample, key, strv, num, unit = (frozen_array(c[:labels_filled], c.dtype) for c in label_columns)
-    stacks = frozen_array(stacks[:filled], stacks.dtype)
-    return values, offsets, stacks, Labels(sample, key, strv, num, unit)
+    return _kept(values, offsets, stacks, filled, label_columns, labels_filled)
 
 
 def _fast_chunk(buf, starts, ends, num_types, first):
