@@ -40,13 +40,53 @@ COMMANDS = {
 }
 
 
+def terminal_columns() -> int:
+    """shutil.get_terminal_size's width, without importing shutil (and through it bz2, lzma and
+    fnmatch: 3 ms of a small profile's `top`): argparse asks for it on every add_argument."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class _TerminalWidth:
+    """A help formatter sized as argparse sizes it, by terminal_columns()."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None) -> None:
+        super().__init__(prog, indent_increment, max_help_position,  # type: ignore[call-arg]
+                         terminal_columns() - 2 if width is None else width)
+
+
+class HelpText(_TerminalWidth, argparse.HelpFormatter):
+    pass
+
+
+class RawDescriptionHelpText(_TerminalWidth, argparse.RawDescriptionHelpFormatter):
+    pass
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse's parser with HelpText; add_subparsers makes each command's parser one too."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", HelpText)
+        super().__init__(*args, **kwargs)
+
+
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     """The parser, with only the command argv names registered: all of them when it names
     none (help and the "invalid choice" message list them), none for --version alone. Other
     commands (the TUI, which imports us) come from entry points, looked up only when argv
     names no built-in command: the look-up itself costs a few hundredths of a second."""
-    parser = argparse.ArgumentParser(prog="heapdiff", description=DESCRIPTION,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = Parser(prog="heapdiff", description=DESCRIPTION,
+                    formatter_class=RawDescriptionHelpText)
     parser.add_argument("--version", action="version", version=f"heapdiff {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     args = sys.argv[1:] if argv is None else argv

@@ -9,20 +9,22 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Sequence
-from typing import NamedTuple, Protocol
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from typing import Protocol
+
+    class FunctionLike(Protocol):
+        """What naming reads of a function (model.Function, decode/small.SmallFunction)."""
+
+        @property
+        def name(self) -> str: ...
+        @property
+        def filename(self) -> str: ...
+        @property
+        def start_line(self) -> int: ...
 
 GRANULARITIES = ("functions", "filefunctions", "files", "lines", "addresses")
-
-
-class FunctionLike(Protocol):
-    """What naming reads of a function (model.Function, decode/small.SmallFunction)."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def filename(self) -> str: ...
-    @property
-    def start_line(self) -> int: ...
 
 
 class NodeInfo(NamedTuple):

@@ -12,7 +12,8 @@ from ..render.order import CLI_SORTS, sort_rows
 from ..render.pprof_export import diff_profile_bytes
 from ..analysis.filters import apply as apply_filter
 from ..inputs.load import load_profile
-from .options import (add_diff_inputs, add_output_options, diff_paths, json_text, limit_rows,
+from ..common.jsontext import json_text
+from .options import (add_diff_inputs, add_output_options, diff_paths, limit_rows,
                       load_diff_inputs, resolve_granularity,
                       sample_filter)
 

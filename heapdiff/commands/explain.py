@@ -12,7 +12,8 @@ from ..render.explain import changes_json, changes_text, explain_json, explain_t
 from ..inputs.moments import resolve_one
 from ..inputs.snapshot import load_snapshot
 from .fleet import add_server_options, server
-from .options import add_instance_option, add_round_option, json_text
+from ..common.jsontext import json_text
+from .options import add_instance_option, add_round_option
 
 
 def register(commands) -> None:

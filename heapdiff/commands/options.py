@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 from ..analysis.nodes import GRANULARITIES
 from ..common.errors import InputError
-from ..common.jsontext import json_text
 
 if TYPE_CHECKING:
     from ..analysis.filters import SampleFilter
@@ -143,4 +142,6 @@ def limit_rows(rows: list, nodecount: int | None, text: bool) -> list:
 
 
 def write_json(document: dict) -> None:
+    from ..common.jsontext import json_text  # json's import is for JSON output only
+
     sys.stdout.write(json_text(document))

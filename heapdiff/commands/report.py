@@ -9,8 +9,8 @@ from ..inputs.moments import resolve_pair
 from ..common.output import emit
 from ..common.progress import TerminalProgress
 from .diff import add_mode_options
-from .options import (add_instance_option, add_pair_round_options, add_profile_options,
-                      json_text)
+from ..common.jsontext import json_text
+from .options import add_instance_option, add_pair_round_options, add_profile_options
 
 
 def add_growth_options(parser) -> None:

@@ -8,7 +8,8 @@ from ..inputs.moments import resolve_one
 from ..model import GCTrace, Metrics
 from ..common.output import emit
 from ..common.progress import TerminalProgress
-from .options import add_round_option, json_text, limit_rows
+from ..common.jsontext import json_text
+from .options import add_round_option, limit_rows
 
 
 def register(commands) -> None:

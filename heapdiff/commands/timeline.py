@@ -8,7 +8,8 @@ from ..common.progress import TerminalProgress
 from ..render.timeline import timeline_json, timeline_text
 from ..capture.timeline import build_timeline
 from .fleet import add_server_options, server
-from .options import add_profile_options, json_text, limit_rows
+from ..common.jsontext import json_text
+from .options import add_profile_options, limit_rows
 
 TEXT_ROWS = 20
 FLEET_DETAILS = 5  # instances whose figures and waterfall the text shows by default
