@@ -540,11 +540,161 @@ done:
     return result;
 }
 
+/* ---- small messages (decode/small.py's route, without numpy) --------------------------- */
+
+/* A message of varint fields 1..known with one-byte tags, as Go writes Function, Mapping,
+ * ValueType and Line: each field's value into out[field - 1] (the last one given wins, as upb
+ * reads a scalar given twice; absent fields 0). 0 for anything else. */
+static int varint_fields(const uint8_t *p, const uint8_t *end, int known, uint64_t *out)
+{
+    for (int k = 0; k < known; k++)
+        out[k] = 0;
+    while (p < end) {
+        uint8_t tag = *p++;
+        int field = tag >> 3;
+        if (tag >= 0x80 || (tag & 7) || field < 1 || field > known || !read_varint(&p, end, &out[field - 1]))
+            return 0;
+    }
+    return 1;
+}
+
+/* Take n buffers (writable after the first `readonly`), or release those taken and return 0. */
+static int take_buffers(PyObject **objs, Py_buffer *views, int n, int readonly)
+{
+    for (int k = 0; k < n; k++) {
+        int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (k >= readonly ? PyBUF_WRITABLE : 0);
+        if (PyObject_GetBuffer(objs[k], &views[k], flags) < 0) {
+            while (k--)
+                PyBuffer_Release(&views[k]);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void release_buffers(Py_buffer *views, int n)
+{
+    for (int k = 0; k < n; k++)
+        PyBuffer_Release(&views[k]);
+}
+
+/* messages(data, starts, ends, known, out) -> True, or None.
+ * starts and ends (int64) bound n messages of varint fields 1..known; out (uint64, n * known)
+ * gets their values, message by message. */
+static PyObject *messages(PyObject *self, PyObject *args)
+{
+    PyObject *objs[4];
+    int known;
+    if (!PyArg_ParseTuple(args, "OOOiO", &objs[0], &objs[1], &objs[2], &known, &objs[3]))
+        return NULL;
+    Py_buffer v[4];
+    if (!take_buffers(objs, v, 4, 3))
+        return NULL;
+    const uint8_t *data = v[0].buf;
+    const int64_t *starts = v[1].buf, *ends = v[2].buf;
+    uint64_t *out = v[3].buf;
+    Py_ssize_t n = v[1].len / 8;
+    int ok = known >= 1 && known <= 15 && v[1].itemsize == 8 && v[2].len == v[1].len
+             && v[3].itemsize == 8 && v[3].len / 8 >= n * known;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; ok && i < n; i++) {
+        if (starts[i] < 0 || starts[i] > ends[i] || ends[i] > v[0].len)
+            ok = 0;
+        else
+            ok = varint_fields(data + starts[i], data + ends[i], known, out + i * known);
+    }
+    Py_END_ALLOW_THREADS
+    release_buffers(v, 4);
+    return ok ? Py_NewRef(Py_True) : Py_NewRef(Py_None);
+}
+
+/* One Location at p..end as Go writes it: the spans of its id's and address's varint bytes
+ * (start == end when absent), its mapping id, and its Lines appended at lines[*count]. */
+static int one_location(const uint8_t *data, const uint8_t *p, const uint8_t *end,
+                        int64_t *spans, uint64_t *mapping, uint64_t *functions,
+                        int64_t *numbers, int64_t *columns, Py_ssize_t *count, Py_ssize_t capacity)
+{
+    spans[0] = spans[1] = spans[2] = spans[3] = 0;
+    *mapping = 0;
+    while (p < end) {
+        uint8_t tag = *p++;
+        const uint8_t *value = p;
+        uint64_t number;
+        if (!read_varint(&p, end, &number))
+            return 0;
+        switch (tag) {
+        case 0x08: spans[0] = value - data; spans[1] = p - data; break; /* id */
+        case 0x10: *mapping = number; break;
+        case 0x18: spans[2] = value - data; spans[3] = p - data; break; /* address */
+        case 0x28: break;                                                /* is_folded */
+        case 0x22: {                                                     /* a Line */
+            uint64_t line[3];
+            if (number > (uint64_t)(end - p) || *count >= capacity
+                || !varint_fields(p, p + number, 3, line))
+                return 0;
+            functions[*count] = line[0];
+            numbers[*count] = (int64_t)line[1];
+            columns[*count] = (int64_t)line[2];
+            ++*count;
+            p += number;
+            break;
+        }
+        default:
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* locations(data, starts, ends, spans, mapping, line_offsets, functions, numbers, columns)
+ *   -> the number of lines, or None.
+ * For n Location records (starts and ends, int64): spans (int64, 4n) the byte spans of each
+ * id and address, mapping (uint64, n) each mapping id, line_offsets (int64, n + 1) the CSR
+ * offsets of their Lines, whose function ids (uint64), line numbers and columns (int64) fill
+ * the last three arrays. */
+static PyObject *locations(PyObject *self, PyObject *args)
+{
+    enum { N = 9 };
+    PyObject *objs[N];
+    if (!PyArg_ParseTuple(args, "OOOOOOOOO", &objs[0], &objs[1], &objs[2], &objs[3], &objs[4],
+                          &objs[5], &objs[6], &objs[7], &objs[8]))
+        return NULL;
+    Py_buffer v[N];
+    if (!take_buffers(objs, v, N, 3))
+        return NULL;
+    const uint8_t *data = v[0].buf;
+    const int64_t *starts = v[1].buf, *ends = v[2].buf;
+    Py_ssize_t n = v[1].len / 8, capacity = v[6].len / 8, count = 0;
+    int ok = v[1].len == v[2].len && v[3].len >= 4 * n * 8 && v[4].len >= n * 8
+             && v[5].len >= (n + 1) * 8 && v[7].len / 8 >= capacity && v[8].len / 8 >= capacity;
+    for (int k = 1; k < N; k++)
+        ok = ok && v[k].itemsize == 8;
+    int64_t *offsets = v[5].buf;
+    Py_BEGIN_ALLOW_THREADS
+    if (ok)
+        offsets[0] = 0;
+    for (Py_ssize_t i = 0; ok && i < n; i++) {
+        if (starts[i] < 0 || starts[i] > ends[i] || ends[i] > v[0].len)
+            ok = 0;
+        else
+            ok = one_location(data, data + starts[i], data + ends[i], (int64_t *)v[3].buf + 4 * i,
+                              (uint64_t *)v[4].buf + i, v[6].buf, v[7].buf, v[8].buf, &count,
+                              capacity);
+        if (ok)
+            offsets[i + 1] = count;
+    }
+    Py_END_ALLOW_THREADS
+    release_buffers(v, N);
+    return ok ? PyLong_FromSsize_t(count) : Py_NewRef(Py_None);
+}
+
 static PyMethodDef methods[] = {
     {"frame", frame, METH_VARARGS, "Frame the top-level records of a serialized Profile."},
     {"samples", samples, METH_VARARGS, "Decode a profile's Sample records into arrays."},
     {"cum", cum, METH_VARARGS, "Add each node's cum over the samples."},
     {"edges", edges, METH_VARARGS, "The call graph's edges with their weights."},
+    {"messages", messages, METH_VARARGS, "Decode messages of varint fields (the small route)."},
+    {"locations", locations, METH_VARARGS, "Decode Location records (the small route)."},
     {NULL, NULL, 0, NULL},
 };
 
