@@ -16,6 +16,7 @@ except ImportError:  # a platform without isal wheels
     import zlib  # type: ignore[no-redef]  # the same module's API, whichever is imported
 
 from ..common.errors import InputError
+from ..common.malloc import LARGE_INPUT, fix_mmap_threshold
 from ..common.progress import Report, silent
 from ..model import Profile
 from .kinds import KINDS, Artifact, InputBytes, Kind, kind_of, text_kinds_named
@@ -56,7 +57,10 @@ def read_input(path: str | Path, progress: Report = silent) -> bytes | bytearray
         # O_NONBLOCK: a FIFO swapped in after the check still cannot block the open
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
         with open(fd, "rb") as f:
-            _check_regular(os.fstat(f.fileno()), source)
+            status = os.fstat(f.fileno())
+            _check_regular(status, source)
+            if status.st_size >= LARGE_INPUT:
+                fix_mmap_threshold()
             data = f.read()
     except FileNotFoundError:
         raise InputError(source, "no such file") from None
