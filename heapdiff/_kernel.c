@@ -688,6 +688,73 @@ static PyObject *locations(PyObject *self, PyObject *args)
     return ok ? PyLong_FromSsize_t(count) : Py_NewRef(Py_None);
 }
 
+/* One Sample at p..end as Go writes it (a packed location field, a packed value field, labels
+ * of varint fields; every length below 128): the spans of its location ids and values (0, 0
+ * when absent) and the largest string index its labels use, raised in *label_max. 0 for any
+ * other shape. */
+static int sample_span(const uint8_t *data, const uint8_t *p, const uint8_t *end, int64_t *span,
+                       uint64_t *label_max)
+{
+    span[0] = span[1] = span[2] = span[3] = 0;
+    int seen_stack = 0, seen_values = 0;
+    while (p < end) {
+        if (end - p < 2 || p[1] >= 0x80 || p[1] > end - p - 2)
+            return 0;
+        uint8_t tag = p[0];
+        const uint8_t *q = p + 2, *stop = q + p[1];
+        if (tag == 0x0A && !seen_stack && (q == stop || stop[-1] < 0x80)) {
+            seen_stack = 1;
+            span[0] = q - data;
+            span[1] = stop - data;
+        } else if (tag == 0x12 && !seen_values) {
+            seen_values = 1;
+            span[2] = q - data;
+            span[3] = stop - data;
+        } else if (tag == 0x1A) {
+            uint64_t label[4];
+            if (!varint_fields(q, stop, 4, label))
+                return 0;
+            for (int k = 0; k < 4; k++)
+                if (k != 2 && label[k] > *label_max) /* key, str and num_unit: strings */
+                    *label_max = label[k];
+        } else
+            return 0;
+        p = stop;
+    }
+    return 1;
+}
+
+/* sample_spans(data, starts, ends, spans) -> (label_max, odd), or None.
+ * spans (int64, 4 per sample) gets sample_span's spans of each Sample at starts..ends; a
+ * sample of another shape gets -1 as its first span, for the caller to read (odd of them). */
+static PyObject *sample_spans(PyObject *self, PyObject *args)
+{
+    PyObject *objs[4];
+    if (!PyArg_ParseTuple(args, "OOOO", &objs[0], &objs[1], &objs[2], &objs[3]))
+        return NULL;
+    Py_buffer v[4];
+    if (!take_buffers(objs, v, 4, 3))
+        return NULL;
+    const uint8_t *data = v[0].buf;
+    const int64_t *starts = v[1].buf, *ends = v[2].buf;
+    int64_t *spans = v[3].buf;
+    Py_ssize_t n = v[1].len / 8, odd = 0;
+    uint64_t label_max = 0;
+    int ok = v[1].itemsize == 8 && v[2].len == v[1].len && v[3].itemsize == 8
+             && v[3].len / 8 >= 4 * n;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; ok && i < n; i++) {
+        ok = 0 <= starts[i] && starts[i] <= ends[i] && ends[i] <= v[0].len;
+        if (ok && !sample_span(data, data + starts[i], data + ends[i], spans + 4 * i, &label_max)) {
+            spans[4 * i] = -1;
+            odd++;
+        }
+    }
+    Py_END_ALLOW_THREADS
+    release_buffers(v, 4);
+    return ok ? Py_BuildValue("Kn", (unsigned long long)label_max, odd) : Py_NewRef(Py_None);
+}
+
 static PyMethodDef methods[] = {
     {"frame", frame, METH_VARARGS, "Frame the top-level records of a serialized Profile."},
     {"samples", samples, METH_VARARGS, "Decode a profile's Sample records into arrays."},
@@ -695,6 +762,7 @@ static PyMethodDef methods[] = {
     {"edges", edges, METH_VARARGS, "The call graph's edges with their weights."},
     {"messages", messages, METH_VARARGS, "Decode messages of varint fields (the small route)."},
     {"locations", locations, METH_VARARGS, "Decode Location records (the small route)."},
+    {"sample_spans", sample_spans, METH_VARARGS, "Frame Sample records (the small route)."},
     {NULL, NULL, 0, NULL},
 };
 

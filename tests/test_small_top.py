@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from pbwire import field_bytes, field_varint, heap_profile
+from pbwire import field_bytes, field_varint, heap_profile, packed
 from support import PUBLIC, REPO, SAMPLES, public_case, run_heapdiff
 
 from heapdiff.analysis.aggregate import aggregate, top_rows
@@ -234,4 +234,31 @@ def test_the_kernel_and_python_agree_on_odd_locations(monkeypatch, extra):
 ], ids=["bytes field", "unknown field", "cut value", "negative start line", "mapping"])
 def test_the_kernel_and_python_agree_on_odd_functions_and_mappings(monkeypatch, extra):
     kernel, python = decode_both_ways(monkeypatch, heap_profile([([1, 2, 3], [1, 8])]) + extra)
+    assert kernel == python
+
+
+def sample(*fields: bytes) -> bytes:
+    return field_bytes(2, b"".join(fields))
+
+
+ODD_SAMPLES = {
+    "unpacked location ids": sample(field_varint(1, 1), field_varint(1, 2), packed(2, [1, 8])),
+    "values given twice": sample(packed(1, [1]), packed(2, [1]), packed(2, [8])),
+    "a stack of 200 frames": sample(packed(1, [1, 2, 3] * 66 + [1, 2]), packed(2, [1, 8])),
+    "a stack cut in a varint": sample(field_bytes(1, b"\x01\x82"), packed(2, [1, 8])),
+    "a label with a bytes field": sample(packed(1, [1]), packed(2, [1, 8]),
+                                         field_bytes(3, field_bytes(2, b"x"))),
+    "a label past the strings": sample(packed(1, [1]), packed(2, [1, 8]),
+                                       field_bytes(3, field_varint(1, 99))),
+    "no stack, no values": sample(),
+    "an unknown sample field": sample(packed(1, [1]), packed(2, [1, 8]), field_varint(4, 1)),
+}
+
+
+@pytest.mark.skipif(compiled() is None, reason="the compiled kernel is not built here")
+@pytest.mark.parametrize("extra", ODD_SAMPLES.values(), ids=ODD_SAMPLES.keys())
+def test_the_kernel_and_python_agree_on_samples_written_otherwise(monkeypatch, extra):
+    # an odd sample among ordinary ones: the kernel leaves it to Python, or both refuse it
+    kernel, python = decode_both_ways(
+        monkeypatch, heap_profile([([1, 2, 3], [1, 8]), ([2, 3], [2, 16])]) + extra)
     assert kernel == python

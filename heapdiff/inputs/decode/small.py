@@ -230,12 +230,10 @@ def _decode(data: bytes, source: str) -> SmallProfile:
     scalars: dict[int, int] = {}
     comments: list[int] = []
     period_type = 0
-    spans: dict[int, tuple[list[int], list[int]]] = {4: ([], []), 5: ([], []), 3: ([], [])}
-    samples = _Samples(reader)
+    # samples, locations, functions, mappings: decoded below, each kind in one go
+    spans: dict[int, tuple[list[int], list[int]]] = {f: ([], []) for f in (2, 4, 5, 3)}
     for field, wire, a, b in _records(reader):
-        if field == 2 and wire == 2:
-            samples.add(a, b)
-        elif field in spans and wire == 2:  # locations, functions, mappings: decoded below
+        if field in spans and wire == 2:
             starts, ends = spans[field]
             starts.append(a)
             ends.append(b)
@@ -259,9 +257,10 @@ def _decode(data: bytes, source: str) -> SmallProfile:
     strings = [s.decode("utf-8") for s in raw_strings]
     if not strings or strings[0] != "" or not sample_types:
         raise NotSmall("string table or sample types")
-    rows = samples.rows(len(sample_types))
+    keys, value_keys, label_max = _sample_fields(reader, *spans[2])
+    rows = _rows(reader, value_keys, len(sample_types))
     n = len(strings)
-    if samples.label_max >= n or any(c >= n for c in comments):
+    if label_max >= n or any(c >= n for c in comments):
         raise NotSmall("a string index out of range")
 
     def string(index: int) -> str:
@@ -301,7 +300,7 @@ def _decode(data: bytes, source: str) -> SmallProfile:
     # KeyError: an id no function or mapping has, not ours
     mapping = [mapping_index[m] if m else -1 for m in mapping_ids]
     line_function = [function_index[f] if f else -1 for f in function_ids]
-    distinct = set(samples.keys)
+    distinct = set(keys)
     if TOO_LONG.search(b"|".join(distinct)):  # every key ends a varint (add checks it)
         raise NotSmall("a location id longer than ten bytes")
     stacks = {key: tuple(map(location_index.__getitem__, VARINT.findall(key)))
@@ -311,7 +310,7 @@ def _decode(data: bytes, source: str) -> SmallProfile:
         functions=tuple(funcs), objfiles=tuple(objfiles),
         addresses=addresses, mapping=mapping, line_offsets=line_offsets,
         line_function=line_function, line_number=line_number, line_column=line_column,
-        stacks=stacks, keys=samples.keys, values=rows, source=source)
+        stacks=stacks, keys=keys, values=rows, source=source)
 
 
 def _records(reader: _Reader) -> Iterator[tuple[int, int, int, int]]:
@@ -420,6 +419,47 @@ def _pieces(segment: bytes) -> list[bytes]:
     return pieces
 
 
+def _sample_fields(reader: _Reader, starts: list[int],
+                   ends: list[int]) -> tuple[list[bytes], list[bytes], int]:
+    """Each sample's packed location ids and packed values (their bytes), and the largest
+    string index its labels use: by the compiled kernel in one call when there is one (the
+    samples are most of a small profile's records), else sample by sample. The kernel takes
+    samples as Go writes them; _Samples reads the others."""
+    kernel = compiled()
+    data = reader.data
+    odd = _Samples(reader)
+    spans = array("q", bytes(32 * len(starts)))
+    framed = None if kernel is None or not starts else \
+        kernel.sample_spans(data, array("q", starts), array("q", ends), spans)
+    if framed is None:
+        for a, b in zip(starts, ends):
+            odd.add(a, b)
+        return odd.keys, odd.value_keys, odd.label_max
+    label_max, odd_count = framed
+    bounds = spans.tolist()
+    keys = [data[x:y] for x, y in zip(bounds[0::4], bounds[1::4])]
+    value_keys = [data[x:y] for x, y in zip(bounds[2::4], bounds[3::4])]
+    if odd_count:
+        for i, first in enumerate(bounds[0::4]):
+            if first < 0:
+                odd.add(starts[i], ends[i])
+                keys[i], value_keys[i] = odd.keys[-1], odd.value_keys[-1]
+    return keys, value_keys, max(label_max, odd.label_max)
+
+
+def _rows(reader: _Reader, value_keys: list[bytes], num_types: int) -> list[tuple[int, ...]]:
+    """Each sample's values; NotSmall for a negative one (a delta profile: the usual route
+    totals those) or a count other than num_types."""
+    rows = {}
+    for key in set(value_keys):
+        row = rows[key] = tuple(reader.split(key))
+        if len(row) != num_types:
+            raise NotSmall("a sample's values do not match the sample types")
+        if any(value >= INT64 for value in row):
+            raise NotSmall("a negative value")
+    return list(map(rows.__getitem__, value_keys))
+
+
 class _Samples:
     """Sample records, read as Go writes them (packed location ids, packed values, labels),
     anything else field by field. Labels are kept only as the largest string index they use,
@@ -459,18 +499,6 @@ class _Samples:
             raise NotSmall("a packed field ends inside a varint")
         self.keys.append(stack)
         self.value_keys.append(values or b"")
-
-    def rows(self, num_types: int) -> list[tuple[int, ...]]:
-        """Each sample's values; NotSmall for a negative one (a delta profile: the usual
-        route totals those) or a count other than num_types."""
-        rows = {}
-        for key in set(self.value_keys):
-            row = rows[key] = tuple(self.reader.split(key))
-            if len(row) != num_types:
-                raise NotSmall("a sample's values do not match the sample types")
-            if any(value >= INT64 for value in row):
-                raise NotSmall("a negative value")
-        return list(map(rows.__getitem__, self.value_keys))
 
     def _label(self, label: bytes) -> None:
         known = self.labels.get(label)
