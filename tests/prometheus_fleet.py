@@ -27,6 +27,7 @@ PROMETHEUS = shutil.which("prometheus")
 VICTORIA_METRICS = shutil.which("victoria-metrics")
 GOPATH = Path("/usr/share/gocode")
 CLIENT_GOLANG = GOPATH / "src/github.com/prometheus/client_golang/prometheus/promhttp"
+VM_METRICS = GOPATH / "src/github.com/VictoriaMetrics/metrics"
 SERVICE = REPO / "tests" / "fleet_service"
 
 needs_fleet = pytest.mark.skipif(
@@ -37,10 +38,12 @@ needs_fleet = pytest.mark.skipif(
 
 
 needs_victoria_metrics = pytest.mark.skipif(
-    GO is None or VICTORIA_METRICS is None or not CLIENT_GOLANG.is_dir(),
-    reason="needs go (samples/ensure-go), victoria-metrics and the client_golang source "
-           f"({CLIENT_GOLANG}): apt-get install victoria-metrics "
-           "golang-github-prometheus-client-golang-dev (.ci/run does)")
+    GO is None or VICTORIA_METRICS is None or not CLIENT_GOLANG.is_dir()
+    or not VM_METRICS.is_dir(),
+    reason="needs go (samples/ensure-go), victoria-metrics and the client_golang and "
+           f"VictoriaMetrics metrics sources ({CLIENT_GOLANG}, {VM_METRICS}): apt-get install "
+           "victoria-metrics golang-github-prometheus-client-golang-dev "
+           "golang-github-victoriametrics-metrics-dev (.ci/run does)")
 
 
 def prometheus_argv(config: Path, folder: Path, port: int) -> list[str]:
@@ -62,11 +65,13 @@ def victoria_metrics_argv(config: Path, folder: Path, port: int) -> list[str]:
 SERVERS = {"prometheus": prometheus_argv, "victoria-metrics": victoria_metrics_argv}
 
 
-def build_service(out: Path) -> Path:
-    """tests/fleet_service built against the Debian client_golang (a cached build: seconds)."""
-    binary = out / "fleet_service"
+def build_service(out: Path, tag: str = "") -> Path:
+    """tests/fleet_service built against the Debian client_golang, or with tag "vmmetrics"
+    against VictoriaMetrics' metrics package (a cached build: seconds)."""
+    binary = out / ("fleet_service" + (f"_{tag}" if tag else ""))
     assert GO is not None
-    subprocess.run([GO, "build", "-o", str(binary), "."], cwd=SERVICE, check=True, timeout=600,
+    subprocess.run([GO, "build", "-tags", tag, "-o", str(binary), "."], cwd=SERVICE,
+                   check=True, timeout=600,
                    env={**os.environ, "GOTOOLCHAIN": "local", "GO111MODULE": "off",
                         "GOPATH": str(GOPATH), "GOFLAGS": ""})
     return binary
@@ -83,13 +88,15 @@ class Fleet:
     (a SERVERS key) scraping them as job "api" every second: .url, .instances (host:port, in
     leak order)."""
 
-    def __init__(self, binary: Path, leaks: list[int], folder: Path,
+    def __init__(self, binary: Path | list[Path], leaks: list[int], folder: Path,
                  server: str = "prometheus"):
+        """binary: the services' build, or one per leak."""
         self.stack = ExitStack()
         self.instances: list[str] = []
+        binaries = binary if isinstance(binary, list) else [binary] * len(leaks)
         try:
-            for leak in leaks:
-                proc = self._start([str(binary), "-leak", str(leak)], stdout=subprocess.PIPE,
+            for build, leak in zip(binaries, leaks, strict=True):
+                proc = self._start([str(build), "-leak", str(leak)], stdout=subprocess.PIPE,
                                    text=True)
                 first = proc.stdout.readline().split()
                 assert first[:2] == ["listening", "on"], first

@@ -1,9 +1,10 @@
 """`heapdiff timeline --prometheus` and `explain --prometheus` against a real VictoriaMetrics
 server (Debian's victoria-metrics, single-node, scraping with -promscrape.config) scraping
-three real Go services (client_golang's /metrics) on 127.0.0.1 every second, one of them
-leaking 2.5 MiB/s (256 KiB kept every 100 ms). It answers Prometheus' query API; where its
-replies differ from Prometheus' (an error's errorType is the HTTP status and its message
-echoes the whole query; time() is a vector), the tests say so."""
+three real Go services on 127.0.0.1 every second: two with client_golang's /metrics, and
+between them one with VictoriaMetrics' metrics package's, leaking 2.5 MiB/s (256 KiB kept
+every 100 ms). It answers Prometheus' query API; where its replies differ from Prometheus'
+(the newest samples held back, an error's errorType is the HTTP status and its message
+echoes the whole query, time() is a vector), the tests say so."""
 from __future__ import annotations
 
 import json
@@ -27,8 +28,9 @@ GO_ROWS = ("heap_alloc", "fragmentation", "free_retained", "stacks", "runtime_me
 @pytest.fixture(scope="module")
 def fleet(tmp_path_factory):
     folder = tmp_path_factory.mktemp("vm_fleet")
-    binary = build_service(folder)
-    with Fleet(binary, [0, LEAK, 0], folder, server="victoria-metrics") as f:
+    client_golang, vm_metrics = build_service(folder), build_service(folder, "vmmetrics")
+    with Fleet([client_golang, vm_metrics, client_golang], [0, LEAK, 0], folder,
+               server="victoria-metrics") as f:
         f.wait(HISTORY)
         yield f
 
@@ -72,13 +74,13 @@ def test_timeline_waterfall_adds_up_to_rss_at_every_step(history):
             assert sum(rows[c] for c in GO_ROWS) == step["rss"]
 
 
-def raw_samples(fleet, series: str, instance: str) -> list[tuple[float, int]]:
+def raw_samples(fleet, series: str, instance: str) -> list[tuple[float, float]]:
     """The instance's stored samples of the last minute, oldest first (a range vector)."""
     found = fleet.samples(f'{series}{{instance="{instance}"}}[1m]')
-    return [(t, int(v)) for t, v in found[0]["values"]]
+    return [(t, float(v)) for t, v in found[0]["values"]]
 
 
-def at_or_before(samples: list[tuple[float, int]], t: float) -> int:
+def at_or_before(samples: list[tuple[float, float]], t: float) -> float:
     return [v for when, v in samples if when <= t][-1]
 
 
@@ -110,6 +112,23 @@ def test_explain_at_a_moment_is_the_servers_instant(fleet):
     assert report["rss"] == rss and rss > 20 * MiB  # the leak, seconds in
     assert rows["heap_alloc"] == alloc
     assert sum(rows[c] for c in GO_ROWS) == rss
+
+
+def test_explain_reads_the_metrics_packages_own_names_from_the_server(fleet):
+    """The leaking instance exports VictoriaMetrics' names: the GC CPU fraction, and RssFile,
+    the floor of outside_go, which client_golang leaves out."""
+    moment = round(time.time() - 2, 3)
+    leaking = fleet.instances[1]
+    done = run_heapdiff("explain", "--prometheus", fleet.url, "--instance", leaking, "--at",
+                        str(moment), "--format", "json", timeout=60)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    fraction = at_or_before(raw_samples(fleet, "go_memstats_gc_cpu_fraction", leaking), moment)
+    files = at_or_before(raw_samples(fleet, "process_resident_memory_file_bytes", leaking),
+                         moment)
+    assert report["gc"]["cpu_percent"] == pytest.approx(100 * fraction, rel=1e-12)
+    rows = {r["component"]: r["bytes"] for r in report["waterfall"]}
+    assert rows["outside_go"] >= files > 0
 
 
 def test_explain_without_instance_lists_the_instances(fleet):
