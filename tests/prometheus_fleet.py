@@ -1,8 +1,8 @@
 """A real fleet for the `--prometheus` tests: instances of tests/fleet_service (client_golang's
 /metrics, built in GOPATH mode against Debian's golang-github-prometheus-client-golang-dev)
-on 127.0.0.1, scraped every second by a real Prometheus server (Debian's `prometheus`) on a
-free loopback port with a temporary data folder. Everything started is stopped on exit,
-also when the test fails."""
+on 127.0.0.1, scraped every second by a real server on a free loopback port with a temporary
+data folder: Debian's `prometheus`, or its `victoria-metrics` (single-node, scraping with
+-promscrape.config). Everything started is stopped on exit, also when the test fails."""
 from __future__ import annotations
 
 import json
@@ -24,8 +24,10 @@ from support import REPO
 
 GO = find_go()
 PROMETHEUS = shutil.which("prometheus")
+VICTORIA_METRICS = shutil.which("victoria-metrics")
 GOPATH = Path("/usr/share/gocode")
 CLIENT_GOLANG = GOPATH / "src/github.com/prometheus/client_golang/prometheus/promhttp"
+VM_METRICS = GOPATH / "src/github.com/VictoriaMetrics/metrics"
 SERVICE = REPO / "tests" / "fleet_service"
 
 needs_fleet = pytest.mark.skipif(
@@ -35,11 +37,41 @@ needs_fleet = pytest.mark.skipif(
            "golang-github-prometheus-client-golang-dev (.ci/run does)")
 
 
-def build_service(out: Path) -> Path:
-    """tests/fleet_service built against the Debian client_golang (a cached build: seconds)."""
-    binary = out / "fleet_service"
+needs_victoria_metrics = pytest.mark.skipif(
+    GO is None or VICTORIA_METRICS is None or not CLIENT_GOLANG.is_dir()
+    or not VM_METRICS.is_dir(),
+    reason="needs go (samples/ensure-go), victoria-metrics and the client_golang and "
+           f"VictoriaMetrics metrics sources ({CLIENT_GOLANG}, {VM_METRICS}): apt-get install "
+           "victoria-metrics golang-github-prometheus-client-golang-dev "
+           "golang-github-victoriametrics-metrics-dev (.ci/run does)")
+
+
+def prometheus_argv(config: Path, folder: Path, port: int) -> list[str]:
+    assert PROMETHEUS is not None
+    return [PROMETHEUS, f"--config.file={config}", f"--storage.tsdb.path={folder / 'data'}",
+            f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"]
+
+
+def victoria_metrics_argv(config: Path, folder: Path, port: int) -> list[str]:
+    """-search.latencyOffset=1s: by default VictoriaMetrics leaves the last 30 s out of every
+    answer (samples that young may be incomplete), longer than the tests' whole window."""
+    assert VICTORIA_METRICS is not None
+    return [VICTORIA_METRICS, f"-promscrape.config={config}",
+            f"-storageDataPath={folder / 'data'}", f"-httpListenAddr=127.0.0.1:{port}",
+            "-search.latencyOffset=1s", "-loggerLevel=WARN"]
+
+
+# server -> its command line, given the scrape config, a data folder and the port
+SERVERS = {"prometheus": prometheus_argv, "victoria-metrics": victoria_metrics_argv}
+
+
+def build_service(out: Path, tag: str = "") -> Path:
+    """tests/fleet_service built against the Debian client_golang, or with tag "vmmetrics"
+    against VictoriaMetrics' metrics package (a cached build: seconds)."""
+    binary = out / ("fleet_service" + (f"_{tag}" if tag else ""))
     assert GO is not None
-    subprocess.run([GO, "build", "-o", str(binary), "."], cwd=SERVICE, check=True, timeout=600,
+    subprocess.run([GO, "build", "-tags", tag, "-o", str(binary), "."], cwd=SERVICE,
+                   check=True, timeout=600,
                    env={**os.environ, "GOTOOLCHAIN": "local", "GO111MODULE": "off",
                         "GOPATH": str(GOPATH), "GOFLAGS": ""})
     return binary
@@ -52,15 +84,19 @@ def free_port() -> int:
 
 
 class Fleet:
-    """Services started with the given -leak values (bytes kept every 100 ms), and Prometheus
-    scraping them as job "api" every second: .url, .instances (host:port, in leak order)."""
+    """Services started with the given -leak values (bytes kept every 100 ms), and the server
+    (a SERVERS key) scraping them as job "api" every second: .url, .instances (host:port, in
+    leak order)."""
 
-    def __init__(self, binary: Path, leaks: list[int], folder: Path):
+    def __init__(self, binary: Path | list[Path], leaks: list[int], folder: Path,
+                 server: str = "prometheus"):
+        """binary: the services' build, or one per leak."""
         self.stack = ExitStack()
         self.instances: list[str] = []
+        binaries = binary if isinstance(binary, list) else [binary] * len(leaks)
         try:
-            for leak in leaks:
-                proc = self._start([str(binary), "-leak", str(leak)], stdout=subprocess.PIPE,
+            for build, leak in zip(binaries, leaks, strict=True):
+                proc = self._start([str(build), "-leak", str(leak)], stdout=subprocess.PIPE,
                                    text=True)
                 first = proc.stdout.readline().split()
                 assert first[:2] == ["listening", "on"], first
@@ -72,11 +108,9 @@ class Fleet:
                                     "static_configs": [{"targets": self.instances}]}]}))
             port = free_port()
             self.url = f"http://127.0.0.1:{port}"
-            log = self.stack.enter_context((folder / "prometheus.log").open("w"))
-            self._start([PROMETHEUS, f"--config.file={config}",
-                         f"--storage.tsdb.path={folder / 'data'}",
-                         f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],
-                        stdout=subprocess.DEVNULL, stderr=log)
+            log = self.stack.enter_context((folder / f"{server}.log").open("w"))
+            self._start(SERVERS[server](config, folder, port), stdout=subprocess.DEVNULL,
+                        stderr=log)
         except BaseException:
             self.stack.close()
             raise
@@ -104,7 +138,7 @@ class Fleet:
                     float(f["value"][1]) >= seconds_of_history for f in found):
                 return
             time.sleep(0.5)
-        raise AssertionError(f"Prometheus had not scraped {self.instances} for "
+        raise AssertionError(f"the server had not scraped {self.instances} for "
                              f"{seconds_of_history} s within {deadline} s")
 
     def __enter__(self) -> "Fleet":

@@ -3,10 +3,11 @@ of it: label matchers under heapdiff's own metric names, seconds, unix times."""
 from __future__ import annotations
 
 import argparse
+import json
 
 import pytest
 
-from heapdiff.fleet.api import base_url
+from heapdiff.fleet.api import REASON, _api_error, base_url
 from heapdiff.fleet.query import default_step, duration, iso, matchers, moment, selector, \
     timeout
 from heapdiff.common.errors import InputError
@@ -85,3 +86,27 @@ def test_a_timeout_past_an_hour_is_refused():
     assert timeout("90s") == 90
     with pytest.raises(argparse.ArgumentTypeError, match="longer than 1h"):
         timeout("99999999999999h")
+
+
+# VictoriaMetrics 1.79's reply to a query_range with the selector {job=~"("} (its message
+# quotes heapdiff's whole query, here shortened to its start and end).
+VM_REFUSAL = json.dumps({
+    "status": "error", "errorType": "422",
+    "error": 'error when executing query="{__name__=~\\"go_memstats_heap_alloc_bytes|'
+             + "go_memstats_sys_bytes|" * 20 + 'process_resident_memory_bytes\\", job=~\\"(\\"}" '
+             "on the time range (start=1796565427543, end=1796565439543, step=1000): cannot "
+             "execute query: cannot expand WITH expressions: invalid regexp in job=\"(\": "
+             "error parsing regexp: missing closing ): `^(?:()$`"}).encode()
+
+
+def test_a_long_server_error_keeps_its_start_and_its_reason():
+    reason = _api_error(VM_REFUSAL)
+    assert reason is not None and len(reason) == REASON + len(" ... ")
+    assert reason.startswith("HTTP 422: error when executing query=")
+    assert reason.endswith("error parsing regexp: missing closing ): `^(?:()$`")
+
+
+def test_a_short_server_error_is_quoted_whole():
+    body = json.dumps({"status": "error", "errorType": "bad_data",
+                       "error": "1:12: parse error: unexpected end of input"}).encode()
+    assert _api_error(body) == "bad_data: 1:12: parse error: unexpected end of input"

@@ -1,7 +1,11 @@
-"""Scrapes in the names other exporters use, written here from their documented names
-(reference §1: VictoriaMetrics' `metrics` package and OpenTelemetry's Go runtime metrics are
-not in Debian and could not be built offline, so these are not real scrapes): what each
-settles of the waterfall, and what it leaves unknown and names."""
+"""Scrapes in the names other exporters use, written here from their documented names: what
+each settles of the waterfall, and what it leaves unknown and names. These are not real
+scrapes. VictoriaMetrics' are written to reach cases the real one cannot (RSS above Go's
+memory plus the file pages); its real scrape is samples/leaky_service/scrape_vm/
+(tests/test_scrape_vm.py). OpenTelemetry's Prometheus exporter and Go runtime
+instrumentation are not in Debian (bookworm's golang-opentelemetry-otel-dev 1.1.0 has neither
+go.opentelemetry.io/otel/exporters/prometheus nor go.opentelemetry.io/contrib), so its
+names stay documented ones."""
 from __future__ import annotations
 
 import json

@@ -1,6 +1,7 @@
 """The names table: which series of a scrape fill which MemStats field, runtime/metrics value,
 RSS and knob. The series texts here are built from the documented names (reference §1), one
-family per exporter; samples/leaky_service/scrape/ is a real client_golang scrape."""
+family per exporter; samples/leaky_service/scrape/ is a real client_golang scrape and
+samples/leaky_service/scrape_vm/ a real VictoriaMetrics one."""
 from __future__ import annotations
 
 import math
@@ -102,3 +103,10 @@ def test_runtime_metrics_names_as_client_golang_gives_them():
 def test_every_memstats_target_is_a_go_memstats_field():
     from heapdiff.inputs.decode.memstats import TYPES
     assert {n.field for n in NAMES if n.target == "memstats"} <= set(TYPES)
+
+
+def test_victoriametrics_forced_cycles_and_gomaxprocs():
+    """Names from VictoriaMetrics' go_metrics.go (v1.23, Debian's): a counter without _total."""
+    parts = snapshot_parts(series(go_gc_forced_count=3, go_gomaxprocs=8))
+    assert parts.memstats is not None and parts.memstats["NumForcedGC"] == 3
+    assert parts.knobs == {"GOMAXPROCS": 8}

@@ -18,6 +18,7 @@ TIMEOUT = 30.0          # seconds for one request, connecting to the last byte
 # of one reply: 240 points of a dozen names for ~150 instances; parsed, about 12 times as much
 MAX_BYTES = 32 << 20
 REASON = 300            # characters of a server's error message quoted, at most
+REASON_HEAD = 80        # of which from its start (the rest from its end)
 
 Labels = tuple[tuple[str, str], ...]  # sorted by name; __name__ included
 
@@ -105,7 +106,10 @@ def base_url(text: str) -> str:
 
 
 def _api_error(body: bytes) -> str | None:
-    """errorType: error of a Prometheus error reply, shortened; None when it is not one."""
+    """errorType: error of a Prometheus error reply, shortened; None when it is not one.
+    VictoriaMetrics gives the HTTP status as the errorType ("422"), said as such, and quotes
+    the whole query before its reason, so a long message keeps its start (what failed) and
+    its end (why), not the echo of heapdiff's own query between them."""
     try:
         reply = json.loads(body)
     except (ValueError, RecursionError):
@@ -113,8 +117,12 @@ def _api_error(body: bytes) -> str | None:
     if not isinstance(reply, dict) or not isinstance(reply.get("error"), str):
         return None
     kind = reply.get("errorType")
+    if isinstance(kind, str) and kind.isdigit():
+        kind = f"HTTP {kind}"
     text = f"{kind}: {reply['error']}" if isinstance(kind, str) and kind else reply["error"]
-    return text if len(text) <= REASON else text[:REASON] + "..."
+    if len(text) <= REASON:
+        return text
+    return text[:REASON_HEAD] + " ... " + text[len(text) - (REASON - REASON_HEAD):]
 
 
 def _field(server: Server, item: object, name: str) -> object:

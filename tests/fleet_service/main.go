@@ -1,7 +1,9 @@
 // fleet_service: a tiny Go service for heapdiff's Prometheus-server tests. It exposes
-// client_golang's default registry (the Go and process collectors) on /metrics and, with
-// -leak, keeps every buffer it allocates, so its RSS and heap grow for as long as it runs.
-// Built in GOPATH mode against Debian's golang-github-prometheus-client-golang-dev:
+// client_golang's default registry (the Go and process collectors) on /metrics (prom.go) or,
+// built with -tags vmmetrics, VictoriaMetrics' metrics package's (vm.go) and, with -leak,
+// keeps every buffer it allocates, so its RSS and heap grow for as long as it runs. Built in
+// GOPATH mode against Debian's golang-github-prometheus-client-golang-dev (or
+// golang-github-victoriametrics-metrics-dev):
 //
 //	GO111MODULE=off GOPATH=/usr/share/gocode go build -o fleet_service ./tests/fleet_service
 package main
@@ -13,8 +15,6 @@ import (
 	"net"
 	"net/http"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 var kept [][]byte
@@ -40,7 +40,6 @@ func main() {
 		log.Fatal(err)
 	}
 	fmt.Printf("listening on %s\n", listener.Addr())
-	http.Handle("/metrics", promhttp.Handler())
 	log.Fatal(http.Serve(listener, nil))
 }
 

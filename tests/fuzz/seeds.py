@@ -11,6 +11,7 @@ SAMPLES = REPO / "samples"
 PUBLIC = REPO.parent / "shared" / "testdata" / "public"
 CAPTURE = SAMPLES / "leaky_service" / "capture"
 SCRAPE = SAMPLES / "leaky_service" / "scrape"
+SCRAPE_VM = SAMPLES / "leaky_service" / "scrape_vm"  # VictoriaMetrics' metrics package
 REPLIES = Path(__file__).resolve().parent / "replies"
 
 
@@ -125,5 +126,5 @@ def all_seeds() -> list[Seed]:
             for p in sorted((SAMPLES / "gctrace").glob("*.log"))]
     public = [Seed("public", PUBLIC, p.name) for p in sorted(PUBLIC.glob("*"))
               if p.is_file() and p.suffix != ".md"] if PUBLIC.is_dir() else []
-    scrape = [Seed("scrape", SCRAPE, "metrics.prom")]
+    scrape = [Seed("scrape", SCRAPE, "metrics.prom"), Seed("scrape", SCRAPE_VM, "metrics.prom")]
     return snapshot_seeds() + lone + capture_seeds() + scrape + server_seeds() + public

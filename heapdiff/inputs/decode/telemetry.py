@@ -42,6 +42,8 @@ OTHER_MEMSTATS = (
     _memstats("go_memstats_last_gc_time_seconds", "LastGC", scale=1e9),
     _memstats("go_gc_duration_seconds_count", "NumGC"),
     _memstats("go_memstats_gc_cpu_fraction", "GCCPUFraction", "VictoriaMetrics", fraction=True),
+    # VictoriaMetrics' go_metrics.go: ms.NumForcedGC, a counter without the _total suffix
+    _memstats("go_gc_forced_count", "NumForcedGC", "VictoriaMetrics"),
 )
 # OpenTelemetry's Go runtime instrumentation as exported to Prometheus: the current names
 # (go.memory.*), then the older process.runtime.go.mem.* ones (a real ReadMemStats).
@@ -89,6 +91,7 @@ def prometheus_name(metric: str, cumulative: bool) -> str:
 METRICS = (
     *(Name(prometheus_name(m, cumulative), "metrics", m) for m, cumulative in RUNTIME_METRICS),
     Name("go_goroutines", "metrics", "/sched/goroutines:goroutines"),
+    Name("go_gomaxprocs", "metrics", "/sched/gomaxprocs:threads", origin="VictoriaMetrics"),
     Name("go_goroutine_count", "metrics", "/sched/goroutines:goroutines", origin="OpenTelemetry"),
     Name("go_processor_limit", "metrics", "/sched/gomaxprocs:threads", origin="OpenTelemetry"),
     Name("go_config_gogc_percent", "metrics", "/gc/gogc:percent", origin="OpenTelemetry"),

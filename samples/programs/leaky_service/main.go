@@ -16,7 +16,7 @@
 // several times a second. A heap profile only changes at a GC, so without it consecutive
 // profiles taken half a second apart would often be identical.
 //
-// Built with -tags promhttp (prom.go) it also serves client_golang's /metrics.
+// Built with -tags promhttp (prom.go) or vmmetrics (vm.go), it also serves a /metrics.
 //
 // It is a server, not a snapshot writer: samples/generate does not run it;
 // samples/capture_service captures it into samples/leaky_service/capture/.
