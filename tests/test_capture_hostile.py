@@ -263,3 +263,18 @@ def test_a_manifest_that_is_a_huge_sparse_file_is_refused_before_it_is_read(tmp_
     with pytest.raises(InputError) as caught:
         read_capture(folder)
     assert caught.value.message.startswith("too large (5368709120 bytes")
+
+
+@pytest.mark.parametrize("option, value, said", [
+    ("--timeout", "99999999999999h", "longer than 1h"),  # past a socket's clock: OverflowError
+    ("--every", "9" * 400 + "s", "is not a duration"),  # an infinite float
+])
+def test_a_duration_out_of_range_is_refused_before_any_request(tmp_path, option, value, said):
+    args = {"--every": "1s", "--timeout": "10s", option: value}
+    result = subprocess.run(
+        [sys.executable, "-m", "heapdiff", "capture", "http://127.0.0.1:9/", "--count", "1",
+         "--out", str(tmp_path / "out"), *[x for kv in args.items() for x in kv]],
+        cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert said in result.stderr.splitlines()[-1]
+    assert not (tmp_path / "out").exists()

@@ -8,8 +8,8 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from ..common.errors import InputError
+from ..fleet.query import duration, timeout
 
-DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
 SIZE_UNITS = {"": 1, "b": 1, "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30,
               "kb": 1000, "mb": 1000 ** 2, "gb": 1000 ** 3}
 ENDPOINTS = ("/debug/pprof/heap", "/debug/pprof", "/debug/vars")
@@ -26,7 +26,7 @@ def register(commands) -> None:
                         help="the service's base URL, e.g. http://127.0.0.1:6060 (a URL ending "
                              "in /debug/pprof/heap, /debug/pprof/ or /debug/vars is fine too)")
     parser.add_argument("--every", type=duration, required=True, metavar="DURATION",
-                        help="time between round starts: 500ms, 30s, 10m, 1h or seconds")
+                        help="time between round starts: 500ms, 30s, 10m, 1h, 2d or seconds")
     rounds = parser.add_mutually_exclusive_group(required=True)
     rounds.add_argument("--count", type=positive_int, metavar="N", help="take N rounds")
     rounds.add_argument("--duration", type=duration, metavar="DURATION",
@@ -40,8 +40,8 @@ def register(commands) -> None:
                         help="the service's process on this machine: also read "
                              "/proc/PID/status, smaps_rollup (RSS) and smaps (RSS by mapping), "
                              "and the memory files of its cgroup (found in /proc/PID/cgroup)")
-    parser.add_argument("--timeout", type=duration, default=10.0, metavar="DURATION",
-                        help="give up on a request that has not completed in this long "
+    parser.add_argument("--timeout", type=timeout, default=10.0, metavar="DURATION",
+                        help="give up on a request that has not completed in this long, at most 1h "
                              "(default: 10s)")
     parser.add_argument("--max-bytes", type=size, default=256 << 20, metavar="SIZE",
                         help="give up on a response larger than this: 256MiB, 1GiB, bytes "
@@ -79,15 +79,6 @@ def base_url(text: str) -> str:
             path = path[:-len(endpoint)]
             break
     return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
-
-
-def duration(text: str) -> float:
-    """500ms, 30s, 10m, 1h or plain seconds; more than zero."""
-    m = re.fullmatch(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|s|m|h)?\s*", text)
-    seconds = float(m.group(1)) * DURATION_UNITS[m.group(2) or "s"] if m else 0.0
-    if not seconds > 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a duration such as 500ms, 30s, 10m, 1h")
-    return seconds
 
 
 def size(text: str) -> int:

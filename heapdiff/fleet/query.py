@@ -20,7 +20,7 @@ def duration(text: str) -> float:
     """Prometheus' units (30s, 5m, 6h, 2d, 1w, 500ms) or plain seconds; more than zero."""
     m = DURATION.fullmatch(text)
     seconds = float(m.group(1)) * DURATION_UNITS[m.group(2) or "s"] if m else 0.0
-    if not seconds > 0:
+    if not 0 < seconds < math.inf:  # 400 digits make an infinite float
         raise argparse.ArgumentTypeError(f"{text!r} is not a duration such as 30s, 5m, 6h, 2d")
     return seconds
 
