@@ -309,6 +309,44 @@ done:
 
 /* ---- aggregation -------------------------------------------------------------------- */
 
+/* What cum and edges walk: each sample's frames (stack_offsets into stack_locations), each
+ * frame's nodes (node_offsets into nodes, by location), checked against their arrays' sizes. */
+typedef struct {
+    const int64_t *offs, *node_offs;
+    const Py_buffer *locs;
+    const int32_t *nodes;
+    Py_ssize_t frames, locations, node_frames, num_nodes;
+} Walk;
+
+/* Sample i's frames: *first..*end; 0 when the offsets disagree with the frames. */
+static inline int sample_frames(const Walk *w, Py_ssize_t i, int64_t *first, int64_t *end)
+{
+    *first = w->offs[i];
+    *end = w->offs[i + 1];
+    return 0 <= *first && *first <= *end && *end <= w->frames;
+}
+
+/* Every entry of nodes is a node: checked once, not per frame. */
+static int nodes_valid(const Walk *w)
+{
+    for (Py_ssize_t j = 0; j < w->node_frames; j++)
+        if (w->nodes[j] < 0 || w->nodes[j] >= w->num_nodes)
+            return 0;
+    return 1;
+}
+
+/* Frame f's nodes: *first..*end in w->nodes; 0 when the location or its offsets are out of
+ * range. */
+static inline int frame_nodes(const Walk *w, int64_t f, int64_t *first, int64_t *end)
+{
+    int64_t loc = load_int(w->locs->buf, w->locs->itemsize, f);
+    if (loc < 0 || loc >= w->locations)
+        return 0;
+    *first = w->node_offs[loc];
+    *end = w->node_offs[loc + 1];
+    return 0 <= *first && *first <= *end && *end <= w->node_frames;
+}
+
 /* cum(stack_offsets, stack_locations, weights, node_offsets, nodes, cum) -> True, or None.
  * Per node, the sum of the weights of the samples whose stack holds it, once per sample
  * however often the stack repeats it (recursion, inlining): pprof's cum. stack_offsets int64
@@ -341,35 +379,26 @@ static PyObject *cum(PyObject *self, PyObject *args)
     }
     if (ok) {
         Py_BEGIN_ALLOW_THREADS
-        const int64_t *offs = v[OFFS].buf, *weights = v[WEIGHTS].buf, *node_offs = v[NODE_OFFS].buf;
-        const int32_t *nodes = v[NODES].buf;
+        const Walk w = {v[OFFS].buf, v[NODE_OFFS].buf, &v[LOCS], v[NODES].buf, frames, locations,
+                        num_frames_nodes, num_nodes};
+        const int64_t *weights = v[WEIGHTS].buf;
         uint64_t *out = v[CUM].buf;
+        ok = nodes_valid(&w);
         for (Py_ssize_t k = 0; k < num_nodes; k++)
             last[k] = -1;
         for (Py_ssize_t i = 0; i < samples && ok; i++) {
-            uint64_t w = (uint64_t)weights[i];
-            if (w == 0)
+            uint64_t w8 = (uint64_t)weights[i];
+            int64_t f, f_end, j, j_end;
+            if (w8 == 0)
                 continue;
-            if (offs[i] < 0 || offs[i] > offs[i + 1] || offs[i + 1] > frames) {
-                ok = 0;
-                break;
-            }
-            for (int64_t f = offs[i]; f < offs[i + 1] && ok; f++) {
-                int64_t loc = load_int(v[LOCS].buf, v[LOCS].itemsize, f);
-                if (loc < 0 || loc >= locations || node_offs[loc] < 0
-                        || node_offs[loc + 1] > num_frames_nodes) {
-                    ok = 0;
-                    break;
-                }
-                for (int64_t j = node_offs[loc]; j < node_offs[loc + 1] && ok; j++) {
-                    int32_t node = nodes[j];
-                    if (node < 0 || node >= num_nodes) {
-                        ok = 0;
-                        break;
-                    }
+            ok = sample_frames(&w, i, &f, &f_end);
+            for (; f < f_end && ok; f++) {
+                ok = frame_nodes(&w, f, &j, &j_end);
+                for (; j < j_end && ok; j++) {
+                    int32_t node = w.nodes[j];
                     if (last[node] != i) {
                         last[node] = i;
-                        out[node] += w;  /* wraps as Go's int64 sum does */
+                        out[node] += w8;  /* wraps as Go's int64 sum does */
                     }
                 }
             }
@@ -460,29 +489,20 @@ static PyObject *edges(PyObject *self, PyObject *args)
     int grow_failed = 0;
     if (ok) {
         Py_BEGIN_ALLOW_THREADS
-        const int64_t *offs = v[OFFS].buf, *weights = v[WEIGHTS].buf, *node_offs = v[NODE_OFFS].buf;
-        const int32_t *nodes = v[NODES].buf;
+        const Walk w = {v[OFFS].buf, v[NODE_OFFS].buf, &v[LOCS], v[NODES].buf, frames, locations,
+                        node_frames, num_nodes};
+        const int64_t *weights = v[WEIGHTS].buf;
+        ok = nodes_valid(&w);
         for (Py_ssize_t i = 0; i < samples && ok; i++) {
             int64_t callee = -1;  /* the frame before, leaf first */
+            int64_t f, f_end, j, j_end;
             if (weights[i] == 0)
                 continue;
-            if (offs[i] < 0 || offs[i] > offs[i + 1] || offs[i + 1] > frames) {
-                ok = 0;
-                break;
-            }
-            for (int64_t f = offs[i]; f < offs[i + 1] && ok; f++) {
-                int64_t loc = load_int(v[LOCS].buf, v[LOCS].itemsize, f);
-                if (loc < 0 || loc >= locations || node_offs[loc] < 0
-                        || node_offs[loc] > node_offs[loc + 1] || node_offs[loc + 1] > node_frames) {
-                    ok = 0;
-                    break;
-                }
-                for (int64_t j = node_offs[loc]; j < node_offs[loc + 1] && ok; j++) {
-                    int64_t caller = nodes[j];
-                    if (caller < 0 || caller >= num_nodes) {
-                        ok = 0;
-                        break;
-                    }
+            ok = sample_frames(&w, i, &f, &f_end);
+            for (; f < f_end && ok; f++) {
+                ok = frame_nodes(&w, f, &j, &j_end);
+                for (; j < j_end && ok; j++) {
+                    int64_t caller = w.nodes[j];
                     if (callee >= 0 && caller != callee) {
                         uint64_t key = (uint64_t)caller * (uint64_t)num_nodes + (uint64_t)callee + 1;
                         Edge *e = edge_slot(&table, key);
