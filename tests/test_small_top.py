@@ -262,3 +262,12 @@ def test_the_kernel_and_python_agree_on_samples_written_otherwise(monkeypatch, e
     kernel, python = decode_both_ways(
         monkeypatch, heap_profile([([1, 2, 3], [1, 8]), ([2, 3], [2, 16])]) + extra)
     assert kernel == python
+
+
+def test_sums_past_int64_wrap_as_the_columnar_route_and_pprof_wrap_them(tmp_path):
+    path = tmp_path / "huge.pb.gz"
+    path.write_bytes(gzip.compress(heap_profile(
+        [([1, 2, 3], [1, 2**62 + 5]), ([2, 3], [1, 2**62 + 7]), ([3], [1, 2**62 + 9])])))
+    profile = decode_small(read_small(str(path)), str(path))
+    assert small_top(profile, 1, "functions").total == 3 * 2**62 + 21 - 2**64  # wrapped
+    assert_same_as_the_columnar_route(profile, path)

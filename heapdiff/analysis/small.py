@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from ..inputs.decode.small import SmallProfile
+from ..inputs.decode.small import INT64, UINT64, SmallProfile
 from .nodes import Row, location_nodes, row_order
 
 
@@ -40,6 +40,12 @@ def small_top(profile: SmallProfile, sample_index: int, granularity: str,
         flat[frames[stack[0]][0]] += weight
         for node in union(*map(frames.__getitem__, stack)):
             cum[node] += weight
+    if total >= INT64:  # past int64: wrapped, as pprof's sums and the columnar route's are
+        total, flat, cum = _int64(total), list(map(_int64, flat)), list(map(_int64, cum))
     names = [info.printable_name() for info in infos]
     order = row_order(names, flat, cum, sort)
     return SmallAggregate(total=total, rows=[Row(names[n], flat[n], cum[n]) for n in order])
+
+
+def _int64(value: int) -> int:
+    return (value + INT64) % UINT64 - INT64
