@@ -61,13 +61,24 @@ def argv_for(seed: Seed, pattern: str) -> tuple[str, ...]:
     return tuple(word.format(**fill) for word in pattern.split())
 
 
-def make(seed: int, index: int) -> Case:
-    """The case number index of the run with this seed: the same for ever."""
+def _draws(seed: int, index: int) -> tuple[random.Random, Seed, Seed, str, str]:
+    """The case's first draws: its generator, the input, the other input, the command."""
     rng = random.Random(f"{seed}:{index}")
     chosen = rng.choices(seeds(), seed_weights())[0]
     other = rng.choice(seeds())
     commands = COMMANDS[chosen.kind]
     command, pattern = rng.choices(commands, [WEIGHTS.get(c, 1) for c, _ in commands])[0]
+    return rng, chosen, other, command, pattern
+
+
+def command_of(seed: int, index: int) -> str:
+    """The case's command, without mutating its input (bench/fuzz --command skips the rest)."""
+    return _draws(seed, index)[3]
+
+
+def make(seed: int, index: int) -> Case:
+    """The case number index of the run with this seed: the same for ever."""
+    rng, chosen, other, command, pattern = _draws(seed, index)
     steps, data = mutate(rng, original(chosen.folder / chosen.target),
                          original(other.folder / other.target))
     special = rng.choice(SPECIALS) if rng.random() < SPECIAL_SHARE else ""

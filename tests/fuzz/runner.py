@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .cases import Case, describe, load, make
+from .cases import Case, command_of, describe, load, make
 from .classify import ACCEPTABLE, BAD_ERROR, BAD_JSON, ESCAPE, ESCAPES, Result, classify
 from .seeds import REPO
 from .tui import STEPS as TUI_STEPS
@@ -195,10 +195,9 @@ def fuzz_requests(seed: int, start: int, count: int, command: str | None = None,
     """count cases of the run from start on (of one command only: the next count of them)."""
     index, made = start, 0
     while made < count:
-        case = make(seed, index)
-        if command is None or case.command == command:
+        if command is None or command_of(seed, index) == command:
             made += 1
-            yield {"seed": seed, "index": index}, case
+            yield {"seed": seed, "index": index}, make(seed, index)
         index += 1
 
 
