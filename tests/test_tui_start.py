@@ -12,7 +12,7 @@ import pytest
 
 from heapdiff.render.format import signed
 from support import SAMPLES, run_heapdiff
-from tui_settle import settled
+from tui_settle import settled, through_the_cli
 from tui import app as app_module
 from tui.app import HeapdiffApp
 from tui.views.retainers import RetainersView
@@ -35,24 +35,6 @@ def run(check, paths, base=(), **kwargs):
             await settled(pilot)
             await check(app, pilot)
     asyncio.run(main())
-
-
-def through_the_cli(monkeypatch, argv: list[str], check=None) -> int:
-    """`heapdiff tui ARGV` as the CLI runs it, the app headless: check(app, pilot) once it
-    has settled, then q."""
-    from textual.app import App
-
-    from heapdiff import cli
-
-    async def drive(pilot):
-        await settled(pilot)
-        if check is not None:
-            await check(pilot.app, pilot)
-        await pilot.press("q")
-
-    monkeypatch.setattr(HeapdiffApp, "run",
-                        lambda self: App.run(self, headless=True, size=SIZE, auto_pilot=drive))
-    return cli.main(["tui", *argv])
 
 
 # --- item 1: a bug the app shows and survives still fails the run ---------------------------
