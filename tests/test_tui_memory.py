@@ -5,7 +5,8 @@ smaps) and what the container is charged past RSS (cgroup files), with the figur
 samples/container holds a Go program's real cgroup v1 files and smaps; samples/cgroup_v2 is
 those figures under v2's names (its PROVENANCE.md). The kernel the samples were made on cannot
 name anonymous mappings, so the Go-named smaps is the real one with two mappings named as Go
-1.25+ names them (as tests/test_smaps.py does)."""
+1.25+ names them (as tests/test_smaps.py does). The capture folder is made of those snapshots
+as `capture --pid` writes rounds (the cgroup files in one cgroup.txt)."""
 from __future__ import annotations
 
 import asyncio
@@ -15,12 +16,14 @@ from pathlib import Path
 
 import pytest
 
+from capture_folders import make_capture
 from support import SAMPLES, run_heapdiff
 from tui_settle import settled
 from tui.app import HeapdiffApp
 from tui.views.memory import MemoryView
 from tui.widgets.textpanel import TextPanel
 from heapdiff.common.units import human_bytes
+from heapdiff.inputs.decode.cgroup import bundle
 
 LATER = SAMPLES / "container" / "later"
 V2 = SAMPLES / "cgroup_v2"
@@ -141,3 +144,22 @@ def test_memory_split_total_is_the_rss_the_view_leads_with(tmp_path):
 def test_without_smaps_or_cgroup_files_memory_shows_neither():
     text = memory_text([SAMPLES / "leaky_cache"])
     assert "RSS by mapping" not in text and "Container (cgroup" not in text
+
+
+def as_captured(snapshot: Path, folder: Path) -> Path:
+    """The snapshot as capture --pid writes a round: its cgroup files in one cgroup.txt."""
+    shutil.copytree(snapshot, folder, ignore=shutil.ignore_patterns("memory.*"))
+    files = sorted(snapshot.glob("memory.*"))
+    (folder / "cgroup.txt").write_bytes(bundle([(str(f), f.read_bytes()) for f in files]))
+    return folder
+
+
+def test_memory_of_a_capture_folder_shows_its_last_rounds_cgroup_and_smaps(tmp_path):
+    rounds = [as_captured(SAMPLES / "container" / name, tmp_path / name)
+              for name in ("base", "later")]
+    capture = make_capture(tmp_path / "capture", rounds)
+    shown, printed = memory_text([capture]), explain_text([capture])
+    assert container_block(shown) == container_block(printed)
+    assert container_block(shown)["total"] == "= memory.usage_in_bytes " + human_bytes(
+        int((LATER / "memory.usage_in_bytes").read_text()))
+    assert split_of(shown, tui=True) == split_of(printed, tui=False)
