@@ -23,6 +23,7 @@ from .inputs.delta import delta_note
 from .inputs.snapshot import Snapshot, load_snapshot
 
 if TYPE_CHECKING:  # imported where used: the binary route's libraries load slowly
+    from .fleet.moment import ServerMoment
     from .retainers.report import Retainers
 
 
@@ -61,26 +62,33 @@ class Gathered:
 def gather(new_paths: list[str], base_paths: list[str], binary: str | None = None,
            source: str | None = None, progress: Report = silent,
            title: str | None = None, options: DiffOptions = DiffOptions(),
-           instance: str | None = None) -> Gathered:
-    new = load_snapshot(new_paths, progress, instance)
-    base = load_snapshot(base_paths, progress, instance) if base_paths else None
+           instance: str | None = None, server: ServerMoment | None = None) -> Gathered:
+    """server: a Prometheus server's instance at one moment, read beside the new files
+    (--instance then names it, and the files' scrapes are read as alone)."""
+    files_instance = instance if server is None else None
+    new = load_snapshot(new_paths, progress, files_instance,
+                        [server.artifact()] if server is not None else [])
+    base = load_snapshot(base_paths, progress, files_instance) if base_paths else None
     return gather_snapshots(new, base, new_paths, base_paths, binary=binary, source=source,
-                            progress=progress, title=title, options=options)
+                            progress=progress, title=title, options=options,
+                            server_flags=server.flags() if server is not None else ())
 
 
 def gather_snapshots(new: Snapshot, base: Snapshot | None, new_paths: list[str],
                      base_paths: list[str], *, binary: str | None = None,
                      source: str | None = None, progress: Report = silent,
                      title: str | None = None,
-                     options: DiffOptions = DiffOptions()) -> Gathered:
+                     options: DiffOptions = DiffOptions(),
+                     server_flags: tuple[str, ...] = ()) -> Gathered:
     """gather() of moments already read (the TUI's: never decoded twice). `options` choose
-    how the growth is computed, as `heapdiff diff` takes them."""
+    how the growth is computed, as `heapdiff diff` takes them; server_flags read again the
+    server's moment the new one holds (--prometheus URL --instance X --at TIME)."""
     inputs = _inputs("new", new) + (_inputs("base", base) if base else ())
     quote = lambda paths: " ".join(shlex.quote(p) for p in paths)  # noqa: E731
     commands: dict[str, str] = {}
     # Gathered's fields, by name
-    result: dict[str, Any] = dict(inputs=inputs, title=title or " ".join(new_paths),
-                                  options=options)
+    result: dict[str, Any] = dict(inputs=inputs, title=title or " ".join(new_paths)
+                                  or " ".join(new.sources), options=options)
     if base is not None and base.profile is not None and new.profile is not None:
         progress("diffing")
         chosen = options.sample_filter()
@@ -105,8 +113,9 @@ def gather_snapshots(new: Snapshot, base: Snapshot | None, new_paths: list[str],
         health = gc_health(new)
         earlier = waterfall(base) if base is not None else None  # as explain --base reads it
         result.update(waterfall=w, gc=health, findings=tuple(findings(new, w, health, earlier)))
-        commands["memory"] = f"heapdiff explain {quote(new_paths)}" + (
-            f" --base {quote(base_paths)}" if base_paths else "")
+        commands["memory"] = " ".join(filter(None, (
+            "heapdiff explain", quote(new_paths), quote(server_flags),
+            f"--base {quote(base_paths)}" if base_paths else "")))
         if base is not None and (base.memstats is not None or base.rss is not None):
             result["base_waterfall"] = earlier
     if new.profile is not None and live_heap(new.profile) is not None:

@@ -22,6 +22,8 @@ from heapdiff.retainers.source import find_go
 
 from support import REPO
 
+LEAK = 256 << 10          # bytes kept every 100 ms by the leaking instance: 2.5 MiB/s
+HISTORY = 12              # seconds of scrapes before the commands run
 GO = find_go()
 PROMETHEUS = shutil.which("prometheus")
 VICTORIA_METRICS = shutil.which("victoria-metrics")
@@ -35,6 +37,17 @@ needs_fleet = pytest.mark.skipif(
     reason="needs go (samples/ensure-go), prometheus and the client_golang source "
            f"({CLIENT_GOLANG}): apt-get install prometheus "
            "golang-github-prometheus-client-golang-dev (.ci/run does)")
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory):
+    """Three instances, the middle one leaking LEAK, scraped for HISTORY seconds. A test
+    module imports it: one fleet per module that uses it."""
+    folder = tmp_path_factory.mktemp("fleet")
+    binary = build_service(folder)
+    with Fleet(binary, [0, LEAK, 0], folder) as f:
+        f.wait(HISTORY)
+        yield f
 
 
 needs_victoria_metrics = pytest.mark.skipif(

@@ -245,11 +245,34 @@ def test_explain_wants_a_vector(server):
     assert line == f"heapdiff: {server}/empty: query: the reply holds no vector result"
 
 
-def test_explain_takes_files_or_a_server_not_both(server, tmp_path):
-    line = refusal(run_heapdiff("explain", "--prometheus", f"{server}/vempty",
-                                str(tmp_path), timeout=60))
-    assert line == (f"heapdiff: {server}/vempty: give the files of one moment or --prometheus "
-                    "URL (one of them)")
+def test_explain_without_files_or_a_server_is_one_line():
+    line = refusal(run_heapdiff("explain", timeout=60))
+    assert line == "heapdiff: explain: give the files of one moment, --prometheus URL, or both"
+
+
+def test_explain_of_a_server_moment_starts_from_a_profile_given_beside_it(server):
+    profile = SAMPLES / "leaky_cache" / "later" / "heap.pb.gz"
+    alone = json.loads(run_heapdiff("explain", profile, "--format", "json").stdout)
+    done = explain(f"{server}/vgood", "--instance", "a", str(profile), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    rows = {r["component"]: r["bytes"] for r in report["waterfall"]}
+    inuse = {r["component"]: r["bytes"] for r in alone["waterfall"]}["profile_inuse"]
+    assert rows["profile_inuse"] == inuse > 0
+    assert rows["since_last_gc"] == (4 << 20) - inuse  # the server's HeapAlloc less it
+    assert report["rss"] == 30000000 and "heap_alloc" not in rows
+    assert report["sources"] == [str(profile), f"{server}/vgood instance a at "
+                                                "1970-01-01T00:01:40Z"]
+
+
+def test_a_scrape_file_beside_the_server_is_read_as_alone_and_fills_the_fields_first(server):
+    scrape = SAMPLES / "leaky_service" / "scrape" / "metrics.prom"
+    alone = json.loads(run_heapdiff("explain", scrape, "--format", "json").stdout)
+    done = explain(f"{server}/vgood", "--instance", "a", str(scrape), "--format", "json")
+    assert done.returncode == 0, done.stderr  # its one process, though it is not instance a
+    report = json.loads(done.stdout)
+    assert report["rss"] == alone["rss"] != 30000000  # the file's, not the server's
+    assert report["waterfall"] == alone["waterfall"]
 
 
 def test_explain_of_a_server_moment_against_files_of_an_earlier_one(server):

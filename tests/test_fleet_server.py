@@ -7,25 +7,14 @@ import json
 
 import pytest
 
-from prometheus_fleet import Fleet, build_service, needs_fleet
+from prometheus_fleet import HISTORY, fleet, needs_fleet  # noqa: F401 - fleet: a fixture
 from support import run_heapdiff
 
 pytestmark = needs_fleet
 
-LEAK = 256 << 10          # bytes kept every 100 ms by the leaking instance: 2.5 MiB/s
-HISTORY = 12              # seconds of scrapes before the commands run
 MiB = 1 << 20
 GO_ROWS = ("heap_alloc", "fragmentation", "free_retained", "stacks", "runtime_metadata",
            "outside_go", "untouched")  # a profile-less waterfall: they add up to RSS
-
-
-@pytest.fixture(scope="module")
-def fleet(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("fleet")
-    binary = build_service(folder)
-    with Fleet(binary, [0, LEAK, 0], folder) as f:  # the leaking one in the middle
-        f.wait(HISTORY)
-        yield f
 
 
 @pytest.fixture(scope="module")

@@ -12,13 +12,11 @@ import time
 
 import pytest
 
-from prometheus_fleet import Fleet, build_service, needs_victoria_metrics
+from prometheus_fleet import HISTORY, LEAK, Fleet, build_service, needs_victoria_metrics
 from support import run_heapdiff
 
 pytestmark = needs_victoria_metrics
 
-LEAK = 256 << 10          # bytes kept every 100 ms by the leaking instance: 2.5 MiB/s
-HISTORY = 12              # seconds of scrapes before the commands run
 LATENCY_OFFSET = 1        # seconds: the server's -search.latencyOffset (prometheus_fleet.py)
 MiB = 1 << 20
 GO_ROWS = ("heap_alloc", "fragmentation", "free_retained", "stacks", "runtime_metadata",

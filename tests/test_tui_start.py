@@ -12,7 +12,7 @@ import pytest
 
 from heapdiff.render.format import signed
 from support import SAMPLES, run_heapdiff
-from tui_settle import settled
+from tui_settle import settled, through_the_cli
 from tui import app as app_module
 from tui.app import HeapdiffApp
 from tui.views.retainers import RetainersView
@@ -24,6 +24,7 @@ LEAKY = SAMPLES / "leaky_cache"
 BASE, LATER = LEAKY / "base" / "heap.pb.gz", LEAKY / "later" / "heap.pb.gz"
 POINTERS = SAMPLES / "pointer_slice" / "later" / "heap.pb.gz"
 BINARY = SAMPLES / "binaries" / "pointer_slice.gz"
+SCRAPE = SAMPLES / "leaky_service" / "scrape" / "metrics.prom"  # a real client_golang scrape
 SIZE = (80, 24)
 ESCAPE = re.compile(r"\x1b|\x9b")
 
@@ -35,24 +36,6 @@ def run(check, paths, base=(), **kwargs):
             await settled(pilot)
             await check(app, pilot)
     asyncio.run(main())
-
-
-def through_the_cli(monkeypatch, argv: list[str], check=None) -> int:
-    """`heapdiff tui ARGV` as the CLI runs it, the app headless: check(app, pilot) once it
-    has settled, then q."""
-    from textual.app import App
-
-    from heapdiff import cli
-
-    async def drive(pilot):
-        await settled(pilot)
-        if check is not None:
-            await check(pilot.app, pilot)
-        await pilot.press("q")
-
-    monkeypatch.setattr(HeapdiffApp, "run",
-                        lambda self: App.run(self, headless=True, size=SIZE, auto_pilot=drive))
-    return cli.main(["tui", *argv])
 
 
 # --- item 1: a bug the app shows and survives still fails the run ---------------------------
@@ -93,6 +76,47 @@ def test_bad_input_is_one_line_and_status_2_before_the_screen_is_taken(tmp_path,
     assert len(result.stderr.splitlines()) == 1
     assert re.fullmatch(r"heapdiff: \S+: [^\x1b\n]+\n", result.stderr)
     assert not ESCAPE.search(result.stdout)
+
+
+def scrape_of_two(tmp_path):
+    """The leaky service's real scrape as two processes, labelled instance a and b."""
+    lines = []
+    for instance in ("a", "b"):
+        for line in SCRAPE.read_text().splitlines():
+            if line.startswith("#") or not line.strip():
+                continue
+            name, _, value = line.rpartition(" ")
+            label = f'instance="{instance}"'
+            name = name.replace("{", "{" + label + ",", 1) if "{" in name else \
+                name + "{" + label + "}"
+            lines.append(f"{name} {value}")
+    path = tmp_path / "two.prom"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_a_scrape_of_several_processes_without_instance_is_the_clis_line_before_the_screen(
+        tmp_path):
+    scrape = scrape_of_two(tmp_path)
+    tui = run_heapdiff("tui", LATER, scrape, timeout=60)
+    explain = run_heapdiff("explain", LATER, scrape, timeout=60)
+    assert (tui.returncode, tui.stderr) == (2, explain.stderr)
+    assert tui.stderr == (f"heapdiff: {scrape}: 2 processes in this scrape; choose one with "
+                          "--instance: instance=a, instance=b\n")
+    assert not ESCAPE.search(tui.stdout)
+
+
+def test_instance_picks_a_process_of_the_scrape_for_the_tui(tmp_path, monkeypatch):
+    shown = {}
+
+    async def check(app, pilot):
+        shown["rss"] = app.analysis.waterfall.rss
+
+    argv = [str(LATER), str(scrape_of_two(tmp_path)), "--instance", "b"]
+    assert through_the_cli(monkeypatch, argv, check) == 0
+    rss = next(line for line in SCRAPE.read_text().splitlines()
+               if line.startswith("process_resident_memory_bytes "))
+    assert shown["rss"] == int(float(rss.split()[1]))
 
 
 def test_a_missing_binary_is_refused_before_the_screen_is_taken(tmp_path):

@@ -514,7 +514,8 @@ class HeapdiffApp(App):
 
         gathered = gather_snapshots(
             moments.new, moments.base, self.paths, self.base_paths, binary=self.binary,
-            source=self.source_dir, title=self.inputs.title, options=settings.diff_options())
+            source=self.source_dir, title=self.inputs.title, options=settings.diff_options(),
+            server_flags=moments.server_flags)
         return write_new(self.report_path, report_markdown(gathered))
 
     def tell(self, message: str, **kwargs) -> None:

@@ -2,6 +2,7 @@
 so heapdiff itself never imports the TUI."""
 from __future__ import annotations
 
+from heapdiff.commands.fleet import add_server_options
 from heapdiff.commands.options import add_instance_option, add_pair_round_options
 
 
@@ -16,7 +17,8 @@ def register(commands) -> None:
     tui.add_argument("paths", nargs="+", metavar="FILE|DIR",
                      help="BASE NEW (two heap profiles), or the artifacts of one moment (with "
                           "--base: the new one), a folder of snapshot folders or a capture "
-                          "folder")
+                          "folder; with --prometheus, the server's moment joins the new one "
+                          "(its heap profile is still a file's)")
     tui.add_argument("--base", action="append", default=[], metavar="FILE|DIR",
                      help="the artifacts of an earlier moment (repeat for several files)")
     tui.add_argument("--binary", metavar="PATH",
@@ -30,6 +32,7 @@ def register(commands) -> None:
                           "never over an earlier one: heapdiff-report-1.md, -2, ... then)")
     add_pair_round_options(tui)
     add_instance_option(tui)
+    add_server_options(tui, history=False)
     tui.set_defaults(run=run)
 
 
@@ -38,6 +41,7 @@ def run(args) -> int:
     import sys
     import traceback
 
+    from heapdiff.commands.fleet import server_moment
     from heapdiff.common.progress import TerminalProgress
     from heapdiff.inputs.moments import resolve_pair
 
@@ -51,7 +55,7 @@ def run(args) -> int:
             readable(args.binary)  # Retainers reads it, and says what else is wrong with it
         moments = load_moments(list(inputs.new.paths),
                                list(inputs.base.paths) if inputs.base else [], progress,
-                               args.source, args.binary, args.instance)
+                               args.source, args.binary, args.instance, server_moment(args))
     # A lone Esc is told from an escape sequence by waiting; Textual's default wait (100 ms)
     # would make Esc the one key slower than the 100 ms every key must answer in, and so
     # would its input poll, which the fast-Esc driver wakes at the wait's end.

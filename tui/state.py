@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from heapdiff.analysis.aggregate import GRANULARITIES, NodeInfo, frame_nodes
 from heapdiff.capture.manifest import Capture
@@ -21,6 +21,9 @@ from heapdiff.memory.gchealth import GCHealth, gc_health
 from heapdiff.model import Profile
 from heapdiff.memory.waterfall import Waterfall, waterfall
 from heapdiff.inputs.snapshot import Snapshot, load_snapshot
+
+if TYPE_CHECKING:
+    from heapdiff.fleet.moment import ServerMoment
 
 T = TypeVar("T")
 
@@ -55,6 +58,7 @@ class Moments:
     base: Snapshot | None
     source_dir: str | None = None  # --source: where Source looks for the profile's files
     binary: str | None = None  # --binary: the Retainers' binary route, as `heapdiff retainers`
+    server_flags: tuple[str, ...] = ()  # --prometheus ... --at: the server's moment in `new`
 
     @property
     def new_profile(self) -> Profile:
@@ -69,15 +73,18 @@ class Moments:
 
 def load_moments(paths: list[str], base_paths: list[str], progress,
                  source_dir: str | None = None, binary: str | None = None,
-                 instance: str | None = None) -> Moments:
+                 instance: str | None = None, server: ServerMoment | None = None) -> Moments:
     """The new moment's inputs and the base's (none: no base), as heapdiff.inputs.moments
-    resolved them."""
-    new = load_snapshot(paths, progress, instance)
-    base = load_snapshot(base_paths, progress, instance) if base_paths else None
+    resolved them; server: a Prometheus server's instance at one moment, read beside the
+    new files (--instance then names it, and the files' scrapes are read as alone)."""
+    files_instance = instance if server is None else None
+    new = load_snapshot(paths, progress, files_instance,
+                        [server.artifact()] if server is not None else [])
+    base = load_snapshot(base_paths, progress, files_instance) if base_paths else None
     if new.profile is None:
         from heapdiff.common.errors import InputError
         raise InputError(" ".join(paths), "no heap profile among these inputs")
-    return Moments(new, base, source_dir, binary)
+    return Moments(new, base, source_dir, binary, server.flags() if server is not None else ())
 
 
 @dataclass

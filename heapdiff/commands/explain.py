@@ -11,8 +11,8 @@ from ..render import shapes
 from ..render.explain import changes_json, changes_text, explain_json, explain_text, gc_text
 from ..inputs.moments import resolve_one
 from ..inputs.snapshot import load_snapshot
-from .fleet import add_server_options, server
 from ..common.jsontext import json_text
+from .fleet import add_server_options, file_instance, server_moment
 from .options import add_instance_option, add_round_option
 
 
@@ -28,7 +28,9 @@ def register(commands) -> None:
                               "smaps_rollup, runtime/metrics JSON, gctrace log, Prometheus "
                               "scrape (/metrics), or a folder "
                               "(a capture folder: its latest round; a folder of snapshot "
-                              "folders: the newest); none with --prometheus")
+                              "folders: the newest); with --prometheus, the files of that "
+                              "moment to read beside the server's (a heap profile: the "
+                              "waterfall starts from it)")
     add_round_option(explain)
     add_instance_option(explain)
     explain.add_argument("--base", action="append", default=[], metavar="FILE|DIR",
@@ -49,15 +51,15 @@ def register(commands) -> None:
 
 
 def run_explain(args) -> int:
-    if bool(args.paths) == (args.prometheus is not None):
-        raise InputError(args.prometheus or "explain",
-                         "give the files of one moment or --prometheus URL (one of them)")
+    if not args.paths and args.prometheus is None:
+        raise InputError("explain", "give the files of one moment, --prometheus URL, or both")
     with TerminalProgress() as progress:
-        snap = load_snapshot(list(resolve_one(args.paths, args.round).paths), progress,
-                             args.instance) if args.paths else server_moment(args)
+        moment = server_moment(args)
+        snap = load_snapshot(list(resolve_one(args.paths, args.round).paths)
+                             if args.paths else [], progress, file_instance(args),
+                             [moment.artifact()] if moment is not None else [])
         earlier = waterfall(load_snapshot(list(resolve_one(args.base).paths), progress,
-                                          args.instance if args.paths else None)) \
-            if args.base else None  # with --prometheus, --instance names the server's
+                                          file_instance(args))) if args.base else None
     w = waterfall(snap)
     health = gc_health(snap)
     found = findings(snap, w, health, earlier)
@@ -72,16 +74,6 @@ def run_explain(args) -> int:
             text += changes_text(earlier, w)
         emit(text, args.output)
     return 0
-
-
-def server_moment(args):
-    """The instance's snapshot at --at (now by default) from the --prometheus server."""
-    import time
-
-    from ..fleet.moment import instance_moment
-
-    at = time.time() if args.at is None else args.at
-    return instance_moment(server(args), args.instance, args.selector, at)
 
 
 def run_gc(args) -> int:

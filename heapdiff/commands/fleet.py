@@ -1,5 +1,5 @@
-"""The options that point a command at a Prometheus-compatible server instead of files
-(timeline --prometheus, explain --prometheus), and the server they name."""
+"""The options that point a command at a Prometheus-compatible server instead of files, or
+beside them (timeline, explain, report and tui --prometheus), and the server they name."""
 from __future__ import annotations
 
 import argparse
@@ -13,8 +13,9 @@ def add_server_options(parser: argparse.ArgumentParser, history: bool) -> None:
     group = parser.add_argument_group(
         "a Prometheus server (Prometheus, Thanos, Mimir, VictoriaMetrics: its query API)")
     group.add_argument("--prometheus", metavar="URL",
-                       help="read the figures from this server instead of files, e.g. "
-                            "http://prometheus:9090")
+                       help="read the figures from this server, e.g. http://prometheus:9090"
+                            + ("" if history else ": one instance (--instance) at --at, "
+                               "instead of files or beside them (a heap profile)"))
     group.add_argument("--selector", type=query.matchers, default="{}", metavar="'{...}'",
                        help="label matchers choosing the fleet, e.g. '{job=\"api\"}' "
                             "(default: every series heapdiff knows)")
@@ -42,3 +43,22 @@ def server(args):
     if args.prometheus is None:
         return None
     return Server(base_url(args.prometheus), args.timeout, args.max_bytes)
+
+
+def server_moment(args):
+    """The --prometheus server's instance at --at (now by default) as a ServerMoment, one
+    more input of the moment; None without --prometheus."""
+    import time
+
+    from ..fleet.moment import server_moment as read
+
+    if args.prometheus is None:
+        return None
+    return read(server(args), args.instance, args.selector,
+                time.time() if args.at is None else args.at)
+
+
+def file_instance(args) -> str | None:
+    """The --instance the files' scrapes are chosen by: with --prometheus it names the
+    server's instance, and a scrape file given beside it is read as a scrape alone is."""
+    return None if args.prometheus is not None else args.instance

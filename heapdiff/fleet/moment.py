@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from ..inputs.decode.prometheus import Series, snapshot_parts
 from ..inputs.decode.telemetry import NAMES
@@ -43,9 +44,34 @@ def snapshot_of(series: list[Series], source: str, identity: Labels = ()) -> Sna
     return assemble([(source, Scrape((snapshot_parts(series, source, identity),), source))])
 
 
-def instance_moment(server: Server, instance: str | None, matchers: str, at: float) -> Snapshot:
-    """The snapshot of the instance (the only one, when None) at `at`: the latest sample of
-    each series within the server's lookback (5 minutes by default in Prometheus)."""
+@dataclass(frozen=True)
+class ServerMoment:
+    """One instance at one moment as read from a server: a scrape artifact, which joins the
+    files of a moment (a heap profile beside it) as one more input, and the flags that read
+    it again (for the commands a report reproduces)."""
+
+    url: str
+    instance: str
+    matchers: str  # the --selector's, inside its braces
+    at: float
+    scrape: Scrape
+
+    @property
+    def source(self) -> str:
+        return self.scrape.source
+
+    def artifact(self) -> tuple[str, Scrape]:
+        return self.source, self.scrape
+
+    def flags(self) -> tuple[str, ...]:
+        return (("--prometheus", self.url, "--instance", self.instance, "--at", iso(self.at))
+                + (("--selector", f"{{{self.matchers}}}") if self.matchers else ()))
+
+
+def server_moment(server: Server, instance: str | None, matchers: str,
+                  at: float) -> ServerMoment:
+    """The instance (the only one, when None) at `at`: the latest sample of each series
+    within the server's lookback (5 minutes by default in Prometheus), as a scrape."""
     where = ", ".join(m for m in (f"instance={json.dumps(instance)}" if instance else "",
                                   matchers) if m)
     samples = server.instant(selector(SERIES_NAMES, where), at)
@@ -61,7 +87,9 @@ def instance_moment(server: Server, instance: str | None, matchers: str, at: flo
                            f"({_listed(jobs)}): add --selector '{{job=\"...\"}}'")
     source = f"{server.url} instance {names[0]} at {iso(at)}"
     identity = (("instance", names[0]),) + ((("job", jobs[0]),) if jobs[0] else ())
-    return snapshot_of(to_series((s.labels, s.value) for s in samples), source, identity)
+    series = to_series((s.labels, s.value) for s in samples)
+    return ServerMoment(server.url, names[0], matchers, at,
+                        Scrape((snapshot_parts(series, source, identity),), source))
 
 
 def _nothing(server: Server, instance: str | None, matchers: str, at: float) -> str:

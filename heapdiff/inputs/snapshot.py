@@ -10,6 +10,7 @@ other file is recognised by its content."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, TypeVar
@@ -58,11 +59,14 @@ class Snapshot:
 
 
 def load_snapshot(paths: list[str], progress: Report = silent,
-                  instance: str | None = None) -> Snapshot:
+                  instance: str | None = None,
+                  read: Sequence[tuple[str, Artifact]] = ()) -> Snapshot:
     """Every given file, and every file in a given folder that is an artifact (a file given by
-    name must be one). Of an artifact holding several processes (a scrape), the one
-    `instance` names is used; without it, the only one."""
+    name must be one), then the artifacts already `read` (a server's moment): for a field
+    both fill at the same rank, the file. Of an artifact holding several processes (a
+    scrape), the one `instance` names is used; without it, the only one."""
     loaded = _each_input(paths, lambda data, source: decode(data, source, progress), progress)
+    loaded += read
     if not loaded:
         raise InputError(", ".join(paths), f"nothing heapdiff reads here ({nouns()})")
     if instance is not None and not any(kind_of(a).choose for _, a in loaded):

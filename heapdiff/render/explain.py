@@ -6,12 +6,12 @@ from ..memory.container import Container
 from ..memory.findings import Finding
 from ..memory.gchealth import GCHealth
 from ..memory.waterfall import Waterfall
-from ..common.units import human_bytes, percent
 from . import shapes
 from .escape import terminal
 from .format import BAR_WIDTH, gc_scale, gc_summary, sparkline
 from .memory import (CHANGES_HEADER, CHANGES_TITLE, change_lines, change_row, changes,
-                     finding_lines, leading_line, rss_line, waterfall_lines)
+                     container_lines, finding_lines, leading_line, rss_line, split_line,
+                     waterfall_lines)
 
 
 def explain_json(w: Waterfall, found: list[Finding], gc: GCHealth | None, sources,
@@ -41,10 +41,8 @@ def explain_text(w: Waterfall, found: list[Finding], gc: GCHealth | None, source
                    f"{line.bar:<{BAR_WIDTH}}  {line.what}")
     if (leading := leading_line(w)) is not None:
         out.append(leading)
-    if w.split:
-        out.append("RSS by mapping (smaps): "
-                   + ", ".join(f"{c} {human_bytes(b)}" for c, b in w.split)
-                   + f" = {human_bytes(sum(b for _, b in w.split))}")
+    if (split := split_line(w)) is not None:
+        out.append(split)
     if w.container is not None:
         out += container_text(w.container, w.rss)
     if gc is not None:
@@ -61,22 +59,14 @@ def explain_text(w: Waterfall, found: list[Finding], gc: GCHealth | None, source
 
 def container_text(c: Container, rss: int | None) -> list[str]:
     """The rows from RSS to the cgroup's usage, and the limit."""
-    out = [f"Container (cgroup {c.version}, {terminal(c.source)}): "
-           + (f"RSS {human_bytes(rss)}" if rss is not None else "no RSS given, from 0")
-           + f" to {c.usage_file} {human_bytes(c.usage)}"]
-    width = max(len(r.component) for r in c.rows)
-    for r in c.rows:
-        out.append(f"  + {r.component:<{width}} {human_bytes(r.bytes):>10} "
-                   f"{percent(r.bytes, c.usage):>8}  {terminal(r.cause)}")
-    out.append(f"  = {c.usage_file} {human_bytes(c.usage)}")
-    if c.limit is None:
-        out.append("  limit: none")
-    else:
-        out.append(f"  limit {human_bytes(c.limit)}: {percent(c.usage, c.limit, 1)} used, "
-                   f"{human_bytes(c.headroom or 0)} headroom")
-    if c.working_set is not None:
-        out.append(f"  working set (usage - inactive_file, what Kubernetes evicts on): "
-                   f"{human_bytes(c.working_set)}")
+    lines = container_lines(c, rss)
+    width = max(len(component) for component, *_ in lines.rows)
+    out = [lines.heading]
+    out += [f"  + {component:<{width}} {size:>10} {share:>8}  {cause}"
+            for component, size, share, cause in lines.rows]
+    out += [f"  {lines.total}", f"  {lines.limit}"]
+    if lines.working_set is not None:
+        out.append(f"  {lines.working_set}")
     return out
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..common.units import human_bytes, percent
+from ..memory.container import Container
 from ..memory.findings import Finding
 from ..memory.waterfall import Waterfall
 from .escape import terminal
@@ -56,6 +57,55 @@ def waterfall_lines(w: Waterfall) -> list[WaterfallLine]:
                                    percent(r.bytes, w.rss) if w.rss else "",
                                    bar(r.bytes, scale), terminal(r.cause) + sigma, r.bytes))
     return lines
+
+
+SPLIT_TITLE = "RSS by mapping (smaps)"
+
+
+def split_rows(w: Waterfall) -> tuple[tuple[str, str, str], ...]:
+    """A full smaps's RSS by mapping: (category, size, share of RSS); none without one."""
+    total = sum(b for _, b in w.split)
+    return tuple((c, human_bytes(b), percent(b, total)) for c, b in w.split)
+
+
+def split_total(w: Waterfall) -> str:
+    return human_bytes(sum(b for _, b in w.split))
+
+
+def split_line(w: Waterfall) -> str | None:
+    """The split on one line, and its sum (RSS exactly); None without a full smaps."""
+    if not w.split:
+        return None
+    return (f"{SPLIT_TITLE}: " + ", ".join(f"{c} {size}" for c, size, _ in split_rows(w))
+            + f" = {split_total(w)}")
+
+
+@dataclass(frozen=True)
+class ContainerLines:
+    """Past RSS, as explain prints it: the heading, a row per charge (component, size, share
+    of the usage, cause; terminal-safe), the total, the limit and the working set."""
+
+    heading: str
+    rows: tuple[tuple[str, str, str, str], ...]
+    total: str
+    limit: str
+    working_set: str | None
+
+
+def container_lines(c: Container, rss: int | None) -> ContainerLines:
+    return ContainerLines(
+        heading=(f"Container (cgroup {c.version}, {terminal(c.source)}): "
+                 + (f"RSS {human_bytes(rss)}" if rss is not None else "no RSS given, from 0")
+                 + f" to {c.usage_file} {human_bytes(c.usage)}"),
+        rows=tuple((r.component, human_bytes(r.bytes), percent(r.bytes, c.usage),
+                    terminal(r.cause)) for r in c.rows),
+        total=f"= {c.usage_file} {human_bytes(c.usage)}",
+        limit="limit: none" if c.limit is None else
+        (f"limit {human_bytes(c.limit)}: {percent(c.usage, c.limit, 1)} used, "
+         f"{human_bytes(c.headroom or 0)} headroom"),
+        working_set=None if c.working_set is None else
+        ("working set (usage - inactive_file, what Kubernetes evicts on): "
+         f"{human_bytes(c.working_set)}"))
 
 
 def finding_lines(f: Finding) -> tuple[str, str, str]:

@@ -1,8 +1,9 @@
 // fleet_service: a tiny Go service for heapdiff's Prometheus-server tests. It exposes
 // client_golang's default registry (the Go and process collectors) on /metrics (prom.go) or,
-// built with -tags vmmetrics, VictoriaMetrics' metrics package's (vm.go) and, with -leak,
-// keeps every buffer it allocates, so its RSS and heap grow for as long as it runs. Built in
-// GOPATH mode against Debian's golang-github-prometheus-client-golang-dev (or
+// built with -tags vmmetrics, VictoriaMetrics' metrics package's (vm.go), and net/http/pprof
+// (a heap profile to read beside the server's moment) and, with -leak, keeps every buffer it
+// allocates, so its RSS and heap grow for as long as it runs. Built in GOPATH mode against
+// Debian's golang-github-prometheus-client-golang-dev (or
 // golang-github-victoriametrics-metrics-dev):
 //
 //	GO111MODULE=off GOPATH=/usr/share/gocode go build -o fleet_service ./tests/fleet_service
@@ -14,6 +15,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	_ "net/http/pprof"
 	"time"
 )
 

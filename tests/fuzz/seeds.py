@@ -71,6 +71,8 @@ PROMETHEUS_COMMANDS = (
     ("timeline-prometheus-json", "timeline --prometheus {url} --since 10s --step 1s "
                                  "--until 1796556567.777 --timeout 2s --format json"),
     ("explain-prometheus", "explain --prometheus {url} --at 1796556567.777 --timeout 2s"),
+    ("report-prometheus", "report --prometheus {url} --at 1796556567.777 --timeout 2s "
+                          "--format json"),
 )
 # How often a command is chosen against its kind's others, and a kind's seeds against the
 # others' (1 when not listed): a TUI case takes seconds and a capture half a second where the

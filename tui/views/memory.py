@@ -1,6 +1,7 @@
 """Memory: what `heapdiff explain --base` prints, laid out for the screen from the same rows
 (heapdiff.render.memory): how each row changed since the base, the waterfall with each row's
-share of RSS and what it is, GC health with sparklines, and the findings. It scrolls."""
+share of RSS and what it is, RSS by mapping (a full smaps), what the container is charged past
+RSS and its limit (cgroup files), GC health with sparklines, and the findings. It scrolls."""
 from __future__ import annotations
 
 from rich.text import Text
@@ -10,8 +11,10 @@ from textual.containers import Vertical
 from heapdiff.analysis.aggregate import NodeInfo
 from heapdiff.render.escape import terminal
 from heapdiff.render.format import gc_scale, gc_summary, sparkline
-from heapdiff.render.memory import (CHANGES_HEADER, CHANGES_TITLE, change_lines, change_row,
-                                    finding_lines, leading_line, rss_line, waterfall_lines)
+from heapdiff.memory.waterfall import Waterfall
+from heapdiff.render.memory import (CHANGES_HEADER, CHANGES_TITLE, SPLIT_TITLE, change_lines,
+                                    change_row, container_lines, finding_lines, leading_line,
+                                    rss_line, split_rows, split_total, waterfall_lines)
 
 from ..state import Analysis
 from ..widgets.textpanel import TextPanel
@@ -51,6 +54,7 @@ def memory_text(analysis: Analysis) -> Text:
         text.append(f"      {line.what}\n", style="dim")  # its own line: the figures stay whole
     if (leading := leading_line(w)) is not None:
         text.append(f"\n{leading}\n", style="bold")
+    past_rss(text, w)
     if analysis.gc is not None:
         text.append("\n" + gc_summary(analysis.gc) + "\n")
         if analysis.gc.live_series:
@@ -63,6 +67,29 @@ def memory_text(analysis: Analysis) -> Text:
         text.append(f"{head}\n", style=SEVERITY_STYLES[f.severity])
         text.append(f"  {detail}\n  {advice}\n")
     return text
+
+
+def past_rss(text: Text, w: Waterfall) -> None:
+    """RSS split by mapping, and the rows from RSS to the cgroup's usage, when the inputs
+    have them: explain's figures, a row a line as the waterfall's."""
+    if w.split:
+        text.append(f"\n{SPLIT_TITLE}:\n", style="bold")
+        width = max(len(c) for c in ("= RSS", *(category for category, *_ in split_rows(w))))
+        for category, size, share in split_rows(w):
+            text.append(f"  {category:<{width}} {size:>10} {share:>8}\n")
+        text.append(f"  {'= RSS':<{width}} {split_total(w):>10}\n")
+    if w.container is None:
+        return
+    lines = container_lines(w.container, w.rss)
+    text.append(f"\n{lines.heading}\n", style="bold")
+    width = max(len(component) for component, *_ in lines.rows)
+    for component, size, share, cause in lines.rows:
+        text.append(f"  + {component:<{width}} {size:>10} {share:>8}\n")
+        text.append(f"      {cause}\n", style="dim")
+    text.append(f"  {lines.total}\n")
+    text.append(f"  {lines.limit}\n", style="bold")
+    if lines.working_set is not None:
+        text.append(f"  {lines.working_set}\n")
 
 
 class MemoryView(View, Vertical):
