@@ -72,14 +72,14 @@ func escNonConstant(n int) int {
 
 //go:noinline
 func escTooLarge() int64 {
-	var big [1 << 20]byte // escape: too_large
+	var big [16 << 20]byte // escape: too_large
 	big[len(big)-1] = 1
 	fill(&big)
 	return int64(big[0])
 }
 
 //go:noinline
-func fill(b *[1 << 20]byte) { b[0] = b[1] + 1 }
+func fill(b *[16 << 20]byte) { b[0] = b[1] + 1 }
 
 //go:noinline
 func escBytes(s string) int {
@@ -127,7 +127,7 @@ func round(r int) {
 		sink += int64(escBytes(longText))
 		escMethodValue(counter, k)
 		sink += stackPointer(k) + stackBuffer(k)
-		if i%64 == 0 {
+		if i%512 == 0 {
 			sink += escTooLarge()
 			sink += escAppend(1000)
 		}
