@@ -208,3 +208,17 @@ def test_another_build_is_warned_about(tmp_path):
 def test_an_older_go_gives_the_same_reasons(in_env):
     sites = by_line(sample_allocs(go=OLD_GO))
     assert {line: sites[line].escape.reason for line in HEAP_LINES} == HEAP_LINES
+
+
+def test_profile_file_names_never_lead_out_of_the_source_tree(tmp_path):
+    (tmp_path / "m" / "pkg").mkdir(parents=True)
+    (tmp_path / "m" / "go.mod").write_text("module example.com/m\n")
+    (tmp_path / "m" / "pkg" / "a.go").write_text("package pkg\n")
+    (tmp_path / "secret.go").write_text("package x\n")
+    (tmp_path / "m" / "pkg" / "link.go").symlink_to(tmp_path / "secret.go")
+    module = find_module(str(tmp_path / "m"))
+    assert module.local("example.com/m/pkg/a.go") == tmp_path / "m" / "pkg" / "a.go"
+    assert module.local("/build/home/m/pkg/a.go") == tmp_path / "m" / "pkg" / "a.go"
+    for name in ("example.com/m/../secret.go", "example.com/m/pkg/link.go", "fmt/print.go",
+                 "/elsewhere/secret.go", "example.com/m/pkg/a.go\0"):
+        assert module.local(name) is None, name

@@ -20,22 +20,27 @@ class Module:
 
     def local(self, name: str) -> Path | None:
         """The file under root the profile's file name is, or None (std, other modules)."""
-        if not name:
-            return None
+        if not name or "\0" in name or ".." in Path(name).parts:
+            return None  # a name from the profile never leads out of the tree
         if name.startswith(self.path + "/"):
-            found = self.root / name[len(self.path) + 1:]
-            return found if found.is_file() else None
+            return self._file(Path(name[len(self.path) + 1:]).parts)
         if not name.startswith("/"):
             return None
         parts = Path(name).parts[1:]
-        for k in range(len(parts) - 1):  # longest suffix first; never the bare file name
-            found = self.root.joinpath(*parts[k:])
-            if found.is_file():
+        for k in range(len(parts)):  # longest suffix first
+            if (found := self._file(parts[k:])) is not None:
                 return found
-        if not parts:
+        return None
+
+    def _file(self, parts: tuple[str, ...]) -> Path | None:
+        """root/parts when it is a Go file inside root (symbolic links resolved)."""
+        if not parts or not parts[-1].endswith(".go"):
             return None
-        last = self.root / parts[-1]
-        return last if last.is_file() else None
+        try:
+            found = self.root.joinpath(*parts).resolve()
+            return found if found.is_file() and found.is_relative_to(self.root) else None
+        except (OSError, ValueError):
+            return None
 
     def shown(self, path: str | Path) -> str:
         """A file as the user reads it: relative to the module root when under it."""
@@ -51,7 +56,7 @@ def find_module(source: str) -> Module:
         start = Path(source).resolve()
         if not start.is_dir():
             raise InputError(source, "not a directory (--source wants the Go module's directory)")
-        for folder in (start, *start.parents):
+        for folder in (start, *start.parents):  # resolved: local() compares resolved paths
             mod = folder / "go.mod"
             if mod.is_file():
                 m = MODULE_LINE.search(mod.read_text(encoding="utf-8", errors="replace"))

@@ -57,7 +57,7 @@ def allocs_text(result: Allocs, sites: list[AllocSite], title: str) -> str:
                      + (" (cached)" if result.cached else
                         f" (compiled in {result.compile_s:.1f} s)" if result.compile_s else ""))
     if result.gc_cpu is not None:
-        lines.append(f"GC: {result.gc_cycles} cycles, {share(result.gc_cpu)} of CPU; gc share = "
+        lines.append(f"GC: {result.gc_cycles} cycles, {share(result.gc_cpu, 1)} of CPU; gc share = "
                      "allocation share x GC CPU")
     header = f"{'flat':>9} {'share':>6} {'rate/s':>10}"
     if result.gc_cpu is not None:
