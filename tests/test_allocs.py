@@ -224,3 +224,19 @@ def test_profile_file_names_never_lead_out_of_the_source_tree(tmp_path):
     for name in ("example.com/m/../secret.go", "example.com/m/pkg/link.go", "fmt/print.go",
                  "/elsewhere/secret.go", "example.com/m/pkg/a.go\0"):
         assert module.local(name) is None, name
+
+
+@needs_go
+def test_report_says_why_these_allocate_on_the_heap_with_source(in_env):
+    out = run_heapdiff("report", "--base", SAMPLES / "escapes" / "base", SAMPLES / "escapes" /
+                       "later", "--source", PROGRAMS, env=in_env)
+    assert out.returncode == 0, out.stderr
+    section = out.stdout.split("## Why these allocate on the heap", 1)[1].split("\n## ", 1)[0]
+    row = next(r for r in section.splitlines() if "escapes/main.go:75" in r)
+    assert "| 128MiB | 73.9% |" in row and "| heap | too_large | moved to heap: big |" in row
+    assert "heapdiff allocs " in out.stdout.split("## How to reproduce", 1)[1]
+
+
+def test_report_without_source_has_no_escape_section():
+    out = run_heapdiff("report", SAMPLES / "escapes" / "later")
+    assert out.returncode == 0 and "## Why these allocate" not in out.stdout
