@@ -145,7 +145,8 @@ def _allocs(new: Snapshot, base: Snapshot | None, source: str, progress: Report)
     older = base.profile if base is not None and base.profile is not None and "alloc_space" in [
         vt.type for vt in base.profile.sample_types] else None
     progress("reading the compiler's escape analysis")
-    return allocs(new.profile, kinds.index("alloc_space"), source, older, new.gctrace)
+    return allocs(new.profile, kinds.index("alloc_space"), source, older, new.gctrace,
+                  metrics=new.metrics)
 
 
 def _inputs(role: str, s: Snapshot) -> tuple[Input, ...]:

@@ -240,3 +240,31 @@ def test_report_says_why_these_allocate_on_the_heap_with_source(in_env):
 def test_report_without_source_has_no_escape_section():
     out = run_heapdiff("report", SAMPLES / "escapes" / "later")
     assert out.returncode == 0 and "## Why these allocate" not in out.stdout
+
+
+def test_gc_share_is_allocation_share_times_gctraces_gc_cpu():
+    new, base = load_profile(str(NEW)), load_profile(str(BASE))
+    from heapdiff.inputs.load import load
+
+    trace = load(str(SAMPLES / "escapes" / "later" / "gctrace.log"))
+    result = allocs(new, new.sample_index("alloc_space"), None, base, trace)
+    last = trace.cycles[-1]
+    in_span = [c for c in trace.cycles if c.start > last.start - result.span_s]
+    assert result.gc_cpu == last.cpu_percent / 100 and result.gc_cycles == len(in_span)
+    top = result.sites[0]
+    assert top.gc_share == pytest.approx(top.share * last.cpu_percent / 100)
+    assert top.per_gc == pytest.approx(top.site.flat / len(in_span))
+    assert result.warnings == ("no --source given: the verdicts are unknown",)
+
+
+def test_gc_cpu_from_runtime_metrics_without_a_gctrace():
+    new = load_profile(str(NEW))
+    from heapdiff.inputs.load import load
+
+    metrics = load(str(SAMPLES / "escapes" / "later" / "metrics.json"))
+    result = allocs(new, new.sample_index("alloc_space"), None, metrics=metrics)
+    gc, total = (metrics.get("/cpu/classes/gc/total:cpu-seconds"),
+                 metrics.get("/cpu/classes/total:cpu-seconds"))
+    assert 0 < result.gc_cpu == pytest.approx(gc / total)
+    assert result.sites[0].gc_share == pytest.approx(result.sites[0].share * gc / total)
+    assert result.span_s is None and result.sites[0].rate_per_s is None  # one profile

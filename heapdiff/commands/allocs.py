@@ -1,5 +1,5 @@
 """heapdiff allocs PROFILE [--base PROFILE] --source DIR [--sample-index NAME]
-[--gctrace FILE] [--format text|json]"""
+[--gctrace FILE] [--metrics FILE] [--format text|json]"""
 from __future__ import annotations
 
 import argparse
@@ -27,6 +27,8 @@ def register(commands) -> None:
                    help="the sample type (default alloc_space)")
     a.add_argument("--gctrace", metavar="FILE", help="a gctrace log: rates per GC cycle and "
                                                      "each site's share of GC CPU")
+    a.add_argument("--metrics", metavar="FILE", help="runtime/metrics JSON: GC's share of CPU "
+                                                     "(when no --gctrace gives it)")
     a.add_argument("--go", metavar="PATH", help=argparse.SUPPRESS)  # tests: a given toolchain
     a.add_argument("--nodecount", type=int, metavar="N",
                    help="show at most N sites (0: all; default 30 in text, all in JSON)")
@@ -38,7 +40,7 @@ def run(args) -> int:
     from ..analysis.diff import sample_index_in
     from ..escapes.allocs import allocs
     from ..inputs.load import load, load_profile
-    from ..model import GCTrace
+    from ..model import GCTrace, Metrics
 
     with TerminalProgress() as progress:
         profile = load_profile(args.profile, progress)
@@ -46,11 +48,14 @@ def run(args) -> int:
         gctrace = load(args.gctrace) if args.gctrace else None
         if gctrace is not None and not isinstance(gctrace, GCTrace):
             raise InputError(args.gctrace, "not a gctrace log")
+        metrics = load(args.metrics) if args.metrics else None
+        if metrics is not None and not isinstance(metrics, Metrics):
+            raise InputError(args.metrics, "not a runtime/metrics JSON dump")
         index = sample_index_in(profile, args.sample_index)
         if base is not None:
             sample_index_in(base, profile.sample_types[index].type)
         progress("reading the compiler's escape analysis")
-        result = allocs(profile, index, args.source, base, gctrace, args.go)
+        result = allocs(profile, index, args.source, base, gctrace, args.go, metrics=metrics)
     for warning in result.warnings:
         print(f"heapdiff: {terminal(args.source or '--source')}: {terminal(warning)}",
               file=sys.stderr)

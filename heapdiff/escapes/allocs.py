@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..model import GCTrace, Profile
+from ..model import GCTrace, Metrics, Profile
 from .build import Unavailable, compiler_log
 from .log import Diagnostic
 from .module import Module, find_module
@@ -46,7 +46,7 @@ class Allocs:
 
 def allocs(profile: Profile, index: int, source: str | None, base: Profile | None = None,
            gctrace: GCTrace | None = None, go: str | None = None, limit: int = COMPILED_SITES,
-           ) -> Allocs:
+           metrics: Metrics | None = None) -> Allocs:
     module = find_module(source) if source is not None else None
 
     def local(name: str) -> str | None:
@@ -78,6 +78,8 @@ def allocs(profile: Profile, index: int, source: str | None, base: Profile | Non
                 warnings.append(f"{e}; the verdicts are unknown")
     by_line = _by_line(log or ())
     cycles, cpu = _gc(gctrace, span_s)
+    if cpu is None and metrics is not None:
+        cpu = _metrics_gc_cpu(metrics)
     out = []
     for s in sites:
         share = s.flat / total if total else 0.0
@@ -114,6 +116,16 @@ def _gc(gctrace: GCTrace | None, span_s: float | None) -> tuple[int | None, floa
     last = gctrace.cycles[-1]
     cycles = [c for c in gctrace.cycles if span_s is None or c.start > last.start - span_s]
     return len(cycles) or None, last.cpu_percent / 100
+
+
+GC_CPU = "/cpu/classes/gc/total:cpu-seconds"
+ALL_CPU = "/cpu/classes/total:cpu-seconds"
+
+
+def _metrics_gc_cpu(metrics: Metrics) -> float | None:
+    """GC's share of CPU from runtime/metrics (GC CPU over all CPU the runtime counts)."""
+    gc, total = metrics.get(GC_CPU), metrics.get(ALL_CPU)
+    return gc / total if gc is not None and total else None
 
 
 def _by_line(log) -> dict[tuple[str, int], list[Diagnostic]]:
@@ -169,3 +181,35 @@ def build_warnings(profile: Profile, module: Module, top: list[LineSite]) -> lis
                        "source is another build")
             break
     return out
+
+
+@dataclass(frozen=True)
+class FileVerdicts:
+    """The escape verdict of each asked line of one file (the TUI's Source view), or why
+    there are none."""
+    lines: dict[int, Escape]
+    note: str = ""
+
+
+def file_verdicts(source: str, name: str, lines: list[int], go: str | None = None,
+                  ) -> FileVerdicts:
+    """The verdicts on `lines` of the profile's file `name`, matched under source's module;
+    its package compiled (or read from the cache) as allocs does."""
+    from ..common.errors import InputError
+
+    try:
+        module = find_module(source)
+    except InputError as e:
+        return FileVerdicts({}, str(e))
+    found = module.local(name)
+    if found is None:
+        return FileVerdicts({}, f"{name} is not in the module at {source}")
+    try:
+        log = compiler_log(module, [found.parent], go).diagnostics
+    except Unavailable as e:
+        return FileVerdicts({}, str(e))
+    by_line = _by_line(log)
+    text = found.read_text(encoding="utf-8", errors="replace").splitlines()
+    return FileVerdicts({n: escape_of(by_line.get((str(found), n), []),
+                                      text[n - 1] if 0 < n <= len(text) else None)
+                         for n in lines})

@@ -57,8 +57,9 @@ def allocs_text(result: Allocs, sites: list[AllocSite], title: str) -> str:
                      + (" (cached)" if result.cached else
                         f" (compiled in {result.compile_s:.1f} s)" if result.compile_s else ""))
     if result.gc_cpu is not None:
-        lines.append(f"GC: {result.gc_cycles} cycles, {share(result.gc_cpu, 1)} of CPU; gc share = "
-                     "allocation share x GC CPU")
+        cycles = f"{result.gc_cycles} cycles, " if result.gc_cycles else ""
+        lines.append(f"GC: {cycles}{share(result.gc_cpu, 1)} of CPU; gc share = allocation "
+                     "share x GC CPU")
     header = f"{'flat':>9} {'share':>6} {'rate/s':>10}"
     if result.gc_cpu is not None:
         header += f" {'per GC':>9} {'gc':>6}"
