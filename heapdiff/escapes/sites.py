@@ -52,18 +52,23 @@ def line_sites(profile: Profile, index: int, local: Callable[[str], str | None],
         return out
     first = np.minimum.reduceat(position, offsets[nonempty]) if len(stacks) else position
     ends = offsets[nonempty + 1]
+    leaf = stacks[offsets[nonempty]]
+    leaf_line = np.where(locs.line_offsets[leaf + 1] > locs.line_offsets[leaf],
+                         locs.line_offsets[leaf], -1)  # -1: an unsymbolized leaf
     chosen_line = np.where(first < ends, first_local[stacks[np.minimum(first, len(stacks) - 1)]],
-                           locs.line_offsets[stacks[offsets[nonempty]]])
+                           leaf_line)
     values = profile.values[nonempty, index]
     obj_name = OBJECTS_OF.get(profile.sample_types[index].type)
     obj_index = next((i for i, vt in enumerate(profile.sample_types) if vt.type == obj_name), None)
     objects = profile.values[nonempty, obj_index] if obj_index is not None else None
     for k, j in enumerate(chosen_line.tolist()):
-        if j >= locs.line_offsets[-1]:
-            continue  # a location without lines
-        fn = int(locs.line_function[j])
-        func = profile.functions[fn] if fn >= 0 else None
-        key = (func.name if func else "", func.filename if func else "", int(locs.line_number[j]))
+        if j < 0:  # an unsymbolized leaf: its address, as pprof names it
+            key: Key = (f"0x{int(locs.address[leaf[k]]):x}", "", 0)
+        else:
+            fn = int(locs.line_function[j])
+            func = profile.functions[fn] if fn >= 0 else None
+            key = (func.name if func else "", func.filename if func else "",
+                   int(locs.line_number[j]))
         value, count, where = out.get(key, (0, 0 if objects is not None else None,
                                             names.get(key[1])))
         out[key] = (value + int(values[k]),

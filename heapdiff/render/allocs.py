@@ -71,8 +71,9 @@ def allocs_text(result: Allocs, sites: list[AllocSite], title: str) -> str:
             row += (f" {figure(s.per_gc, unit):>9} "
                     f"{share(s.gc_share, 2) if s.gc_share is not None else '-':>6}")
         reason = s.escape.reason if s.escape.verdict == "heap" else ""
+        place = f" {terminal(s.shown_file)}:{s.site.line}" if s.site.file else ""
         lines.append(f"{row}  {s.escape.verdict:<7} {reason:<16} "
-                     f"{terminal(s.site.function)} {terminal(s.shown_file)}:{s.site.line}")
+                     f"{terminal(s.site.function)}{place}")
         if s.escape.detail:
             lines.append(f"{'':>11}{terminal(s.escape.detail)}")
         if s.escape.advice:
