@@ -15,7 +15,8 @@ import pytest
 
 from heapdiff.escapes.allocs import allocs
 from heapdiff.escapes.build import compiler_log
-from heapdiff.escapes.log import UnknownLogFormat, merged, read_json_log, read_text_log
+from heapdiff.escapes.log import (Diagnostic, UnknownLogFormat, merged, read_json_log,
+                                  read_text_log)
 from heapdiff.escapes.module import find_module
 from heapdiff.escapes.reasons import escape_of
 from heapdiff.inputs.load import load_profile
@@ -268,3 +269,15 @@ def test_gc_cpu_from_runtime_metrics_without_a_gctrace():
     assert 0 < result.gc_cpu == pytest.approx(gc / total)
     assert result.sites[0].gc_share == pytest.approx(result.sites[0].share * gc / total)
     assert result.span_s is None and result.sites[0].rate_per_s is None  # one profile
+
+
+@pytest.mark.parametrize("message, verdict, reason", [
+    ("make([]byte, 64) does not escape", "stack", "other"),  # constant: the stack
+    ("make([]byte, n) does not escape", "heap", "nonconstant_size"),  # past a stack buffer
+    ("([]byte)(s) does not escape", "heap", "nonconstant_size"),
+    ("... argument does not escape", "unknown", "other"),  # nothing allocated here
+])
+def test_a_line_the_compiler_keeps_off_the_heap(message, verdict, reason):
+    escape = escape_of([Diagnostic("/m/f.go", 3, 9, message)], "\tx := f()\n")
+    assert (escape.verdict, escape.reason) == (verdict, reason)
+    assert escape.detail.startswith(message)

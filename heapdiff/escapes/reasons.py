@@ -36,6 +36,8 @@ RUNTIME_SIZED = (  # does not escape, but sized at run time: the heap past a sta
     re.compile(r"^.* \+ .* does not escape$"),
 )
 APPEND = re.compile(r"\bappend\(")
+# An allocation the compiler names and keeps on the stack (not a parameter or a variable).
+STACK_ALLOCATION = re.compile(r"^(&\w|make\(|new\(|func literal|\[\]\w|map\[).* does not escape$")
 
 ADVICE = {
     "stored": "it outlives the call because it is stored in a longer-lived place: keep values, "
@@ -116,6 +118,10 @@ def escape_of(diagnostics: list[Diagnostic], source_line: str | None) -> Escape:
     if source_line is not None and APPEND.search(source_line):
         return Escape("heap", "nonconstant_size", "append grows the slice at run time "
                       "(runtime.growslice); the compiler logs nothing for this line")
+    kept = [d.message for d in diagnostics if STACK_ALLOCATION.match(d.message)]
+    if kept:
+        return Escape("stack", "other", "; ".join(kept) + ": on the stack; the profiled bytes "
+                      "come from a call made here")
     if diagnostics:
         return Escape("unknown", "other", "; ".join(d.message for d in diagnostics)
                       + ": nothing allocated on the heap at this line (a call made here "
