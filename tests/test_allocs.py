@@ -281,3 +281,18 @@ def test_a_line_the_compiler_keeps_off_the_heap(message, verdict, reason):
     escape = escape_of([Diagnostic("/m/f.go", 3, 9, message)], "\tx := f()\n")
     assert (escape.verdict, escape.reason) == (verdict, reason)
     assert escape.detail.startswith(message)
+
+
+@needs_go
+def test_only_the_packages_of_the_top_sites_are_compiled(tmp_path, monkeypatch, cache_env):
+    from heapdiff.escapes import build
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # nothing cached: it compiles
+    compiled = []
+
+    def spy(go, env, module, packages, *rest):
+        compiled.append(packages)
+        return ()
+    monkeypatch.setattr(build, "_compile", spy)
+    sample_allocs()
+    assert compiled == [["escapes", "internal/snap"]]  # not the other samples' packages

@@ -116,8 +116,7 @@ def _compile(go: str, env: dict[str, str], module: Module, packages: list[str], 
                *(f"-gcflags={p}={flags}" for p in patterns), *patterns]
         (work / "bin").mkdir()
         try:
-            built = _run(cmd, dict(env, GOWORK=env.get("GOWORK", "")), where, deadline, timeout,
-                         cwd=module.root)
+            built = _run(cmd, env, where, deadline, timeout, cwd=module.root)
         except InputError as e:
             raise Unavailable(str(e)) from None
         if built.returncode != 0:
