@@ -296,3 +296,28 @@ def test_only_the_packages_of_the_top_sites_are_compiled(tmp_path, monkeypatch, 
     monkeypatch.setattr(build, "_compile", spy)
     sample_allocs()
     assert compiled == [["escapes", "internal/snap"]]  # not the other samples' packages
+
+
+@needs_go
+def test_a_log_of_unknown_format_gives_one_line_and_the_profile(tmp_path, cache_env):
+    """A go whose compiler writes its JSON log as version 9 (the real go, its log's header
+    rewritten): one line, verdicts unknown, the figures still shown."""
+    fake = tmp_path / "go"
+    fake.write_text(f"""#!/bin/sh
+"{GO}" "$@" || exit $?
+for arg in "$@"; do
+  case "$arg" in *file://*) dir="${{arg##*file://}}";; esac
+done
+[ -n "$dir" ] && find "$dir" -name '*.json' -exec sed -i '1s/"version":0/"version":9/' {{}} +
+exit 0
+""")
+    fake.chmod(0o755)
+    out = run_heapdiff("allocs", NEW, "--source", PROGRAMS, "--go", fake, "--format", "json",
+                       env=dict(cache_env, XDG_CACHE_HOME=str(tmp_path / "xdg")))
+    assert out.returncode == 0
+    assert out.stderr.splitlines() == [
+        f"heapdiff: {PROGRAMS}: the compiler's escape log is in a format heapdiff does not "
+        "know (log version 9; heapdiff reads 0); the verdicts are unknown"]
+    doc = json.loads(out.stdout)
+    assert doc["sites"][0]["flat"] > 0
+    assert {s["escape"]["verdict"] for s in doc["sites"]} == {"unknown"}

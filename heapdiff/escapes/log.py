@@ -61,8 +61,8 @@ def read_json_log(folder: Path) -> list[Diagnostic]:
         except (ValueError, KeyError, TypeError):
             raise UnknownLogFormat(f"{path.name}: no log header") from None
         if version not in LOG_VERSIONS:
-            raise UnknownLogFormat(f"log version {version!r} (heapdiff reads "
-                                   f"{', '.join(map(str, LOG_VERSIONS))})")
+            raise UnknownLogFormat(f"log version {version!r}; heapdiff reads "
+                                   f"{', '.join(map(str, LOG_VERSIONS))}")
         for text in lines[1:]:
             try:
                 d = json.loads(text)
