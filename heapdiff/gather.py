@@ -23,6 +23,7 @@ from .inputs.delta import delta_note
 from .inputs.snapshot import Snapshot, load_snapshot
 
 if TYPE_CHECKING:  # imported where used: the binary route's libraries load slowly
+    from .escapes.allocs import Allocs
     from .fleet.moment import ServerMoment
     from .retainers.report import Retainers
 
@@ -55,6 +56,7 @@ class Gathered:
     gc: GCHealth | None = None
     retainers: Retainers | None = None
     no_retainers: str = ""  # why the new profile has no retainers (no in-use sample type)
+    allocs: Allocs | None = None  # with --source: why the top allocation lines are on the heap
     commands: dict[str, str] = field(default_factory=dict)
     options: DiffOptions = DiffOptions()  # how the growth was computed
 
@@ -131,7 +133,29 @@ def gather_snapshots(new: Snapshot, base: Snapshot | None, new_paths: list[str],
                                  + (f" --source {shlex.quote(source)}" if source else ""))
     elif new.profile is not None:
         result["no_retainers"] = f"{new.profile.source} has {why_not_live(new.profile)}"
+    if source is not None and new.profile is not None:
+        result["allocs"] = _allocs(new, base, source, progress)
+        if result["allocs"] is not None:
+            commands["allocs"] = (f"heapdiff allocs {shlex.quote(new.profile.source)}"
+                                  + (f" --base {shlex.quote(base.profile.source)}"
+                                     if base is not None and base.profile is not None else "")
+                                  + f" --source {shlex.quote(source)}")
     return Gathered(commands=commands, **result)
+
+
+def _allocs(new: Snapshot, base: Snapshot | None, source: str, progress: Report):
+    """allocs over the alloc_space both profiles have (None when the new one has none)."""
+    from .escapes.allocs import allocs
+
+    assert new.profile is not None
+    kinds = [vt.type for vt in new.profile.sample_types]
+    if "alloc_space" not in kinds:
+        return None
+    older = base.profile if base is not None and base.profile is not None and "alloc_space" in [
+        vt.type for vt in base.profile.sample_types] else None
+    progress("reading the compiler's escape analysis")
+    return allocs(new.profile, kinds.index("alloc_space"), source, older, new.gctrace,
+                  metrics=new.metrics)
 
 
 def _inputs(role: str, s: Snapshot) -> tuple[Input, ...]:

@@ -133,6 +133,7 @@ TEXT_COMMANDS = {
     "peek": lambda base, new: ["peek", base, new, "main"],
     "sizes": lambda base, new: ["sizes", base, new],
     "retainers": lambda base, new: ["retainers", new],
+    "allocs": lambda base, new: ["allocs", new, "--base", base, "--sample-index", "0"],
 }
 
 

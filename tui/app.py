@@ -74,7 +74,7 @@ class HeapdiffApp(App):
                  report_path: str = "heapdiff-report.md", driver_class=None,
                  from_round: int | None = None, to_round: int | None = None,
                  moments: Moments | None = None, binary: str | None = None,
-                 instance: str | None = None):
+                 instance: str | None = None, escapes: bool = False):
         """moments: the inputs already read (`heapdiff tui` reads them before the screen is
         taken, so that bad input is its one line); None: read here, in the load worker."""
         super().__init__(driver_class=driver_class)
@@ -86,6 +86,7 @@ class HeapdiffApp(App):
         self.capture = self.inputs.capture
         self.source_dir = source_dir
         self.binary = binary
+        self.escapes = escapes  # Source shows escape verdicts (compiles --source's packages)
         self.instance = instance  # of a Prometheus scrape of several processes
         self.report_path = report_path
         self.moments = moments
@@ -136,7 +137,7 @@ class HeapdiffApp(App):
         if self.moments is None:
             self.moments = load_moments(self.paths, self.base_paths, progress,
                                         self.source_dir, self.binary,
-                                        self.instance)
+                                        self.instance, escapes=self.escapes)
         progress("diffing")
         return analyse(self.moments, settings, self.capture)
 

@@ -27,6 +27,9 @@ def register(commands) -> None:
     tui.add_argument("--source", metavar="DIR",
                      help="the Go module's source: Source maps the profile's file paths into "
                           "it, and Retainers reads its types as `heapdiff retainers --source`")
+    tui.add_argument("--escapes", action="store_true",
+                     help="Source shows each line's escape verdict beside its figures, as "
+                          "`heapdiff allocs` gives it (compiles --source's packages with go)")
     tui.add_argument("--report", default="heapdiff-report.md", metavar="FILE",
                      help="where m writes the Markdown report (default heapdiff-report.md; "
                           "never over an earlier one: heapdiff-report-1.md, -2, ... then)")
@@ -55,7 +58,8 @@ def run(args) -> int:
             readable(args.binary)  # Retainers reads it, and says what else is wrong with it
         moments = load_moments(list(inputs.new.paths),
                                list(inputs.base.paths) if inputs.base else [], progress,
-                               args.source, args.binary, args.instance, server_moment(args))
+                               args.source, args.binary, args.instance, server_moment(args),
+                               args.escapes)
     # A lone Esc is told from an escape sequence by waiting; Textual's default wait (100 ms)
     # would make Esc the one key slower than the 100 ms every key must answer in, and so
     # would its input poll, which the fast-Esc driver wakes at the wait's end.
@@ -65,7 +69,7 @@ def run(args) -> int:
 
     app = HeapdiffApp(args.paths, args.base, args.source, args.report, driver_class(),
                       args.from_round, args.to_round, moments=moments, binary=args.binary,
-                      instance=args.instance)
+                      instance=args.instance, escapes=args.escapes)
     app.run()
     if app.crashes:  # bugs the app showed and survived: the run failed all the same
         traceback.print_exception(app.crashes[0], file=sys.stderr)

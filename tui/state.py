@@ -59,6 +59,7 @@ class Moments:
     source_dir: str | None = None  # --source: where Source looks for the profile's files
     binary: str | None = None  # --binary: the Retainers' binary route, as `heapdiff retainers`
     server_flags: tuple[str, ...] = ()  # --prometheus ... --at: the server's moment in `new`
+    escapes: bool = False  # --escapes: Source shows the compiler's verdicts (compiles --source)
 
     @property
     def new_profile(self) -> Profile:
@@ -73,7 +74,8 @@ class Moments:
 
 def load_moments(paths: list[str], base_paths: list[str], progress,
                  source_dir: str | None = None, binary: str | None = None,
-                 instance: str | None = None, server: ServerMoment | None = None) -> Moments:
+                 instance: str | None = None, server: ServerMoment | None = None,
+                 escapes: bool = False) -> Moments:
     """The new moment's inputs and the base's (none: no base), as heapdiff.inputs.moments
     resolved them; server: a Prometheus server's instance at one moment, read beside the
     new files (--instance then names it, and the files' scrapes are read as alone)."""
@@ -84,7 +86,8 @@ def load_moments(paths: list[str], base_paths: list[str], progress,
     if new.profile is None:
         from heapdiff.common.errors import InputError
         raise InputError(" ".join(paths), "no heap profile among these inputs")
-    return Moments(new, base, source_dir, binary, server.flags() if server is not None else ())
+    return Moments(new, base, source_dir, binary,
+                   server.flags() if server is not None else (), escapes)
 
 
 @dataclass
@@ -101,6 +104,7 @@ class Analysis:
     capture: Capture | None = None
     source_dir: str | None = None  # the moments' --source
     binary: str | None = None  # the moments' --binary
+    escapes: bool = False  # the moments' --escapes
     _parts: dict = field(default_factory=dict)
     _locks: dict = field(default_factory=dict)
     _locking: threading.Lock = field(default_factory=threading.Lock)
@@ -151,6 +155,17 @@ class Analysis:
     def source_lines(self, node: NodeInfo) -> NodeLines:
         """The node's source lines with their figures (a diff by lines, filtered to it)."""
         return self._part(self.source_lines, (node,), lambda: node_lines(self._lines(), node))
+
+    def source_verdicts(self, node: NodeInfo):
+        """With --source and --escapes, the compiler's escape verdict on each of the node's
+        lines (allocs' engine: the file's package compiled once, then cached); else None."""
+        def build():
+            if self.source_dir is None or not self.escapes:
+                return None
+            from heapdiff.escapes.allocs import file_verdicts
+            found = self.source_lines(node)
+            return file_verdicts(self.source_dir, found.file, sorted(found.lines))
+        return self._part(self.source_verdicts, (node,), build)
 
     def _lines(self) -> Diff:
         if self.diff.granularity == "lines":
@@ -210,7 +225,7 @@ def analyse(m: Moments, s: Settings, capture: Capture | None = None) -> Analysis
     a = Analysis(settings=s, sample_types=pair_types([TypeList.of(b) for b in bases],
                                                      TypeList.of(new)).types,
                  bases=bases, new=new, diff=d, capture=capture,
-                 source_dir=m.source_dir, binary=m.binary)
+                 source_dir=m.source_dir, binary=m.binary, escapes=m.escapes)
     if m.new.memstats is not None or m.new.rss is not None:
         a.waterfall = waterfall(m.new)
         a.gc = gc_health(m.new)

@@ -15,12 +15,13 @@ from .format import (bar, bar_scale, diff_cells, gc_summary, share, signed, site
 
 GROWTH_ROWS = 15
 RETAINER_ROWS = 10
+ALLOC_ROWS = 10
 
 
 def report_markdown(g: Gathered) -> str:
     parts = [f"# heapdiff report: {_title(g)}", "", *_summary(g), "", *_deltas(g)]
-    for section in (_inputs, _growth, _paths, _sizes, _memory, _gc, _retainers, _findings,
-                    _reproduce):
+    for section in (_inputs, _growth, _paths, _sizes, _memory, _gc, _retainers, _allocs,
+                    _findings, _reproduce):
         lines = section(g)
         if lines:
             parts += lines + [""]
@@ -210,6 +211,27 @@ def _retainers(g: Gathered) -> list[str]:
             *([f"The profile has {md(r.note)}.", ""] if r.note else []),
             *_table(["site", "where", "type", "evidence", "verdict", "in use", "GC scans",
                      "advice"], rows, "llllllrl")]
+
+
+def _allocs(g: Gathered) -> list[str]:
+    a = g.allocs
+    if a is None:
+        return []
+    rows = []
+    for s in a.sites[:ALLOC_ROWS]:
+        rows.append([md(s.site.function), md(f"{s.shown_file}:{s.site.line}"),
+                     human(s.site.flat, a.unit), share(s.share, 1),
+                     "-" if s.rate_per_s is None else human(s.rate_per_s, a.unit),
+                     s.escape.verdict, s.escape.reason if s.escape.verdict == "heap" else "",
+                     md(s.escape.detail), md(s.escape.advice)])
+    span = f"over {a.span_s:.3g} s" if a.span_s else "(rates need --base or a delta profile)"
+    said = f"{md(a.go_version)}'s escape analysis of `{md(a.module)}`" if a.go_version \
+        else "no compiler verdicts"
+    return ["## Why these allocate on the heap", "",
+            f"{md(a.sample_type)} per line of the source, {span}; {said}.", "",
+            *[f"- {md(w)}" for w in a.warnings], *([""] if a.warnings else []),
+            *_table(["site", "where", "allocated", "share", "per second", "verdict", "reason",
+                     "the compiler's words", "advice"], rows, "llrrrllll")]
 
 
 def _findings(g: Gathered) -> list[str]:

@@ -31,5 +31,9 @@ def report_json(g: Gathered) -> dict:
         doc["findings"] = [shapes.finding(f) for f in g.findings]
     if g.retainers is not None:
         doc["retainers"] = retainers_json(g.retainers, list(g.retainers.sites))
+    if g.allocs is not None:
+        from .allocs import allocs_json
+
+        doc["allocs"] = allocs_json(g.allocs, list(g.allocs.sites))
     doc["commands"] = g.commands
     return doc

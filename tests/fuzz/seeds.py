@@ -31,7 +31,7 @@ PROFILE_COMMANDS = (
     ("peek", "peek {base}/heap.pb.gz {x} main"), ("sizes", "sizes {base}/heap.pb.gz {x}"),
     ("retainers", "retainers {x}"), ("explain", "explain {x}"),
     ("explain-dir", "explain --base {base} {dir}"), ("report", "report {x}"),
-    ("tui", "tui --base {base} {dir}"),
+    ("tui", "tui --base {base} {dir}"), ("allocs", "allocs --base {base}/heap.pb.gz {x}"),
 )
 MEMORY_COMMANDS = (
     ("explain", "explain {x}"), ("explain-dir", "explain --base {base} {dir}"),
@@ -41,11 +41,13 @@ MEMORY_COMMANDS = (
 GCTRACE_COMMANDS = (
     ("gc", "gc {x}"), ("gc-json", "gc --format json {x}"),
     ("explain-dir", "explain {dir}"), ("retainers", "retainers {profile} --gctrace {x}"),
+    ("allocs-gctrace", "allocs {profile} --gctrace {x}"),
 )
 LONE_GCTRACE_COMMANDS = (("gc", "gc {x}"), ("gc-json", "gc --format json {x}"))
 PUBLIC_COMMANDS = (("top", "top {x}"), ("top-json", "top --format json {x}"),
                    ("diff", "diff {x} {x}"), ("retainers", "retainers {x}"),
-                   ("explain", "explain {x}"), ("report", "report {x}"), ("tui", "tui {x}"))
+                   ("explain", "explain {x}"), ("report", "report {x}"), ("tui", "tui {x}"),
+                   ("allocs", "allocs --sample-index 0 {x}"))
 CAPTURE_COMMANDS = (
     ("timeline", "timeline {in}"), ("timeline-json", "timeline --format json {in}"),
     ("top", "top {in}"), ("diff", "diff {in}"), ("explain", "explain {in}"),

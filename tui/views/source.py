@@ -1,7 +1,9 @@
 """Source: the selected function's file (or, by files, the selected file) as pprof's `-list`
 shows it, with base, new and Δ for flat and cum on each line, under a header naming the
 file, the function and its totals. The file is found as the profile names it or under
---source DIR. The per-line figures are the analysis's, computed in a worker once per node."""
+--source DIR. The per-line figures are the analysis's, computed in a worker once per node.
+With --source and --escapes each line with figures also shows the compiler's escape verdict
+(allocs' engine), e.g. `heap:interface`, between its figures and its text."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,6 +15,8 @@ from textual.widgets import Static
 
 from heapdiff.analysis.aggregate import NodeInfo
 from heapdiff.analysis.diff import DiffRow
+from heapdiff.escapes.allocs import FileVerdicts
+from heapdiff.escapes.reasons import Escape
 from heapdiff.render.escape import terminal
 from heapdiff.render.format import amount, signed_amount
 
@@ -55,14 +59,27 @@ def figures(row: DiffRow, unit: str, single: bool = False) -> str:
                    for base, new in ((row.base_flat, row.new_flat), (row.base_cum, row.new_cum)))
 
 
+VERDICT = 22  # the verdict column's cells: "heap:nonconstant_size" and a space
+
+
+def verdict_cell(escape: Escape | None) -> str:
+    """heap:REASON, stack, or blank where the compiler says nothing of the line."""
+    if escape is None or escape.verdict == "unknown":
+        return " " * VERDICT
+    label = f"heap:{escape.reason}" if escape.verdict == "heap" else escape.verdict
+    return f" {label:<{VERDICT - 1}}"
+
+
 def tone(row: DiffRow | None, single: bool = False) -> str:
     """Growth red, shrink green; a single profile has neither."""
     return "" if row is None or single else "red" if row.delta_cum > 0 else \
         "green" if row.delta_cum < 0 else ""
 
 
-def header(analysis: Analysis, node: NodeInfo, file_name: str, found: Path | None) -> Text:
-    """The file, the function and the node's totals (pprof -list's ROUTINE line)."""
+def header(analysis: Analysis, node: NodeInfo, file_name: str, found: Path | None,
+           verdicts: FileVerdicts | None = None) -> Text:
+    """The file, the function and the node's totals (pprof -list's ROUTINE line); with
+    --source, why the escape verdicts are missing, or their column's head."""
     unit, single = analysis.diff.sample_type.unit, not analysis.bases
     text = Text(terminal(node.printable_name()), style="bold")
     text.append("  in " + terminal(str(found) if found else file_name or "(no file)"))
@@ -79,7 +96,12 @@ def header(analysis: Analysis, node: NodeInfo, file_name: str, found: Path | Non
                     f"{amount(row.new_flat, unit)} ({signed_amount(row.delta_flat, unit)}), cum "
                     f"{amount(row.base_cum, unit)} → {amount(row.new_cum, unit)} "
                     f"({signed_amount(row.delta_cum, unit)})", style=tone(row))
-    text.append("\n" + HEADS[single], style="dim")
+    if verdicts is not None and verdicts.note:
+        text.append(f"\nescape verdicts: {terminal(verdicts.note)}", style="dim")
+    heads = HEADS[single]
+    if verdicts is not None and verdicts.lines:
+        heads = heads.replace("  source", f" {'escape':<{VERDICT - 1}}  source")
+    text.append("\n" + heads, style="dim")
     return text
 
 
@@ -95,7 +117,10 @@ class SourceView(View, Vertical):
         return self.query_one(TextPanel)
 
     def heavy(self, analysis: Analysis, selected: NodeInfo | None) -> Heavy | None:
-        return None if selected is None else analysis.pending(analysis.source_lines, selected)
+        if selected is None:
+            return None
+        return analysis.pending(analysis.source_verdicts if analysis.source_dir and
+                                analysis.escapes else analysis.source_lines, selected)
 
     def show(self, analysis: Analysis, selected: NodeInfo | None) -> None:
         head, panel = self.query_one("#source-header", Static), self.query_one(TextPanel)
@@ -107,7 +132,8 @@ class SourceView(View, Vertical):
         lines, file_name = node_lines.lines, node_lines.file
         found = find_file(file_name, analysis.source_dir)
         unit, single = analysis.diff.sample_type.unit, not analysis.bases
-        head.update(header(analysis, selected, file_name, found))
+        verdicts = analysis.source_verdicts(selected)
+        head.update(header(analysis, selected, file_name, found, verdicts))
         text = Text()
         if found is None:  # the figures alone, line by line
             for number, r in sorted(lines.items()):
@@ -120,5 +146,7 @@ class SourceView(View, Vertical):
             row = lines.get(number)
             marks = figures(row, unit, single) if row else " " * ((2 if single else 6) * FIGURE)
             text.append(f"{number:>6}{marks}", style=tone(row, single))
+            if verdicts is not None and verdicts.lines:
+                text.append(verdict_cell(verdicts.lines.get(number)), style="bold")
             text.append("  " + visible(source[number - 1]) + "\n")
         panel.set_text(text)
