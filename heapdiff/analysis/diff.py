@@ -229,23 +229,40 @@ def _sample_hashes(profile: Profile, registry: dict) -> tuple[np.ndarray, np.nda
     come from the aggregates and cannot change. For n samples the odds that random keys
     collide are about n**2 / 2**129 (6e-27 for two million); the hashes are not
     cryptographic, so a profile crafted to collide could skew that one percentage."""
-    canonical = _canonical_locations(profile, registry)
-    frames = canonical[profile.stack_locations].astype(np.uint64) + np.uint64(1)
+    canonical = _canonical_locations(profile, registry).astype(np.uint64) + np.uint64(1)
     offsets = profile.stack_offsets
     depth = np.diff(offsets)
-    position = np.arange(len(frames), dtype=np.int64) - np.repeat(offsets[:-1], depth)
     label_mix = _label_hashes(profile, registry)
-    out = []
-    for k, multiplier in enumerate(MULTIPLIERS):
-        powers = _powers(multiplier, int(depth.max()) if len(depth) else 0)
-        terms = frames * powers[position]
-        h = np.zeros(profile.num_samples, dtype=np.uint64)
-        nonempty = depth > 0
-        if nonempty.any():
-            h[nonempty] = np.add.reduceat(terms, offsets[:-1][nonempty])
-        h = (h ^ label_mix[k]) * multiplier + depth.astype(np.uint64)
-        out.append(h)
+    deepest = int(depth.max()) if len(depth) else 0
+    powers = [_powers(multiplier, deepest) for multiplier in MULTIPLIERS]
+    sums = [np.zeros(profile.num_samples, dtype=np.uint64) for _ in MULTIPLIERS]
+    for lo, hi in _chunks(offsets, HASH_CHUNK):
+        starts = offsets[lo:hi] - offsets[lo]
+        frames = canonical[profile.stack_locations[offsets[lo]:offsets[hi]]]
+        position = np.arange(len(frames), dtype=np.int64) - np.repeat(starts, depth[lo:hi])
+        nonempty = depth[lo:hi] > 0
+        for total, power in zip(sums, powers):
+            if nonempty.any():
+                total[lo:hi][nonempty] = np.add.reduceat(frames * power[position],
+                                                         starts[nonempty])
+    out = [(total ^ mix) * multiplier + depth.astype(np.uint64)
+           for total, mix, multiplier in zip(sums, label_mix, MULTIPLIERS)]
     return out[0], out[1]
+
+
+HASH_CHUNK = 1 << 20  # stack entries per step of _sample_hashes (see _chunks)
+
+
+def _chunks(offsets: np.ndarray, size: int) -> list[tuple[int, int]]:
+    """Sample ranges [lo, hi), each from the sample that holds a multiple of `size` stack
+    entries: at most `size` entries and one stack more. A numpy call over all of a
+    big profile's 46M entries held the GIL for over a second (np.repeat), which froze the
+    TUI while it recomputed -base; by steps each holds it for milliseconds, and the
+    temporary arrays stay a few MiB instead of GiBs."""
+    samples = len(offsets) - 1
+    cuts = np.searchsorted(offsets, np.arange(0, int(offsets[-1]), size), side="right") - 1
+    bounds = sorted({0, samples, *np.clip(cuts, 0, samples).tolist()})
+    return list(zip(bounds[:-1], bounds[1:]))
 
 
 def _powers(multiplier: np.uint64, n: int) -> np.ndarray:
