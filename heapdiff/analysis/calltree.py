@@ -252,6 +252,22 @@ class CallTree:
             return position - 1, int(side.frame_count[side.locations[position - 1]]) - 1
         return position, frame - 1
 
+    def infos_of(self, path: Path) -> tuple[NodeInfo, ...]:
+        """The nodes of `path` from the root by identity: what another tree of the same
+        profiles (another sample type, mode or normalization) knows the path by."""
+        return tuple(self.node_infos[n] for n in path.nodes())
+
+    def follow(self, infos: tuple[NodeInfo, ...]) -> TreeNode | None:
+        """The node at the end of the path of these nodes from the root (infos_of another
+        tree's path), None when this tree has no such path."""
+        node: TreeNode | None = None
+        for info in infos:
+            node = next((c for c in self.children(node.path if node else ()) if c.info == info),
+                        None)
+            if node is None:
+                return None
+        return node
+
     def path_to(self, info: NodeInfo, max_depth: int) -> list[TreeNode] | None:
         """From the root, the path that carries most of `info`'s weight (base + new of the
         samples through it), down to `info`'s first node on it: at each level, the child
