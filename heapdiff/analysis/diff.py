@@ -16,6 +16,7 @@ import numpy as np
 from .aggregate import Aggregate, NodeInfo, aggregate, aggregate_weights
 from .sampletypes import pair_sample_type
 from ..common.errors import InputError
+from ..common.steps import stack_steps
 from ..inputs.delta import delta_note
 from ..inputs.names import merged, system_names
 from ..model import Profile, ValueType
@@ -236,7 +237,7 @@ def _sample_hashes(profile: Profile, registry: dict) -> tuple[np.ndarray, np.nda
     deepest = int(depth.max()) if len(depth) else 0
     powers = [_powers(multiplier, deepest) for multiplier in MULTIPLIERS]
     sums = [np.zeros(profile.num_samples, dtype=np.uint64) for _ in MULTIPLIERS]
-    for lo, hi in _chunks(offsets, HASH_CHUNK):
+    for lo, hi in stack_steps(offsets):
         starts = offsets[lo:hi] - offsets[lo]
         frames = canonical[profile.stack_locations[offsets[lo]:offsets[hi]]]
         position = np.arange(len(frames), dtype=np.int64) - np.repeat(starts, depth[lo:hi])
@@ -248,21 +249,6 @@ def _sample_hashes(profile: Profile, registry: dict) -> tuple[np.ndarray, np.nda
     out = [(total ^ mix) * multiplier + depth.astype(np.uint64)
            for total, mix, multiplier in zip(sums, label_mix, MULTIPLIERS)]
     return out[0], out[1]
-
-
-HASH_CHUNK = 1 << 20  # stack entries per step of _sample_hashes (see _chunks)
-
-
-def _chunks(offsets: np.ndarray, size: int) -> list[tuple[int, int]]:
-    """Sample ranges [lo, hi), each from the sample that holds a multiple of `size` stack
-    entries: at most `size` entries and one stack more. A numpy call over all of a
-    big profile's 46M entries held the GIL for over a second (np.repeat), which froze the
-    TUI while it recomputed -base; by steps each holds it for milliseconds, and the
-    temporary arrays stay a few MiB instead of GiBs."""
-    samples = len(offsets) - 1
-    cuts = np.searchsorted(offsets, np.arange(0, int(offsets[-1]), size), side="right") - 1
-    bounds = sorted({0, samples, *np.clip(cuts, 0, samples).tolist()})
-    return list(zip(bounds[:-1], bounds[1:]))
 
 
 def _powers(multiplier: np.uint64, n: int) -> np.ndarray:
