@@ -26,7 +26,6 @@ from heapdiff.render.escape import terminal
 from . import compared
 from .background import in_background
 from .export import document
-from .help import HelpScreen
 from .keys import KEYS
 from .newfile import write_new
 from .place import place
@@ -522,6 +521,8 @@ class HeapdiffApp(App):
         self.notify(terminal(message), markup=False, **kwargs)
 
     def action_help(self) -> None:
+        from .help import HelpScreen  # Textual's Markdown: ~50 ms of the launch otherwise
+
         self.push_screen(HelpScreen(self.views))
 
     def get_system_commands(self, screen):
