@@ -16,7 +16,7 @@ from pathlib import Path
 from textual import work
 from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
 from textual.containers import Vertical
-from textual.widgets import Footer, Header, Input, ProgressBar, Static, TabbedContent, TabPane
+from textual.widgets import Header, Input, ProgressBar, Static, TabbedContent, TabPane
 
 from heapdiff.analysis.aggregate import NodeInfo
 from heapdiff.common.errors import InputError
@@ -39,6 +39,7 @@ from .views.source import find_file
 from .views.top import TopView
 from .views.tree import CallTreeView
 from .widgets.context import ContextBar
+from .widgets.footer import StableFooter
 from .widgets.searchbox import SearchBox
 
 class ViewTabs(TabbedContent):
@@ -108,7 +109,7 @@ class HeapdiffApp(App):
                 with TabPane(f"{view.key} {view.title}", id=view.slug):
                     yield view(id=f"{view.slug}-view")
         yield SearchBox(placeholder="search (regex), Enter to keep, Esc to end", id="search")
-        yield Footer(compact=True)  # more keys fit in 80 columns
+        yield StableFooter(compact=True)  # more keys fit in 80 columns
 
     def on_mount(self) -> None:
         self.query_one("#tabs").display = False
