@@ -327,3 +327,27 @@ def test_an_exported_view_keeps_a_backtick_name_inside_its_code_block():
     from tui.export import code_block
     block = code_block(["```", "main.`x`"]).splitlines()
     assert block[0] == "````text" and block[-1] == "````" and block[1] == "```"
+
+
+def test_a_tab_switch_keeps_the_footers_keys_and_a_search_changes_them():
+    """Textual's Footer mounted its keys again on every focus change (most of a tab switch's
+    time); the footer now recomposes only when the keys it shows change: n is the next match
+    while a search is on, and normalize again once it ends."""
+    from textual.widgets._footer import FooterKey
+
+    from tui.widgets.footer import StableFooter
+
+    def shown(app) -> list[FooterKey]:
+        return list(app.query_one(StableFooter).query(FooterKey))
+
+    async def check(app, pilot):
+        keys = shown(app)
+        assert "normalize" in [k.description for k in keys]
+        await press(pilot, "2", "1", "4", "1")
+        assert shown(app) == keys  # the same widgets, not new ones
+        await press(pilot, "2", "slash", *"main", "enter")
+        searching = [k.description for k in shown(app)]
+        assert "next match" in searching and "normalize" not in searching
+        await press(pilot, "1")  # the search ends with its view
+        assert [k.description for k in shown(app)] == [k.description for k in keys]
+    run(check)

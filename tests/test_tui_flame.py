@@ -199,6 +199,27 @@ def test_zoom_keeps_the_zoomed_frame_as_the_root_row_and_esc_goes_back_to_it():
     run(check)
 
 
+def test_a_recompute_keeps_the_zoomed_frame_where_it_still_exists():
+    """s, d and n make a new call tree of the same functions: the zoom path is found again
+    in it; G's nodes are others (file and function), so its flame starts from the roots."""
+    async def check(app, pilot):
+        await press(pilot, "4", "k", "k", "k", "z")  # main.main
+        flame = app.query_one(FlameView)
+        for key, changed in (("s", "sample_type"), ("d", "mode"), ("n", "normalize")):
+            before = app.analysis
+            await press(pilot, key)
+            assert getattr(app.analysis.settings, changed) != getattr(before.settings, changed)
+            assert [n.name for n in flame.zoom] == ["main.main"], key
+            assert flame.zoom[0] in app.analysis.tree(False).children(flame.zoom[0].path.parent
+                                                                      or ()), key
+            assert frame_names(flame)[0] == ["main.main"], key
+            assert "zoom: all › main.main" in lines(flame)[-FOOT], key
+        await press(pilot, "G")
+        assert not flame.zoom and frame_names(flame)[0][0] != "main.main"
+        assert flame.rows[0][0][2] in app.analysis.tree(False).children(())
+    run(check)
+
+
 def test_zooming_into_a_leaf_shows_the_leaf_full_width():
     async def check(app, pilot):
         await press(pilot, "4")

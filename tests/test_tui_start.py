@@ -205,6 +205,84 @@ def test_a_recompute_marks_the_view_at_once_and_other_keys_answer_while_it_runs(
     run(check, [LEAKY])
 
 
+LOOP_LAG = 0.25  # s: the goal is 100 ms (bench/tui --recompute measures it in a terminal,
+# keys included); a bound a loaded test machine keeps, and work on the loop cannot
+TICKS = 50  # of a 10 ms timer: the loop's lag is measured over half a second at least
+
+
+def busy_until(stop: threading.Event, limit: float = 30.0) -> None:
+    """Work until `stop` as heapdiff's engine works on a big profile: numpy calls over a
+    million entries at a time (heapdiff/common/steps.py), with Python between them."""
+    import time
+
+    import numpy as np
+    values = np.random.default_rng(0).random(1 << 20)
+    end = time.perf_counter() + limit
+    while not stop.is_set() and time.perf_counter() < end:
+        np.sort(values)
+
+
+@pytest.mark.parametrize("key", ["d", "m"])
+def test_a_slow_recompute_or_report_leaves_the_event_loop_free_for_the_other_keys(
+        monkeypatch, tmp_path, key):
+    """The work runs in a thread, never on the event loop: tab, sort and cursor keys answer
+    while it runs, and then a 10 ms timer on the loop keeps ticking (its longest gap is the
+    loop's lag). Work moved onto the loop would never see the keys, and time out."""
+    import time
+
+    import heapdiff.gather
+
+    keys_done, working, done = threading.Event(), threading.Event(), threading.Event()
+    analyse, gather = app_module.analyse, heapdiff.gather.gather_snapshots
+
+    def slowly(work):
+        def slow(*args, **kwargs):
+            working.set()
+            busy_until(keys_done)
+            done.set()
+            return work(*args, **kwargs)
+        return slow
+
+    slow_analyse = slowly(analyse)
+    monkeypatch.setattr(app_module, "analyse", lambda m, s, c=None: (
+        slow_analyse if s.mode == "base" else analyse)(m, s, c))
+    monkeypatch.setattr(heapdiff.gather, "gather_snapshots", slowly(gather))
+
+    async def check(app, pilot):
+        tabs, top = app.query_one("TabbedContent"), app.query_one(TopView)
+        table = top.query_one(RowTable)
+        await pilot.press(key)
+        assert await asyncio.to_thread(working.wait, 30)
+        keys = [("2", lambda: tabs.active == "tree"), ("1", lambda: tabs.active == "top"),
+                ("o", lambda: top.column == 3)]
+        if key == "m":  # a recompute covers Top with its indicator: the cursor waits
+            keys.append(("j", lambda: table.cursor == cursor + 1))
+        answers = []
+        for k, answered in keys:
+            cursor = table.cursor
+            await pilot.press(k)
+            answers.append((k, answered()))
+        ticks: list[float] = []
+        ticked = asyncio.Event()
+
+        def tick() -> None:
+            ticks.append(time.perf_counter())
+            if len(ticks) > TICKS:
+                ticked.set()
+        timer = app.set_interval(0.01, tick)
+        await asyncio.wait_for(ticked.wait(), 30)
+        timer.stop()
+        still_working = not done.is_set()
+        keys_done.set()
+        assert await asyncio.to_thread(done.wait, 30)
+        await settled(pilot)
+        assert all(ok for _, ok in answers), answers
+        lag = max(b - a for a, b in zip(ticks, ticks[1:]))
+        assert still_working and lag < LOOP_LAG, f"loop lag {lag:.3f} s"
+        assert (app.analysis.settings.mode == "base") == (key == "d")
+    run(check, [LEAKY], report_path=str(tmp_path / "r.md"))
+
+
 def test_a_recompute_superseded_by_another_key_is_not_shown_when_it_ends_last(monkeypatch):
     release, done = threading.Event(), threading.Event()
     analyse = app_module.analyse

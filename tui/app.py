@@ -16,7 +16,7 @@ from pathlib import Path
 from textual import work
 from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
 from textual.containers import Vertical
-from textual.widgets import Footer, Header, Input, ProgressBar, Static, TabbedContent, TabPane
+from textual.widgets import Header, Input, ProgressBar, Static, TabbedContent, TabPane
 
 from heapdiff.analysis.aggregate import NodeInfo
 from heapdiff.common.errors import InputError
@@ -26,7 +26,6 @@ from heapdiff.render.escape import terminal
 from . import compared
 from .background import in_background
 from .export import document
-from .help import HelpScreen
 from .keys import KEYS
 from .newfile import write_new
 from .place import place
@@ -40,6 +39,7 @@ from .views.source import find_file
 from .views.top import TopView
 from .views.tree import CallTreeView
 from .widgets.context import ContextBar
+from .widgets.footer import StableFooter
 from .widgets.searchbox import SearchBox
 
 class ViewTabs(TabbedContent):
@@ -110,7 +110,7 @@ class HeapdiffApp(App):
                 with TabPane(f"{view.key} {view.title}", id=view.slug):
                     yield view(id=f"{view.slug}-view")
         yield SearchBox(placeholder="search (regex), Enter to keep, Esc to end", id="search")
-        yield Footer(compact=True)  # more keys fit in 80 columns
+        yield StableFooter(compact=True)  # more keys fit in 80 columns
 
     def on_mount(self) -> None:
         self.query_one("#tabs").display = False
@@ -524,6 +524,8 @@ class HeapdiffApp(App):
         self.notify(terminal(message), markup=False, **kwargs)
 
     def action_help(self) -> None:
+        from .help import HelpScreen  # Textual's Markdown: ~50 ms of the launch otherwise
+
         self.push_screen(HelpScreen(self.views))
 
     def get_system_commands(self, screen):

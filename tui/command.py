@@ -40,6 +40,7 @@ def register(commands) -> None:
 
 
 def run(args) -> int:
+    import gc
     import os
     import sys
     import traceback
@@ -67,6 +68,10 @@ def run(args) -> int:
     from .app import HeapdiffApp
     from .driver import driver_class
 
+    # The modules and the inputs read live as long as the app: out of the collector's sight,
+    # a full collection (every few keys) scans a third of the objects (0.06 s instead of
+    # 0.2 s on the loaded bench machine, in a key's 100 ms).
+    gc.freeze()
     app = HeapdiffApp(args.paths, args.base, args.source, args.report, driver_class(),
                       args.from_round, args.to_round, moments=moments, binary=args.binary,
                       instance=args.instance, escapes=args.escapes)

@@ -16,6 +16,7 @@ from typing import Iterator
 import numpy as np
 
 from .aggregate import NodeInfo, frame_nodes
+from ..common.steps import stack_steps
 from ..model import Profile
 
 
@@ -125,12 +126,15 @@ class CallTree:
         if fn.single:
             depth = np.diff(offsets).astype(np.int64)
         else:
-            per_frame = np.take(count.astype(np.min_scalar_type(int(count.max()))),
-                                profile.stack_locations.astype(np.intp, copy=False))
-            starts = np.minimum(offsets[:-1], max(len(per_frame) - 1, 0))
-            depth = np.add.reduceat(per_frame, starts, dtype=np.int64) if len(per_frame) \
-                else np.zeros(len(starts), dtype=np.int64)
-            depth[offsets[1:] == offsets[:-1]] = 0  # reduceat gives an empty range one item
+            depth = np.zeros(profile.num_samples, dtype=np.int64)
+            frames = count.astype(np.int64)
+            for lo, hi in stack_steps(offsets):  # GIL and memory: see common/steps.py
+                starts = offsets[lo:hi] - offsets[lo]
+                nonempty = offsets[lo + 1:hi + 1] > offsets[lo:hi]
+                if nonempty.any():
+                    depth[lo:hi][nonempty] = np.add.reduceat(
+                        frames[profile.stack_locations[offsets[lo]:offsets[hi]]],
+                        starts[nonempty])
         return _Side(profile.stack_locations, offsets, fn.offsets[:-1].astype(np.int64),
                      count.astype(np.int64), ids[fn.nodes], depth, weights.astype(np.int64),
                      sign)
@@ -251,6 +255,22 @@ class CallTree:
         if frame == 0:
             return position - 1, int(side.frame_count[side.locations[position - 1]]) - 1
         return position, frame - 1
+
+    def infos_of(self, path: Path) -> tuple[NodeInfo, ...]:
+        """The nodes of `path` from the root by identity: what another tree of the same
+        profiles (another sample type, mode or normalization) knows the path by."""
+        return tuple(self.node_infos[n] for n in path.nodes())
+
+    def follow(self, infos: tuple[NodeInfo, ...]) -> TreeNode | None:
+        """The node at the end of the path of these nodes from the root (infos_of another
+        tree's path), None when this tree has no such path."""
+        node: TreeNode | None = None
+        for info in infos:
+            node = next((c for c in self.children(node.path if node else ()) if c.info == info),
+                        None)
+            if node is None:
+                return None
+        return node
 
     def path_to(self, info: NodeInfo, max_depth: int) -> list[TreeNode] | None:
         """From the root, the path that carries most of `info`'s weight (base + new of the

@@ -16,6 +16,7 @@ import numpy as np
 from .aggregate import Aggregate, NodeInfo, aggregate, aggregate_weights
 from .sampletypes import pair_sample_type
 from ..common.errors import InputError
+from ..common.steps import stack_steps
 from ..inputs.delta import delta_note
 from ..inputs.names import merged, system_names
 from ..model import Profile, ValueType
@@ -229,22 +230,24 @@ def _sample_hashes(profile: Profile, registry: dict) -> tuple[np.ndarray, np.nda
     come from the aggregates and cannot change. For n samples the odds that random keys
     collide are about n**2 / 2**129 (6e-27 for two million); the hashes are not
     cryptographic, so a profile crafted to collide could skew that one percentage."""
-    canonical = _canonical_locations(profile, registry)
-    frames = canonical[profile.stack_locations].astype(np.uint64) + np.uint64(1)
+    canonical = _canonical_locations(profile, registry).astype(np.uint64) + np.uint64(1)
     offsets = profile.stack_offsets
     depth = np.diff(offsets)
-    position = np.arange(len(frames), dtype=np.int64) - np.repeat(offsets[:-1], depth)
     label_mix = _label_hashes(profile, registry)
-    out = []
-    for k, multiplier in enumerate(MULTIPLIERS):
-        powers = _powers(multiplier, int(depth.max()) if len(depth) else 0)
-        terms = frames * powers[position]
-        h = np.zeros(profile.num_samples, dtype=np.uint64)
-        nonempty = depth > 0
-        if nonempty.any():
-            h[nonempty] = np.add.reduceat(terms, offsets[:-1][nonempty])
-        h = (h ^ label_mix[k]) * multiplier + depth.astype(np.uint64)
-        out.append(h)
+    deepest = int(depth.max()) if len(depth) else 0
+    powers = [_powers(multiplier, deepest) for multiplier in MULTIPLIERS]
+    sums = [np.zeros(profile.num_samples, dtype=np.uint64) for _ in MULTIPLIERS]
+    for lo, hi in stack_steps(offsets):
+        starts = offsets[lo:hi] - offsets[lo]
+        frames = canonical[profile.stack_locations[offsets[lo]:offsets[hi]]]
+        position = np.arange(len(frames), dtype=np.int64) - np.repeat(starts, depth[lo:hi])
+        nonempty = depth[lo:hi] > 0
+        for total, power in zip(sums, powers):
+            if nonempty.any():
+                total[lo:hi][nonempty] = np.add.reduceat(frames * power[position],
+                                                         starts[nonempty])
+    out = [(total ^ mix) * multiplier + depth.astype(np.uint64)
+           for total, mix, multiplier in zip(sums, label_mix, MULTIPLIERS)]
     return out[0], out[1]
 
 

@@ -108,9 +108,18 @@ class FlameView(View, Widget, can_focus=True):
             if not self.loading:
                 self._place(None)
             return  # already laid out: switching tabs costs nothing
+        rezoom = self._zoom_paths()
         self.analysis = analysis
         self.zoom = []
-        self.layout_rows()
+        self.layout_rows(rezoom=rezoom)
+
+    def _zoom_paths(self) -> list[tuple[NodeInfo, ...]]:
+        """The zoom path's frames by identity (infos from the root), for a recompute (s, d,
+        n, G) to find them again in its own tree."""
+        if not self.zoom or self.analysis is None:
+            return []
+        tree = self.analysis.tree(False)
+        return [tree.infos_of(node.path) for node in self.zoom]
 
     def on_resize(self, event) -> None:
         # only a new width changes the layout: the loading indicator coming and going
@@ -120,11 +129,13 @@ class FlameView(View, Widget, can_focus=True):
         self._scroll()
 
     # --- layout, in a worker ----------------------------------------------------------------
-    def layout_rows(self, keep: Path | None = None) -> None:
+    def layout_rows(self, keep: Path | None = None,
+                    rezoom: list[tuple[NodeInfo, ...]] | None = None) -> None:
         """Lay out in a worker: opening deep levels of a big tree takes a while. The cursor
         then goes to the frame of path `keep`, else to the selection. A zoom or a resize
         answers at once with the frames computed so far (Known), until the worker's layout
-        replaces them; a new analysis shows the loading indicator."""
+        replaces them; a new analysis shows the loading indicator, and its worker finds the
+        frames of the old zoom path (`rezoom`) again: the zoom stays where they still are."""
         # a view just shown may not be laid out yet: it spans the screen
         self.laid_width = max(self.size.width or self.app.size.width, 20)
         zoom = self.zoom[-1] if self.zoom else None
@@ -137,21 +148,35 @@ class FlameView(View, Widget, can_focus=True):
             self.loading = True
         analysis = self.laid_for = self.analysis
         width = self.laid_width
-        self.run_worker(lambda: self._layout(analysis, zoom, width, keep), thread=True,
-                        exclusive=True, group="flame")
+        self.run_worker(lambda: self._layout(analysis, zoom, width, keep, rezoom or []),
+                        thread=True, exclusive=True, group="flame")
 
     def _layout(self, analysis: Analysis, zoom: TreeNode | None, width: int,
-                keep: Path | None) -> None:
-        rows, scale = lay_out(analysis.tree(False), zoom, width, analysis.settings.granularity)
-        self.app.call_from_thread(self._laid_out, rows, scale, keep, analysis)
+                keep: Path | None, rezoom: list[tuple[NodeInfo, ...]]) -> None:
+        tree = analysis.tree(False)
+        found: list[TreeNode] = []
+        for infos in rezoom:  # the zoom path, as far as this tree still has it
+            node = tree.follow(infos)
+            if node is None:
+                break
+            found.append(node)
+        if found:
+            zoom = found[-1]
+        rows, scale = lay_out(tree, zoom, width, analysis.settings.granularity)
+        self.app.call_from_thread(self._laid_out, rows, scale, keep, analysis,
+                                  found if rezoom else None)
 
     def _laid_out(self, rows: list[list[Box]], scale: int, keep: Path | None,
-                  analysis: Analysis | None = None) -> None:
+                  analysis: Analysis | None = None,
+                  zoom: list[TreeNode] | None = None) -> None:
         """The rows shown: the Known ones at once (no analysis given), then the worker's
-        whole layout, unless the analysis changed meanwhile (a newer layout is coming)."""
+        whole layout, unless the analysis changed meanwhile (a newer layout is coming);
+        `zoom`: the zoom path found again after a recompute."""
         final = analysis is not None
         if final and analysis is not self.analysis:
             return
+        if zoom is not None:
+            self.zoom = zoom
         if final and self.pending:  # the frames shown meanwhile: the cursor stays on its own
             keep = self._cursor_path() or keep
         self.rows, self.scale = rows, scale

@@ -10,8 +10,6 @@ from __future__ import annotations
 import math
 import re
 
-from prometheus_client.parser import text_string_to_metric_families
-
 from ...common.errors import InputError
 from ...model import Scrape
 from .prometheus import Labels, Series, snapshot_parts, wanted
@@ -98,6 +96,10 @@ def decode_scrape(data: bytes | bytearray, source: str) -> Scrape:
 
 
 def _parsed(text: str, source: str) -> list[Series]:
+    # imported here: prometheus_client (with http.server) is 50 ms of every start, and most
+    # runs read no scrape (heapdiff tui's first screen, issue 15)
+    from prometheus_client.parser import text_string_to_metric_families
+
     try:
         return [Series(sample.name, tuple(sorted(sample.labels.items())), _real(sample.value))
                 for family in text_string_to_metric_families(text)
