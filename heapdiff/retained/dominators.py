@@ -47,27 +47,37 @@ class Dominators:
         return int(self.retained[SUPER, OBJECTS])
 
 
-def resolve(dump: HeapDump, words: np.ndarray) -> np.ndarray:
-    """The object each word points into (interior pointers included), -1 for none."""
-    order = np.argsort(dump.address, kind="stable")
-    start = dump.address[order]
-    i = np.searchsorted(start, words, side="right").astype(np.int64) - 1
-    inside = i >= 0
-    inside[inside] = words[inside] < start[i[inside]] + dump.size[order[i[inside]]]
-    out = np.full(words.size, -1, np.int64)
-    out[inside] = order[i[inside]]
-    return out
+def distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """np.unique(values, return_inverse=True) by one sort: numpy 2's hashing unique took
+    12 s on 2M addresses where a sort takes 0.2 s."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    new = np.r_[True, ordered[1:] != ordered[:-1]] if values.size else np.zeros(0, bool)
+    inverse = np.empty(values.size, np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    return ordered[new], inverse
+
+
+def distinct_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """distinct() of the rows of a 2-D int64 array."""
+    order = np.lexsort(rows.T[::-1])
+    ordered = rows[order]
+    new = np.r_[True, (ordered[1:] != ordered[:-1]).any(axis=1)] if len(rows) else \
+        np.zeros(0, bool)
+    inverse = np.empty(len(rows), np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    return ordered[new], inverse
 
 
 def dominators(dump: HeapDump, root_key: np.ndarray, keys: int) -> Dominators:
     """root_key maps each of dump.roots to a key 0..keys-1 (roots with one name share one)."""
     n = dump.objects
     fields = np.diff(dump.indptr)
-    target = resolve(dump, dump.words)
+    target = dump.resolve(dump.words)
     source = np.repeat(np.arange(n, dtype=np.int64), fields)
     kept = (target >= 0) & (target != source)
     source, target = source[kept], target[kept]
-    held = resolve(dump, dump.root_words)
+    held = dump.resolve(dump.root_words)
     got = held >= 0
     root_src = root_key[dump.root_of_word[got]]
     root_dst = held[got]

@@ -42,6 +42,7 @@ class HeapDump:
     address: np.ndarray        # uint64
     size: np.ndarray           # uint64, the whole size-class slot
     first_word: np.ndarray     # uint64, the slot's first word (a malloc header's type pointer)
+    by_address: np.ndarray     # int64: the objects in address order
     indptr: np.ndarray         # int64, objects + 1: each object's pointer words in `words`
     words: np.ndarray          # uint64, the word at each pointer field (the runtime's bitmap)
     roots: tuple[Root, ...]
@@ -58,6 +59,18 @@ class HeapDump:
     @property
     def objects(self) -> int:
         return int(self.address.size)
+
+    def resolve(self, words: np.ndarray) -> np.ndarray:
+        """The object each word points into (interior pointers included), -1 for none."""
+        import numpy as np
+        start = self.address[self.by_address]
+        i = np.searchsorted(start, words, side="right").astype(np.int64) - 1
+        inside = i >= 0
+        hit = i[inside]
+        inside[inside] = words[inside] < start[hit] + self.size[self.by_address[hit]]
+        out = np.full(words.size, -1, np.int64)
+        out[inside] = self.by_address[i[inside]]
+        return out
 
     @property
     def pointer_fields(self) -> np.ndarray:

@@ -13,7 +13,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..retainers.binary.image import Image
-from .dominators import BYTES, OBJECTS, POINTER_BYTES, SUPER, Dominators, dominators, preorder
+from .dominators import (BYTES, OBJECTS, POINTER_BYTES, SUPER, Dominators, distinct,
+                         distinct_rows, dominators, preorder)
 from .dump import HeapDump
 from .names import ObjectNames, check_binary, object_names, root_name, size_class
 
@@ -98,9 +99,8 @@ def _root_keys(dump: HeapDump, image: Image | None,
 
 
 def _finalized_objects(dump: HeapDump) -> dict[int, int]:
-    from .dominators import resolve
     addresses = [r.address for r in dump.roots if r.kind == "finalizer"]
-    found = resolve(dump, np.array(addresses, np.uint64)).tolist()
+    found = dump.resolve(np.array(addresses, np.uint64)).tolist()
     return dict(zip(addresses, found))
 
 
@@ -136,25 +136,24 @@ def _object_groups(dump: HeapDump, tree: Dominators, keys: list[tuple[str, str]]
         return []
     obj = tree.node_object[nodes]
     owner = _owners(tree)[nodes]
-    sizes, size_code = np.unique(dump.size[obj], return_inverse=True)
+    sizes, size_code = distinct(dump.size[obj])
     t, s = names.type_of[obj], names.site_of[obj]
     c = np.where((t < 0) & (s < 0), size_code.reshape(-1), -1)
     label = np.stack([owner, t, s, c], 1)
-    distinct, group = np.unique(label, axis=0, return_inverse=True)
-    group = group.reshape(-1)
+    labels, group = distinct_rows(label)
     outer = _outermost(tree, nodes, group)
     which = group[outer]
     members = nodes[outer]
     figures = tree.retained[members]
-    totals = np.zeros((distinct.shape[0], 4), np.int64)
+    totals = np.zeros((labels.shape[0], 4), np.int64)
     np.add.at(totals, which, figures)
     # each group's largest member carries its path
     rank = np.lexsort((-figures[:, BYTES], which))
     first = rank[np.r_[True, which[rank][1:] != which[rank][:-1]]]
-    largest = np.empty(distinct.shape[0], np.int64)
+    largest = np.empty(labels.shape[0], np.int64)
     largest[which[first]] = members[first]
     out = []
-    for g, (own, ti, si, ci) in enumerate(distinct.tolist()):
+    for g, (own, ti, si, ci) in enumerate(labels.tolist()):
         kind, root = SHARED if own == SUPER else keys[own - 1]
         group_ = Group(kind, root,
                        names.types[ti] if ti >= 0 else None,

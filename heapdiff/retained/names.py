@@ -15,6 +15,7 @@ import numpy as np
 from ..common.errors import InputError
 from ..retainers.binary.image import Image
 from ..retainers.binary.types import read_type
+from .dominators import distinct
 from .dump import HeapDump, Root, Site
 
 HEADER_MIN, HEADER_MAX = 512, 32 << 10   # slots with a malloc header: (512, 32 KiB]
@@ -76,10 +77,9 @@ def object_names(dump: HeapDump, image: Image | None) -> ObjectNames:
     if headed.any():
         # a 32 KiB slot may be a large object (no header): a type pointer never points into
         # the heap, and with the binary it points into its type section
-        from .dominators import resolve
         at = np.flatnonzero(headed)
         word = dump.first_word[at]
-        plausible = (word != 0) & (resolve(dump, word) < 0)
+        plausible = (word != 0) & (dump.resolve(word) < 0)
         if image is not None:
             plausible &= np.array([image.is_type(int(w)) for w in word.tolist()], bool)
         headed[at[~plausible]] = False
@@ -88,7 +88,7 @@ def object_names(dump: HeapDump, image: Image | None) -> ObjectNames:
     if headed.any():
         # a slot holding two or more of its type is an array (a slice's backing array):
         # each type twice, as T and []T
-        pointers, inverse = np.unique(dump.first_word[headed], return_inverse=True)
+        pointers, inverse = distinct(dump.first_word[headed])
         named = [_type_name(dump, image, int(p)) for p in pointers.tolist()]
         types = [t for name, _ in named for t in (name, f"[]{name}")]
         element = np.array([size for _, size in named], np.uint64)[inverse.reshape(-1)]
@@ -97,10 +97,9 @@ def object_names(dump: HeapDump, image: Image | None) -> ObjectNames:
     site_of = np.full(n, NONE, np.int64)
     sites: list[str] = []
     if dump.samples:
-        from .dominators import resolve
         addresses = np.fromiter(dump.samples.keys(), np.uint64, len(dump.samples))
         buckets = list(dump.samples.values())
-        objects = resolve(dump, addresses)
+        objects = dump.resolve(addresses)
         index: dict[str, int] = {}
         for obj, bucket in zip(objects.tolist(), buckets):
             site = dump.sites.get(bucket)

@@ -190,17 +190,13 @@ def _python_frame(data: bytes | bytearray, start: int) -> Framed:
 
 
 def _first_words(data: bytes | bytearray, content: np.ndarray, size: np.ndarray) -> np.ndarray:
-    """Each object's first word (0 for an object smaller than a word)."""
-    whole = size >= WORD
-    if not whole.any():
-        return np.zeros(size.size, np.uint64)
-    raw = np.frombuffer(data, np.uint8)
-    at = content[whole]
-    word = np.zeros(at.size, np.uint64)
-    for b in range(WORD):
-        word |= raw[at + b].astype(np.uint64) << np.uint64(8 * b)
+    """Each object's first word (0 for an object smaller than a word): one gather through a
+    view of the dump as a word at every byte offset."""
     out = np.zeros(size.size, np.uint64)
-    out[whole] = word
+    whole = size >= WORD
+    if len(data) >= WORD and whole.any():
+        words = np.ndarray((len(data) - WORD + 1,), "<u8", data, 0, (1,))
+        out[whole] = words[content[whole]]
     return out
 
 
@@ -259,12 +255,14 @@ def _assemble(data: bytes | bytearray, source: str, goarch: str, version: str,
             samples[values[0]] = values[1]
         elif tag == MEMSTATS:
             heap_alloc = values[HEAP_ALLOC]
-    if np.unique(address).size != address.size:
-        raise InputError(source, "two object records at one address: not a heap dump "
-                                 "heapdiff can read")
+    by_address = np.argsort(address, kind="stable")
+    ordered = address[by_address]
+    if (ordered[1:] < ordered[:-1] + size[by_address][:-1]).any():
+        raise InputError(source, "two object records overlap: not a heap dump heapdiff "
+                                 "can read")
     return HeapDump(
         source=source, goarch=goarch, version=version, address=address, size=size,
-        first_word=first_word, indptr=indptr, words=words, roots=tuple(roots),
+        first_word=first_word, by_address=by_address, indptr=indptr, words=words, roots=tuple(roots),
         root_of_word=np.array(root_of, np.int64), root_words=np.array(root_words, np.uint64),
         types=types, sites=sites, samples=samples, heap_alloc=heap_alloc,
         data_segment=segments[DATA], bss_segment=segments[BSS], frame_entries=tuple(frames))
