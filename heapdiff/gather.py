@@ -24,6 +24,7 @@ from .inputs.snapshot import Snapshot, load_snapshot
 
 if TYPE_CHECKING:  # imported where used: the binary route's libraries load slowly
     from .retainers.report import Retainers
+    from .retained.groups import Retention
 
 
 NOT_USED = "not used (another file of its kind was)"
@@ -54,6 +55,7 @@ class Gathered:
     gc: GCHealth | None = None
     retainers: Retainers | None = None
     no_retainers: str = ""  # why the new profile has no retainers (no in-use sample type)
+    retained: Retention | None = None  # a heap dump's dominator tree, when one is given
     commands: dict[str, str] = field(default_factory=dict)
     options: DiffOptions = DiffOptions()  # how the growth was computed
 
@@ -122,7 +124,30 @@ def gather_snapshots(new: Snapshot, base: Snapshot | None, new_paths: list[str],
                                  + (f" --source {shlex.quote(source)}" if source else ""))
     elif new.profile is not None:
         result["no_retainers"] = f"{new.profile.source} has {why_not_live(new.profile)}"
+    if new.heapdump is not None:
+        result["retained"] = _retained(new, base, binary, progress)
+        commands["retained"] = " ".join(
+            ["heapdiff retained", shlex.quote(new.heapdump.source)]
+            + (["--base", shlex.quote(base.heapdump.source)]
+               if base is not None and base.heapdump is not None else [])
+            + (["--binary", shlex.quote(binary)] if binary else []))
     return Gathered(commands=commands, **result)
+
+
+def _retained(new: Snapshot, base: Snapshot | None, binary: str | None,
+              progress: Report) -> Retention:
+    """The heap dump's groups, compared with the base moment's dump when it has one."""
+    from .inputs.load import read_input
+    from .retained.groups import compare, retention
+    from .retainers.binary.image import Image
+
+    assert new.heapdump is not None
+    progress("the heap dump's dominator tree")
+    image = Image(bytes(read_input(binary)), binary) if binary else None
+    result = retention(new.heapdump, image)
+    if base is not None and base.heapdump is not None:
+        result = compare(result, retention(base.heapdump, image))
+    return result
 
 
 def _inputs(role: str, s: Snapshot) -> tuple[Input, ...]:

@@ -162,3 +162,24 @@ def test_without_the_binary_a_global_is_named_by_its_segment_and_address(heapdif
     assert first["root"]["kind"] == "global"
     assert first["root"]["name"].startswith(("bss 0x", "data 0x"))
     assert first["retained_bytes"] == 1280000
+
+
+def test_the_report_has_a_section_led_by_the_leaking_global(binary):
+    from support import run_heapdiff
+    result = run_heapdiff("report", dump_path("global_map", "later"), "--base",
+                          dump_path("global_map", "base"), "--binary", binary)
+    assert result.returncode == 0, result.stderr
+    section = result.stdout.split("## What keeps the heap alive (heap dump)", 1)[1]
+    first_row = [line for line in section.splitlines() if line.startswith("| ")][2]
+    assert first_row.startswith("| main.cache (global) | everything it dominates | +1.6MiB")
+    assert "heapdiff retained " in result.stdout.split("## How to reproduce", 1)[1]
+
+
+def test_the_report_json_carries_the_retained_groups(binary):
+    from support import run_heapdiff
+    result = run_heapdiff("report", "--format", "json", dump_path("pointers_values", "later"),
+                          "--binary", binary)
+    assert result.returncode == 0, result.stderr
+    groups = json.loads(result.stdout)["retained"]["groups"]
+    ptrs = next(g for g in groups if g["root"]["name"] == "main.ptrs" and g["type"] is None)
+    assert ptrs["pointer_bytes"] == 65536 * 8
