@@ -109,12 +109,16 @@ def dominators(dump: HeapDump, root_key: np.ndarray, keys: int) -> Dominators:
     np.add.at(own[:, POINTER_BYTES], home, pointer_bytes)
 
     unfolded = ~folded[target]
+    # int32 where it holds every node: half the memory igraph's input costs
+    kind = np.int32 if node_object.size < 1 << 31 else np.int64
     edges = np.concatenate([
-        np.stack([np.zeros(keys, np.int64), np.arange(1, first, dtype=np.int64)], 1),
-        np.stack([1 + root_src[~from_root], object_node[root_dst[~from_root]]], 1),
-        np.stack([object_node[source[unfolded]], object_node[target[unfolded]]], 1),
+        np.stack([np.zeros(keys, kind), np.arange(1, first, dtype=kind)], 1),
+        np.stack([1 + root_src[~from_root], object_node[root_dst[~from_root]]], 1).astype(kind),
+        np.stack([object_node[source[unfolded]], object_node[target[unfolded]]], 1).astype(kind),
     ])
+    del source, target, unfolded, referrer, held, root_dst, root_src
     idom, order = _dominator_tree(node_object.size, edges)
+    del edges
     reached = np.zeros(node_object.size, bool)
     reached[order] = True
     # objects folded into a node no root reaches are not reached either
@@ -158,8 +162,11 @@ def _dominator_tree(nodes: int, edges: np.ndarray) -> tuple[np.ndarray, np.ndarr
     reached nodes in BFS order (a node's dominator comes before it: it is nearer SUPER)."""
     import igraph  # the compiled Lengauer-Tarjan (a heavy import: only this command needs it)
     graph = igraph.Graph(n=nodes, edges=edges, directed=True)
-    idom = np.array(graph.dominator(SUPER, mode="out"), dtype=np.float64)
     order = np.array(graph.bfs(SUPER, mode="out")[0], dtype=np.int64)
+    dominated = graph.dominator(SUPER, mode="out")   # a list; NaN for an unreached node
+    del graph
+    idom = np.array(dominated, dtype=np.float64)
+    del dominated
     return np.where(np.isnan(idom), -1, idom).astype(np.int64), order
 
 
