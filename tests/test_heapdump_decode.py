@@ -102,3 +102,13 @@ def test_a_binary_that_did_not_write_the_dump_is_refused():
 def test_a_profile_given_as_the_dump_is_refused():
     err = one_line_error(SAMPLES / "leaky_cache" / "later" / "heap.pb.gz")
     assert "not a Go heap dump" in err
+
+
+def test_a_number_past_64_bits_is_one_line(tmp_path):
+    """A varint of ten bytes whose last carries more than bit 63 (found by fuzzing: numpy
+    refused it as a C long)."""
+    data = SMALL.read_bytes()
+    end = params_end(data)
+    wide = tmp_path / "wide.heapdump"
+    wide.write_bytes(data[:end] + bytes([1]) + b"\xff" * 9 + b"\x7f" + data[end + 1:])
+    assert "longer than 64 bits" in one_line_error(wide)

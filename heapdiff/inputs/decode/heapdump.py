@@ -42,11 +42,11 @@ def _varint(data: bytes | bytearray | memoryview, p: int) -> tuple[int, int]:
         byte = data[p]
         p += 1
         value |= (byte & 0x7F) << shift
+        if value >> 64 or shift > 63:
+            raise _Cut(start, "a number longer than 64 bits")
         if byte < 0x80:
             return value, p
         shift += 7
-        if shift > 63:
-            raise _Cut(start, "a number longer than 64 bits")
 
 
 def _record(data: Any, layout: str, p: int) -> tuple[list[Any], int]:
