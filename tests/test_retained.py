@@ -183,3 +183,21 @@ def test_the_report_json_carries_the_retained_groups(binary):
     groups = json.loads(result.stdout)["retained"]["groups"]
     ptrs = next(g for g in groups if g["root"]["name"] == "main.ptrs" and g["type"] is None)
     assert ptrs["pointer_bytes"] == 65536 * 8
+
+
+def test_metrics_put_gc_scan_heap_beside_the_pointer_bytes(heapdiff_json, tmp_path):
+    """--metrics: the moment's /gc/scan/heap:bytes (the manifest's, for this dump) goes beside
+    the reachable pointer bytes; a file of another kind is refused."""
+    metrics = json.loads((SAMPLES / "leaky_cache" / "later" / "metrics.json").read_text())
+    scan = SHAPES["linked_list"]["gc_scan_heap_bytes"]["later"]
+    metrics["/gc/scan/heap:bytes"] = scan
+    path = tmp_path / "metrics.json"
+    path.write_text(json.dumps(metrics))
+    doc = heapdiff_json("retained", dump_path("linked_list", "later"), "--metrics", path)
+    assert doc["scan_heap_bytes"] == scan
+    # the list alone holds 320,000 pointer bytes; the runtime scans at least those
+    assert doc["reachable_pointer_bytes"] >= 320000 and scan >= 320000
+    from support import run_heapdiff
+    refused = run_heapdiff("retained", dump_path("linked_list", "later"), "--metrics",
+                           dump_path("linked_list", "base"))
+    assert refused.returncode == 2 and "not a runtime/metrics" in refused.stderr
