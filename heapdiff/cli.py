@@ -25,6 +25,7 @@ MemStats JSON, and agrees with `go tool pprof` to the byte.
   heapdiff gc LOG               GC health from a gctrace log
   heapdiff retainers PROFILE    live sites ranked by the bytes the GC must scan
   heapdiff allocs PROFILE --source DIR  allocation lines with the compiler's reason for the heap
+  heapdiff retained DUMP        what keeps the heap alive: a heap dump's dominator tree
   heapdiff report [--base ...] FILES  all of it as Markdown for an incident ticket
   heapdiff capture URL --out DIR  heap, MemStats and RSS of a running service, every so often
   heapdiff timeline DIR         per-function heap and RSS over a capture's rounds, leak suspects
@@ -37,6 +38,7 @@ MemStats JSON, and agrees with `go tool pprof` to the byte.
 COMMANDS = {
     "top": "top", "diff": "diff", "paths": "graph", "peek": "graph", "sizes": "sizes",
     "explain": "explain", "gc": "explain", "retainers": "retainers", "allocs": "allocs",
+    "retained": "retained",
     "report": "report",
     "capture": "capture", "timeline": "timeline",
 }

@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # imported where used: the binary route's libraries load slow
     from .escapes.allocs import Allocs
     from .fleet.moment import ServerMoment
     from .retainers.report import Retainers
+    from .retained.groups import Retention
 
 
 NOT_USED = "not used (another file of its kind was)"
@@ -57,6 +58,7 @@ class Gathered:
     retainers: Retainers | None = None
     no_retainers: str = ""  # why the new profile has no retainers (no in-use sample type)
     allocs: Allocs | None = None  # with --source: why the top allocation lines are on the heap
+    retained: Retention | None = None  # a heap dump's dominator tree, when one is given
     commands: dict[str, str] = field(default_factory=dict)
     options: DiffOptions = DiffOptions()  # how the growth was computed
 
@@ -140,6 +142,13 @@ def gather_snapshots(new: Snapshot, base: Snapshot | None, new_paths: list[str],
                                   + (f" --base {shlex.quote(base.profile.source)}"
                                      if base is not None and base.profile is not None else "")
                                   + f" --source {shlex.quote(source)}")
+    if new.heapdump is not None:
+        result["retained"] = _retained(new, base, binary, progress)
+        commands["retained"] = " ".join(
+            ["heapdiff retained", shlex.quote(new.heapdump.source)]
+            + (["--base", shlex.quote(base.heapdump.source)]
+               if base is not None and base.heapdump is not None else [])
+            + (["--binary", shlex.quote(binary)] if binary else []))
     return Gathered(commands=commands, **result)
 
 
@@ -156,6 +165,22 @@ def _allocs(new: Snapshot, base: Snapshot | None, source: str, progress: Report)
     progress("reading the compiler's escape analysis")
     return allocs(new.profile, kinds.index("alloc_space"), source, older, new.gctrace,
                   metrics=new.metrics)
+
+
+def _retained(new: Snapshot, base: Snapshot | None, binary: str | None,
+              progress: Report) -> Retention:
+    """The heap dump's groups, compared with the base moment's dump when it has one."""
+    from .inputs.load import read_input
+    from .retained.groups import compare, retention
+    from .retainers.binary.image import Image
+
+    assert new.heapdump is not None
+    progress("the heap dump's dominator tree")
+    image = Image(bytes(read_input(binary)), binary) if binary else None
+    result = retention(new.heapdump, image)
+    if base is not None and base.heapdump is not None:
+        result = compare(result, retention(base.heapdump, image))
+    return result
 
 
 def _inputs(role: str, s: Snapshot) -> tuple[Input, ...]:

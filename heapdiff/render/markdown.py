@@ -9,6 +9,7 @@ from ..common.units import human, human_bytes, percent
 from .escape import code_line
 from .escape import markdown as md
 from .escape import mermaid
+from .retained import held_as
 from . import verdict as verdict_text
 from .format import (bar, bar_scale, diff_cells, gc_summary, share, signed, site_cells,
                      size_labels)
@@ -16,12 +17,13 @@ from .format import (bar, bar_scale, diff_cells, gc_summary, share, signed, site
 GROWTH_ROWS = 15
 RETAINER_ROWS = 10
 ALLOC_ROWS = 10
+RETAINED_ROWS = 10
 
 
 def report_markdown(g: Gathered) -> str:
     parts = [f"# heapdiff report: {_title(g)}", "", *_summary(g), "", *_deltas(g)]
     for section in (_inputs, _growth, _paths, _sizes, _memory, _gc, _retainers, _allocs,
-                    _findings, _reproduce):
+                    _retained, _findings, _reproduce):
         lines = section(g)
         if lines:
             parts += lines + [""]
@@ -232,6 +234,29 @@ def _allocs(g: Gathered) -> list[str]:
             *[f"- {md(w)}" for w in a.warnings], *([""] if a.warnings else []),
             *_table(["site", "where", "allocated", "share", "per second", "verdict", "reason",
                      "the compiler's words", "advice"], rows, "llrrrllll")]
+
+
+def _retained(g: Gathered) -> list[str]:
+    r = g.retained
+    if r is None:
+        return []
+    grew = r.base is not None
+    rows = []
+    for group in r.groups[:RETAINED_ROWS]:
+        row = [md(f"{group.root} ({group.root_kind})"), md(held_as(group, str)),
+               human_bytes(group.retained_bytes), f"{group.retained_objects:,}",
+               human_bytes(group.pointer_bytes), md(" → ".join(group.path))]
+        if grew:
+            row.insert(2, signed(group.delta_bytes, "bytes"))
+        rows.append(row)
+    head = ["root", "held as", "retained", "objects", "pointers", "dominator path"]
+    if grew:
+        head.insert(2, "growth")
+    return ["## What keeps the heap alive (heap dump)", "",
+            f"{md(r.source)}: {human_bytes(r.reachable_bytes)} reachable from the roots in "
+            f"{r.reachable_objects:,} objects"
+            + (f"; ranked by growth since {md(r.base.source)}" if r.base else "") + ".", "",
+            *_table(head, rows, "ll" + ("r" if grew else "") + "rrrl")]
 
 
 def _findings(g: Gathered) -> list[str]:

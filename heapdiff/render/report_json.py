@@ -4,6 +4,7 @@ from __future__ import annotations
 from ..gather import Gathered
 from . import shapes
 from .markdown import summary_lines, warning_lines
+from .retained import retained_json
 from .retainers import retainers_json
 
 
@@ -35,5 +36,7 @@ def report_json(g: Gathered) -> dict:
         from .allocs import allocs_json
 
         doc["allocs"] = allocs_json(g.allocs, list(g.allocs.sites))
+    if g.retained is not None:
+        doc["retained"] = retained_json(g.retained, list(g.retained.groups[:100]), None)
     doc["commands"] = g.commands
     return doc

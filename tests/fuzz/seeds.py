@@ -61,6 +61,12 @@ SCRAPE_COMMANDS = (
     ("scrape-explain-dir", "explain {dir}"), ("scrape-report", "report {x} {dir}/heap.pb.gz"),
     ("scrape-instance", "explain --instance 10.0.0.1:8080 {x}"), ("tui", "tui {dir}"),
 )
+# Go heap dumps (samples/retention/<shape>/{base,later}.heapdump): the later one mutated
+HEAPDUMP_COMMANDS = (
+    ("retained", "retained {x}"), ("retained-json", "retained --format json {x}"),
+    ("retained-base", "retained --base {dir}/base.heapdump {x}"),
+)
+HEAPDUMP_SHAPES = ("shared_child", "cycle")  # the smallest dumps: a case stays quick
 SERVER_COMMANDS = (
     ("capture", "capture {url} --every 100ms --count 2 --out out --timeout 2s"),
     ("capture-gc", "capture {url} --every 100ms --count 1 --gc --out out --timeout 2s "
@@ -98,7 +104,7 @@ SNAPSHOT_FILES = {
 COMMANDS = {kind: commands for kind, commands in SNAPSHOT_FILES.values()} | {
     "gctrace-log": LONE_GCTRACE_COMMANDS, "public": PUBLIC_COMMANDS,
     "capture-manifest": CAPTURE_COMMANDS, "capture-round": CAPTURE_COMMANDS,
-    "scrape": SCRAPE_COMMANDS,
+    "scrape": SCRAPE_COMMANDS, "heapdump": HEAPDUMP_COMMANDS,
     "server-reply": SERVER_COMMANDS, "prometheus-reply": PROMETHEUS_COMMANDS}
 # the kinds whose file is not read by heapdiff from disk: never replaced by a FIFO and such
 NOT_FILES = {"server-reply", "prometheus-reply"}
@@ -131,4 +137,6 @@ def all_seeds() -> list[Seed]:
     public = [Seed("public", PUBLIC, p.name) for p in sorted(PUBLIC.glob("*"))
               if p.is_file() and p.suffix != ".md"] if PUBLIC.is_dir() else []
     scrape = [Seed("scrape", SCRAPE, "metrics.prom"), Seed("scrape", SCRAPE_VM, "metrics.prom")]
-    return snapshot_seeds() + lone + capture_seeds() + scrape + server_seeds() + public
+    dumps = [Seed("heapdump", SAMPLES / "retention" / shape, "later.heapdump")
+             for shape in HEAPDUMP_SHAPES]
+    return snapshot_seeds() + lone + capture_seeds() + scrape + dumps + server_seeds() + public
