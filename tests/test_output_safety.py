@@ -43,7 +43,7 @@ def strict_json(text: str):
 
 
 def test_json_output_writes_nan_and_infinity_as_null():
-    from heapdiff.commands.options import json_text
+    from heapdiff.common.jsontext import json_text
 
     document = {"ratio": math.nan, "rows": [{"growth": math.inf}, {"growth": -math.inf}],
                 "pair": (1.5, 2), "name": "NaN"}
