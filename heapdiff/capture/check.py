@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from .endpoints import Endpoint
 
 HTML = (b"<!doctype html", b"<html", b"<head", b"<body")
+HEAPDUMP_HEADER = b"go1.7 heap dump\n"  # runtime/heapdump.go's dumphdr
+HEAPDUMP_PARAMS, HEAPDUMP_EOF = 6, 0     # its first record's tag and its last
 
 
 def problem(endpoint: Endpoint, body: bytes, content_type: str, source: str,
@@ -41,8 +43,21 @@ def profile_body(body: bytes, source: str, endpoint: Endpoint, limit: int) -> No
     data = gunzip(body, source, cap(limit, len(body), f"inflates to more than the "
                                   f"{human_bytes(limit)} cap (--max-bytes)")) \
         if body.startswith(GZIP_MAGIC) else body
-    if not endpoint.kind.owns(decode(data, source)):
+    if endpoint.kind is None or not endpoint.kind.owns(decode(data, source)):
         raise InputError(source, f"not {endpoint.what} (gzip or raw protobuf)")
+
+
+def heapdump_body(body: bytes, source: str, endpoint: Endpoint, limit: int) -> None:
+    """The header, the params record that follows it and the EOF record that ends the dump:
+    what tells a dump cut short or another file in its place, without decoding a body that may
+    be as large as a heap (`heapdiff retained` reads the rest)."""
+    if not body.startswith(HEAPDUMP_HEADER):
+        raise InputError(source, f"not {endpoint.what}: it starts {body[:40]!r}")
+    at = len(HEAPDUMP_HEADER)
+    if body[at:at + 1] != bytes([HEAPDUMP_PARAMS]):
+        raise InputError(source, f"not {endpoint.what}: no params record after the header")
+    if body[-1:] != bytes([HEAPDUMP_EOF]):
+        raise InputError(source, "truncated heap dump: it does not end with the EOF record")
 
 
 def text_profile_body(body: bytes, source: str, endpoint: Endpoint, limit: int) -> None:

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..inputs.kinds import BY_NAME, Kind
-from .check import profile_body, scrape_body, text_profile_body, vars_body
+from .check import heapdump_body, profile_body, scrape_body, text_profile_body, vars_body
 from .proc import read_cgroup
 
 PPROF_HINT = "is net/http/pprof mounted?"
+HEAPDUMP_HINT = "is a heap-dump handler mounted there? (README: capture --heapdump)"
 # What an optional endpoint's 404 is recorded as: the service does not expose it, which is
 # no failure, and the round's line leaves it out.
 NOT_EXPOSED = "not exposed (404 Not Found)"
@@ -19,8 +20,11 @@ NOT_EXPOSED = "not exposed (404 Not Found)"
 @dataclass(frozen=True)
 class Endpoint:
     name: str                 # the artifact's name in the manifest
-    kind: Kind
+    # the input kind it yields; None for a file no snapshot reads (the heap dump), which
+    # then names its file itself
+    kind: Kind | None
     where: str                # the URL path on the service, or the file under /proc/PID/
+                              # ("": the path the capture is given, for an opt-in endpoint)
     label: str                # in the line printed after each round
     what: str = ""            # what a valid body is, in messages ("" : not checked)
     # raises InputError if invalid; the int is the size cap a gzip body inflates within
@@ -31,10 +35,12 @@ class Endpoint:
     read: Callable[[str, int], bytes] | None = None
     forced_gc: bool = False   # takes ?gc=1 when the capture forces a GC
     optional: bool = False    # many services do not expose it: a 404 is NOT_EXPOSED
+    opt_in: bool = False      # fetched only when the capture names its path (--heapdump)
+    own_file: str = ""        # the file name of an endpoint without a kind
 
     @property
     def file(self) -> str:
-        return self.kind.file
+        return self.kind.file if self.kind is not None else self.own_file
 
 
 ENDPOINTS: tuple[Endpoint, ...] = (
@@ -50,5 +56,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("smaps_rollup", BY_NAME["smaps_rollup"], "smaps_rollup", "smaps", from_proc=True),
     Endpoint("smaps", BY_NAME["smaps"], "smaps", "mappings", from_proc=True),
     Endpoint("cgroup", BY_NAME["cgroup"], "cgroup", "cgroup", from_proc=True, read=read_cgroup),
+    # off by default: writing a dump stops the world in the service for as long as it takes
+    # and the body is as large as its heap; `heapdiff retained` reads it, no snapshot does
+    Endpoint("heapdump", None, "", "dump", "a heap dump (debug.WriteHeapDump)", heapdump_body,
+             HEAPDUMP_HINT, opt_in=True, own_file="heap.dump"),
 )
 ENDPOINT = {e.name: e for e in ENDPOINTS}
