@@ -37,7 +37,7 @@ def test_every_input_kind_has_seeds_and_commands():
     kinds = {seed.kind for seed in all_seeds()}
     assert {"pprof", "legacy", "memstats", "expvar", "metrics", "status", "smaps", "smaps-full",
             "cgroup", "gctrace", "gctrace-log", "capture-manifest", "capture-round", "scrape",
-            "server-reply", "prometheus-reply"} <= kinds
+            "server-reply", "prometheus-reply", "heapdump"} <= kinds
 
 
 def test_exit_0_is_ok_and_one_heapdiff_line_with_exit_2_is_a_clean_error():

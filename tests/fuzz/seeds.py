@@ -6,12 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from heapdiff.cli import COMMANDS as CLI_COMMANDS
+
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "samples"
 PUBLIC = REPO.parent / "shared" / "testdata" / "public"
 CAPTURE = SAMPLES / "leaky_service" / "capture"
 SCRAPE = SAMPLES / "leaky_service" / "scrape"
 REPLIES = Path(__file__).resolve().parent / "replies"
+RETENTION = SAMPLES / "retention"
+# the heap dumps mutated: the smaller shapes' later dumps (about 1 MB each)
+HEAPDUMP_SHAPES = ("cycle", "shared_child")
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,12 @@ SCRAPE_COMMANDS = (
     ("scrape-explain-dir", "explain {dir}"), ("scrape-report", "report {x} {dir}/heap.pb.gz"),
     ("scrape-instance", "explain --instance 10.0.0.1:8080 {x}"), ("tui", "tui {dir}"),
 )
+# A heap dump beside its base: what reads dumps, and commands that must refuse one in one line.
+# `retained` comes with issue 18's engine; until that is merged its cases are left out.
+HEAPDUMP_COMMANDS = (("top", "top {x}"), ("explain", "explain {x}")) + ((
+    ("retained", "retained {x}"), ("retained-json", "retained --format json {x}"),
+    ("retained-base", "retained --base {dir}/base.heapdump {x}"),
+) if "retained" in CLI_COMMANDS else ())
 SERVER_COMMANDS = (
     ("capture", "capture {url} --every 100ms --count 2 --out out --timeout 2s"),
     ("capture-gc", "capture {url} --every 100ms --count 1 --gc --out out --timeout 2s "
@@ -93,7 +104,7 @@ SNAPSHOT_FILES = {
 COMMANDS = {kind: commands for kind, commands in SNAPSHOT_FILES.values()} | {
     "gctrace-log": LONE_GCTRACE_COMMANDS, "public": PUBLIC_COMMANDS,
     "capture-manifest": CAPTURE_COMMANDS, "capture-round": CAPTURE_COMMANDS,
-    "scrape": SCRAPE_COMMANDS,
+    "scrape": SCRAPE_COMMANDS, "heapdump": HEAPDUMP_COMMANDS,
     "server-reply": SERVER_COMMANDS, "prometheus-reply": PROMETHEUS_COMMANDS}
 # the kinds whose file is not read by heapdiff from disk: never replaced by a FIFO and such
 NOT_FILES = {"server-reply", "prometheus-reply"}
@@ -119,6 +130,11 @@ def server_seeds() -> list[Seed]:
                  REPLIES, p.name) for p in sorted(REPLIES.glob("*.http"))]
 
 
+def heapdump_seeds() -> list[Seed]:
+    """The later heap dump of a few retention shapes (samples/retention/<shape>/)."""
+    return [Seed("heapdump", RETENTION / shape, "later.heapdump") for shape in HEAPDUMP_SHAPES]
+
+
 def all_seeds() -> list[Seed]:
     """Every seed, in a fixed order (the mutator's choices index into it)."""
     lone = [Seed("gctrace-log", SAMPLES / "gctrace", p.name)
@@ -126,4 +142,5 @@ def all_seeds() -> list[Seed]:
     public = [Seed("public", PUBLIC, p.name) for p in sorted(PUBLIC.glob("*"))
               if p.is_file() and p.suffix != ".md"] if PUBLIC.is_dir() else []
     scrape = [Seed("scrape", SCRAPE, "metrics.prom")]
-    return snapshot_seeds() + lone + capture_seeds() + scrape + server_seeds() + public
+    return snapshot_seeds() + lone + capture_seeds() + scrape + server_seeds() + \
+        heapdump_seeds() + public
