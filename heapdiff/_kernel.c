@@ -540,17 +540,271 @@ done:
     return result;
 }
 
+/* ---- heap dumps --------------------------------------------------------------------- */
+
+/* Each record's fields after its tag (runtime/heapdump.go), as heapdump.py's LAYOUTS: u a
+ * varint, s a length and that many bytes, f a field list ending in kind 0, k a memprof
+ * bucket's frames (a count, then each frame's name, file and line), M MemStats's 281 varints.
+ * The object record (1) is read apart: its pointer fields are what the kernel is for. */
+static const char *const DUMP_LAYOUTS[] = {
+    "", "", "su", "uusu", "uuuuuuuusuuuu", "uuusuuusf", "uuuussu", "uuuuu", "uu", "uuu",
+    "M", "uuuuu", "usf", "usf", "uuuuuuu", "uuuuuu", "uukuu", "uu",
+};
+#define DUMP_TAGS 18
+
+static inline int skip_string(const uint8_t **p, const uint8_t *end)
+{
+    uint64_t length;
+    if (!read_varint(p, end, &length) || length > (uint64_t)(end - *p))
+        return 0;
+    *p += length;
+    return 1;
+}
+
+static int skip_layout(const char *layout, const uint8_t **p, const uint8_t *end)
+{
+    uint64_t value;
+    for (const char *op = layout; *op; op++) {
+        switch (*op) {
+        case 'u':
+            if (!read_varint(p, end, &value))
+                return 0;
+            break;
+        case 's':
+            if (!skip_string(p, end))
+                return 0;
+            break;
+        case 'M':
+            for (int i = 0; i < 281; i++)
+                if (!read_varint(p, end, &value))
+                    return 0;
+            break;
+        case 'k': {
+            uint64_t frames;
+            if (!read_varint(p, end, &frames))
+                return 0;
+            for (uint64_t i = 0; i < frames; i++)
+                if (!skip_string(p, end) || !skip_string(p, end) || !read_varint(p, end, &value))
+                    return 0;
+            break;
+        }
+        case 'f':
+            for (;;) {
+                uint64_t kind;
+                if (!read_varint(p, end, &kind) || kind > 3)
+                    return 0;
+                if (kind == 0)
+                    break;
+                if (!read_varint(p, end, &value))
+                    return 0;
+            }
+            break;
+        }
+    }
+    return 1;
+}
+
+enum { D_BUF, D_ADDR, D_START, D_SIZE, D_INDPTR, D_VALUES, D_TAG, D_AT, D_VIEWS };
+
+/* heapdump(data, start, addr, content, size, indptr, values, tag, at) -> counts or end, or None.
+ * From start (after the header and params) to the EOF record. With addr None, counts: (objects,
+ * pointer fields, other records). Else fills each object's address, content offset and size
+ * (uint64/int64/uint64), indptr (int64, objects + 1) into values (uint64: the word at each
+ * pointer field), and each other record's tag and offset (int64), and returns the offset
+ * after EOF. Reads 64-bit little-endian words: the caller checked the params record. */
+static PyObject *heapdump(PyObject *self, PyObject *args)
+{
+    PyObject *objs[D_VIEWS];
+    Py_ssize_t start;
+    if (!PyArg_ParseTuple(args, "OnOOOOOOO", &objs[0], &start, &objs[1], &objs[2], &objs[3],
+                          &objs[4], &objs[5], &objs[6], &objs[7]))
+        return NULL;
+    Py_buffer v[D_VIEWS];
+    int filling = objs[D_ADDR] != Py_None;
+    int taken = 0;
+    PyObject *result = NULL;
+    for (; taken < (filling ? D_VIEWS : 1); taken++) {
+        int flags = PyBUF_C_CONTIGUOUS | (taken ? PyBUF_WRITABLE : 0);
+        if (PyObject_GetBuffer(objs[taken], &v[taken], flags) < 0)
+            goto done;
+        if (taken && v[taken].itemsize != 8) {
+            PyBuffer_Release(&v[taken]);
+            goto done;
+        }
+    }
+    const uint8_t *data = v[D_BUF].buf, *end = data + v[D_BUF].len;
+    if (start < 0 || start > v[D_BUF].len) {
+        result = Py_None;
+        Py_INCREF(result);
+        goto done;
+    }
+    Py_ssize_t cap_objects = 0, cap_values = 0, cap_other = 0;
+    if (filling) {
+        cap_objects = v[D_ADDR].len / 8;
+        if (v[D_START].len / 8 < cap_objects) cap_objects = v[D_START].len / 8;
+        if (v[D_SIZE].len / 8 < cap_objects) cap_objects = v[D_SIZE].len / 8;
+        if (v[D_INDPTR].len / 8 - 1 < cap_objects) cap_objects = v[D_INDPTR].len / 8 - 1;
+        cap_values = v[D_VALUES].len / 8;
+        cap_other = v[D_TAG].len / 8 < v[D_AT].len / 8 ? v[D_TAG].len / 8 : v[D_AT].len / 8;
+    }
+    Py_ssize_t objects = 0, values = 0, other = 0;
+    int ok = 0;
+    Py_BEGIN_ALLOW_THREADS
+    const uint8_t *p = data + start;
+    for (;;) {
+        const uint8_t *at = p;
+        uint64_t tag;
+        if (!read_varint(&p, end, &tag) || tag >= DUMP_TAGS)
+            break;
+        if (tag == 0) {
+            ok = 1;
+            break;
+        }
+        if (tag != 1) {
+            if (!skip_layout(DUMP_LAYOUTS[tag], &p, end))
+                break;
+            if (filling) {
+                if (other >= cap_other)
+                    break;
+                ((int64_t *)v[D_TAG].buf)[other] = (int64_t)tag;
+                ((int64_t *)v[D_AT].buf)[other] = at - data;
+            }
+            other++;
+            continue;
+        }
+        uint64_t addr, size, kind, offset;
+        if (!read_varint(&p, end, &addr) || !read_varint(&p, end, &size)
+            || size > (uint64_t)(end - p))
+            break;
+        const uint8_t *content = p;
+        p += size;
+        if (filling) {
+            if (objects >= cap_objects)
+                break;
+            ((uint64_t *)v[D_ADDR].buf)[objects] = addr;
+            ((int64_t *)v[D_START].buf)[objects] = content - data;
+            ((uint64_t *)v[D_SIZE].buf)[objects] = size;
+            ((int64_t *)v[D_INDPTR].buf)[objects] = values;
+        }
+        int fields_ok = 1;
+        for (;;) {
+            if (!read_varint(&p, end, &kind) || kind > 3) {
+                fields_ok = 0;
+                break;
+            }
+            if (kind == 0)
+                break;
+            if (!read_varint(&p, end, &offset) || offset > size || size - offset < 8) {
+                fields_ok = 0;
+                break;
+            }
+            if (filling) {
+                if (values >= cap_values) {
+                    fields_ok = 0;
+                    break;
+                }
+                uint64_t word = 0;
+                for (int b = 7; b >= 0; b--)
+                    word = (word << 8) | content[offset + b];
+                ((uint64_t *)v[D_VALUES].buf)[values] = word;
+            }
+            values++;
+        }
+        if (!fields_ok)
+            break;
+        objects++;
+    }
+    if (ok && filling)
+        ((int64_t *)v[D_INDPTR].buf)[objects] = values;
+    Py_END_ALLOW_THREADS
+    if (!ok)
+        result = Py_None, Py_INCREF(result);
+    else if (filling)
+        result = PyLong_FromSsize_t(0);
+    else
+        result = Py_BuildValue("(nnn)", objects, values, other);
+    (void)end;
+done:
+    for (int k = 0; k < taken; k++)
+        PyBuffer_Release(&v[k]);
+    return result;
+}
+
+/* accumulate(order, parent, values) -> None: for each node in order (children before their
+ * parents: a reversed BFS order of a tree), values[parent[node]] += values[node] for every
+ * column of values (int64, nodes x columns); parent -1 ends the climb. The retained sizes of
+ * a dominator tree in one pass. */
+static PyObject *accumulate(PyObject *self, PyObject *args)
+{
+    PyObject *objs[3];
+    if (!PyArg_ParseTuple(args, "OOO", &objs[0], &objs[1], &objs[2]))
+        return NULL;
+    Py_buffer v[3];
+    int taken = 0;
+    PyObject *result = NULL;
+    for (; taken < 3; taken++) {
+        int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_ND | (taken == 2 ? PyBUF_WRITABLE : 0);
+        if (PyObject_GetBuffer(objs[taken], &v[taken], flags) < 0)
+            goto done;
+        if (v[taken].itemsize != 8) {
+            PyBuffer_Release(&v[taken]);
+            goto done;
+        }
+    }
+    if (v[2].ndim != 2) {
+        result = Py_None, Py_INCREF(result);
+        goto done;
+    }
+    Py_ssize_t nodes = v[1].len / 8, columns = v[2].shape[1], count = v[0].len / 8;
+    if (v[2].shape[0] != nodes) {
+        result = Py_None, Py_INCREF(result);
+        goto done;
+    }
+    const int64_t *order = v[0].buf, *parent = v[1].buf;
+    int64_t *values = v[2].buf;
+    int ok = 1;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < count; i++) {
+        int64_t node = order[i];
+        if (node < 0 || node >= nodes) {
+            ok = 0;
+            break;
+        }
+        int64_t up = parent[node];
+        if (up < 0)
+            continue;
+        if (up >= nodes) {
+            ok = 0;
+            break;
+        }
+        for (Py_ssize_t c = 0; c < columns; c++)
+            values[up * columns + c] += values[node * columns + c];
+    }
+    Py_END_ALLOW_THREADS
+    if (ok)
+        result = Py_True;
+    else
+        result = Py_None;
+    Py_INCREF(result);
+done:
+    for (int k = 0; k < taken; k++)
+        PyBuffer_Release(&v[k]);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"frame", frame, METH_VARARGS, "Frame the top-level records of a serialized Profile."},
     {"samples", samples, METH_VARARGS, "Decode a profile's Sample records into arrays."},
     {"cum", cum, METH_VARARGS, "Add each node's cum over the samples."},
     {"edges", edges, METH_VARARGS, "The call graph's edges with their weights."},
+    {"heapdump", heapdump, METH_VARARGS, "Frame a Go heap dump's records; its objects' pointers."},
+    {"accumulate", accumulate, METH_VARARGS, "Sum values up a tree, children first."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_kernel",
-    "The pprof decoder's per-record loops, compiled (see _kernel.c).", -1, methods,
+    "The pprof and heap-dump decoders' per-record loops, compiled (see _kernel.c).", -1, methods,
 };
 
 PyMODINIT_FUNC PyInit__kernel(void) { return PyModule_Create(&module); }

@@ -24,6 +24,7 @@ MemStats JSON, and agrees with `go tool pprof` to the byte.
   heapdiff explain FILE|DIR...  where every byte of RSS went, with findings
   heapdiff gc LOG               GC health from a gctrace log
   heapdiff retainers PROFILE    live sites ranked by the bytes the GC must scan
+  heapdiff retained DUMP        what keeps the heap alive: a heap dump's dominator tree
   heapdiff report [--base ...] FILES  all of it as Markdown for an incident ticket
   heapdiff capture URL --out DIR  heap, MemStats and RSS of a running service, every so often
   heapdiff timeline DIR         per-function heap and RSS over a capture's rounds, leak suspects
@@ -35,7 +36,8 @@ MemStats JSON, and agrees with `go tool pprof` to the byte.
 # each one imports its engine (numpy, networkx, ...), which costs more than a small profile.
 COMMANDS = {
     "top": "top", "diff": "diff", "paths": "graph", "peek": "graph", "sizes": "sizes",
-    "explain": "explain", "gc": "explain", "retainers": "retainers", "report": "report",
+    "explain": "explain", "gc": "explain", "retainers": "retainers", "retained": "retained",
+    "report": "report",
     "capture": "capture", "timeline": "timeline",
 }
 

@@ -20,7 +20,8 @@ CONTAINER = SAMPLES / "container" / "later"
 # (a lone memory.stat is a cgroup input by its keys) or the service's scrape (client_golang)
 OWN_FILE = {k.name: LATER / k.file for k in KINDS} | {
     "smaps": CONTAINER / "smaps.txt", "cgroup": CONTAINER / "memory.stat",
-    "scrape": SAMPLES / "leaky_service" / "scrape" / "metrics.prom"}
+    "scrape": SAMPLES / "leaky_service" / "scrape" / "metrics.prom",
+    "heapdump": SAMPLES / "retention" / "shared_child" / "base.heapdump"}
 SNAPSHOT_FIELDS = {f.name for f in dataclasses.fields(Snapshot)}
 
 
@@ -56,7 +57,8 @@ def test_the_not_recognised_message_names_every_text_kind():
     with pytest.raises(InputError) as raised:
         decode(b"hello\nworld\n", "x")
     named = [k.text_name for k in KINDS if k.text_name]
-    assert len(named) == len(KINDS) - 1  # all but the binary protobuf profile
+    # all but the binary kinds: the protobuf profile and the heap dump
+    assert {k.name for k in KINDS if not k.text_name} == {"pprof", "heapdump"}
     assert all(name in raised.value.message for name in named)
 
 

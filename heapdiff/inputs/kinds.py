@@ -15,6 +15,7 @@ from ..common.errors import InputError
 from ..common.progress import Report
 from ..model import CgroupMem, GCTrace, MemStats, Metrics, ProcMem, Profile, Scrape
 from .decode.cgroup import decode_cgroup, looks_like_cgroup
+from ..retained.dump import HeapDump, looks_like_heapdump
 from .decode.gctrace import decode_gctrace, looks_like_gctrace
 from .decode.legacy_text import decode_legacy_heap, looks_like_legacy_heap
 from .decode.memstats import memstats_from_document
@@ -25,7 +26,7 @@ from .decode.procfs import decode_procfs, looks_like_smaps_rollup, looks_like_st
 from .decode.scrape import decode_scrape, looks_like_scrape
 from .decode.smaps import decode_smaps, looks_like_smaps
 
-Artifact = Profile | MemStats | Metrics | ProcMem | CgroupMem | GCTrace | Scrape
+Artifact = Profile | MemStats | Metrics | ProcMem | CgroupMem | GCTrace | Scrape | HeapDump
 
 
 class InputBytes:
@@ -102,8 +103,21 @@ class Kind:
             self.form is None or getattr(artifact, self.form[0]) == self.form[1])
 
 
+def _heapdump(p: InputBytes, progress: Report) -> HeapDump:
+    """The dump decoder, imported when a dump is read (it needs numpy and the kernel)."""
+    from .decode.heapdump import decode_heapdump
+    progress(f"framing the heap dump {p.source}")
+    return decode_heapdump(p.data, p.source)
+
+
 # In sniffing order: the first kind whose sniff accepts the bytes decodes them.
 KINDS: tuple[Kind, ...] = (
+    # before pprof, which takes any binary: a dump's header is its own
+    Kind(name="heapdump", label="Go heap dump", noun="a Go heap dump", text_name="",
+         model=HeapDump, form=None,
+         sniff=lambda p: looks_like_heapdump(p.head),
+         decode=lambda p, progress: _heapdump(p, progress),
+         file="heap.heapdump", slot="heapdump"),
     Kind(name="pprof", label="heap profile", noun="a profile", text_name="",
          model=Profile, form=("format", "pprof"),
          sniff=lambda p: not p.is_text,

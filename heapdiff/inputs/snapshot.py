@@ -17,6 +17,7 @@ from typing import Any, Callable, TypeVar
 from ..common.errors import InputError
 from ..common.progress import Report, silent
 from ..model import CgroupMem, GCTrace, MemStats, Metrics, ProcMem, Profile, Scrape
+from ..retained.dump import HeapDump
 from .decode.cgroup import FILES as CGROUP_FILES, bundle
 from .kinds import Artifact, kind_of, nouns
 from .load import decode, read_input, recognise
@@ -35,6 +36,7 @@ class Snapshot:
     metrics: Metrics | None = None
     cgroup: CgroupMem | None = None
     gctrace: GCTrace | None = None
+    heapdump: HeapDump | None = None
     sources: tuple[str, ...] = ()
     used: tuple[tuple[str, str], ...] = ()  # (source, label) of each field filled, in field order
     notes: tuple[str, ...] = ()  # "FILE: what was passed over", from the files used

@@ -41,6 +41,7 @@ class Image:
                 raise InputError(source, "a stripped binary (no .symtab); build without -s "
                                          "for the binary route")
             functions: list[Function] = []
+            variables: list[Function] = []
             named: dict[str, int] = {}
             for sym in symbols.iter_symbols():
                 if sym["st_info"]["type"] in ("STT_FUNC", "STT_OBJECT", "STT_NOTYPE"):
@@ -48,12 +49,19 @@ class Image:
                 if sym["st_info"]["type"] == "STT_FUNC" and sym["st_size"]:
                     functions.append(Function(sym["st_value"], sym["st_value"] + sym["st_size"],
                                               sym.name))
+                if sym["st_info"]["type"] == "STT_OBJECT" and sym["st_size"]:
+                    variables.append(Function(sym["st_value"], sym["st_value"] + sym["st_size"],
+                                              sym.name))
         except (ELFError, ValueError, struct.error, KeyError) as exc:
             raise InputError(source, f"not a readable ELF binary: {exc}") from None
         functions.sort(key=lambda f: f.start)
         self.functions = functions
         self._starts = [f.start for f in functions]
         self._by_address = {f.start: f.name for f in functions}
+        variables.sort(key=lambda v: v.start)
+        self.variables = variables  # globals (data and bss symbols): heap dumps' roots
+        self._variable_starts = [v.start for v in variables]
+        self.named = named
         types = named.get("runtime.types")
         if types is None:
             raise InputError(source, "no runtime.types symbol: not a Go binary?")
@@ -77,6 +85,13 @@ class Image:
         i = bisect.bisect_right(self._starts, address) - 1
         if i >= 0 and self.functions[i].start <= address < self.functions[i].end:
             return self.functions[i]
+        return None
+
+    def variable_at(self, address: int) -> Function | None:
+        """The global (a sized STT_OBJECT symbol) holding an address."""
+        i = bisect.bisect_right(self._variable_starts, address) - 1
+        if i >= 0 and self.variables[i].start <= address < self.variables[i].end:
+            return self.variables[i]
         return None
 
     def symbol_at(self, address: int) -> str | None:
