@@ -63,7 +63,7 @@ def test_live_service_heap_dump_is_written_every_round_whole(live):
     for r in capture_.manifest.rounds:
         artifact = r.artifact("heapdump")
         assert artifact is not None and artifact.ok, r.artifacts
-        data = (capture_.round_path(r) / "heap.dump").read_bytes()
+        data = (capture_.round_path(r) / "heap.heapdump").read_bytes()
         assert artifact.bytes == len(data) > 1 << 20  # the service's heap: MiBs
         assert data.startswith(HEADER) and data[-1] == 0
         assert b"amd64" in data[:64] or b"arm64" in data[:64]  # the params record's GOARCH
@@ -74,7 +74,7 @@ def test_live_round_snapshot_leaves_the_heap_dump_out(live):
     capture_ = read_capture(live)
     for r in capture_.manifest.rounds:
         files = [Path(f).name for f in capture_.round_files(r)]
-        assert "heap.dump" not in files and "heap.pb.gz" in files
+        assert "heap.heapdump" not in files and "heap.pb.gz" in files
 
 
 # off by default
@@ -95,7 +95,7 @@ def test_heapdump_warns_that_it_stops_the_world(server, tmp_path):
         "heapdiff: --heapdump: every round makes the service write a heap dump "
         "(/heapdump/good), which stops its world while it writes")
     round_dir = read_capture(tmp_path / "c").manifest.rounds[0].dir
-    assert (tmp_path / "c" / round_dir / "heap.dump").read_bytes() == DUMP
+    assert (tmp_path / "c" / round_dir / "heap.heapdump").read_bytes() == DUMP
 
 
 # hostile replies: the dump's one-line error, the round kept for its profile
@@ -121,7 +121,7 @@ def test_bad_dump_reply_is_one_line_for_the_dump_alone(server, tmp_path, name, e
     assert dump is not None and not dump.ok and dump.file is None
     assert dump.error.startswith(error) and "\n" not in dump.error, dump.error
     assert r.has("heap") and r.has("vars")
-    assert not (tmp_path / "c" / r.dir / "heap.dump").exists()
+    assert not (tmp_path / "c" / r.dir / "heap.heapdump").exists()
 
 
 def test_dump_larger_than_max_bytes_is_refused_by_its_length(server, tmp_path):

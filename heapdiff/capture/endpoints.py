@@ -20,9 +20,7 @@ NOT_EXPOSED = "not exposed (404 Not Found)"
 @dataclass(frozen=True)
 class Endpoint:
     name: str                 # the artifact's name in the manifest
-    # the input kind it yields; None for a file no snapshot reads (the heap dump), which
-    # then names its file itself
-    kind: Kind | None
+    kind: Kind
     where: str                # the URL path on the service, or the file under /proc/PID/
                               # ("": the path the capture is given, for an opt-in endpoint)
     label: str                # in the line printed after each round
@@ -35,12 +33,13 @@ class Endpoint:
     read: Callable[[str, int], bytes] | None = None
     forced_gc: bool = False   # takes ?gc=1 when the capture forces a GC
     optional: bool = False    # many services do not expose it: a 404 is NOT_EXPOSED
-    opt_in: bool = False      # fetched only when the capture names its path (--heapdump)
-    own_file: str = ""        # the file name of an endpoint without a kind
+    # fetched only when the capture names its path (--heapdump), and left out of the round's
+    # snapshot: as large as the heap, and only `retained` reads it
+    opt_in: bool = False
 
     @property
     def file(self) -> str:
-        return self.kind.file if self.kind is not None else self.own_file
+        return self.kind.file
 
 
 ENDPOINTS: tuple[Endpoint, ...] = (
@@ -57,8 +56,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("smaps", BY_NAME["smaps"], "smaps", "mappings", from_proc=True),
     Endpoint("cgroup", BY_NAME["cgroup"], "cgroup", "cgroup", from_proc=True, read=read_cgroup),
     # off by default: writing a dump stops the world in the service for as long as it takes
-    # and the body is as large as its heap; `heapdiff retained` reads it, no snapshot does
-    Endpoint("heapdump", None, "", "dump", "a heap dump (debug.WriteHeapDump)", heapdump_body,
-             HEAPDUMP_HINT, opt_in=True, own_file="heap.dump"),
+    Endpoint("heapdump", BY_NAME["heapdump"], "", "dump", "a heap dump (debug.WriteHeapDump)",
+             heapdump_body, HEAPDUMP_HINT, opt_in=True),
 )
 ENDPOINT = {e.name: e for e in ENDPOINTS}

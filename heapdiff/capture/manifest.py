@@ -11,8 +11,8 @@ Layout (every file and the manifest are written to a temporary name, then rename
     DIR/round-0001-20261122T061500Z/smaps.txt        /proc/PID/smaps        (--pid)
     DIR/round-0001-20261122T061500Z/cgroup.txt       the memory files of the cgroup in
                                                      /proc/PID/cgroup       (--pid)
-    DIR/round-0001-20261122T061500Z/heap.dump        the service's heap dump (--heapdump
-                                                     PATH; no snapshot reads it)
+    DIR/round-0001-20261122T061500Z/heap.heapdump    the service's heap dump (--heapdump
+                                                     PATH; not in the round's snapshot)
 
 A round's folder is a snapshot folder like any other (`load_snapshot` reads it whole). The
 manifest is rewritten after each round, so a run killed at any point leaves a valid manifest
@@ -38,11 +38,10 @@ VERSION = 1
 # artifact name -> file name inside a round folder (the endpoint's input kind's file name)
 ARTIFACT_FILES = {e.name: e.file for e in ENDPOINTS}
 # the artifacts that are heap profiles, the one a snapshot prefers first
-PROFILE_ARTIFACTS = tuple(e.name for e in sorted(ENDPOINTS, key=lambda e: -e.kind.rank
-                                                  if e.kind else 0)
-                          if e.kind is not None and e.kind.slot == "profile")
-# the artifacts no snapshot reads: a round's snapshot leaves them out
-NOT_SNAPSHOT = frozenset(e.name for e in ENDPOINTS if e.kind is None)
+PROFILE_ARTIFACTS = tuple(e.name for e in sorted(ENDPOINTS, key=lambda e: -e.kind.rank)
+                          if e.kind.slot == "profile")
+# the artifacts a round's snapshot leaves out (the heap dump: only `retained` reads it)
+NOT_SNAPSHOT = frozenset(e.name for e in ENDPOINTS if e.opt_in)
 
 
 @dataclass(frozen=True)
@@ -108,7 +107,8 @@ class Capture:
         """The files of round r that were fetched successfully, less the debug=1 profile when
         the protobuf one and /debug/vars both came: it is fetched for its MemStats trailer,
         and decoding a second copy of the profile would double the load for nothing. The
-        heap dump is no part of a snapshot."""
+        heap dump is left out: decoding it costs as much as the heap, and `retained` reads
+        it by name."""
         redundant = {"heap_text"} if r.has("heap") and r.has("vars") else set()
         redundant |= NOT_SNAPSHOT
         return [str(self.path / r.dir / a.file) for a in r.artifacts

@@ -22,6 +22,6 @@ func init() {
 		defer f.Close()
 		debug.WriteHeapDump(f.Fd())
 		w.Header().Set("Content-Type", "application/octet-stream")
-		http.ServeContent(w, r, "heap.dump", time.Time{}, f)
+		http.ServeContent(w, r, "heap.heapdump", time.Time{}, f)
 	})
 }
