@@ -3,6 +3,7 @@ service mounts, off by default; from the real leaky service and from a server wh
 replies go wrong on purpose (each one line, recorded for the dump alone)."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -13,7 +14,7 @@ import pytest
 from capture_server import DUMP, Server
 from heapdiff.capture.manifest import read_capture
 from heapdiff.retainers.source import find_go
-from support import REPO, SAMPLES
+from support import REPO, SAMPLES, run_heapdiff
 
 GO = find_go()
 needs_go = pytest.mark.skipif(
@@ -21,8 +22,9 @@ needs_go = pytest.mark.skipif(
 HEADER = b"go1.7 heap dump\n"
 
 
-def capture(url: str, out: Path, *options: object) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "heapdiff", "capture", url, "--every", "0.2s",
+def capture(url: str, out: Path, *options: object,
+            every: str = "0.2s") -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "heapdiff", "capture", url, "--every", every,
                            "--out", str(out), *map(str, options)],
                           capture_output=True, text=True, cwd=REPO, timeout=60)
 
@@ -36,19 +38,25 @@ def server():
 # the real service
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory) -> Path:
-    """Two rounds of the leaky service with --heapdump /debug/heapdump."""
+def live_binary(tmp_path_factory) -> Path:
     if GO is None:
         pytest.skip("no Go toolchain: not on PATH and no .cache/go-venv (run samples/ensure-go)")
     binary = tmp_path_factory.mktemp("bin") / "leaky_service"
     subprocess.run([GO, "build", "-o", str(binary), "./leaky_service"], cwd=SAMPLES / "programs",
                    env={**os.environ, "GOTOOLCHAIN": "local"}, check=True, timeout=300)
+    return binary
+
+
+@pytest.fixture(scope="module")
+def live(live_binary, tmp_path_factory) -> Path:
+    """Two rounds of the leaky service with --heapdump /debug/heapdump, leaking 256 KiB every
+    50 ms and serving no simulated traffic: between the rounds only the leak grows."""
     out = tmp_path_factory.mktemp("live") / "capture"
-    service = subprocess.Popen([str(binary), "-leak-every", "50ms"], stdout=subprocess.PIPE,
-                               text=True)
+    service = subprocess.Popen([str(live_binary), "-leak-every", "50ms", "-request-every", "0"],
+                               stdout=subprocess.PIPE, text=True)
     try:
         url = service.stdout.readline().split()[2]
-        done = capture(url, out, "--count", "2", "--heapdump", "/debug/heapdump")
+        done = capture(url, out, "--count", "2", "--heapdump", "/debug/heapdump", every="0.5s")
     finally:
         service.kill()
         service.wait()
@@ -75,6 +83,17 @@ def test_live_round_snapshot_leaves_the_heap_dump_out(live):
     for r in capture_.manifest.rounds:
         files = [Path(f).name for f in capture_.round_files(r)]
         assert "heap.heapdump" not in files and "heap.pb.gz" in files
+
+
+@needs_go
+def test_live_dumps_diffed_by_retained_rank_the_leaking_global_first(live, live_binary):
+    first, second = (live / r.dir / "heap.heapdump" for r in read_capture(live).manifest.rounds)
+    done = run_heapdiff("retained", second, "--base", first, "--binary", live_binary,
+                        "--format", "json")
+    assert done.returncode == 0, done.stderr
+    top = json.loads(done.stdout)["groups"][0]
+    assert top["root"] == {"kind": "global", "name": "main.sessions"}
+    assert top["delta_bytes"] >= 1 << 20  # 256 KiB every 50 ms for 0.5 s
 
 
 # off by default
