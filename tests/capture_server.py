@@ -26,6 +26,10 @@ CRASHER = b"heap profile: 1: 1 [1: 1] @ heap/2\n1: 1 [1: 1] @ 0x1fffffffffffffff
 BACKTRACK = (b"heap profile: 1: 1 [1: 1] @ heap/1048576\n1: 1 [1: 1] @ 0x1\n#\t0x1\tf+0x1 "
              + b"+0x1 " * ((256 << 10) // 5) + b"\n")
 BOMB = gzip.compress(bytes(4 << 20))  # 4 KB that inflate to 4 MiB
+# a real heap dump (debug.WriteHeapDump), for --heapdump: /dump/heapdump/NAME serves DUMPS[NAME]
+DUMP = (SAMPLES / "retention" / "cycle" / "base.heapdump").read_bytes()
+DUMPS = {"good": DUMP, "cut": DUMP[:-4096], "profile": HEAP, "login": LOGIN, "empty": b"",
+         "header-only": DUMP[:16]}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -87,6 +91,22 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(bytes([byte]))
             self.wfile.flush()
             time.sleep(0.2)
+
+    def serve_dump(self, body: bytes | None, path: str) -> None:
+        """The profile and vars as /good serves them, and heap dumps good and bad under
+        heapdump/: DUMPS by name, "short" (closed before its Content-Length), "missing"."""
+        name = path.removeprefix("heapdump/") if path.startswith("heapdump/") else None
+        if name is None:
+            return self.serve_good(body, path)
+        if name == "short":
+            self.send(DUMP[:100_000], length=len(DUMP))
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        if name not in DUMPS:
+            return self.serve_missing(body, path)
+        self.send(DUMPS[name], "text/html; charset=utf-8" if name == "login" else
+                  "application/octet-stream")
 
     def serve_crash(self, body: bytes | None, path: str) -> None:
         self.send(CRASHER if path == "debug/pprof/heap" else body or b"")

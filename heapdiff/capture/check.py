@@ -12,12 +12,14 @@ from ..inputs.decode.memstats import memstats_from_document
 from ..inputs.decode.scrape import decode_scrape, looks_like_scrape
 from ..common.units import human_bytes
 from ..inputs.limits import cap
+from ..retained.dump import HEADER as HEAPDUMP_HEADER, looks_like_heapdump
 from ..inputs.load import GZIP_MAGIC, decode, gunzip
 
 if TYPE_CHECKING:
     from .endpoints import Endpoint
 
 HTML = (b"<!doctype html", b"<html", b"<head", b"<body")
+HEAPDUMP_PARAMS, HEAPDUMP_EOF = 6, 0  # a heap dump's first record's tag and its last
 
 
 def problem(endpoint: Endpoint, body: bytes, content_type: str, source: str,
@@ -43,6 +45,19 @@ def profile_body(body: bytes, source: str, endpoint: Endpoint, limit: int) -> No
         if body.startswith(GZIP_MAGIC) else body
     if not endpoint.kind.owns(decode(data, source)):
         raise InputError(source, f"not {endpoint.what} (gzip or raw protobuf)")
+
+
+def heapdump_body(body: bytes, source: str, endpoint: Endpoint, limit: int) -> None:
+    """The header, the params record that follows it and the EOF record that ends the dump:
+    what tells a dump cut short or another file in its place, without decoding a body that may
+    be as large as a heap (`heapdiff retained` reads the rest)."""
+    if not looks_like_heapdump(body):
+        raise InputError(source, f"not {endpoint.what}: it starts {body[:40]!r}")
+    at = len(HEAPDUMP_HEADER)
+    if body[at:at + 1] != bytes([HEAPDUMP_PARAMS]):
+        raise InputError(source, f"not {endpoint.what}: no params record after the header")
+    if body[-1:] != bytes([HEAPDUMP_EOF]):
+        raise InputError(source, "truncated heap dump: it does not end with the EOF record")
 
 
 def text_profile_body(body: bytes, source: str, endpoint: Endpoint, limit: int) -> None:

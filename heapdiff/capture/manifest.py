@@ -11,6 +11,8 @@ Layout (every file and the manifest are written to a temporary name, then rename
     DIR/round-0001-20261122T061500Z/smaps.txt        /proc/PID/smaps        (--pid)
     DIR/round-0001-20261122T061500Z/cgroup.txt       the memory files of the cgroup in
                                                      /proc/PID/cgroup       (--pid)
+    DIR/round-0001-20261122T061500Z/heap.heapdump    the service's heap dump (--heapdump
+                                                     PATH; not in the round's snapshot)
 
 A round's folder is a snapshot folder like any other (`load_snapshot` reads it whole). The
 manifest is rewritten after each round, so a run killed at any point leaves a valid manifest
@@ -38,6 +40,8 @@ ARTIFACT_FILES = {e.name: e.file for e in ENDPOINTS}
 # the artifacts that are heap profiles, the one a snapshot prefers first
 PROFILE_ARTIFACTS = tuple(e.name for e in sorted(ENDPOINTS, key=lambda e: -e.kind.rank)
                           if e.kind.slot == "profile")
+# the artifacts a round's snapshot leaves out (the heap dump: only `retained` reads it)
+NOT_SNAPSHOT = frozenset(e.name for e in ENDPOINTS if e.opt_in)
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,7 @@ class Manifest:
     every_seconds: float
     gc: bool = False          # whether each round forced a GC first (?gc=1)
     pid: int | None = None
+    heapdump: str | None = None  # the heap-dump handler's path, when each round fetched one
     finished: str | None = None
     rounds: tuple[Round, ...] = ()
     format: str = FORMAT
@@ -101,8 +106,11 @@ class Capture:
     def round_files(self, r: Round) -> list[str]:
         """The files of round r that were fetched successfully, less the debug=1 profile when
         the protobuf one and /debug/vars both came: it is fetched for its MemStats trailer,
-        and decoding a second copy of the profile would double the load for nothing."""
+        and decoding a second copy of the profile would double the load for nothing. The
+        heap dump is left out: decoding it costs as much as the heap, and `retained` reads
+        it by name."""
         redundant = {"heap_text"} if r.has("heap") and r.has("vars") else set()
+        redundant |= NOT_SNAPSHOT
         return [str(self.path / r.dir / a.file) for a in r.artifacts
                 if a.ok and a.file and a.name not in redundant]
 

@@ -35,11 +35,16 @@ class Fetched:
     seconds: float
 
 
-def sources(url: str, gc: bool, pid: int | None) -> tuple[Source, ...]:
-    """What each round fetches from the service at url (a base URL) and the process pid."""
+def sources(url: str, gc: bool, pid: int | None,
+            heapdump: str | None = None) -> tuple[Source, ...]:
+    """What each round fetches from the service at url (a base URL) and the process pid, and
+    with heapdump (a path on the service) its heap dump."""
     found = []
     for e in ENDPOINTS:
-        if not e.from_proc:
+        if e.opt_in:
+            if heapdump is not None:
+                found.append(Source(e.name, url + heapdump))
+        elif not e.from_proc:
             found.append(Source(e.name, url + e.where + ("?gc=1" if gc and e.forced_gc else "")))
         elif pid is not None:
             found.append(Source(e.name, f"/proc/{pid}/{e.where}"))

@@ -32,6 +32,7 @@ class Plan:
     pid: int | None = None
     timeout: float = 10.0
     max_bytes: int = 256 << 20
+    heapdump: str | None = None  # the path of the service's heap-dump handler (opt-in)
 
 
 def capture(plan: Plan, stream: TextIO | None = None) -> int:
@@ -47,11 +48,15 @@ def capture(plan: Plan, stream: TextIO | None = None) -> int:
 
 
 def _capture(plan: Plan, created: Path | None, screen: Screen) -> int:
+    if plan.heapdump is not None:
+        screen.line(f"heapdiff: --heapdump: every round makes the service write a heap dump "
+                    f"({plan.heapdump}), which stops its world while it writes")
     if plan.gc:
         screen.line("heapdiff: --gc: every round forces a GC in the service before its heap "
                     "profile (gc=1), which changes what you measure")
     manifest = Manifest(url=plan.url, started=iso(now()), state="running",
-                        every_seconds=plan.every, gc=plan.gc, pid=plan.pid)
+                        every_seconds=plan.every, gc=plan.gc, pid=plan.pid,
+                        heapdump=plan.heapdump)
     committed: list[Round] = []
     failure: OSError | None = None
     with Interrupts() as interrupts:
@@ -84,7 +89,7 @@ def take_rounds(plan: Plan, manifest: Manifest, committed: list[Round], created:
     """Round after round on the grid start + k*every (a round that overruns is followed at
     once), each renamed into place and appended to committed and the manifest while signals
     wait, so that committed is what the disk holds whenever this stops."""
-    wanted = sources(plan.url, plan.gc, plan.pid)
+    wanted = sources(plan.url, plan.gc, plan.pid, plan.heapdump)
     start = time.monotonic()
     for number in range(1, plan.count + 1):
         wait_until(start + (number - 1) * plan.every, screen,

@@ -13,6 +13,7 @@ from ..common.errors import InputError
 MANIFEST_FIELDS: dict[str, tuple[tuple[type, ...], bool]] = {
     "url": ((str,), True), "started": ((str,), True), "state": ((str,), True),
     "every_seconds": ((float,), True), "gc": ((bool,), False), "pid": ((int, type(None)), False),
+    "heapdump": ((str, type(None)), False),
     "finished": ((str, type(None)), False), "rounds": ((list,), False),
     "format": ((str,), False), "version": ((int,), False),
 }

@@ -40,9 +40,16 @@ def register(commands) -> None:
                         help="the service's process on this machine: also read "
                              "/proc/PID/status, smaps_rollup (RSS) and smaps (RSS by mapping), "
                              "and the memory files of its cgroup (found in /proc/PID/cgroup)")
+    parser.add_argument("--heapdump", type=service_path, metavar="PATH",
+                        help="also fetch a heap dump (runtime/debug.WriteHeapDump) every round "
+                             "from the handler the service mounts at PATH, e.g. "
+                             "/debug/heapdump (the README gives its ten lines of Go), for "
+                             "`heapdiff retained`. Off by default: each dump stops the "
+                             "service's world while it is written and is as large as its "
+                             "heap (raise --max-bytes and --timeout to fit)")
     parser.add_argument("--timeout", type=timeout, default=10.0, metavar="DURATION",
-                        help="give up on a request that has not completed in this long, at most 1h "
-                             "(default: 10s)")
+                        help="give up on a request that has not completed in this long, "
+                             "at most 1h (default: 10s)")
     parser.add_argument("--max-bytes", type=size, default=256 << 20, metavar="SIZE",
                         help="give up on a response larger than this: 256MiB, 1GiB, bytes "
                              "(default: 256MiB)")
@@ -56,7 +63,8 @@ def run_capture(args) -> int:
         raise InputError("--pid", f"no process {args.pid} on this machine")
     count = args.count or math.floor(args.duration / args.every + 1e-9) + 1
     return capture(Plan(url=base_url(args.url), out=args.out, every=args.every, count=count,
-                        gc=args.gc, pid=args.pid, timeout=args.timeout, max_bytes=args.max_bytes))
+                        gc=args.gc, pid=args.pid, timeout=args.timeout, max_bytes=args.max_bytes,
+                        heapdump=args.heapdump))
 
 
 def base_url(text: str) -> str:
@@ -79,6 +87,16 @@ def base_url(text: str) -> str:
             path = path[:-len(endpoint)]
             break
     return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+def service_path(text: str) -> str:
+    """A path on the service (/debug/heapdump), appended to its base URL as given."""
+    parts = urlsplit(text)
+    if not text.startswith("/") or text.startswith("//") or parts.scheme or parts.fragment \
+            or any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a path on the service such as "
+                                         "/debug/heapdump")
+    return text
 
 
 def size(text: str) -> int:

@@ -13,6 +13,9 @@ CAPTURE = SAMPLES / "leaky_service" / "capture"
 SCRAPE = SAMPLES / "leaky_service" / "scrape"
 SCRAPE_VM = SAMPLES / "leaky_service" / "scrape_vm"  # VictoriaMetrics' metrics package
 REPLIES = Path(__file__).resolve().parent / "replies"
+RETENTION = SAMPLES / "retention"
+# the heap dumps mutated: the smaller shapes' later dumps (about 1 MB each)
+HEAPDUMP_SHAPES = ("cycle", "shared_child")
 
 
 @dataclass(frozen=True)
@@ -61,12 +64,12 @@ SCRAPE_COMMANDS = (
     ("scrape-explain-dir", "explain {dir}"), ("scrape-report", "report {x} {dir}/heap.pb.gz"),
     ("scrape-instance", "explain --instance 10.0.0.1:8080 {x}"), ("tui", "tui {dir}"),
 )
-# Go heap dumps (samples/retention/<shape>/{base,later}.heapdump): the later one mutated
+# A heap dump beside its base: what reads dumps, and commands that must refuse one in one line.
 HEAPDUMP_COMMANDS = (
+    ("top", "top {x}"), ("explain", "explain {x}"),
     ("retained", "retained {x}"), ("retained-json", "retained --format json {x}"),
     ("retained-base", "retained --base {dir}/base.heapdump {x}"),
 )
-HEAPDUMP_SHAPES = ("shared_child", "cycle")  # the smallest dumps: a case stays quick
 SERVER_COMMANDS = (
     ("capture", "capture {url} --every 100ms --count 2 --out out --timeout 2s"),
     ("capture-gc", "capture {url} --every 100ms --count 1 --gc --out out --timeout 2s "
@@ -130,6 +133,11 @@ def server_seeds() -> list[Seed]:
                  REPLIES, p.name) for p in sorted(REPLIES.glob("*.http"))]
 
 
+def heapdump_seeds() -> list[Seed]:
+    """The later heap dump of a few retention shapes (samples/retention/<shape>/)."""
+    return [Seed("heapdump", RETENTION / shape, "later.heapdump") for shape in HEAPDUMP_SHAPES]
+
+
 def all_seeds() -> list[Seed]:
     """Every seed, in a fixed order (the mutator's choices index into it)."""
     lone = [Seed("gctrace-log", SAMPLES / "gctrace", p.name)
@@ -137,6 +145,5 @@ def all_seeds() -> list[Seed]:
     public = [Seed("public", PUBLIC, p.name) for p in sorted(PUBLIC.glob("*"))
               if p.is_file() and p.suffix != ".md"] if PUBLIC.is_dir() else []
     scrape = [Seed("scrape", SCRAPE, "metrics.prom"), Seed("scrape", SCRAPE_VM, "metrics.prom")]
-    dumps = [Seed("heapdump", SAMPLES / "retention" / shape, "later.heapdump")
-             for shape in HEAPDUMP_SHAPES]
-    return snapshot_seeds() + lone + capture_seeds() + scrape + dumps + server_seeds() + public
+    return snapshot_seeds() + lone + capture_seeds() + scrape + server_seeds() + \
+        heapdump_seeds() + public

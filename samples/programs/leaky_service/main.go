@@ -18,6 +18,9 @@
 //
 // Built with -tags promhttp (prom.go) or vmmetrics (vm.go), it also serves a /metrics.
 //
+// It mounts a heap-dump handler at /debug/heapdump (heapdump.go) for `heapdiff capture
+// --heapdump /debug/heapdump`.
+//
 // It is a server, not a snapshot writer: samples/generate does not run it;
 // samples/capture_service captures it into samples/leaky_service/capture/.
 package main
