@@ -1027,6 +1027,56 @@ done:
     return result;
 }
 
+/* select(data, field, start, payload, end, mask, bytes_only, out_field, out_start, out_payload,
+ *        out_end) -> count, or None.
+ * Of the records frame() framed (int64 columns), those whose field is in mask (bit f for field
+ * f; bit 63 for every field from 63 up), in file order, into the out columns. With bytes_only, each must be
+ * a length-delimited field with a one-byte tag, or None (the caller walks them one by one). */
+static PyObject *select_records(PyObject *self, PyObject *args)
+{
+    enum { N = 9 };
+    PyObject *objs[N];
+    unsigned long long mask;
+    int bytes_only;
+    if (!PyArg_ParseTuple(args, "OOOOOKpOOOO", &objs[0], &objs[1], &objs[2], &objs[3], &objs[4],
+                          &mask, &bytes_only, &objs[5], &objs[6], &objs[7], &objs[8]))
+        return NULL;
+    Py_buffer v[N];
+    if (!take_buffers(objs, v, N, 5))
+        return NULL;
+    const uint8_t *data = v[0].buf;
+    Py_ssize_t n = v[1].len / 8, count = 0;
+    int ok = 1;
+    for (int k = 1; k < N; k++)
+        ok = ok && v[k].itemsize == 8 && v[k].len >= (k < 5 ? n : 0) * 8;
+    for (int k = 2; k < 5; k++)
+        ok = ok && v[k].len == v[1].len;
+    Py_ssize_t capacity = v[5].len / 8;
+    for (int k = 6; k < N; k++)
+        if (v[k].len / 8 < capacity)
+            capacity = v[k].len / 8;
+    const int64_t *field = v[1].buf, *start = v[2].buf, *payload = v[3].buf, *end = v[4].buf;
+    int64_t *out[4] = {v[5].buf, v[6].buf, v[7].buf, v[8].buf};
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; ok && i < n; i++) {
+        if (field[i] < 0 || !((mask >> (field[i] < 63 ? field[i] : 63)) & 1))
+            continue;
+        if (count >= capacity || start[i] < 0 || start[i] >= v[0].len
+                || (bytes_only && data[start[i]] != ((field[i] << 3) | 2))) {
+            ok = 0;
+            break;
+        }
+        out[0][count] = field[i];
+        out[1][count] = start[i];
+        out[2][count] = payload[i];
+        out[3][count] = end[i];
+        count++;
+    }
+    Py_END_ALLOW_THREADS
+    release_buffers(v, N);
+    return ok ? PyLong_FromSsize_t(count) : Py_NewRef(Py_None);
+}
+
 static PyMethodDef methods[] = {
     {"frame", frame, METH_VARARGS, "Frame the top-level records of a serialized Profile."},
     {"samples", samples, METH_VARARGS, "Decode a profile's Sample records into arrays."},
@@ -1035,6 +1085,7 @@ static PyMethodDef methods[] = {
     {"messages", messages, METH_VARARGS, "Decode messages of varint fields (the small route)."},
     {"locations", locations, METH_VARARGS, "Decode Location records (the small route)."},
     {"sample_spans", sample_spans, METH_VARARGS, "Frame Sample records (the small route)."},
+    {"select", select_records, METH_VARARGS, "Framed records of some fields (the small route)."},
     {"heapdump", heapdump, METH_VARARGS, "Frame a Go heap dump's records; its objects' pointers."},
     {"accumulate", accumulate, METH_VARARGS, "Sum values up a tree, children first."},
     {NULL, NULL, 0, NULL},

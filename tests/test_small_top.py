@@ -274,3 +274,21 @@ def test_sums_past_int64_wrap_as_the_columnar_route_and_pprof_wrap_them(tmp_path
     profile = decode_small(read_small(str(path)), str(path))
     assert small_top(profile, 1, "functions").total == 3 * 2**62 + 21 - 2**64  # wrapped
     assert_same_as_the_columnar_route(profile, path)
+
+
+ODD_RECORDS = {
+    "a field past 63": field_varint(100, 1),
+    "a field past 15": field_bytes(20, b"x"),
+    "a sample as a varint": field_varint(2, 1),
+    "a string as a varint": field_varint(6, 1),
+    "a fixed64 record": b"\x39" + b"\x00" * 8,  # field 7, wire 1
+    "time twice": field_varint(9, 1) + field_varint(9, 2),
+    "a comment": field_varint(13, 2),
+}
+
+
+@pytest.mark.skipif(compiled() is None, reason="the compiled kernel is not built here")
+@pytest.mark.parametrize("extra", ODD_RECORDS.values(), ids=ODD_RECORDS.keys())
+def test_the_kernel_and_python_agree_on_odd_top_level_records(monkeypatch, extra):
+    kernel, python = decode_both_ways(monkeypatch, heap_profile([([1, 2, 3], [1, 8])]) + extra)
+    assert kernel == python

@@ -9,8 +9,7 @@ way (decode/pprof.py), which gives the figures or the error. Samples are kept gr
 stack's bytes: a heap profile has one sample per (stack, object size), so a stack is resolved
 once however many sizes it has.
 """
-from __future__ import annotations
-
+# annotations evaluated, not strings: see analysis/nodes.py
 import re
 from array import array
 from collections.abc import Iterator
@@ -226,20 +225,13 @@ def decode_small(data: bytes, source: str) -> SmallProfile:
 def _decode(data: bytes, source: str) -> SmallProfile:
     reader = _Reader(data)
     sample_types: list[tuple[int, int]] = []
-    raw_strings: list[bytes] = []
     scalars: dict[int, int] = {}
     comments: list[int] = []
     period_type = 0
-    # samples, locations, functions, mappings: decoded below, each kind in one go
-    spans: dict[int, tuple[list[int], list[int]]] = {f: ([], []) for f in (2, 4, 5, 3)}
-    for field, wire, a, b in _records(reader):
-        if field in spans and wire == 2:
-            starts, ends = spans[field]
-            starts.append(a)
-            ends.append(b)
-        elif field == 6 and wire == 2:
-            raw_strings.append(data[a:b])
-        elif field == 1 and wire == 2:
+    spans, rest = _split(reader)
+    raw_strings = list(map(data.__getitem__, map(slice, *spans[6])))
+    for field, wire, a, b in rest:
+        if field == 1 and wire == 2:
             vt = reader.message(a, b, 2)
             sample_types.append((vt.get(1, 0), vt.get(2, 0)))
         elif field == 11 and wire == 2:
@@ -313,18 +305,48 @@ def _decode(data: bytes, source: str) -> SmallProfile:
         stacks=stacks, keys=keys, values=rows, source=source)
 
 
-def _records(reader: _Reader) -> Iterator[tuple[int, int, int, int]]:
-    """The top-level fields as _Reader.fields gives them, framed by the compiled kernel when
-    there is one: a fifth of a small profile's decoding is this walk in Python."""
+# The records decoded in bulk, each kind in one go: samples, mappings, locations, functions and
+# strings, by field number; the few others are read one by one, in file order.
+BULK = (2, 3, 4, 5, 6)
+Spans = dict[int, tuple[list[int], list[int]]]  # field -> its records' payload starts, ends
+
+
+def _split(reader: _Reader) -> tuple[Spans, Iterator[tuple[int, int, int, int]]]:
+    """The BULK records' payloads, and the others as _Reader.fields gives them: framed and
+    sorted by the compiled kernel when there is one (a Python walk over every record was half
+    of a small profile's decoding), else by fields()."""
+    return _compiled_split(reader) or _python_split(reader)
+
+
+def _compiled_split(reader: _Reader) -> tuple[Spans, Iterator[tuple[int, int, int, int]]] | None:
     data = reader.data
     kernel = compiled()
     count = None if kernel is None else kernel.frame(data, None, None, None, None)
     if kernel is None or count is None:  # a record it declines: fields() says what is wrong
-        yield from reader.fields(0, len(data))
-        return
+        return None
     columns = [array("q", bytes(8 * count)) for _ in range(4)]
     kernel.frame(data, *columns)
-    for field, start, a, b in zip(*columns):
+
+    def chosen(mask: int, bytes_only: bool) -> list[list[int]] | None:
+        out = [array("q", bytes(8 * count)) for _ in range(4)]
+        n = kernel.select(data, *columns, mask, bytes_only, *out)
+        return None if n is None else [c[:n].tolist() for c in out]
+
+    spans: Spans = {}
+    for field in BULK:
+        found = chosen(1 << field, True)
+        if found is None:
+            return None
+        spans[field] = (found[2], found[3])
+    others = chosen(~sum(1 << f for f in BULK) & (1 << 64) - 1, False)
+    return None if others is None else (spans, _typed(reader, *others))
+
+
+def _typed(reader: _Reader, fields: list[int], starts: list[int], payloads: list[int],
+           ends: list[int]) -> Iterator[tuple[int, int, int, int]]:
+    """Framed records as _Reader.fields gives them: a varint's value, a payload's bounds."""
+    data = reader.data
+    for field, start, a, b in zip(fields, starts, payloads, ends):
         tag = data[start]
         if tag >= 0x80:
             raise NotSmall("a field number above 15")
@@ -335,6 +357,19 @@ def _records(reader: _Reader) -> Iterator[tuple[int, int, int, int]]:
             yield field, 0, reader.varint(a)[0], b
         else:
             raise NotSmall(f"wire type {wire}")
+
+
+def _python_split(reader: _Reader) -> tuple[Spans, Iterator[tuple[int, int, int, int]]]:
+    spans: Spans = {field: ([], []) for field in BULK}
+    rest = []
+    for field, wire, a, b in reader.fields(0, len(reader.data)):
+        if field in spans and wire == 2:
+            starts, ends = spans[field]
+            starts.append(a)
+            ends.append(b)
+        else:
+            rest.append((field, wire, a, b))
+    return spans, iter(rest)
 
 
 def _messages(reader: _Reader, starts: list[int], ends: list[int],
