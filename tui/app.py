@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from textual import work
+from textual.lazy import Lazy
 from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
 from textual.containers import Vertical
 from textual.widgets import Header, Input, ProgressBar, Static, TabbedContent, TabPane
@@ -106,9 +107,11 @@ class HeapdiffApp(App):
             yield Static("loading…", id="loading-text")
             yield ProgressBar(id="loading-bar", show_eta=False)
         with ViewTabs(id="tabs", initial=self.views[0].slug):
-            for view in self.views:
+            for n, view in enumerate(self.views):
                 with TabPane(f"{view.key} {view.title}", id=view.slug):
-                    yield view(id=f"{view.slug}-view")
+                    # the first view at once; the others after the first paint (Lazy)
+                    widget = view(id=f"{view.slug}-view")
+                    yield widget if n == 0 else Lazy(widget)
         yield SearchBox(placeholder="search (regex), Enter to keep, Esc to end", id="search")
         yield StableFooter(compact=True)  # more keys fit in 80 columns
 
