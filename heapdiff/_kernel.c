@@ -592,6 +592,13 @@ static int take_buffers(PyObject **objs, Py_buffer *views, int n, int readonly)
     return 1;
 }
 
+/* Whether record i's span starts[i]..ends[i] lies within size bytes. */
+static inline int span_within(const int64_t *starts, const int64_t *ends, Py_ssize_t i,
+                              Py_ssize_t size)
+{
+    return 0 <= starts[i] && starts[i] <= ends[i] && ends[i] <= size;
+}
+
 static void release_buffers(Py_buffer *views, int n)
 {
     for (int k = 0; k < n; k++)
@@ -617,12 +624,9 @@ static PyObject *messages(PyObject *self, PyObject *args)
     int ok = known >= 1 && known <= 15 && v[1].itemsize == 8 && v[2].len == v[1].len
              && v[3].itemsize == 8 && v[3].len / 8 >= n * known;
     Py_BEGIN_ALLOW_THREADS
-    for (Py_ssize_t i = 0; ok && i < n; i++) {
-        if (starts[i] < 0 || starts[i] > ends[i] || ends[i] > v[0].len)
-            ok = 0;
-        else
-            ok = varint_fields(data + starts[i], data + ends[i], known, out + i * known);
-    }
+    for (Py_ssize_t i = 0; ok && i < n; i++)
+        ok = span_within(starts, ends, i, v[0].len)
+             && varint_fields(data + starts[i], data + ends[i], known, out + i * known);
     Py_END_ALLOW_THREADS
     release_buffers(v, 4);
     return ok ? Py_NewRef(Py_True) : Py_NewRef(Py_None);
@@ -694,10 +698,8 @@ static PyObject *locations(PyObject *self, PyObject *args)
     if (ok)
         offsets[0] = 0;
     for (Py_ssize_t i = 0; ok && i < n; i++) {
-        if (starts[i] < 0 || starts[i] > ends[i] || ends[i] > v[0].len)
-            ok = 0;
-        else
-            ok = one_location(data, data + starts[i], data + ends[i], (int64_t *)v[3].buf + 4 * i,
+        ok = span_within(starts, ends, i, v[0].len)
+             && one_location(data, data + starts[i], data + ends[i], (int64_t *)v[3].buf + 4 * i,
                               (uint64_t *)v[4].buf + i, v[6].buf, v[7].buf, v[8].buf, &count,
                               capacity);
         if (ok)
@@ -764,7 +766,7 @@ static PyObject *sample_spans(PyObject *self, PyObject *args)
              && v[3].len / 8 >= 4 * n;
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t i = 0; ok && i < n; i++) {
-        ok = 0 <= starts[i] && starts[i] <= ends[i] && ends[i] <= v[0].len;
+        ok = span_within(starts, ends, i, v[0].len);
         if (ok && !sample_span(data, data + starts[i], data + ends[i], spans + 4 * i, &label_max)) {
             spans[4 * i] = -1;
             odd++;
@@ -856,21 +858,16 @@ static PyObject *heapdump(PyObject *self, PyObject *args)
         return NULL;
     Py_buffer v[D_VIEWS];
     int filling = objs[D_ADDR] != Py_None;
-    int taken = 0;
+    int taken = filling ? D_VIEWS : 1;
     PyObject *result = NULL;
-    for (; taken < (filling ? D_VIEWS : 1); taken++) {
-        int flags = PyBUF_C_CONTIGUOUS | (taken ? PyBUF_WRITABLE : 0);
-        if (PyObject_GetBuffer(objs[taken], &v[taken], flags) < 0)
-            goto done;
-        if (taken && v[taken].itemsize != 8) {
-            PyBuffer_Release(&v[taken]);
-            goto done;
-        }
-    }
+    if (!take_buffers(objs, v, taken, 1))
+        return NULL;
+    int columns_ok = 1;
+    for (int k = 1; k < taken; k++)
+        columns_ok = columns_ok && v[k].itemsize == 8;
     const uint8_t *data = v[D_BUF].buf, *end = data + v[D_BUF].len;
-    if (start < 0 || start > v[D_BUF].len) {
-        result = Py_None;
-        Py_INCREF(result);
+    if (!columns_ok || start < 0 || start > v[D_BUF].len) {
+        result = Py_NewRef(Py_None);
         goto done;
     }
     Py_ssize_t cap_objects = 0, cap_values = 0, cap_other = 0;
@@ -960,8 +957,7 @@ static PyObject *heapdump(PyObject *self, PyObject *args)
         result = Py_BuildValue("(nnn)", objects, values, other);
     (void)end;
 done:
-    for (int k = 0; k < taken; k++)
-        PyBuffer_Release(&v[k]);
+    release_buffers(v, taken);
     return result;
 }
 
@@ -975,26 +971,15 @@ static PyObject *accumulate(PyObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "OOO", &objs[0], &objs[1], &objs[2]))
         return NULL;
     Py_buffer v[3];
-    int taken = 0;
     PyObject *result = NULL;
-    for (; taken < 3; taken++) {
-        int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_ND | (taken == 2 ? PyBUF_WRITABLE : 0);
-        if (PyObject_GetBuffer(objs[taken], &v[taken], flags) < 0)
-            goto done;
-        if (v[taken].itemsize != 8) {
-            PyBuffer_Release(&v[taken]);
-            goto done;
-        }
-    }
-    if (v[2].ndim != 2) {
-        result = Py_None, Py_INCREF(result);
+    if (!take_buffers(objs, v, 3, 2))
+        return NULL;
+    if (v[0].itemsize != 8 || v[1].itemsize != 8 || v[2].itemsize != 8 || v[2].ndim != 2
+            || v[2].shape[0] != v[1].len / 8) {
+        result = Py_NewRef(Py_None);
         goto done;
     }
     Py_ssize_t nodes = v[1].len / 8, columns = v[2].shape[1], count = v[0].len / 8;
-    if (v[2].shape[0] != nodes) {
-        result = Py_None, Py_INCREF(result);
-        goto done;
-    }
     const int64_t *order = v[0].buf, *parent = v[1].buf;
     int64_t *values = v[2].buf;
     int ok = 1;
@@ -1016,14 +1001,9 @@ static PyObject *accumulate(PyObject *self, PyObject *args)
             values[up * columns + c] += values[node * columns + c];
     }
     Py_END_ALLOW_THREADS
-    if (ok)
-        result = Py_True;
-    else
-        result = Py_None;
-    Py_INCREF(result);
+    result = Py_NewRef(ok ? Py_True : Py_None);
 done:
-    for (int k = 0; k < taken; k++)
-        PyBuffer_Release(&v[k]);
+    release_buffers(v, 3);
     return result;
 }
 
