@@ -20,7 +20,7 @@ import pytest
 
 from heapdiff.retainers.source import find_go
 
-from support import REPO
+from support import REPO, run_heapdiff
 
 LEAK = 256 << 10          # bytes kept every 100 ms by the leaking instance: 2.5 MiB/s
 HISTORY = 12              # seconds of scrapes before the commands run
@@ -170,3 +170,32 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait()
     if proc.stdout is not None:
         proc.stdout.close()
+
+
+# What every server must answer alike: each test module that starts a fleet imports these
+# (pytest collects them there, once per server).
+MiB = 1 << 20
+
+
+@pytest.fixture(scope="module")
+def history(fleet) -> dict:
+    done = run_heapdiff("timeline", "--prometheus", fleet.url, "--selector", '{job="api"}',
+                        "--since", f"{HISTORY}s", "--step", "1s", "--format", "json",
+                        timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_timeline_names_the_leaking_instance_first(fleet, history):
+    ranked = [i["instance"] for i in history["instances"]]
+    assert ranked[0] == fleet.instances[1]
+    assert sorted(ranked) == sorted(fleet.instances)
+    assert history["instances"][0]["kind"] == "grower"
+
+
+def test_timeline_slopes_separate_the_leak_from_the_steady_ones(history):
+    leaking, *steady = history["instances"]
+    assert leaking["rss"]["slope"] > 1 * MiB  # per second; the leak keeps 2.5 MiB/s
+    assert leaking["heap_inuse"]["last"] - leaking["heap_inuse"]["first"] > 10 * MiB
+    for other in steady:
+        assert abs(other["rss"]["slope"]) < 0.5 * MiB

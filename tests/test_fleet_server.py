@@ -7,38 +7,15 @@ import json
 
 import pytest
 
-from prometheus_fleet import HISTORY, fleet, needs_fleet  # noqa: F401 - fleet: a fixture
+from prometheus_fleet import (  # noqa: F401 - fixtures and the tests every server must pass
+    HISTORY, MiB, fleet, history, needs_fleet, test_timeline_names_the_leaking_instance_first,
+    test_timeline_slopes_separate_the_leak_from_the_steady_ones)
 from support import run_heapdiff
 
 pytestmark = needs_fleet
 
-MiB = 1 << 20
 GO_ROWS = ("heap_alloc", "fragmentation", "free_retained", "stacks", "runtime_metadata",
            "outside_go", "untouched")  # a profile-less waterfall: they add up to RSS
-
-
-@pytest.fixture(scope="module")
-def history(fleet) -> dict:
-    done = run_heapdiff("timeline", "--prometheus", fleet.url, "--selector", '{job="api"}',
-                        "--since", f"{HISTORY}s", "--step", "1s", "--format", "json",
-                        timeout=60)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
-
-
-def test_timeline_names_the_leaking_instance_first(fleet, history):
-    ranked = [i["instance"] for i in history["instances"]]
-    assert ranked[0] == fleet.instances[1]
-    assert sorted(ranked) == sorted(fleet.instances)
-    assert history["instances"][0]["kind"] == "grower"
-
-
-def test_timeline_slopes_separate_the_leak_from_the_steady_ones(history):
-    leaking, *steady = history["instances"]
-    assert leaking["rss"]["slope"] > 1 * MiB  # per second; the leak keeps 2.5 MiB/s
-    assert leaking["heap_inuse"]["last"] - leaking["heap_inuse"]["first"] > 10 * MiB
-    for other in steady:
-        assert abs(other["rss"]["slope"]) < 0.5 * MiB
 
 
 def test_timeline_json_echoes_the_window_and_the_selector(fleet, history):

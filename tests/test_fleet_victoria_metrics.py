@@ -12,13 +12,15 @@ import time
 
 import pytest
 
-from prometheus_fleet import HISTORY, LEAK, Fleet, build_service, needs_victoria_metrics
+from prometheus_fleet import (  # noqa: F401 - a fixture and the tests every server must pass
+    HISTORY, LEAK, Fleet, MiB, build_service, history, needs_victoria_metrics,
+    test_timeline_names_the_leaking_instance_first,
+    test_timeline_slopes_separate_the_leak_from_the_steady_ones)
 from support import run_heapdiff
 
 pytestmark = needs_victoria_metrics
 
 LATENCY_OFFSET = 1        # seconds: the server's -search.latencyOffset (prometheus_fleet.py)
-MiB = 1 << 20
 GO_ROWS = ("heap_alloc", "fragmentation", "free_retained", "stacks", "runtime_metadata",
            "outside_go", "untouched")  # a profile-less waterfall: they add up to RSS
 
@@ -31,30 +33,6 @@ def fleet(tmp_path_factory):
                server="victoria-metrics") as f:
         f.wait(HISTORY)
         yield f
-
-
-@pytest.fixture(scope="module")
-def history(fleet) -> dict:
-    done = run_heapdiff("timeline", "--prometheus", fleet.url, "--selector", '{job="api"}',
-                        "--since", f"{HISTORY}s", "--step", "1s", "--format", "json",
-                        timeout=60)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
-
-
-def test_timeline_names_the_leaking_instance_first(fleet, history):
-    ranked = [i["instance"] for i in history["instances"]]
-    assert ranked[0] == fleet.instances[1]
-    assert sorted(ranked) == sorted(fleet.instances)
-    assert history["instances"][0]["kind"] == "grower"
-
-
-def test_timeline_slopes_separate_the_leak_from_the_steady_ones(history):
-    leaking, *steady = history["instances"]
-    assert leaking["rss"]["slope"] > 1 * MiB  # per second; the leak keeps 2.5 MiB/s
-    assert leaking["heap_inuse"]["last"] - leaking["heap_inuse"]["first"] > 10 * MiB
-    for other in steady:
-        assert abs(other["rss"]["slope"]) < 0.5 * MiB
 
 
 def test_timeline_steps_are_the_windows_steps(history):
