@@ -2,6 +2,7 @@
 command line. Tests import these; conftest.py keeps only fixtures."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -35,3 +36,15 @@ def run_heapdiff(*args: object, cwd: Path | None = None, env: dict[str, str] | N
     return subprocess.run([sys.executable, "-m", "heapdiff", *map(str, args)],
                           capture_output=True, text=True, cwd=cwd or REPO, timeout=timeout,
                           env={**os.environ, **env} if env else None)
+
+
+def explain_json(*args: object) -> dict:
+    """`heapdiff explain ARGS --format json`, which must succeed, as a document."""
+    done = run_heapdiff("explain", *args, "--format", "json")
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def waterfall_rows(document: dict) -> dict[str, int | None]:
+    """An explain document's waterfall: component -> bytes."""
+    return {r["component"]: r["bytes"] for r in document["waterfall"]}

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from support import SAMPLES, run_heapdiff
+from support import SAMPLES, explain_json, run_heapdiff, waterfall_rows as rows
 from heapdiff.common.errors import InputError
 from heapdiff.inputs.decode.scrape import decode_scrape
 from heapdiff.inputs.load import load
@@ -28,16 +28,6 @@ MIB = 1 << 20
 PAGE_ROWS_SLACK = 256 << 10
 # RSS was read 200 KiB later in status.txt than in the scrape, after the /metrics handler ran.
 RSS_SLACK = 512 << 10
-
-
-def explain_json(*args) -> dict:
-    done = run_heapdiff("explain", *args, "--format", "json")
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
-
-
-def rows(document: dict) -> dict[str, int | None]:
-    return {r["component"]: r["bytes"] for r in document["waterfall"]}
 
 
 def allocated_between_reads() -> int:

@@ -14,7 +14,7 @@ import math
 
 import pytest
 
-from support import SAMPLES, run_heapdiff
+from support import SAMPLES, explain_json, run_heapdiff, waterfall_rows as rows
 from heapdiff.inputs.load import load
 from heapdiff.inputs.snapshot import load_snapshot
 from heapdiff.model import Scrape
@@ -29,16 +29,6 @@ PAGE_ROWS_SLACK = 256 << 10
 # The package reads RSS from /proc/self/stat before the handler writes its reply; status.txt
 # was read after it (measured: 92 KiB apart).
 RSS_SLACK = 512 << 10
-
-
-def explain_json(*args) -> dict:
-    done = run_heapdiff("explain", *args, "--format", "json")
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
-
-
-def rows(document: dict) -> dict[str, int | None]:
-    return {r["component"]: r["bytes"] for r in document["waterfall"]}
 
 
 def exposed() -> dict[str, str]:
