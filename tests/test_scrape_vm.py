@@ -14,7 +14,7 @@ import math
 
 import pytest
 
-from support import SAMPLES, explain_json, run_heapdiff, waterfall_rows as rows
+from support import SAMPLES, explain_json, waterfall_rows as rows
 from heapdiff.inputs.load import load
 from heapdiff.inputs.snapshot import load_snapshot
 from heapdiff.model import Scrape
