@@ -2,17 +2,19 @@
 
 Kept free of numpy so the small-profile route (analysis/small.py) names nodes exactly as the
 columnar one (aggregate.py) does, from the same code, without paying numpy's import. The
-records are NamedTuples, immutable values like frozen dataclasses: importing dataclasses and
-making a dataclass cost more than a small profile's `top` can spend on start-up. The
-NamedTuples' modules (this one, decode/small.py, analysis/small.py) evaluate their annotations
-(no `from __future__ import annotations`): NamedTuple compiles each string annotation into a
-ForwardRef, which cost `top` on 4,000 samples a tenth of its start.
+records are NamedTuples (common/records.py), immutable values like frozen dataclasses:
+importing dataclasses and making a dataclass cost more than a small profile's `top` can spend
+on start-up.
 """
-import posixpath
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, NamedTuple
+from __future__ import annotations
 
+import posixpath
+
+from ..common.records import Record
+
+TYPE_CHECKING = False  # typing's constant without typing's import (start-up: records.py)
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from typing import Protocol
 
     class FunctionLike(Protocol):
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
 GRANULARITIES = ("functions", "filefunctions", "files", "lines", "addresses")
 
 
-class NodeInfo(NamedTuple):
+class NodeInfo(Record):
     """pprof's node identity; equal infos are one node."""
 
     address: int = 0
@@ -59,7 +61,7 @@ class NodeInfo(NamedTuple):
         return " ".join(parts)
 
 
-class Row(NamedTuple):
+class Row(Record):
     name: str
     flat: int
     cum: int
@@ -75,7 +77,7 @@ def clean_path(path: str) -> str:
     return cleaned
 
 
-class LocationTables(NamedTuple):
+class LocationTables(Record):
     """The location columns node naming reads, as plain lists (CSR lines, as in Locations)."""
 
     address: Sequence[int]
@@ -86,7 +88,7 @@ class LocationTables(NamedTuple):
     line_column: Sequence[int]
 
 
-def location_nodes(granularity: str, functions: "Sequence[FunctionLike]", objfiles: Sequence[str],
+def location_nodes(granularity: str, functions: Sequence[FunctionLike], objfiles: Sequence[str],
                    locs: LocationTables) -> tuple[list[NodeInfo], list[int], list[int]]:
     """The nodes, and for every location the nodes of its frames (CSR offsets and nodes,
     innermost inlined frame first)."""

@@ -5,14 +5,15 @@ flat of a node: the samples whose leaf frame is the node; cum: the samples whose
 it at least once. Samples are summed per stack first, then each stack's nodes are found once.
 Zero-valued samples add nothing (pprof skips them); the route takes no negative values.
 """
-# annotations evaluated, not strings: see analysis/nodes.py
-from typing import NamedTuple
+from __future__ import annotations
+
+from ..common.records import Record
 
 from ..inputs.decode.small import INT64, UINT64, SmallProfile
 from .nodes import Row, location_nodes, row_order
 
 
-class SmallAggregate(NamedTuple):
+class SmallAggregate(Record):
     total: int
     rows: list[Row]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # typing's constant without typing's import (start-up: records.py)
 
 from ..analysis.nodes import GRANULARITIES
 from ..common.errors import InputError

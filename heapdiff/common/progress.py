@@ -8,7 +8,10 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from typing import TextIO
+
+TYPE_CHECKING = False  # typing's constant without typing's import (start-up: records.py)
+if TYPE_CHECKING:
+    from typing import TextIO
 
 Report = Callable[[str], None]
 

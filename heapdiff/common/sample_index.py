@@ -3,12 +3,14 @@ the model's imports, so the small-profile route chooses it the same way."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
 
+TYPE_CHECKING = False  # typing's constant without typing's import (start-up: records.py)
+if TYPE_CHECKING:
+    from typing import Protocol
 
-class SampleTypeLike(Protocol):
-    @property
-    def type(self) -> str: ...
+    class SampleTypeLike(Protocol):
+        @property
+        def type(self) -> str: ...
 
 
 def sample_index_of(sample_types: Sequence[SampleTypeLike], default: str, name: str | None) -> int:

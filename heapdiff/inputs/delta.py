@@ -2,7 +2,7 @@
 it as the heap: explain, retainers and report share these words."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # typing's constant without typing's import (start-up: records.py)
 
 if TYPE_CHECKING:  # top's small route reaches here without the model (and numpy)
     from ..inputs.decode.small import SmallProfile

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from typing import Protocol
+
+TYPE_CHECKING = False  # typing's constant without typing's import (start-up: records.py)
 
 ENVIRONMENT = "HEAPDIFF_RAW_NAMES"
 
@@ -83,14 +84,17 @@ def _remove_matching(name: str, start: str, end: str) -> str:
     return "".join(out) + name[kept:]
 
 
-class Named(Protocol):
-    """A function as decoded (model.Function, or the small route's SmallFunction)."""
+if TYPE_CHECKING:
+    from typing import Protocol
 
-    @property
-    def name(self) -> str: ...
+    class Named(Protocol):
+        """A function as decoded (model.Function, or the small route's SmallFunction)."""
 
-    @property
-    def system_name(self) -> str: ...
+        @property
+        def name(self) -> str: ...
+
+        @property
+        def system_name(self) -> str: ...
 
 
 def system_names(functions: Iterable[Named]) -> dict[str, tuple[str, ...]]:

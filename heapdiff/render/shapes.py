@@ -3,7 +3,7 @@ retainers, timeline, report): a value reads the same wherever it appears. Exact 
 units; a figure that is not known is null or left out, as each shape says."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # typing's constant without typing's import (start-up: records.py)
 
 if TYPE_CHECKING:  # the engines are imported by the commands that use them, not by a shape
     from ..analysis.callgraph import Path

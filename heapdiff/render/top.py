@@ -1,7 +1,7 @@
 """`heapdiff top` as a table for a terminal and as JSON."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # typing's constant without typing's import (start-up: records.py)
 
 from ..inputs.delta import delta_note
 from ..inputs.names import system_names

@@ -9,14 +9,15 @@ way (decode/pprof.py), which gives the figures or the error. Samples are kept gr
 stack's bytes: a heap profile has one sample per (stack, object size), so a stack is resolved
 once however many sizes it has.
 """
-# annotations evaluated, not strings: see analysis/nodes.py
+from __future__ import annotations
+
 import re
 from array import array
 from collections.abc import Iterator
-from typing import NamedTuple
 
 from ...analysis.nodes import LocationTables
 from ...common.kernel import compiled
+from ...common.records import Record
 from ..names import namer
 
 INT64 = 1 << 63
@@ -27,20 +28,20 @@ class NotSmall(Exception):
     """The profile is not one this route reads; the columnar decoder decides."""
 
 
-class SmallType(NamedTuple):
+class SmallType(Record):
     type: str
     unit: str
 
 
-class SmallFunction(NamedTuple):
+class SmallFunction(Record):
     name: str  # as pprof prints it (names.py): always the system name on this route
     filename: str
     start_line: int
     system_name: str
 
 
-class SmallProfile(NamedTuple):
-    """The parts of a profile `top` reads (NamedTuples, not the model's dataclasses: see
+class SmallProfile(Record):
+    """The parts of a profile `top` reads (records, not the model's dataclasses: see
     analysis/nodes.py). stacks maps a stack's varint bytes to its location indices (leaf
     first); values[k] is the value row of the sample with stack keys[k]."""
 
