@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from heapdiff.retainers.source import find_go
+from heapdiff.common.gotool import find_go
 
 from support import REPO, run_heapdiff
 

@@ -20,7 +20,7 @@ from heapdiff.escapes.log import (Diagnostic, UnknownLogFormat, merged, read_jso
 from heapdiff.escapes.module import find_module
 from heapdiff.escapes.reasons import escape_of
 from heapdiff.inputs.load import load_profile
-from heapdiff.retainers.source import find_go
+from heapdiff.common.gotool import find_go
 from support import SAMPLES, run_heapdiff
 
 PROGRAMS = SAMPLES / "programs"

@@ -13,7 +13,7 @@ import pytest
 
 from capture_server import DUMP, Server
 from heapdiff.capture.manifest import read_capture
-from heapdiff.retainers.source import find_go
+from heapdiff.common.gotool import find_go
 from support import REPO, SAMPLES, run_heapdiff
 
 GO = find_go()

@@ -18,7 +18,7 @@ from heapdiff.capture.manifest import Artifact, read_capture, write_manifest
 from heapdiff.capture.timeline import build_timeline
 from heapdiff.inputs.load import load
 from heapdiff.model import Scrape
-from heapdiff.retainers.source import find_go
+from heapdiff.common.gotool import find_go
 from support import REPO, SAMPLES, run_heapdiff
 
 GO = find_go()

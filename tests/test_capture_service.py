@@ -15,7 +15,7 @@ from heapdiff.capture.manifest import read_capture
 from heapdiff.inputs.load import load
 from heapdiff.inputs.snapshot import load_snapshot
 from heapdiff.memory.waterfall import waterfall
-from heapdiff.retainers.source import find_go
+from heapdiff.common.gotool import find_go
 from heapdiff.capture.timeline import build_timeline
 
 from capture_folders import wait_for_rounds

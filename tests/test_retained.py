@@ -17,7 +17,7 @@ from heapdiff.inputs.decode.heapdump import decode_heapdump
 from heapdiff.retained.dominators import BYTES, OBJECTS, POINTER_BYTES, dominators
 from heapdiff.retained.groups import Retention, retention
 from heapdiff.retainers.binary.image import Image
-from heapdiff.retainers.source import find_go
+from heapdiff.common.gotool import find_go
 
 from support import SAMPLES
 

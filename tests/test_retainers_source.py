@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from heapdiff.common.errors import InputError
-from heapdiff.retainers.source import SourceCandidate, find_go, source_candidates
+from heapdiff.common.gotool import find_go
+from heapdiff.retainers.source import SourceCandidate, source_candidates
 
 from support import SAMPLES
 

@@ -8,7 +8,7 @@ import re
 import pytest
 from textual.widgets import Static
 
-from heapdiff.retainers.source import find_go
+from heapdiff.common.gotool import find_go
 from support import SAMPLES
 from tui_settle import settled
 from tui.app import HeapdiffApp

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..common.errors import InputError
-from ..retainers.source import _cache_root, _first_line, _go_env, _run, find_go
+from ..common.gotool import cache_root, find_go, first_line, go_env, run_until
 from .log import (TEXT_LINE, Diagnostic, UnknownLogFormat, merged, read_json_log,
                   read_text_log)
 from .module import Module
@@ -49,20 +49,20 @@ def compiler_log(module: Module, packages: list[Path], go: str | None = None,
     go_bin = find_go(go)
     if go_bin is None:
         raise Unavailable("no Go toolchain found: the verdicts need `go` on PATH")
-    env = _go_env()
+    env = go_env()
     where = str(module.root)
     deadline = start + timeout
     try:
-        ver = _run([go_bin, "env", "GOVERSION", "GOOS", "GOARCH", "GOFLAGS"], env, where,
+        ver = run_until([go_bin, "env", "GOVERSION", "GOOS", "GOARCH", "GOFLAGS"], env, where,
                    deadline, timeout)
     except InputError as e:
         raise Unavailable(str(e)) from None
     if ver.returncode != 0:
-        raise Unavailable(f"{go_bin} does not run: {_first_line(ver.stderr, ver.returncode)}")
+        raise Unavailable(f"{go_bin} does not run: {first_line(ver.stderr, ver.returncode)}")
     go_version = ver.stdout.split()[0] if ver.stdout.split() else "?"
     rel = sorted({p.relative_to(module.root).as_posix() for p in packages})
     key = _key(module, rel, ver.stdout)
-    cache = _cache_root() / "escapes" / f"{key}.json"
+    cache = cache_root() / "escapes" / f"{key}.json"
     cached = _read_cache(cache)
     if cached is not None:
         return CompilerLog(cached, go_version, True, time.monotonic() - start)
@@ -116,7 +116,7 @@ def _compile(go: str, env: dict[str, str], module: Module, packages: list[str], 
                *(f"-gcflags={p}={flags}" for p in patterns), *patterns]
         (work / "bin").mkdir()
         try:
-            built = _run(cmd, env, where, deadline, timeout, cwd=module.root)
+            built = run_until(cmd, env, where, deadline, timeout, cwd=module.root)
         except InputError as e:
             raise Unavailable(str(e)) from None
         if built.returncode != 0:
@@ -142,4 +142,4 @@ def _build_error(stderr: str) -> str:
         said = m["msg"] if m is not None else text
         if text and not text.startswith("#") and not any(w in said for w in ANALYSIS_WORDS):
             return text
-    return _first_line(stderr, 1)
+    return first_line(stderr, 1)

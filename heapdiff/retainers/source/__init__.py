@@ -20,20 +20,18 @@ import hashlib
 import json
 import os
 import shutil
-import signal
-import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from ...common.errors import InputError
+from ...common.gotool import cache_root, find_go, first_line, go_env, run_until
 
-__all__ = ["SourceCandidate", "source_candidates", "find_go"]
+__all__ = ["SourceCandidate", "source_candidates"]
 
 HELPER_DIR = Path(__file__).resolve().parent / "helper"
 _HELPER_FILES = ("main.go", "go.mod")
-_REPO = Path(__file__).resolve().parents[3]
 
 
 @dataclass(frozen=True)
@@ -47,15 +45,7 @@ class SourceCandidate:
     priority: int
 
 
-def find_go(go: str | None = None) -> str | None:
-    """The `go` argument, else `go` on PATH, else the repository's <repo>/.cache/go-venv."""
-    if go:
-        return shutil.which(go) or (go if os.path.isfile(go) and os.access(go, os.X_OK) else None)
-    found = shutil.which("go")
-    if found:
-        return found
-    venv = _REPO / ".cache" / "go-venv" / "bin" / ("go.exe" if os.name == "nt" else "go")
-    return str(venv) if venv.is_file() and os.access(venv, os.X_OK) else None
+
 
 
 def source_candidates(source_dir: Path, queries: list[tuple[str, int]], go: str | None = None,
@@ -92,13 +82,13 @@ def source_candidates(source_dir: Path, queries: list[tuple[str, int]], go: str 
     if go_bin is None:
         raise InputError(where, f"no Go toolchain found ({go!r} is not an executable)" if go else
                          "no Go toolchain found: --source needs `go` on PATH")
-    env = _go_env()
+    env = go_env()
     deadline = time.monotonic() + timeout
     helper = _helper(go_bin, env, where, deadline, timeout)
-    proc = _run([helper, "-go", go_bin, "-dir", str(source_dir.resolve()), "-queries", "-"],
+    proc = run_until([helper, "-go", go_bin, "-dir", str(source_dir.resolve()), "-queries", "-"],
                 env, where, deadline, timeout, cwd=source_dir, stdin="\n".join(asked) + "\n")
     if proc.returncode != 0:
-        why = _first_line(proc.stderr, proc.returncode).removeprefix("allocsite: ")
+        why = first_line(proc.stderr, proc.returncode).removeprefix("allocsite: ")
         raise InputError(where, f"the helper failed: {why}")
     try:
         doc = json.loads(proc.stdout)
@@ -122,54 +112,19 @@ def _candidate(c: dict) -> SourceCandidate:
                            size=opt("size", int), priority=int(c["priority"]))
 
 
-def _go_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["GOTOOLCHAIN"] = "local"  # never download a toolchain
-    return env
 
 
-def _first_line(stderr: str, status: int) -> str:
-    for line in stderr.splitlines():
-        if line.strip():
-            return line.strip()
-    return f"exit status {status}"
 
 
-def _run(cmd: list[str], env: dict[str, str], where: str, deadline: float, timeout: float,
-         cwd: Path | None = None, stdin: str | None = None) -> subprocess.CompletedProcess:
-    """Run cmd with its output captured; past the deadline kill it and everything it started."""
-    try:
-        proc = subprocess.Popen(cmd, cwd=cwd, env=env, text=True, stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                start_new_session=os.name == "posix")
-    except OSError as e:
-        raise InputError(where, f"cannot run {cmd[0]}: {e.strerror or e}") from None
-    try:
-        stdout, stderr = proc.communicate(stdin, timeout=max(0.01, deadline - time.monotonic()))
-    except subprocess.TimeoutExpired:
-        _kill(proc)
-        what = "the helper" if cmd[1] == "-go" else f"`go {cmd[1]}`"
-        raise InputError(where, f"{what} did not finish in time (timeout {timeout:g} s)") from None
-    except BaseException:
-        _kill(proc)
-        raise
-    return subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr)
 
 
-def _kill(proc: subprocess.Popen) -> None:
-    try:
-        if os.name == "posix":
-            os.killpg(proc.pid, signal.SIGKILL)
-        else:
-            proc.kill()
-    except OSError:
-        pass
-    proc.communicate()
 
 
-def _cache_root() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "heapdiff"
+
+
+
+
+
 
 
 def _helper(go: str, env: dict[str, str], where: str, deadline: float, timeout: float) -> str:
@@ -178,9 +133,9 @@ def _helper(go: str, env: dict[str, str], where: str, deadline: float, timeout: 
         sources = [(HELPER_DIR / name).read_bytes() for name in _HELPER_FILES]
     except OSError as e:
         raise InputError(where, f"the Go helper's source is missing ({e.filename})") from None
-    ver = _run([go, "env", "GOVERSION", "GOHOSTOS", "GOHOSTARCH"], env, where, deadline, timeout)
+    ver = run_until([go, "env", "GOVERSION", "GOHOSTOS", "GOHOSTARCH"], env, where, deadline, timeout)
     if ver.returncode != 0:
-        raise InputError(where, f"{go} does not run: {_first_line(ver.stderr, ver.returncode)}")
+        raise InputError(where, f"{go} does not run: {first_line(ver.stderr, ver.returncode)}")
     fields = ver.stdout.split()
     if len(fields) != 3:
         raise InputError(where, f"{go} env printed {ver.stdout.strip()!r}")
@@ -189,7 +144,7 @@ def _helper(go: str, env: dict[str, str], where: str, deadline: float, timeout: 
     exe = ".exe" if goos == "windows" else ""
     name = f"allocsite-{digest}{exe}"
     user = os.getuid() if hasattr(os, "getuid") else "user"
-    for root in (_cache_root(), Path(tempfile.gettempdir()) / f"heapdiff-{user}"):
+    for root in (cache_root(), Path(tempfile.gettempdir()) / f"heapdiff-{user}"):
         binary = root / name
         if binary.is_file() and os.access(binary, os.X_OK):
             return str(binary)
@@ -203,11 +158,11 @@ def _helper(go: str, env: dict[str, str], where: str, deadline: float, timeout: 
                 (work / fname).write_bytes(data)
             build_env = dict(env, GOOS=goos, GOARCH=goarch, CGO_ENABLED="0", GOFLAGS="",
                              GOWORK="off")
-            built = _run([go, "build", "-trimpath", "-o", str(work / name), "."], build_env, where,
+            built = run_until([go, "build", "-trimpath", "-o", str(work / name), "."], build_env, where,
                          deadline, timeout, cwd=work)
             if built.returncode != 0:
                 raise InputError(where, "the Go helper did not build: "
-                                        f"{_first_line(built.stderr, built.returncode)}")
+                                        f"{first_line(built.stderr, built.returncode)}")
             os.replace(work / name, binary)  # atomic: a concurrent build loses harmlessly
             return str(binary)
         except OSError:
