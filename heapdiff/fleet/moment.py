@@ -41,7 +41,13 @@ def to_series(samples: Iterable[tuple[Labels, float]]) -> list[Series]:
 def snapshot_of(series: list[Series], source: str, identity: Labels = ()) -> Snapshot:
     """What the series of one process fill (MemStats, runtime/metrics, RSS), assembled as a
     saved scrape of them would be: the registry's scrape kind decides the slots and labels."""
-    return assemble([(source, Scrape((snapshot_parts(series, source, identity),), source))])
+    return assemble([(source, scrape_of(series, source, identity))])
+
+
+def scrape_of(series: list[Series], source: str, identity: Labels = ()) -> Scrape:
+    """One process's series as a saved scrape of them: what a server's moment and a
+    timeline's snapshot are read as."""
+    return Scrape((snapshot_parts(series, source, identity),), source)
 
 
 @dataclass(frozen=True)
@@ -89,7 +95,7 @@ def server_moment(server: Server, instance: str | None, matchers: str,
     identity = (("instance", names[0]),) + ((("job", jobs[0]),) if jobs[0] else ())
     series = to_series((s.labels, s.value) for s in samples)
     return ServerMoment(server.url, names[0], matchers, at,
-                        Scrape((snapshot_parts(series, source, identity),), source))
+                        scrape_of(series, source, identity))
 
 
 def _nothing(server: Server, instance: str | None, matchers: str, at: float) -> str:
