@@ -777,6 +777,152 @@ static PyObject *sample_spans(PyObject *self, PyObject *args)
     return ok ? Py_BuildValue("Kn", (unsigned long long)label_max, odd) : Py_NewRef(Py_None);
 }
 
+/* A varint of a sample at *p (before end), as the Python route reads one: at most ten bytes,
+ * canonical (no trailing zero byte), within 64 bits. */
+static inline int sample_varint(const uint8_t **p, const uint8_t *end, uint64_t *value)
+{
+    const uint8_t *q = *p;
+    if (!read_varint(p, end, value))
+        return 0;
+    return *p - q == 1 || (*p)[-1] != 0;
+}
+
+/* What stack_sums reads and adds to. */
+typedef struct {
+    const int64_t *dense, *node_offs;
+    const int32_t *nodes;
+    Py_ssize_t ids, locations, node_frames, num_types, index;
+    uint64_t *flat, *cum;
+    int64_t *last;
+} Sums;
+
+/* Location `id`, frame of sample i (its leaf when leaf), into flat and cum; 0 where no
+ * location has the id or the location has no node. */
+static inline int add_frame(const Sums *s, Py_ssize_t i, uint64_t id, int leaf, uint64_t weight)
+{
+    int64_t loc;
+    if (id >= (uint64_t)s->ids || (loc = s->dense[id]) < 0 || loc >= s->locations)
+        return 0;
+    int64_t j = s->node_offs[loc], j_end = s->node_offs[loc + 1];
+    if (j < 0 || j >= j_end || j_end > s->node_frames)
+        return 0;
+    if (leaf)
+        s->flat[s->nodes[j]] += weight;
+    for (; j < j_end; j++)
+        if (s->last[s->nodes[j]] != i) {
+            s->last[s->nodes[j]] = i;
+            s->cum[s->nodes[j]] += weight;
+        }
+    return 1;
+}
+
+/* One pass over sample i's fields at p..end, reading those of field `want`, packed or not:
+ * 2, its values (the one at index into *weight, every one checked below 2**63, counted in
+ * *count); 1, its location ids in order, leaf first, each added with *weight. Labels (field 3)
+ * are skipped: decoding checked their strings. 0 for any other field or shape. */
+static int sample_pass(const Sums *s, Py_ssize_t i, const uint8_t *p, const uint8_t *end,
+                       int want, uint64_t *weight, Py_ssize_t *count)
+{
+    int leaf = 1;
+    while (p < end) {
+        uint8_t tag = *p++;
+        int field = tag >> 3, wire = tag & 7;
+        const uint8_t *q = p, *stop;
+        uint64_t value;
+        if (tag >= 0x80 || field < 1 || field > 3 || (wire != 0 && wire != 2)
+                || (field == 3 && wire != 2))
+            return 0;
+        if (wire == 0) {
+            if (!sample_varint(&p, end, &value))
+                return 0;
+        } else {
+            if (!read_varint(&q, end, &value) || value > (uint64_t)(end - q))
+                return 0;
+            p = q + value;
+        }
+        stop = p;
+        if (field != want)
+            continue;
+        while (q < stop) {
+            if (!sample_varint(&q, stop, &value))
+                return 0;
+            if (want == 1) {
+                if (!add_frame(s, i, value, leaf, *weight))
+                    return 0;
+                leaf = 0;
+            } else {
+                if (value >= 1ull << 63 || *count >= s->num_types)
+                    return 0;
+                if ((*count)++ == s->index)
+                    *weight = value;
+            }
+        }
+    }
+    return 1;
+}
+
+/* stack_sums(data, starts, ends, num_types, index, dense, node_offsets, nodes, flat, cum)
+ *   -> the total, or None.
+ * top on the small route: over the Sample records at starts..ends (int64), the value at index
+ * of each (every sample has num_types values, each below 2**63) is added to the total, to flat
+ * (int64 per node) of its leaf location's first node, and to cum of each node of its stack once;
+ * dense (int64) maps a location id to its location (-1: none), node_offsets (int64, locations
+ * + 1) and nodes (int32) give each location's nodes. Sums wrap at 2**64, as Go's int64 sums
+ * do. None where decode/small.py's Python reading would raise NotSmall, or another shape:
+ * that reading then decides. */
+static PyObject *stack_sums(PyObject *self, PyObject *args)
+{
+    enum { DATA, STARTS_, ENDS_, DENSE_IDS, NODE_OFFS, NODES, FLAT, CUM, N };
+    PyObject *objs[N];
+    Sums s;
+    if (!PyArg_ParseTuple(args, "OOOnnOOOOO", &objs[DATA], &objs[STARTS_], &objs[ENDS_],
+                          &s.num_types, &s.index, &objs[DENSE_IDS], &objs[NODE_OFFS],
+                          &objs[NODES], &objs[FLAT], &objs[CUM]))
+        return NULL;
+    Py_buffer v[N];
+    if (!take_buffers(objs, v, N, FLAT))
+        return NULL;
+    const uint8_t *data = v[DATA].buf;
+    const int64_t *starts = v[STARTS_].buf, *ends = v[ENDS_].buf;
+    Py_ssize_t samples = v[STARTS_].len / 8, num_nodes = v[FLAT].len / 8;
+    s.dense = v[DENSE_IDS].buf;
+    s.node_offs = v[NODE_OFFS].buf;
+    s.nodes = v[NODES].buf;
+    s.ids = v[DENSE_IDS].len / 8;
+    s.locations = v[NODE_OFFS].len / 8 - 1;
+    s.node_frames = v[NODES].len / 4;
+    s.flat = v[FLAT].buf;
+    s.cum = v[CUM].buf;
+    int ok = v[STARTS_].itemsize == 8 && v[ENDS_].len == v[STARTS_].len
+             && v[DENSE_IDS].itemsize == 8 && v[NODE_OFFS].itemsize == 8 && v[NODES].itemsize == 4
+             && v[FLAT].itemsize == 8 && v[CUM].itemsize == 8 && v[CUM].len == v[FLAT].len
+             && 0 <= s.index && s.index < s.num_types && s.locations >= 0;
+    s.last = ok ? PyMem_Malloc(sizeof(int64_t) * (num_nodes ? num_nodes : 1)) : NULL;
+    if (ok && !s.last) {
+        release_buffers(v, N);
+        return PyErr_NoMemory();
+    }
+    uint64_t total = 0;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t k = 0; ok && k < num_nodes; k++)
+        s.last[k] = -1;
+    for (Py_ssize_t j = 0; ok && j < s.node_frames; j++)
+        ok = 0 <= s.nodes[j] && s.nodes[j] < num_nodes;
+    for (Py_ssize_t i = 0; ok && i < samples; i++) {
+        uint64_t weight = 0;
+        Py_ssize_t count = 0;
+        ok = span_within(starts, ends, i, v[DATA].len)
+             && sample_pass(&s, i, data + starts[i], data + ends[i], 2, &weight, &count)
+             && count == s.num_types
+             && sample_pass(&s, i, data + starts[i], data + ends[i], 1, &weight, &count);
+        total += weight;
+    }
+    Py_END_ALLOW_THREADS
+    PyMem_Free(s.last);
+    release_buffers(v, N);
+    return ok ? PyLong_FromLongLong((long long)total) : Py_NewRef(Py_None);
+}
+
 /* ---- heap dumps --------------------------------------------------------------------- */
 
 /* Each record's fields after its tag (runtime/heapdump.go), as heapdump.py's LAYOUTS: u a
@@ -1065,6 +1211,7 @@ static PyMethodDef methods[] = {
     {"messages", messages, METH_VARARGS, "Decode messages of varint fields (the small route)."},
     {"locations", locations, METH_VARARGS, "Decode Location records (the small route)."},
     {"sample_spans", sample_spans, METH_VARARGS, "Frame Sample records (the small route)."},
+    {"stack_sums", stack_sums, METH_VARARGS, "top's flat, cum and total (the small route)."},
     {"select", select_records, METH_VARARGS, "Framed records of some fields (the small route)."},
     {"heapdump", heapdump, METH_VARARGS, "Frame a Go heap dump's records; its objects' pointers."},
     {"accumulate", accumulate, METH_VARARGS, "Sum values up a tree, children first."},

@@ -48,6 +48,7 @@ def run_small(args) -> bool:
     False when the file is not one, and the usual route reads it."""
     from ..analysis.small import small_top
     from ..common.sample_index import sample_index_of
+    from ..inputs.decode.small import NotSmall
 
     profile = small_profile(args.file)
     if profile is None:
@@ -58,7 +59,10 @@ def run_small(args) -> bool:
     except KeyError:  # the usual route says what is wrong
         return False
     granularity, note = resolve_granularity(profile, args.granularity)
-    agg = small_top(profile, index, granularity, args.sort)
+    try:
+        agg = small_top(profile, index, granularity, args.sort)
+    except NotSmall:  # its samples, read only when summed
+        return False
     output(args, profile, index, granularity, agg, agg.rows, note)
     return True
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from ...analysis.nodes import LocationTables
 from ...common.kernel import compiled
@@ -40,10 +40,36 @@ class SmallFunction(Record):
     system_name: str
 
 
+class StackSamples(Record):
+    """The samples as Python reads them. stacks maps a stack's varint bytes to its location
+    indices (leaf first); values[k] is the value row of the sample with stack keys[k]."""
+
+    stacks: dict[bytes, tuple[int, ...]]
+    keys: list[bytes]  # per sample
+    values: list[tuple[int, ...]]  # per sample
+
+    def stack_samples(self) -> StackSamples:
+        return self
+
+
+class FramedSamples(Record):
+    """The Sample records, for the compiled kernel's stack_sums to read and sum in one call
+    (analysis/small.py); read as StackSamples only where it declines. decode may raise
+    NotSmall: the checks of Python's reading run only then."""
+
+    data: bytes
+    starts: array  # int64: each Sample's payload
+    ends: array
+    dense: array  # int64: location id -> location index, -1 for none
+    decode: Callable[[], StackSamples]
+
+    def stack_samples(self) -> StackSamples:
+        return self.decode()
+
+
 class SmallProfile(Record):
     """The parts of a profile `top` reads (records, not the model's dataclasses: see
-    analysis/nodes.py). stacks maps a stack's varint bytes to its location indices (leaf
-    first); values[k] is the value row of the sample with stack keys[k]."""
+    analysis/nodes.py)."""
 
     sample_types: tuple[SmallType, ...]
     default_sample_type: str
@@ -56,9 +82,7 @@ class SmallProfile(Record):
     line_function: list[int]
     line_number: list[int]
     line_column: list[int]
-    stacks: dict[bytes, tuple[int, ...]]
-    keys: list[bytes]  # per sample
-    values: list[tuple[int, ...]]  # per sample
+    samples: StackSamples | FramedSamples
     source: str
 
     @property
@@ -250,8 +274,7 @@ def _decode(data: bytes, source: str) -> SmallProfile:
     strings = [s.decode("utf-8") for s in raw_strings]
     if not strings or strings[0] != "" or not sample_types:
         raise NotSmall("string table or sample types")
-    keys, value_keys, label_max = _sample_fields(reader, *spans[2])
-    rows = _rows(reader, value_keys, len(sample_types))
+    sample_bytes, label_max = _sample_fields(reader, *spans[2])
     n = len(strings)
     if label_max >= n or any(c >= n for c in comments):
         raise NotSmall("a string index out of range")
@@ -293,17 +316,49 @@ def _decode(data: bytes, source: str) -> SmallProfile:
     # KeyError: an id no function or mapping has, not ours
     mapping = [mapping_index[m] if m else -1 for m in mapping_ids]
     line_function = [function_index[f] if f else -1 for f in function_ids]
-    distinct = set(keys)
-    if TOO_LONG.search(b"|".join(distinct)):  # every key ends a varint (add checks it)
-        raise NotSmall("a location id longer than ten bytes")
-    stacks = {key: tuple(map(location_index.__getitem__, VARINT.findall(key)))
-              for key in distinct}
+
+    def decode_samples() -> StackSamples:
+        keys, value_keys = sample_bytes()
+        try:
+            return _stack_samples(reader, keys, value_keys, len(sample_types), location_index)
+        except (LookupError, ValueError) as exc:  # as decode_small, when read lazily
+            raise NotSmall(str(exc)) from None
+
+    starts, ends = spans[2]
+    dense = _dense(reader, ids) if starts and compiled() is not None else None
+    samples: StackSamples | FramedSamples = decode_samples() if dense is None else \
+        FramedSamples(data, array("q", starts), array("q", ends), dense, decode_samples)
     return SmallProfile(
         sample_types=types, default_sample_type=default, period=_signed(scalars.get(12, 0)),
         functions=tuple(funcs), objfiles=tuple(objfiles),
         addresses=addresses, mapping=mapping, line_offsets=line_offsets,
         line_function=line_function, line_number=line_number, line_column=line_column,
-        stacks=stacks, keys=keys, values=rows, source=source)
+        samples=samples, source=source)
+
+
+def _stack_samples(reader: _Reader, keys: list[bytes], value_keys: list[bytes], num_types: int,
+                   location_index: dict[bytes, int]) -> StackSamples:
+    rows = _rows(reader, value_keys, num_types)
+    distinct = set(keys)
+    if TOO_LONG.search(b"|".join(distinct)):  # every key ends a varint (add checks it)
+        raise NotSmall("a location id longer than ten bytes")
+    stacks = {key: tuple(map(location_index.__getitem__, VARINT.findall(key)))
+              for key in distinct}  # KeyError: a location id no location has
+    return StackSamples(stacks=stacks, keys=keys, values=rows)
+
+
+DENSE_SLACK = 4  # location ids up to 4x their count (+64) are looked up in a table
+
+
+def _dense(reader: _Reader, ids: list[bytes]) -> array | None:
+    """Location id -> index as a table for the kernel; None when the ids are too sparse."""
+    values = list(map(reader.values.__getitem__, ids))
+    if not values or max(values) > DENSE_SLACK * len(values) + 64:
+        return None
+    dense = array("q", [-1]) * (max(values) + 1)
+    for index, location_id in enumerate(values):
+        dense[location_id] = index
+    return dense
 
 
 # The records decoded in bulk, each kind in one go: samples, mappings, locations, functions and
@@ -455,12 +510,13 @@ def _pieces(segment: bytes) -> list[bytes]:
     return pieces
 
 
-def _sample_fields(reader: _Reader, starts: list[int],
-                   ends: list[int]) -> tuple[list[bytes], list[bytes], int]:
-    """Each sample's packed location ids and packed values (their bytes), and the largest
-    string index its labels use: by the compiled kernel in one call when there is one (the
-    samples are most of a small profile's records), else sample by sample. The kernel takes
-    samples as Go writes them; _Samples reads the others."""
+def _sample_fields(reader: _Reader, starts: list[int], ends: list[int],
+                   ) -> tuple[Callable[[], tuple[list[bytes], list[bytes]]], int]:
+    """Each sample's packed location ids and packed values, and the largest string index its
+    labels use: by the compiled kernel in one call when there is one (the samples are most of
+    a small profile's records), else sample by sample. The kernel takes samples as Go writes
+    them; _Samples reads the others. The ids and values are read (as bytes) when the returned
+    function is called: where the kernel sums the samples, never."""
     kernel = compiled()
     data = reader.data
     odd = _Samples(reader)
@@ -470,17 +526,24 @@ def _sample_fields(reader: _Reader, starts: list[int],
     if framed is None:
         for a, b in zip(starts, ends):
             odd.add(a, b)
-        return odd.keys, odd.value_keys, odd.label_max
+        return lambda: (odd.keys, odd.value_keys), odd.label_max
     label_max, odd_count = framed
-    bounds = spans.tolist()
-    keys = [data[x:y] for x, y in zip(bounds[0::4], bounds[1::4])]
-    value_keys = [data[x:y] for x, y in zip(bounds[2::4], bounds[3::4])]
-    if odd_count:
-        for i, first in enumerate(bounds[0::4]):
-            if first < 0:
-                odd.add(starts[i], ends[i])
-                keys[i], value_keys[i] = odd.keys[-1], odd.value_keys[-1]
-    return keys, value_keys, max(label_max, odd.label_max)
+
+    def read() -> tuple[list[bytes], list[bytes]]:
+        bounds = spans.tolist()
+        keys = [data[x:y] for x, y in zip(bounds[0::4], bounds[1::4])]
+        value_keys = [data[x:y] for x, y in zip(bounds[2::4], bounds[3::4])]
+        if odd_count:
+            for i, first in enumerate(bounds[0::4]):
+                if first < 0:
+                    odd.add(starts[i], ends[i])
+                    keys[i], value_keys[i] = odd.keys[-1], odd.value_keys[-1]
+        return keys, value_keys
+
+    if odd_count:  # read now: their labels count in label_max
+        read_once = read()
+        return lambda: read_once, max(label_max, odd.label_max)
+    return read, label_max
 
 
 def _rows(reader: _Reader, value_keys: list[bytes], num_types: int) -> list[tuple[int, ...]]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from ...common.errors import InputError
 from .legacy_text import parse_legacy_heap
-from .small import NotSmall, SmallFunction, SmallProfile, SmallType, encode_varint
+from .small import (NotSmall, SmallFunction, SmallProfile, SmallType, StackSamples,
+                    encode_varint)
 
 
 def decode_small_legacy(text: str, source: str) -> SmallProfile:
@@ -42,6 +43,8 @@ def decode_small_legacy(text: str, source: str) -> SmallProfile:
         mapping=[-1] * len(records.loc_address), line_offsets=line_offsets,
         line_function=[f for f, _ in flat_lines], line_number=[ln for _, ln in flat_lines],
         line_column=[0] * len(flat_lines),
-        stacks={key: tuple(stack) for key, stack in zip(keys, records.stacks)}, keys=keys,
-        values=[tuple(row) for row in records.values], source=source)
+        samples=StackSamples(
+            stacks={key: tuple(stack) for key, stack in zip(keys, records.stacks)}, keys=keys,
+            values=[tuple(row) for row in records.values]),
+        source=source)
 
