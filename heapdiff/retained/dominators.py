@@ -100,13 +100,13 @@ def dominators(dump: HeapDump, root_key: np.ndarray, keys: int) -> Dominators:
     leaf = folded[root_dst]
     object_node[root_dst[leaf]] = 1 + root_src[leaf]
     del leaf
-    own = _own(dump, object_node, node_object.size)
 
     graph = _graph(node_object.size, _edges(keys, root_src, root_dst, source, target,
                                             object_node, folded))
     del source, target, root_src, root_dst
     idom = _idom(graph)
     del graph
+    own = _own(dump, object_node, node_object.size)   # after igraph's peak, not beside it
     reached = idom >= 0
     reached[SUPER] = True
     # objects folded into a node no root reaches are not reached either
