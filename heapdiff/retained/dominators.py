@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -146,14 +147,22 @@ def _edges(keys: int, root_src: np.ndarray, root_dst: np.ndarray, source: np.nda
     key, root keys and objects to the objects that are not folded. python-igraph turns an
     array into a list of lists before it reads it (~170 bytes an edge, 2.2 GiB of a 1 GiB
     heap's peak); pairs from zip cost only the edge igraph keeps."""
-    yield from zip([SUPER] * keys, range(1, 1 + keys))
+    return chain.from_iterable(_edge_chunks(keys, root_src, root_dst, source, target,
+                                            object_node, folded))
+
+
+def _edge_chunks(keys: int, root_src: np.ndarray, root_dst: np.ndarray, source: np.ndarray,
+                 target: np.ndarray, object_node: np.ndarray,
+                 folded: np.ndarray) -> Iterator[Iterator[tuple[int, int]]]:
+    """_edges' pairs as one zip per chunk (chained, they cost no Python frame per edge)."""
+    yield zip([SUPER] * keys, range(1, 1 + keys))
     for src, dst in ((1 + root_src, root_dst), (source, target)):
         for at in range(0, src.size, EDGE_CHUNK):
             to = dst[at:at + EDGE_CHUNK]
             kept = ~folded[to]
             frm = src[at:at + EDGE_CHUNK][kept]
-            yield from zip((object_node[frm] if src is source else frm).tolist(),
-                           object_node[to[kept]].tolist())
+            yield zip((object_node[frm] if src is source else frm).tolist(),
+                      object_node[to[kept]].tolist())
 
 
 def _graph(nodes: int, edges: Iterator[tuple[int, int]]) -> Any:
