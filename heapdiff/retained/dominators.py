@@ -13,7 +13,10 @@ GC) get no dominator and count nowhere.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import chain
+from typing import Any
 
 import numpy as np
 
@@ -24,6 +27,7 @@ SUPER = 0
 # columns of own / retained: the node count sizes each subtree's preorder interval
 BYTES, OBJECTS, POINTER_BYTES, NODES = 0, 1, 2, 3
 WORD = 8
+EDGE_CHUNK = 1 << 16   # edges handed to igraph per pair of lists
 
 
 @dataclass(frozen=True, eq=False)
@@ -72,62 +76,122 @@ def distinct_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def dominators(dump: HeapDump, root_key: np.ndarray, keys: int) -> Dominators:
     """root_key maps each of dump.roots to a key 0..keys-1 (roots with one name share one)."""
     n = dump.objects
-    fields = np.diff(dump.indptr)
-    target = dump.resolve(dump.words)
-    source = np.repeat(np.arange(n, dtype=np.int64), fields)
-    kept = (target >= 0) & (target != source)
-    source, target = source[kept], target[kept]
-    held = dump.resolve(dump.root_words)
+    first = 1 + keys
+    # object indices as int32 where they fit: the edge columns are the pass's largest arrays
+    index = "int32" if n + first < 1 << 31 else "int64"
+    source, target = _object_edges(dump, index)
+    held = dump.resolve(dump.root_words, index)
     got = held >= 0
-    root_src = root_key[dump.root_of_word[got]]
+    root_src = root_key[dump.root_of_word[got]].astype(index)
     root_dst = held[got]
+    del held, got
     # an object's referrers (edges, not distinct referrers: two words to one leaf keep it)
     indegree = np.bincount(target, minlength=n) + np.bincount(root_dst, minlength=n)
-    outdegree = np.bincount(source, minlength=n)
-    folded = (outdegree == 0) & (indegree == 1)
+    folded = (np.bincount(source, minlength=n) == 0) & (indegree == 1)
+    del indegree
 
     # nodes: super, root keys, then every object that is not folded
-    first = 1 + keys
     node_object = np.concatenate([np.full(first, -1, np.int64), np.flatnonzero(~folded)])
     object_node = np.full(n, -1, np.int64)
     object_node[~folded] = np.arange(first, node_object.size, dtype=np.int64)
-    # a folded leaf's one referrer: an object's node or a root key's
-    referrer = np.full(n, -1, np.int64)
-    from_object = folded[target]
-    referrer[target[from_object]] = object_node[source[from_object]]
-    from_root = folded[root_dst]
-    referrer[root_dst[from_root]] = 1 + root_src[from_root]
-    object_node[folded] = referrer[folded]
+    # a folded leaf's one referrer (never folded itself: it has an edge out): an object's
+    # node or a root key's
+    leaf = folded[target]
+    object_node[target[leaf]] = object_node[source[leaf]]
+    leaf = folded[root_dst]
+    object_node[root_dst[leaf]] = 1 + root_src[leaf]
+    del leaf
 
-    own = np.zeros((node_object.size, 4), np.int64)
-    own[:, NODES] = 1
-    sizes = dump.size.astype(np.int64)
-    pointer_bytes = fields.astype(np.int64) * WORD
-    home = object_node
-    np.add.at(own[:, BYTES], home, sizes)
-    np.add.at(own[:, OBJECTS], home, 1)
-    np.add.at(own[:, POINTER_BYTES], home, pointer_bytes)
-
-    unfolded = ~folded[target]
-    # int32 where it holds every node: half the memory igraph's input costs
-    kind = np.int32 if node_object.size < 1 << 31 else np.int64
-    edges = np.concatenate([
-        np.stack([np.zeros(keys, kind), np.arange(1, first, dtype=kind)], 1),
-        np.stack([1 + root_src[~from_root], object_node[root_dst[~from_root]]], 1).astype(kind),
-        np.stack([object_node[source[unfolded]], object_node[target[unfolded]]], 1).astype(kind),
-    ])
-    del source, target, unfolded, referrer, held, root_dst, root_src
-    idom, order = _dominator_tree(node_object.size, edges)
-    del edges
-    reached = np.zeros(node_object.size, bool)
-    reached[order] = True
+    graph = _graph(node_object.size, _edges(keys, root_src, root_dst, source, target,
+                                            object_node, folded))
+    del source, target, root_src, root_dst
+    idom = _idom(graph)
+    del graph
+    own = _own(dump, object_node, node_object.size)   # after igraph's peak, not beside it
+    reached = idom >= 0
+    reached[SUPER] = True
     # objects folded into a node no root reaches are not reached either
     object_node = np.where(reached[np.maximum(object_node, 0)] & (object_node >= 0),
                            object_node, -1)
     retained = np.where(reached[:, None], own, 0)
-    _accumulate(order[::-1].copy(), idom, retained)
+    _accumulate(_children_first(idom, reached), idom, retained)
     return Dominators(roots=keys, node_object=node_object, object_node=object_node,
                       folded=folded, idom=idom, retained=retained, own=own)
+
+
+def _object_edges(dump: HeapDump, index: str) -> tuple[np.ndarray, np.ndarray]:
+    """(source, target) objects of every pointer word that points into another object."""
+    target = dump.resolve(dump.words, index)
+    source = np.repeat(np.arange(dump.objects, dtype=index), np.diff(dump.indptr))
+    kept = (target >= 0) & (target != source)
+    return source[kept], target[kept]
+
+
+def _own(dump: HeapDump, home: np.ndarray, nodes: int) -> np.ndarray:
+    """Each node's own bytes, objects and pointer bytes: its object's and its folded leaves'.
+    Byte sums go through bincount's float64 weights, exact below 2**53 (a dump's objects
+    are records of the dump, so their sizes sum to less than its length)."""
+    own = np.zeros((nodes, 4), np.int64)
+    own[:, NODES] = 1
+    own[:, BYTES] = np.bincount(home, weights=dump.size, minlength=nodes)
+    own[:, OBJECTS] = np.bincount(home, minlength=nodes)
+    own[:, POINTER_BYTES] = np.bincount(home, weights=np.diff(dump.indptr),
+                                        minlength=nodes) * WORD
+    return own
+
+
+def _edges(keys: int, root_src: np.ndarray, root_dst: np.ndarray, source: np.ndarray,
+           target: np.ndarray, object_node: np.ndarray,
+           folded: np.ndarray) -> Iterator[tuple[int, int]]:
+    """The graph's edges as (from, to) node pairs, a chunk at a time: super to each root
+    key, root keys and objects to the objects that are not folded. python-igraph turns an
+    array into a list of lists before it reads it (~170 bytes an edge, 2.2 GiB of a 1 GiB
+    heap's peak); pairs from zip cost only the edge igraph keeps."""
+    return chain.from_iterable(_edge_chunks(keys, root_src, root_dst, source, target,
+                                            object_node, folded))
+
+
+def _edge_chunks(keys: int, root_src: np.ndarray, root_dst: np.ndarray, source: np.ndarray,
+                 target: np.ndarray, object_node: np.ndarray,
+                 folded: np.ndarray) -> Iterator[Iterator[tuple[int, int]]]:
+    """_edges' pairs as one zip per chunk (chained, they cost no Python frame per edge)."""
+    yield zip([SUPER] * keys, range(1, 1 + keys))
+    for src, dst in ((1 + root_src, root_dst), (source, target)):
+        for at in range(0, src.size, EDGE_CHUNK):
+            to = dst[at:at + EDGE_CHUNK]
+            kept = ~folded[to]
+            frm = src[at:at + EDGE_CHUNK][kept]
+            yield zip((object_node[frm] if src is source else frm).tolist(),
+                      object_node[to[kept]].tolist())
+
+
+def _graph(nodes: int, edges: Iterator[tuple[int, int]]) -> Any:
+    import igraph  # the compiled Lengauer-Tarjan (a heavy import: only this command needs it)
+    return igraph.Graph(n=nodes, edges=edges, directed=True)
+
+
+def _idom(graph: Any) -> np.ndarray:
+    """Each node's immediate dominator from SUPER: -1 for SUPER and unreached nodes."""
+    dominated = graph.dominator(SUPER, mode="out")   # a list; NaN for an unreached node
+    idom = np.array(dominated, dtype=np.float64)
+    del dominated
+    return np.where(np.isnan(idom), -1, idom).astype(np.int64)
+
+
+def _children_first(idom: np.ndarray, reached: np.ndarray) -> np.ndarray:
+    """The reached nodes, deepest first (a node's dominator after it): depths summed up the
+    tree by pointer jumping, as preorder() does."""
+    itself = np.arange(idom.size)
+    up = np.where(idom >= 0, idom, itself)
+    depth = (idom >= 0).astype(np.int64)      # roots of the forest (SUPER, unreached) add 0
+    while True:
+        above = up[up]
+        if np.array_equal(above, up):
+            break
+        depth = depth + depth[up]
+        up = above
+    nodes = np.flatnonzero(reached)
+    return nodes[np.argsort(-depth[nodes], kind="stable")]
 
 
 def preorder(tree: Dominators) -> tuple[np.ndarray, np.ndarray]:
@@ -155,19 +219,6 @@ def preorder(tree: Dominators) -> tuple[np.ndarray, np.ndarray]:
         first = first + np.where(up != itself, first[up], 0)
         up = above
     return first, first + size - 1
-
-
-def _dominator_tree(nodes: int, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each node's immediate dominator from SUPER (-1 for SUPER and unreached nodes) and the
-    reached nodes in BFS order (a node's dominator comes before it: it is nearer SUPER)."""
-    import igraph  # the compiled Lengauer-Tarjan (a heavy import: only this command needs it)
-    graph = igraph.Graph(n=nodes, edges=edges, directed=True)
-    order = np.array(graph.bfs(SUPER, mode="out")[0], dtype=np.int64)
-    dominated = graph.dominator(SUPER, mode="out")   # a list; NaN for an unreached node
-    del graph
-    idom = np.array(dominated, dtype=np.float64)
-    del dominated
-    return np.where(np.isnan(idom), -1, idom).astype(np.int64), order
 
 
 def _accumulate(order: np.ndarray, parent: np.ndarray, values: np.ndarray) -> None:
