@@ -528,22 +528,20 @@ def _sample_fields(reader: _Reader, starts: list[int], ends: list[int],
             odd.add(a, b)
         return lambda: (odd.keys, odd.value_keys), odd.label_max
     label_max, odd_count = framed
+    # the odd samples are read now (their labels count in label_max), the others when asked
+    odd_at = [i for i, first in enumerate(spans[0::4]) if first < 0] if odd_count else []
+    for i in odd_at:
+        odd.add(starts[i], ends[i])
 
     def read() -> tuple[list[bytes], list[bytes]]:
         bounds = spans.tolist()
         keys = [data[x:y] for x, y in zip(bounds[0::4], bounds[1::4])]
         value_keys = [data[x:y] for x, y in zip(bounds[2::4], bounds[3::4])]
-        if odd_count:
-            for i, first in enumerate(bounds[0::4]):
-                if first < 0:
-                    odd.add(starts[i], ends[i])
-                    keys[i], value_keys[i] = odd.keys[-1], odd.value_keys[-1]
+        for k, i in enumerate(odd_at):
+            keys[i], value_keys[i] = odd.keys[k], odd.value_keys[k]
         return keys, value_keys
 
-    if odd_count:  # read now: their labels count in label_max
-        read_once = read()
-        return lambda: read_once, max(label_max, odd.label_max)
-    return read, label_max
+    return read, max(label_max, odd.label_max)
 
 
 def _rows(reader: _Reader, value_keys: list[bytes], num_types: int) -> list[tuple[int, ...]]:
