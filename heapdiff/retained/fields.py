@@ -28,6 +28,7 @@ from .dump import HeapDump
 NO, EFACE, IFACE = -1, -2, -3   # a claim's shape: none, an interface's dynamic type
 HEADER_WORD = 8
 MAX_WORDS = 1 << 12             # pointer words of one element past which a type is not walked
+MAX_DEPTH = 32                  # structs and arrays nested in place (a hostile binary's loop)
 THIN = 64       # a level with this few pointer fields is walked word by word (a linked list's
                 # one node per level: array operations would cost more than the node)
 MAP_HEADER, MAP_DIR_PTR = 48, 16        # internal/runtime/maps.Map and its dirPtr
@@ -58,24 +59,34 @@ class Shapes:
     image: Image
     shapes: list[Shape] = field(default_factory=list)
     _index: dict[tuple, int] = field(default_factory=dict)
+    _pending: list[tuple[int, GoType, bool]] = field(default_factory=list)
 
     def of(self, t: GoType, array: bool) -> int:
-        """A T (a pointer's target) or an array of T (a slice's backing array)."""
+        """A T (a pointer's target) or an array of T (a slice's backing array); its claims
+        are walked by complete() (a loop, not a recursion as deep as the types)."""
         key = ("value", t.address, array)
         if key in self._index:
             return self._index[key]
         at = self._reserve(key)
-        claims = self.words(t, t.name, 0)
-        self.shapes[at] = Shape(t.name, f"[]{t.name}" if array else "", max(t.size, 1),
-                                tuple(claims) if claims is not None else ())
+        self.shapes[at] = Shape(t.name, f"[]{t.name}" if array else "", max(t.size, 1), ())
+        self._pending.append((at, t, array))
         return at
 
-    def words(self, t: GoType, via: str, base: int) -> list[Claim] | None:
+    def complete(self) -> None:
+        while self._pending:
+            at, t, array = self._pending.pop()
+            claims = self.words(t, t.name, 0)
+            self.shapes[at] = Shape(t.name, f"[]{t.name}" if array else "", max(t.size, 1),
+                                    tuple(claims) if claims is not None else ())
+
+    def words(self, t: GoType, via: str, base: int, depth: int = 0) -> list[Claim] | None:
         """The pointer words of a T at base, in offset order (None: not walkable)."""
         if t.ptr_bytes == 0:
             return []
         walk = _WALKS.get(t.kind)
-        return walk(self, t, via, base) if walk is not None else None
+        if walk is None or depth > MAX_DEPTH:
+            return None
+        return walk(self, t, via, base, depth)
 
     def dynamic(self, word: int, empty: bool) -> int:
         """The shape an interface's data word points to, from the word beside it."""
@@ -146,7 +157,7 @@ class Shapes:
         return at
 
 
-def _pointer(shapes: Shapes, t: GoType, via: str, base: int) -> list[Claim]:
+def _pointer(shapes: Shapes, t: GoType, via: str, base: int, depth: int) -> list[Claim]:
     return [Claim(base, _target(shapes, t), via=via)]
 
 
@@ -160,12 +171,13 @@ def _element_of(shapes: Shapes, t: GoType, array: bool) -> int:
     return shapes.of(e, array) if e is not None and e.size else NO
 
 
-def _interface(shapes: Shapes, t: GoType, via: str, base: int) -> list[Claim]:
+def _interface(shapes: Shapes, t: GoType, via: str, base: int, depth: int) -> list[Claim]:
     dynamic = EFACE if abi.is_empty_interface(shapes.image, t) else IFACE
     return [Claim(base), Claim(base + 8, dynamic, via=via)]
 
 
-def _struct(shapes: Shapes, t: GoType, via: str, base: int) -> list[Claim] | None:
+def _struct(shapes: Shapes, t: GoType, via: str, base: int,
+            depth: int) -> list[Claim] | None:
     found = abi.fields(shapes.image, t)
     if found is None:
         return None
@@ -174,18 +186,18 @@ def _struct(shapes: Shapes, t: GoType, via: str, base: int) -> list[Claim] | Non
         ft = abi.read_type(shapes.image, f.type)
         if ft is None:
             return None
-        words = shapes.words(ft, f"{via}.{f.name}", base + f.offset)
+        words = shapes.words(ft, f"{via}.{f.name}", base + f.offset, depth + 1)
         if words is None or len(out) + len(words) > MAX_WORDS:
             return None
         out += words
     return out
 
 
-def _array(shapes: Shapes, t: GoType, via: str, base: int) -> list[Claim] | None:
+def _array(shapes: Shapes, t: GoType, via: str, base: int, depth: int) -> list[Claim] | None:
     e = abi.elem(shapes.image, t)
     if e is None:
         return None
-    one = shapes.words(e, f"{via}[]", 0)
+    one = shapes.words(e, f"{via}[]", 0, depth + 1)
     n = abi.array_length(shapes.image, t)
     if one is None or len(one) * n > MAX_WORDS:
         return None
@@ -204,7 +216,7 @@ _TARGETS = {
 }
 # a value's pointer words, per kind
 _WALKS = {kind: _pointer for kind in _TARGETS} | {
-    abi.KIND_UNSAFE_POINTER: lambda s, t, via, base: [Claim(base)],
+    abi.KIND_UNSAFE_POINTER: lambda s, t, via, base, depth: [Claim(base)],
     abi.KIND_INTERFACE: _interface,
     abi.KIND_STRUCT: _struct,
     abi.KIND_ARRAY: _array,
@@ -221,21 +233,26 @@ class Named:
     vias: tuple[str, ...]
 
 
-def name_by_fields(dump: HeapDump, image: Image, header_types: dict[int, int],
-                   headed: np.ndarray) -> Named:
-    """header_types: per header-typed object, its header's type descriptor (headed marks
-    them: their data starts a word into the slot)."""
+def name_by_fields(dump: HeapDump, image: Image, headed: np.ndarray) -> Named:
+    """headed: the objects a malloc header types (their first word; their data starts a word
+    into the slot)."""
     shapes = Shapes(image)
     n = dump.objects
     shape_of = np.full(n, NO, np.int64)
     via_of = np.full(n, NO, np.int64)
     vias: dict[str, int] = {}
     taken = headed.copy()           # named already: by a header, or by a claim
-    # seeds: the header-typed objects, as T or as an array of T (the header rule)
-    for obj, pointer in header_types.items():
-        t = abi.read_type(image, pointer)
-        if t is not None:
-            shape_of[obj] = shapes.of(t, bool(dump.size[obj] - HEADER_WORD >= 2 * t.size))
+    # seeds: the header-typed objects, as T or as an array of T (the header rule); one
+    # descriptor read per distinct type
+    at = np.flatnonzero(headed)
+    pointers, inverse = distinct(dump.first_word[at])
+    found = [abi.read_type(image, p) for p in pointers.tolist()]
+    one, many, size = (np.array(column, np.int64).reshape(-1) for column in zip(*(
+        (shapes.of(t, False), shapes.of(t, True), t.size) if t is not None else (NO, NO, 0)
+        for t in found))) if found else (np.zeros(0, np.int64),) * 3
+    inverse = inverse.reshape(-1)
+    array = dump.size[at].astype(np.int64) - HEADER_WORD >= 2 * size[inverse]
+    shape_of[at] = np.where(array, many[inverse], one[inverse])
     data_start = dump.address + np.where(headed, HEADER_WORD, 0).astype(np.uint64)
     fields = np.diff(dump.indptr)
     state = _State(dump, shapes, vias, fields, data_start, taken, shape_of, via_of)
@@ -344,6 +361,7 @@ class _State:
 
     def table(self) -> _Table:
         """Rebuilt when shapes were added (an interface's dynamic type met)."""
+        self.shapes.complete()
         all_ = self.shapes.shapes
         if self._table is None or self._table.words.size != len(all_):
             words = np.array([len(s.claims) for s in all_], np.int64)

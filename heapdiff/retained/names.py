@@ -132,9 +132,7 @@ def _by_fields(dump: HeapDump, image: Image, headed: np.ndarray, type_of: np.nda
                types: list[str]) -> tuple[np.ndarray, tuple[str, ...]]:
     """Types the objects no header types by their typed parents' fields (type_of and types
     extended in place); each object's field, and the fields."""
-    at = np.flatnonzero(headed)
-    named = name_by_fields(dump, image, dict(zip(at.tolist(), dump.first_word[at].tolist())),
-                           headed)
+    named = name_by_fields(dump, image, headed)
     by_field = np.flatnonzero((named.via_of >= 0) & (type_of < 0))
     index: dict[str, int] = {}
     for i, name in enumerate(types):
