@@ -13,8 +13,9 @@ import pytest
 
 from heapdiff.inputs.decode.heapdump import decode_heapdump
 from heapdiff.retained.dump import HeapDump
+from heapdiff.retained.fields import Named, name_by_fields
 from heapdiff.retained.groups import Group, Retention, retention
-from heapdiff.retained.names import ObjectNames, object_names
+from heapdiff.retained.names import ObjectNames, headed_objects, object_names
 from heapdiff.retainers.binary.image import Image
 
 from support import SAMPLES, retention_binary
@@ -160,3 +161,21 @@ def test_the_json_says_what_named_each_group(heapdiff_json, image):
     roots = [g for g in doc["groups"] if g["type"] is None and g["site"] is None
              and g["size_class"] is None]
     assert roots and all(g["named_by"] is None for g in roots)
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_a_field_named_objects_pointer_words_are_the_runtimes_bitmap(image, shape):
+    """The walk of a type's descriptor (fields.py) gives as many pointer words as the
+    runtime's own bitmap marks in every object holding one value of it: the order the claims
+    are matched to the dump's pointer fields by."""
+    dump = later(shape)
+    names = object_names(dump, image)
+    fields = np.diff(dump.indptr)
+    named: Named = name_by_fields(dump, image, headed_objects(dump, image))
+    checked = 0
+    for obj in np.flatnonzero(names.field_of >= 0).tolist():
+        s = named.shapes[named.shape_of[obj]]
+        if s.claims and int(dump.size[obj]) < 2 * s.period:
+            assert fields[obj] == len(s.claims), (s.name, obj)
+            checked += 1
+    assert checked >= 40

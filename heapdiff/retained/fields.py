@@ -6,8 +6,9 @@ A type's shape is its pointer words in offset order (the order of the dump's poi
 which are the runtime's bitmap: an array repeats its element's) and, per word, what the target
 is: a pointer's element, a slice's backing array ("[]T"), a string's bytes, a map's runtime
 structures (the maps.Map, its directory, tables and group arrays, as Go 1.24+ swiss maps lay
-them out), a channel's buffer, a closure, or an interface's dynamic type (from the word beside
-the data word: a type, or an itab's). Seeds are the objects a malloc header types and the
+them out), a channel's buffer or a closure. An interface's data word names nothing: its
+dynamic type is in the word before it, which the runtime's bitmap does not mark (itabs and
+types are not heap objects), so the dump does not keep it. Seeds are the objects a malloc header types and the
 objects globals point to (the globals' types from the binary's DWARF). A child is named once:
 by the first claim that reaches it (globals first, then level by level); an object a header
 names keeps that name. A claim needs the word to point at the start of the target's data and
@@ -25,7 +26,7 @@ from ..retainers.binary.types import GoType
 from .dominators import distinct
 from .dump import HeapDump
 
-NO, EFACE, IFACE = -1, -2, -3   # a claim's shape: none, an interface's dynamic type
+NO = -1                         # a claim's shape: none
 HEADER_WORD = 8
 MAX_WORDS = 1 << 12             # pointer words of one element past which a type is not walked
 MAX_DEPTH = 32                  # structs and arrays nested in place (a hostile binary's loop)
@@ -39,7 +40,7 @@ HCHAN_POINTERS, HCHAN_BUF = 8, 0        # runtime.hchan's pointer words; buf is 
 @dataclass(frozen=True)
 class Claim:
     offset: int             # of the pointer word in one element
-    shape: int = NO         # what the target is: a shape, NO, EFACE or IFACE
+    shape: int = NO         # what the target is: a shape, or NO
     alternative: int = NO   # the target's shape where it does not fit `shape` (a map's dirPtr:
                             # one group, else a directory)
     via: str = ""           # the field that says it
@@ -87,22 +88,6 @@ class Shapes:
         if walk is None or depth > MAX_DEPTH:
             return None
         return walk(self, t, via, base, depth)
-
-    def dynamic(self, word: int, empty: bool) -> int:
-        """The shape an interface's data word points to, from the word beside it."""
-        key = ("dynamic", word, empty)
-        if key not in self._index:
-            self._index[key] = self._dynamic(word, empty)
-        return self._index[key]
-
-    def _dynamic(self, word: int, empty: bool) -> int:
-        t = abi.dynamic_type(self.image, word, empty)
-        if t is None or t.size == 0:
-            return NO
-        if not t.direct_iface:
-            return self.of(t, False)       # the data word points to a copy of the value
-        target = _TARGETS.get(t.kind)      # the data word is the value: a pointer-shaped one
-        return target(self, t) if target is not None else NO
 
     def _reserve(self, key: tuple) -> int:
         self._index[key] = len(self.shapes)
@@ -172,8 +157,8 @@ def _element_of(shapes: Shapes, t: GoType, array: bool) -> int:
 
 
 def _interface(shapes: Shapes, t: GoType, via: str, base: int, depth: int) -> list[Claim]:
-    dynamic = EFACE if abi.is_empty_interface(shapes.image, t) else IFACE
-    return [Claim(base), Claim(base + 8, dynamic, via=via)]
+    """One pointer word, the data word: the runtime's bitmap leaves out the type word."""
+    return [Claim(base + 8)]
 
 
 def _struct(shapes: Shapes, t: GoType, via: str, base: int,
@@ -278,11 +263,6 @@ def name_by_fields(dump: HeapDump, image: Image, headed: np.ndarray) -> Named:
         s = np.repeat(shape_of[frontier], counts)
         claim = table.start[s] + (index - np.repeat(starts, counts)) % table.words[s]
         claimed = table.shape[claim]
-        dynamic = claimed <= EFACE
-        if dynamic.any():
-            claimed[dynamic] = _dynamic(shapes, dump.words[index[dynamic] - 1],
-                                        claimed[dynamic] == EFACE)
-            table = state.table()
         keep = claimed >= 0
         claim, claimed = claim[keep], claimed[keep]
         frontier = state.assign(dump.words[index[keep]], claimed, table.alternative[claim],
@@ -335,8 +315,6 @@ class _State:
             for k in range(int(self.fields[obj])):
                 c = claims[k % len(claims)]
                 shape = c.shape
-                if shape <= EFACE:
-                    shape = self.shapes.dynamic(int(dump.words[first + k - 1]), shape == EFACE)
                 if shape < 0:
                     continue
                 word = dump.words[first + k]
@@ -360,7 +338,7 @@ class _State:
         return np.array(found, np.int64)
 
     def table(self) -> _Table:
-        """Rebuilt when shapes were added (an interface's dynamic type met)."""
+        """Built when every shape met so far is walked (again if more were met since)."""
         self.shapes.complete()
         all_ = self.shapes.shapes
         if self._table is None or self._table.words.size != len(all_):
@@ -395,15 +373,6 @@ class _State:
         self.via_of[target] = via[at]
         self.taken[target] = True
         return target
-
-
-def _dynamic(shapes: Shapes, type_words: np.ndarray, empty: np.ndarray) -> np.ndarray:
-    """The shapes interfaces' data words point to, one descriptor read per distinct type."""
-    keys = type_words.astype(np.uint64) * np.uint64(2) + empty.astype(np.uint64)
-    distinct_keys, inverse = distinct(keys)
-    looked = np.array([shapes.dynamic(int(k) >> 1, bool(int(k) & 1))
-                       for k in distinct_keys.tolist()], np.int64)
-    return looked[inverse.reshape(-1)]
 
 
 def _global_claims(dump: HeapDump, image: Image,

@@ -86,8 +86,8 @@ def check_binary(dump: HeapDump, image: Image) -> None:
                                        f"{dump.source}: {problems[0]}")
 
 
-def object_names(dump: HeapDump, image: Image | None) -> ObjectNames:
-    n = dump.objects
+def headed_objects(dump: HeapDump, image: Image | None) -> np.ndarray:
+    """Which objects start with a malloc header (their first word: a type pointer)."""
     fields = np.diff(dump.indptr)
     headed = (dump.size > HEADER_MIN) & (dump.size <= HEADER_MAX) & (fields > 0)
     if headed.any():
@@ -99,6 +99,12 @@ def object_names(dump: HeapDump, image: Image | None) -> ObjectNames:
         if image is not None:
             plausible &= np.array([image.is_type(int(w)) for w in word.tolist()], bool)
         headed[at[~plausible]] = False
+    return headed
+
+
+def object_names(dump: HeapDump, image: Image | None) -> ObjectNames:
+    n = dump.objects
+    headed = headed_objects(dump, image)
     type_of = np.full(n, NONE, np.int64)
     types: list[str] = []
     if headed.any():

@@ -3,8 +3,7 @@ many leading bytes may hold pointers, and what its pointer words point to. Layou
 1.21 to 1.27): Size_ @0, PtrBytes @8, TFlag @20, Kind_ @23, Str (a name offset from
 runtime.types) @40; then per kind: a pointer's, slice's, array's or channel's element @48 (an
 array's length @64); a map type's key @48, element @56, group @64 (Go 1.24+ swiss maps); a
-struct's fields @56 (pointer, length; 24 bytes each: name, type, offset); an interface's methods
-@56 (pointer, length: none for `any`); an itab's type @8."""
+struct's fields @56 (pointer, length; 24 bytes each: name, type, offset)."""
 from __future__ import annotations
 
 import struct
@@ -17,7 +16,6 @@ KIND_MASK = 0x1F
  KIND_STRING, KIND_STRUCT, KIND_UNSAFE_POINTER) = range(17, 27)
 TFLAG_EXTRA_STAR = 1 << 1
 STRUCT_FIELD = 24
-ITAB_TYPE = 8
 
 
 @dataclass(frozen=True)
@@ -27,7 +25,6 @@ class GoType:
     size: int
     ptr_bytes: int
     kind: int
-    direct_iface: bool = False
 
 
 @dataclass(frozen=True)
@@ -49,8 +46,7 @@ def read_type(image: Image, address: int) -> GoType | None:
         return None
     if tflag & TFLAG_EXTRA_STAR and name.startswith("*"):
         name = name[1:]
-    # stored in an interface's data word itself (abi.TFlagDirectIface caches the same test)
-    return GoType(address, name, size, ptr_bytes, kind, size == ptr_bytes == 8)
+    return GoType(address, name, size, ptr_bytes, kind)
 
 
 def pointer_at(image: Image, address: int) -> int | None:
@@ -96,22 +92,6 @@ def fields(image: Image, t: GoType, limit: int = 4096) -> tuple[Field, ...] | No
             return None
         out.append(Field(name, typ, offset))
     return tuple(out)
-
-
-def is_empty_interface(image: Image, t: GoType) -> bool:
-    """`any`: its data word's partner is a type, not an itab."""
-    raw = image.read(t.address + 64, 8)
-    return raw is not None and struct.unpack("<Q", raw)[0] == 0
-
-
-def dynamic_type(image: Image, word: int, empty: bool) -> GoType | None:
-    """The dynamic type of an interface value from its first word: a type, or an itab's."""
-    if not empty:
-        found = pointer_at(image, word + ITAB_TYPE)
-        if found is None:
-            return None
-        word = found
-    return read_type(image, word)
 
 
 def _name(image: Image, address: int) -> str | None:
