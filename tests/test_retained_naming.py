@@ -4,19 +4,27 @@ the binary that wrote them: its DWARF types the globals, its type descriptors ev
 Without --binary nothing is named by a field."""
 from __future__ import annotations
 
+import io
 import json
 import shutil
+import struct
 import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
+from elftools.elf.elffile import ELFFile
 
 from heapdiff.inputs.decode.heapdump import decode_heapdump
 from heapdiff.retained.dump import HeapDump
 from heapdiff.retained.fields import Named, name_by_fields
 from heapdiff.retained.groups import Group, Retention, retention
 from heapdiff.retained.names import ObjectNames, headed_objects, object_names
+from heapdiff.retainers.binary.globals import (DW_AT_GO_ELEM, DW_AT_GO_KIND,
+                                               DW_AT_GO_RUNTIME_TYPE, GlobalType,
+                                               from_sections, global_types)
 from heapdiff.retainers.binary.image import Image
+from heapdiff.retainers.binary.types import read_type
 
 from support import SAMPLES, retention_binary
 
@@ -179,3 +187,68 @@ def test_a_field_named_objects_pointer_words_are_the_runtimes_bitmap(image, shap
             assert fields[obj] == len(s.claims), (s.name, obj)
             checked += 1
     assert checked >= 40
+
+
+def pyelftools_global_types(data: bytes, types: int) -> dict[int, GlobalType]:
+    """The oracle: the same reading through pyelftools' DIE objects."""
+    dwarf = ELFFile(io.BytesIO(data)).get_dwarf_info()
+    out = {}
+    for unit in dwarf.iter_CUs():
+        for die in unit.get_top_DIE().iter_children():
+            location = die.attributes.get("DW_AT_location")
+            if die.tag != "DW_TAG_variable" or location is None or \
+                    "DW_AT_type" not in die.attributes or len(location.value) != 9:
+                continue
+            address = struct.unpack("<Q", bytes(location.value[1:]))[0]
+            type_die = die.get_DIE_from_attribute("DW_AT_type")
+            a = type_die.attributes
+            kind = a[DW_AT_GO_KIND].value if DW_AT_GO_KIND in a else 0
+            if DW_AT_GO_RUNTIME_TYPE in a and a[DW_AT_GO_RUNTIME_TYPE].value:
+                out[address] = GlobalType(types + a[DW_AT_GO_RUNTIME_TYPE].value, kind, 0)
+            elif DW_AT_GO_ELEM in a:
+                e = type_die.get_DIE_from_attribute(DW_AT_GO_ELEM).attributes
+                if DW_AT_GO_RUNTIME_TYPE in e and e[DW_AT_GO_RUNTIME_TYPE].value:
+                    out[address] = GlobalType(0, kind, types + e[DW_AT_GO_RUNTIME_TYPE].value)
+    return out
+
+
+def test_globals_types_are_what_pyelftools_reads_from_the_dwarf(image):
+    data = Path(image.source).read_bytes()
+    found = global_types(data, image.types)
+    assert found == pyelftools_global_types(data, image.types)
+    by_name = {v.name: found[v.start] for v in image.variables if v.start in found}
+    assert len(by_name) > 200
+    assert read_type(image, by_name["main.cache"].type).name == "map[int]*main.Entry"
+    # no descriptor for []*int in the binary: its element's stands in
+    assert by_name["main.ptrs"].type == 0
+    assert read_type(image, by_name["main.ptrs"].elem).name == "*int"
+
+
+def sections(image: Image) -> tuple[bytes, bytes]:
+    elf = ELFFile(io.BytesIO(Path(image.source).read_bytes()))
+    return tuple(elf.get_section_by_name(n).data()  # type: ignore[return-value]
+                 for n in (".debug_info", ".debug_abbrev"))
+
+
+@pytest.mark.parametrize("at,garbage", [(0, b"\xff" * 16), (4096, b"\x16" * 4096),
+                                        (12, b"\x7f\x80" * 64), (200_000, b"\x00" * 9)],
+                         ids=["64-bit length", "indirect forms", "unknown abbreviations",
+                              "early end of children"])
+def test_a_corrupt_debug_info_raises_nothing(image, at, garbage):
+    info, abbrev = sections(image)
+    corrupt = info[:at] + garbage + info[at + len(garbage):]
+    assert len(from_sections(corrupt, abbrev, image.types)) <= 246
+
+
+@pytest.mark.parametrize("end", [5, 11, 4099, 700_001])
+def test_a_truncated_debug_info_raises_nothing(image, end):
+    info, abbrev = sections(image)
+    assert len(from_sections(info[:end], abbrev, image.types)) < 246
+
+
+def test_a_corrupt_compressed_section_types_no_global(image):
+    data = bytearray(Path(image.source).read_bytes())
+    info = ELFFile(io.BytesIO(bytes(data))).get_section_by_name(".debug_info")
+    start = info["sh_offset"]
+    data[start:start + 64] = b"\x7f" * 64      # its compression header and the stream's start
+    assert global_types(bytes(data), image.types) == {}
