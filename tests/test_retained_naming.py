@@ -16,6 +16,7 @@ import pytest
 from elftools.elf.elffile import ELFFile
 
 from heapdiff.inputs.decode.heapdump import decode_heapdump
+from heapdiff.retained import fields as fields_module
 from heapdiff.retained.dump import HeapDump
 from heapdiff.retained.fields import Named, name_by_fields
 from heapdiff.retained.groups import Group, Retention, retention
@@ -252,3 +253,13 @@ def test_a_corrupt_compressed_section_types_no_global(image):
     start = info["sh_offset"]
     data[start:start + 64] = b"\x7f" * 64      # its compression header and the stream's start
     assert global_types(bytes(data), image.types) == {}
+
+
+def test_naming_does_not_depend_on_how_a_level_is_cut_into_pieces(image, monkeypatch):
+    dump = later("global_map")
+    whole = object_names(dump, image)
+    monkeypatch.setattr(fields_module, "CHUNK", 64)
+    pieces = object_names(dump, image)
+    assert np.array_equal(whole.type_of, pieces.type_of)
+    assert [whole.field(o) for o in range(dump.objects)] == \
+        [pieces.field(o) for o in range(dump.objects)]

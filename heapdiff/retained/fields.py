@@ -12,8 +12,9 @@ types are not heap objects), so the dump does not keep it. Seeds are the objects
 objects globals point to (the globals' types from the binary's DWARF). A child is named once:
 by the first claim that reaches it (globals first, then level by level); an object a header
 names keeps that name. A claim needs the word to point at the start of the target's data and
-the target to be large enough for one element; a parent whose pointer fields are not a whole
-number of its shape's elements is not trusted to name anything."""
+the target to be large enough for one element; a parent with fewer pointer fields than one
+element of its shape has is not trusted to name anything. Each level's claims are made in
+object order, in pieces of bounded size."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ NO = -1                         # a claim's shape: none
 HEADER_WORD = 8
 MAX_WORDS = 1 << 12             # pointer words of one element past which a type is not walked
 MAX_DEPTH = 32                  # structs and arrays nested in place (a hostile binary's loop)
+CHUNK = 1 << 20                 # pointer words per array step (its memory: ~80 MiB)
 THIN = 64       # a level with this few pointer fields is walked word by word (a linked list's
                 # one node per level: array operations would cost more than the node)
 MAP_HEADER, MAP_DIR_PTR = 48, 16        # internal/runtime/maps.Map and its dirPtr
@@ -223,8 +225,8 @@ def name_by_fields(dump: HeapDump, image: Image, headed: np.ndarray) -> Named:
     into the slot)."""
     shapes = Shapes(image)
     n = dump.objects
-    shape_of = np.full(n, NO, np.int64)
-    via_of = np.full(n, NO, np.int64)
+    shape_of = np.full(n, NO, np.int32)
+    via_of = np.full(n, NO, np.int32)
     vias: dict[str, int] = {}
     taken = headed.copy()           # named already: by a header, or by a claim
     # seeds: the header-typed objects, as T or as an array of T (the header rule); one
@@ -238,9 +240,8 @@ def name_by_fields(dump: HeapDump, image: Image, headed: np.ndarray) -> Named:
     inverse = inverse.reshape(-1)
     array = dump.size[at].astype(np.int64) - HEADER_WORD >= 2 * size[inverse]
     shape_of[at] = np.where(array, many[inverse], one[inverse])
-    data_start = dump.address + np.where(headed, HEADER_WORD, 0).astype(np.uint64)
     fields = np.diff(dump.indptr)
-    state = _State(dump, shapes, vias, fields, data_start, taken, shape_of, via_of)
+    state = _State(dump, shapes, vias, fields, headed, taken, shape_of, via_of)
     frontier = np.flatnonzero(shape_of >= 0)
     first = _global_claims(dump, image, shapes)
     if first:
@@ -253,20 +254,14 @@ def name_by_fields(dump: HeapDump, image: Image, headed: np.ndarray) -> Named:
         table = state.table()
         p = table.words[shape_of[frontier]]
         frontier = frontier[(p > 0) & (fields[frontier] >= p)]
-        if int(fields[frontier].sum()) <= THIN:
+        total = np.cumsum(fields[frontier])
+        if total.size == 0 or total[-1] <= THIN:
             frontier = state.thin_level(frontier)
             continue
-        counts = fields[frontier]
-        starts = dump.indptr[frontier]
-        index = np.arange(int(counts.sum()), dtype=np.int64) + \
-            np.repeat(starts - (np.cumsum(counts) - counts), counts)
-        s = np.repeat(shape_of[frontier], counts)
-        claim = table.start[s] + (index - np.repeat(starts, counts)) % table.words[s]
-        claimed = table.shape[claim]
-        keep = claimed >= 0
-        claim, claimed = claim[keep], claimed[keep]
-        frontier = state.assign(dump.words[index[keep]], claimed, table.alternative[claim],
-                                table.via[claim])
+        # in pieces of about CHUNK words, in order (the first claim still wins): bounded memory
+        cuts = np.searchsorted(total, np.arange(CHUNK, int(total[-1]), CHUNK), side="right")
+        frontier = np.sort(np.concatenate([state.level(piece)
+                                           for piece in np.split(frontier, cuts)]))
     return Named(shape_of, via_of, tuple(shapes.shapes), tuple(vias))
 
 
@@ -287,7 +282,7 @@ class _State:
     shapes: Shapes
     vias: dict[str, int]
     fields: np.ndarray
-    data_start: np.ndarray
+    headed: np.ndarray      # their data starts a word into the slot
     taken: np.ndarray
     shape_of: np.ndarray
     via_of: np.ndarray
@@ -322,7 +317,7 @@ class _State:
                 if i < 0:
                     continue
                 target = int(dump.by_address[i])
-                if word != self.data_start[target] or self.taken[target]:
+                if word != self.data_start(target) or self.taken[target]:
                     continue
                 size, table = int(dump.size[target]), self.table()
                 if c.alternative >= 0 and not (size >= table.period[shape] and
@@ -335,7 +330,7 @@ class _State:
                     if c.via else NO
                 self.taken[target] = True
                 found.append(target)
-        return np.array(found, np.int64)
+        return np.sort(np.array(found, np.int64))
 
     def table(self) -> _Table:
         """Built when every shape met so far is walked (again if more were met since)."""
@@ -353,6 +348,27 @@ class _State:
                           for c in claims], np.int64))
         return self._table
 
+    def data_start(self, objects: np.ndarray | int) -> np.ndarray:
+        """Where objects' data start: a pointer to a headed object points past its header."""
+        return self.dump.address[objects] + np.where(self.headed[objects], HEADER_WORD,
+                                                     0).astype(np.uint64)
+
+    def level(self, frontier: np.ndarray) -> np.ndarray:
+        """The claims of frontier's pointer words on their targets, as array steps."""
+        table, dump = self.table(), self.dump
+        counts = self.fields[frontier]
+        starts = dump.indptr[frontier]
+        index = np.arange(int(counts.sum()), dtype=np.int64) + \
+            np.repeat(starts - (np.cumsum(counts) - counts), counts)
+        s = np.repeat(self.shape_of[frontier], counts)
+        claim = table.start[s] + (index - np.repeat(starts, counts)) % table.words[s]
+        del s, starts
+        claimed = table.shape[claim]
+        keep = claimed >= 0
+        claim, claimed, index = claim[keep], claimed[keep], index[keep]
+        return self.assign(dump.words[index], claimed, table.alternative[claim],
+                           table.via[claim])
+
     def assign(self, words: np.ndarray, claimed: np.ndarray, alternative: np.ndarray,
                via: np.ndarray) -> np.ndarray:
         """Names the targets of words (the first claim on each) not named yet; returns
@@ -360,7 +376,7 @@ class _State:
         table = self.table()
         target = self.resolve(words)
         ok = target >= 0
-        ok[ok] = (words[ok] == self.data_start[target[ok]]) & ~self.taken[target[ok]]
+        ok[ok] = (words[ok] == self.data_start(target[ok])) & ~self.taken[target[ok]]
         target, claimed, alternative, via = target[ok], claimed[ok], alternative[ok], via[ok]
         size = self.dump.size[target].astype(np.int64)
         fits = (size >= table.period[claimed]) & \
