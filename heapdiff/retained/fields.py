@@ -8,8 +8,9 @@ is: a pointer's element, a slice's backing array ("[]T"), a string's bytes, a ma
 structures (the maps.Map, its directory, tables and group arrays, as Go 1.24+ swiss maps lay
 them out), a channel's buffer or a closure. An interface's data word names nothing: its
 dynamic type is in the word before it, which the runtime's bitmap does not mark (itabs and
-types are not heap objects), so the dump does not keep it. Seeds are the objects a malloc header types and the
-objects globals point to (the globals' types from the binary's DWARF). A child is named once:
+types are not heap objects), so the dump does not keep it. Seeds are the objects a malloc
+header types and the objects globals point to (the globals' types from the binary's DWARF).
+A child is named once:
 by the first claim that reaches it (globals first, then level by level); an object a header
 names keeps that name. A claim needs the word to point at the start of the target's data and
 the target to be large enough for one element; a parent with fewer pointer fields than one
