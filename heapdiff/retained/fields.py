@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..retainers.binary import types as abi
+from ..retainers.binary.globals import GlobalType
 from ..retainers.binary.image import Image
 from ..retainers.binary.types import GoType
 from .dominators import distinct
@@ -400,10 +401,10 @@ def _global_claims(dump: HeapDump, image: Image,
         return []
     layouts: dict[int, dict[int, Claim]] = {}
     out = []
-    for i, word in zip(dump.root_of_word.tolist(), dump.root_words.tolist()):
+    is_global = np.array([r.kind == "global" for r in dump.roots], bool)
+    held = is_global[dump.root_of_word] if is_global.size else np.zeros(0, bool)
+    for i, word in zip(dump.root_of_word[held].tolist(), dump.root_words[held].tolist()):
         root = dump.roots[i]
-        if root.kind != "global":
-            continue
         variable = image.variable_at(root.address)
         if variable is None or variable.start not in globals_:
             continue
@@ -415,7 +416,7 @@ def _global_claims(dump: HeapDump, image: Image,
     return out
 
 
-def _layout(shapes: Shapes, g, name: str) -> dict[int, Claim]:
+def _layout(shapes: Shapes, g: GlobalType, name: str) -> dict[int, Claim]:
     """A global's claims by offset."""
     if g.type:
         t = abi.read_type(shapes.image, g.type)
