@@ -4,6 +4,7 @@ the binary that wrote them: its DWARF types the globals, its type descriptors ev
 Without --binary nothing is named by a field."""
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import shutil
@@ -263,3 +264,11 @@ def test_naming_does_not_depend_on_how_a_level_is_cut_into_pieces(image, monkeyp
     assert np.array_equal(whole.type_of, pieces.type_of)
     assert [whole.field(o) for o in range(dump.objects)] == \
         [pieces.field(o) for o in range(dump.objects)]
+
+
+def test_before_go_1_24_a_maps_insides_are_not_walked(image):
+    """Go 1.23's maps are an hmap and buckets, not the swiss layout the names describe."""
+    dump = dataclasses.replace(later("global_map"), version="go1.23.4")
+    r = retention(dump, image)
+    assert group(r, "main.cache", "map[int]*main.Entry").field == "main.cache"
+    assert not any(g.type and g.type.startswith("map[int]*main.Entry ") for g in r.groups)

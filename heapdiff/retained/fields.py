@@ -19,6 +19,7 @@ object order, in pieces of bounded size."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -38,7 +39,9 @@ THIN = 64       # a level with this few pointer fields is walked word by word (a
                 # one node per level: array operations would cost more than the node)
 MAP_HEADER, MAP_DIR_PTR = 48, 16        # internal/runtime/maps.Map and its dirPtr
 TABLE, TABLE_GROUPS = 32, 16            # maps.table and its groups.data
-HCHAN_POINTERS, HCHAN_BUF = 8, 0        # runtime.hchan's pointer words; buf is the first
+HCHAN_POINTERS, HCHAN_BUF = 8, 0        # runtime.hchan's pointer words (Go 1.25+: with
+                                        # bubble); buf is the first
+SWISS_MAPS = 24                         # Go 1.24: maps.Map, directory, tables, groups
 
 
 @dataclass(frozen=True)
@@ -56,12 +59,15 @@ class Shape:
     plural: str                 # an object of two or more elements ("[]T"); "": always `name`
     period: int                 # bytes of one element
     claims: tuple[Claim, ...]   # one per pointer word of an element
+    exact: bool = False         # a runtime structure: trusted only with exactly these words
+                                # (its layout changes between Go versions)
 
 
 @dataclass
 class Shapes:
     """The shapes of the types met so far, built on demand from the binary's descriptors."""
     image: Image
+    swiss: bool = True          # Go 1.24+ maps (before: hmap and buckets, not walked)
     shapes: list[Shape] = field(default_factory=list)
     _index: dict[tuple, int] = field(default_factory=dict)
     _pending: list[tuple[int, GoType, bool]] = field(default_factory=list)
@@ -98,7 +104,7 @@ class Shapes:
         self.shapes.append(Shape("", "", 1, ()))
         return self._index[key]
 
-    def _fixed(self, key: tuple, make) -> int:
+    def _fixed(self, key: tuple, make: Callable[[], Shape]) -> int:
         if key not in self._index:
             at = self._reserve(key)
             self.shapes[at] = make()
@@ -117,17 +123,17 @@ class Shapes:
         if key in self._index:
             return self._index[key]
         at = self._reserve(key)
-        group = abi.map_parts(self.image, t)[2]
+        group = abi.map_parts(self.image, t)[2] if self.swiss else None
         claims: tuple[Claim, ...] = ()
         if group is not None:
             table = self._fixed(("map table", t.address), lambda: Shape(
                 f"{t.name} table", "", TABLE,
-                (Claim(TABLE_GROUPS, self.of(group, True), via=f"{t.name} table"),)))
+                (Claim(TABLE_GROUPS, self.of(group, True), via=f"{t.name} table"),), True))
             directory = self._fixed(("map directory", t.address), lambda: Shape(
                 f"{t.name} directory", "", HEADER_WORD,
                 (Claim(0, table, via=f"{t.name} directory"),)))
             claims = (Claim(MAP_DIR_PTR, self.of(group, False), directory, via=t.name),)
-        self.shapes[at] = Shape(t.name, "", MAP_HEADER, claims)
+        self.shapes[at] = Shape(t.name, "", MAP_HEADER, claims, True)
         return at
 
     def chan(self, t: GoType) -> int:
@@ -142,7 +148,7 @@ class Shapes:
         if elem is not None and elem.ptr_bytes:
             claims = (Claim(HCHAN_BUF, self.of(elem, True), via=f"{t.name} buffer"),) + \
                 tuple(Claim(8 * i) for i in range(1, HCHAN_POINTERS))
-        self.shapes[at] = Shape(t.name, "", HEADER_WORD, claims)
+        self.shapes[at] = Shape(t.name, "", HEADER_WORD, claims, True)
         return at
 
 
@@ -225,7 +231,7 @@ class Named:
 def name_by_fields(dump: HeapDump, image: Image, headed: np.ndarray) -> Named:
     """headed: the objects a malloc header types (their first word; their data starts a word
     into the slot)."""
-    shapes = Shapes(image)
+    shapes = Shapes(image, swiss=_go_minor(dump.version) >= SWISS_MAPS)
     n = dump.objects
     shape_of = np.full(n, NO, np.int32)
     via_of = np.full(n, NO, np.int32)
@@ -255,7 +261,8 @@ def name_by_fields(dump: HeapDump, image: Image, headed: np.ndarray) -> Named:
     while frontier.size:
         table = state.table()
         p = table.words[shape_of[frontier]]
-        frontier = frontier[(p > 0) & (fields[frontier] >= p)]
+        f = fields[frontier]
+        frontier = frontier[(p > 0) & np.where(table.exact[shape_of[frontier]], f == p, f >= p)]
         total = np.cumsum(fields[frontier])
         if total.size == 0 or total[-1] <= THIN:
             frontier = state.thin_level(frontier)
@@ -273,6 +280,7 @@ class _Table:
     start: np.ndarray
     words: np.ndarray
     period: np.ndarray
+    exact: np.ndarray
     shape: np.ndarray
     alternative: np.ndarray
     via: np.ndarray
@@ -344,6 +352,7 @@ class _State:
             self._table = _Table(
                 np.cumsum(words) - words, words,
                 np.array([s.period for s in all_], np.int64),
+                np.array([s.exact for s in all_], bool),
                 np.array([c.shape for c in claims], np.int64),
                 np.array([c.alternative for c in claims], np.int64),
                 np.array([self.vias.setdefault(c.via, len(self.vias)) if c.via else NO
@@ -391,6 +400,12 @@ class _State:
         self.via_of[target] = via[at]
         self.taken[target] = True
         return target
+
+
+def _go_minor(version: str) -> int:
+    """21 for "go1.21.3"; 0 when the dump's version does not say."""
+    parts = version.removeprefix("go").split(".")
+    return int(parts[1]) if len(parts) > 1 and parts[0] == "1" and parts[1].isdigit() else 0
 
 
 def _global_claims(dump: HeapDump, image: Image,
