@@ -256,14 +256,17 @@ def test_a_corrupt_compressed_section_types_no_global(image):
     assert global_types(bytes(data), image.types) == {}
 
 
-def test_naming_does_not_depend_on_how_a_level_is_cut_into_pieces(image, monkeypatch):
+@pytest.mark.parametrize("setting,value", [("CHUNK", 64), ("THIN", 0), ("THIN", 1 << 30)],
+                         ids=["64-word pieces", "no word-by-word level",
+                              "every level word by word"])
+def test_naming_does_not_depend_on_how_a_level_is_walked(image, monkeypatch, setting, value):
     dump = later("global_map")
     whole = object_names(dump, image)
-    monkeypatch.setattr(fields_module, "CHUNK", 64)
-    pieces = object_names(dump, image)
-    assert np.array_equal(whole.type_of, pieces.type_of)
+    monkeypatch.setattr(fields_module, setting, value)
+    other = object_names(dump, image)
+    assert np.array_equal(whole.type_of, other.type_of)
     assert [whole.field(o) for o in range(dump.objects)] == \
-        [pieces.field(o) for o in range(dump.objects)]
+        [other.field(o) for o in range(dump.objects)]
 
 
 def test_before_go_1_24_a_maps_insides_are_not_walked(image):
