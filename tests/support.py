@@ -48,3 +48,25 @@ def explain_json(*args: object) -> dict:
 def waterfall_rows(document: dict) -> dict[str, int | None]:
     """An explain document's waterfall: component -> bytes."""
     return {r["component"]: r["bytes"] for r in document["waterfall"]}
+
+
+def retention_binary(directory: Path) -> Path:
+    """The binary that wrote samples/retention/ (with its DWARF: globals' types), unpacked
+    into directory from samples/binaries/retention.gz, else built with the real Go toolchain
+    (-trimpath: the same code and data); skips without either."""
+    import gzip
+
+    from heapdiff.retainers.source import find_go
+    out = directory / "retention"
+    committed = SAMPLES / "binaries" / "retention.gz"
+    if committed.exists():
+        out.write_bytes(gzip.decompress(committed.read_bytes()))
+        return out
+    go = find_go()
+    if go is None:
+        pytest.skip("no Go toolchain to build samples/programs/retention (and no "
+                    "samples/binaries/retention.gz): run samples/ensure-go")
+    subprocess.run([go, "build", "-trimpath", "-o", str(out), "./retention"],
+                   cwd=SAMPLES / "programs", check=True, timeout=300,
+                   env={**os.environ, "GOTOOLCHAIN": "local"})
+    return out

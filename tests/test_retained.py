@@ -138,10 +138,11 @@ def test_the_diff_ranks_the_leaking_global_first_with_its_path(heapdiff_json, bi
             - want["moments"]["base"]["expected_retained_bytes"])
     assert abs(first["delta_bytes"] - grew) <= want["tolerance_bytes"]
     assert first["base_retained_bytes"] + first["delta_bytes"] == first["retained_bytes"]
-    # its largest typed group: the map's groups array, under the global
-    typed = next(g for g in doc["groups"] if g["root"]["name"] == "main.cache" and g["type"])
-    assert typed["type"].startswith("[]map.group[int]*main.Entry")
-    assert typed["path"][0] == "main.cache (global)" and typed["path"][-1] == typed["type"]
+    # its largest typed group: the map itself (typed by the global), then its groups array
+    typed = [g for g in doc["groups"] if g["root"]["name"] == "main.cache" and g["type"]]
+    assert typed[0]["type"] == "map[int]*main.Entry"
+    groups = next(g for g in typed if g["type"].startswith("[]map.group[int]*main.Entry"))
+    assert groups["path"][0] == "main.cache (global)" and groups["path"][-1] == groups["type"]
 
 
 def test_the_json_contract_has_every_documented_field(heapdiff_json):

@@ -15,7 +15,7 @@ def group_json(g: Group) -> dict:
     doc = {"root": {"kind": g.root_kind, "name": g.root}, "type": g.type, "site": g.site,
            "size_class": g.size_class, "retained_bytes": g.retained_bytes,
            "retained_objects": g.retained_objects, "pointer_bytes": g.pointer_bytes,
-           "path": list(g.path)}
+           "path": list(g.path), "named_by": g.named_by, "field": g.field}
     if g.delta_bytes is not None:
         doc |= {"base_retained_bytes": g.base_retained_bytes, "delta_bytes": g.delta_bytes}
     return doc
@@ -39,7 +39,8 @@ def held_as(g: Group, escape: Callable[[str], str] = terminal) -> str:
     if g.is_root:
         return "everything it dominates"
     if g.type is not None:
-        return escape(g.type) + (f" allocated at {escape(g.site)}" if g.site else "")
+        field = f" (named by {escape(g.field)})" if g.field else ""
+        return escape(g.type) + field + (f" allocated at {escape(g.site)}" if g.site else "")
     if g.site is not None:
         return f"allocated at {escape(g.site)}"
     return f"{escape(g.size_class or '')}s"

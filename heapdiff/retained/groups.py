@@ -37,6 +37,10 @@ class Group:
     path: tuple[str, ...] = ()
     base_retained_bytes: int | None = None
     delta_bytes: int | None = None
+    # what named the members: "type" (headers), "field" (a typed parent's field), "type and
+    # field", "site" or "size class"; None for a root's own group
+    named_by: str | None = None
+    field: str | None = None    # a field that named members (the first member's it named)
 
     @property
     def key(self) -> tuple[str, str, str | None, str | None, str | None]:
@@ -152,6 +156,7 @@ def _object_groups(dump: HeapDump, tree: Dominators, keys: list[tuple[str, str]]
     first = rank[np.r_[True, which[rank][1:] != which[rank][:-1]]]
     largest = np.empty(labels.shape[0], np.int64)
     largest[which[first]] = members[first]
+    named_by, fields = _named_by(names, obj, group, labels.shape[0])
     out = []
     for g, (own, ti, si, ci) in enumerate(labels.tolist()):
         kind, root = SHARED if own == SUPER else keys[own - 1]
@@ -160,10 +165,30 @@ def _object_groups(dump: HeapDump, tree: Dominators, keys: list[tuple[str, str]]
                        names.sites[si] if si >= 0 else None,
                        size_class(int(sizes[ci])) if ci >= 0 else None,
                        int(totals[g, BYTES]), int(totals[g, OBJECTS]),
-                       int(totals[g, POINTER_BYTES]))
+                       int(totals[g, POINTER_BYTES]),
+                       named_by=named_by[g] if ti >= 0 else "site" if si >= 0 else "size class",
+                       field=fields[g])
         largest_of[group_.key] = int(largest[g])
         out.append(group_)
     return out
+
+
+def _named_by(names: ObjectNames, obj: np.ndarray, group: np.ndarray,
+              groups: int) -> tuple[list[str], list[str | None]]:
+    """Per group of typed members: whether headers, parents' fields or both named them, and
+    the field that named its first member a field named."""
+    if names.field_of is None:
+        return ["type"] * groups, [None] * groups
+    by_field = names.field_of[obj] >= 0
+    fielded = np.bincount(group[by_field], minlength=groups)
+    members = np.bincount(group, minlength=groups)
+    kinds = np.where(fielded == 0, "type", np.where(fielded == members, "field",
+                                                    "type and field")).tolist()
+    firsts, at = np.unique(group[by_field], return_index=True)
+    field: list[str | None] = [None] * groups
+    for g, i in zip(firsts.tolist(), at.tolist()):
+        field[g] = names.fields[names.field_of[obj[by_field][i]]]
+    return kinds, field
 
 
 def _outermost(tree: Dominators, nodes: np.ndarray, group: np.ndarray) -> np.ndarray:

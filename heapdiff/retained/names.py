@@ -3,8 +3,9 @@ binary's symbol table and type descriptors.
 
 An object is named, in this order of preference, by its type (the malloc header's type
 pointer: pointer-bearing objects of 512 B < slot <= 32 KiB since Go 1.22, named by the dump's
-type records or the binary's descriptors), by its allocation site (sampled objects: the
-dump's memprof records), else by its size class; every name says which. A global is named by
+type records or the binary's descriptors), by a typed parent's field (with the binary: the
+type the field implies, fields.py), by its allocation site (sampled objects: the dump's
+memprof records), else by its size class; every name says which. A global is named by
 the binary's symbol holding its address, else by its segment and address."""
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from ..retainers.binary.image import Image
 from ..retainers.binary.types import read_type
 from .dominators import distinct
 from .dump import HeapDump, Root, Site
+from .fields import name_by_fields
 
 HEADER_MIN, HEADER_MAX = 512, 32 << 10   # slots with a malloc header: (512, 32 KiB]
 HEADER_WORD = 8
@@ -27,19 +29,33 @@ NONE = -1
 
 @dataclass(frozen=True)
 class ObjectNames:
-    """Per object, an index into `types` and into `sites` (-1: none); a name for each."""
+    """Per object, an index into `types` and into `sites` (-1: none), and where a parent's
+    field gave the type, an index into `fields` (the field, e.g. "main.Entry.body")."""
     type_of: np.ndarray     # int64
     site_of: np.ndarray     # int64
     types: tuple[str, ...]
     sites: tuple[str, ...]
+    field_of: np.ndarray | None = None  # int64; None: no object is named by a field
+    fields: tuple[str, ...] = ()
 
     def label(self, obj: int, size: int) -> tuple[str, str]:
-        """(what named it, the name): "type", "site" or "size class"."""
+        """(what named it, the name): "type", "field", "site" or "size class"."""
         if self.type_of[obj] >= 0:
-            return "type", self.types[self.type_of[obj]]
+            return self.named_by(obj), self.types[self.type_of[obj]]
         if self.site_of[obj] >= 0:
             return "site", self.sites[self.site_of[obj]]
         return "size class", size_class(size)
+
+
+    def named_by(self, obj: int) -> str:
+        """What gave an object with a type its type: "type" (its header) or "field"."""
+        return "field" if self.field(obj) is not None else "type"
+
+    def field(self, obj: int) -> str | None:
+        """The parent's field (or global) that named the object, if one did."""
+        if self.field_of is None or self.field_of[obj] < 0:
+            return None
+        return self.fields[self.field_of[obj]]
 
 
 def size_class(size: int) -> str:
@@ -70,8 +86,8 @@ def check_binary(dump: HeapDump, image: Image) -> None:
                                        f"{dump.source}: {problems[0]}")
 
 
-def object_names(dump: HeapDump, image: Image | None) -> ObjectNames:
-    n = dump.objects
+def headed_objects(dump: HeapDump, image: Image | None) -> np.ndarray:
+    """Which objects start with a malloc header (their first word: a type pointer)."""
     fields = np.diff(dump.indptr)
     headed = (dump.size > HEADER_MIN) & (dump.size <= HEADER_MAX) & (fields > 0)
     if headed.any():
@@ -83,6 +99,12 @@ def object_names(dump: HeapDump, image: Image | None) -> ObjectNames:
         if image is not None:
             plausible &= np.array([image.is_type(int(w)) for w in word.tolist()], bool)
         headed[at[~plausible]] = False
+    return headed
+
+
+def object_names(dump: HeapDump, image: Image | None) -> ObjectNames:
+    n = dump.objects
+    headed = headed_objects(dump, image)
     type_of = np.full(n, NONE, np.int64)
     types: list[str] = []
     if headed.any():
@@ -106,7 +128,34 @@ def object_names(dump: HeapDump, image: Image | None) -> ObjectNames:
             if obj >= 0 and site is not None:
                 site_of[obj] = index.setdefault(site_name(site), len(index))
         sites = list(index)
-    return ObjectNames(type_of, site_of, tuple(types), tuple(sites))
+    if image is None:
+        return ObjectNames(type_of, site_of, tuple(types), tuple(sites))
+    field_of, field_names = _by_fields(dump, image, headed, type_of, types)
+    return ObjectNames(type_of, site_of, tuple(types), tuple(sites), field_of, field_names)
+
+
+def _by_fields(dump: HeapDump, image: Image, headed: np.ndarray, type_of: np.ndarray,
+               types: list[str]) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Types the objects no header types by their typed parents' fields (type_of and types
+    extended in place); each object's field, and the fields."""
+    named = name_by_fields(dump, image, headed)
+    by_field = np.flatnonzero((named.via_of >= 0) & (type_of < 0))
+    index: dict[str, int] = {}
+    for i, name in enumerate(types):
+        index.setdefault(name, i)
+    shape_names = []
+    for name in (n for s in named.shapes for n in (s.name, s.plural or s.name)):
+        if name not in index:
+            index[name] = len(types)
+            types.append(name)
+        shape_names.append(index[name])
+    shape = named.shape_of[by_field]
+    period = np.array([s.period for s in named.shapes], np.int64)[shape]
+    plural = dump.size[by_field].astype(np.int64) >= 2 * period
+    type_of[by_field] = np.array(shape_names, np.int64)[2 * shape + plural]
+    field_of = np.full(dump.objects, NONE, np.int64)
+    field_of[by_field] = named.via_of[by_field]
+    return field_of, named.vias
 
 
 def _type_name(dump: HeapDump, image: Image | None, pointer: int) -> tuple[str, int]:

@@ -14,6 +14,7 @@ from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import NoteSection, SymbolTableSection
 
 from ...common.errors import InputError
+from .globals import GlobalType, global_types
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class Function:
 class Image:
     def __init__(self, data: bytes, source: str):
         self.source = source
+        self._data = data
+        self._globals: dict[int, GlobalType] | None = None
         try:
             elf = ELFFile(io.BytesIO(data))
             if elf.get_machine_arch() != "x64":
@@ -96,6 +99,13 @@ class Image:
 
     def symbol_at(self, address: int) -> str | None:
         return self._by_address.get(address)
+
+    @property
+    def global_types(self) -> dict[int, GlobalType]:
+        """Globals' types by address, from the DWARF (read on first use: seconds)."""
+        if self._globals is None:
+            self._globals = global_types(self._data, self.types)
+        return self._globals
 
     def is_type(self, address: int) -> bool:
         return self.types <= address < (self.etypes or address + 1)

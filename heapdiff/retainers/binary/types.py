@@ -1,7 +1,9 @@
 """Go's runtime type descriptors (internal/abi.Type) read from the binary: name, size, and how
-many leading bytes may hold pointers. Layout (64-bit, Go 1.21 to 1.27): Size_ @0, PtrBytes @8,
-TFlag @20, Kind_ @23, Str (a name offset from runtime.types) @40; a map type's group @64 (Go
-1.24+ swiss maps), a channel type's element @48, an array/slice type's element @48."""
+many leading bytes may hold pointers, and what its pointer words point to. Layout (64-bit, Go
+1.21 to 1.27): Size_ @0, PtrBytes @8, TFlag @20, Kind_ @23, Str (a name offset from
+runtime.types) @40; then per kind: a pointer's, slice's, array's or channel's element @48 (an
+array's length @64); a map type's key @48, element @56, group @64 (Go 1.24+ swiss maps); a
+struct's fields @56 (pointer, length; 24 bytes each: name, type, offset)."""
 from __future__ import annotations
 
 import struct
@@ -10,8 +12,10 @@ from dataclasses import dataclass
 from .image import Image
 
 KIND_MASK = 0x1F
-KIND_CHAN = 18
+(KIND_ARRAY, KIND_CHAN, KIND_FUNC, KIND_INTERFACE, KIND_MAP, KIND_POINTER, KIND_SLICE,
+ KIND_STRING, KIND_STRUCT, KIND_UNSAFE_POINTER) = range(17, 27)
 TFLAG_EXTRA_STAR = 1 << 1
+STRUCT_FIELD = 24
 
 
 @dataclass(frozen=True)
@@ -21,6 +25,13 @@ class GoType:
     size: int
     ptr_bytes: int
     kind: int
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: int       # the field's type descriptor
+    offset: int
 
 
 def read_type(image: Image, address: int) -> GoType | None:
@@ -52,6 +63,35 @@ def map_group(image: Image, map_type: GoType) -> GoType | None:
 def elem(image: Image, t: GoType) -> GoType | None:
     target = pointer_at(image, t.address + 48)
     return read_type(image, target) if target else None
+
+
+def array_length(image: Image, t: GoType) -> int:
+    return pointer_at(image, t.address + 64) or 0
+
+
+def map_parts(image: Image, t: GoType) -> tuple[GoType | None, GoType | None, GoType | None]:
+    """A map type's key, element and group types."""
+    return tuple(read_type(image, pointer_at(image, t.address + at) or 0)   # type: ignore
+                 for at in (48, 56, 64))
+
+
+def fields(image: Image, t: GoType, limit: int = 4096) -> tuple[Field, ...] | None:
+    """A struct type's fields (None: unreadable, or more than limit)."""
+    raw = image.read(t.address + 56, 16)
+    if raw is None:
+        return None
+    start, count = struct.unpack("<QQ", raw)
+    table = image.read(start, count * STRUCT_FIELD) if count <= limit else None
+    if table is None:
+        return None
+    out = []
+    for i in range(count):
+        name_at, typ, offset = struct.unpack_from("<QQQ", table, i * STRUCT_FIELD)
+        name = _name(image, name_at)
+        if name is None:
+            return None
+        out.append(Field(name, typ, offset))
+    return tuple(out)
 
 
 def _name(image: Image, address: int) -> str | None:
