@@ -24,6 +24,8 @@ from heapdiff.inputs.snapshot import Snapshot, load_snapshot
 
 if TYPE_CHECKING:
     from heapdiff.fleet.moment import ServerMoment
+    from heapdiff.retained.dump import HeapDump
+    from heapdiff.retained.tree import RetainedTree
 
 T = TypeVar("T")
 
@@ -60,6 +62,11 @@ class Moments:
     binary: str | None = None  # --binary: the Retainers' binary route, as `heapdiff retainers`
     server_flags: tuple[str, ...] = ()  # --prometheus ... --at: the server's moment in `new`
     escapes: bool = False  # --escapes: Source shows the compiler's verdicts (compiles --source)
+    dumps: Dumps = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.dumps = Dumps(self.new.heapdump, self.base.heapdump if self.base else None,
+                           self.binary)
 
     @property
     def new_profile(self) -> Profile:
@@ -70,6 +77,38 @@ class Moments:
     @property
     def base_profiles(self) -> list[Profile]:
         return [self.base.profile] if self.base is not None and self.base.profile else []
+
+
+@dataclass(eq=False)
+class Dumps:
+    """The moments' heap dumps and their dominator trees, built once (in a worker) whatever
+    the settings: every Analysis of the moments shares this."""
+
+    new: HeapDump | None
+    base: HeapDump | None
+    binary: str | None = None  # names globals, types and finalizers (`retained --binary`)
+    _built: list = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def tree(self) -> RetainedTree | None:
+        """The new dump's tree (with the base's for growth, as `heapdiff retained --base`);
+        None without a dump."""
+        with self._lock:
+            if not self._built:
+                self._built.append(self._build())
+            return self._built[0]
+
+    def _build(self) -> RetainedTree | None:
+        if self.new is None:
+            return None
+        from heapdiff.inputs.load import read_input
+        from heapdiff.retained.groups import analysed
+        from heapdiff.retained.tree import RetainedTree
+        from heapdiff.retainers.binary.image import Image
+        image = Image(bytes(read_input(self.binary)), self.binary) if self.binary else None
+        base = RetainedTree(self.base, analysed(self.base, image)) \
+            if self.base is not None else None
+        return RetainedTree(self.new, analysed(self.new, image), base)
 
 
 def load_moments(paths: list[str], base_paths: list[str], progress,
@@ -105,6 +144,7 @@ class Analysis:
     source_dir: str | None = None  # the moments' --source
     binary: str | None = None  # the moments' --binary
     escapes: bool = False  # the moments' --escapes
+    dumps: Dumps | None = None  # the moments' heap dumps (the Retained view)
     _parts: dict = field(default_factory=dict)
     _locks: dict = field(default_factory=dict)
     _locking: threading.Lock = field(default_factory=threading.Lock)
@@ -189,6 +229,11 @@ class Analysis:
         return self._part(self.retainers, (),
                           lambda: analyse(self.new, self.binary, self.source_dir))
 
+    def retention(self) -> RetainedTree | None:
+        """The heap dumps' dominator tree (Dumps.tree): its first call waits for the build."""
+        return self._part(self.retention, (),
+                          lambda: self.dumps.tree() if self.dumps is not None else None)
+
     # --- node identity --------------------------------------------------------------------
     def closest(self, node: NodeInfo | None) -> NodeInfo | None:
         """The node of this analysis's diff that stands for `node`, one of another
@@ -225,7 +270,8 @@ def analyse(m: Moments, s: Settings, capture: Capture | None = None) -> Analysis
     a = Analysis(settings=s, sample_types=pair_types([TypeList.of(b) for b in bases],
                                                      TypeList.of(new)).types,
                  bases=bases, new=new, diff=d, capture=capture,
-                 source_dir=m.source_dir, binary=m.binary, escapes=m.escapes)
+                 source_dir=m.source_dir, binary=m.binary, escapes=m.escapes,
+                 dumps=m.dumps)
     if m.new.memstats is not None or m.new.rss is not None:
         a.waterfall = waterfall(m.new)
         a.gc = gc_health(m.new)
