@@ -175,7 +175,11 @@ def looks_like_profile(path: str | Path) -> bool:
     if not re.match(rb"\s*\S", head) or head.startswith(tuple(KNOWN_BINARIES)):
         return False
     seen = InputBytes(head, str(path))
-    return any(kind.sniff(seen) for kind in KINDS if kind.model is Profile)
+    # the kind recognise() would pick, among those up to the last profile kind (a heap
+    # dump's header also passes the pprof sniff; the JSON kinds' sniffs need whole files)
+    last = max(i for i, kind in enumerate(KINDS) if kind.model is Profile)
+    kind = next((kind for kind in KINDS[:last + 1] if kind.sniff(seen)), None)
+    return kind is not None and kind.model is Profile
 
 
 def load(path: str | Path, progress: Report = silent) -> Artifact:
