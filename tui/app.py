@@ -120,6 +120,10 @@ class HeapdiffApp(App):
         self.show_context()
         self.load()
 
+    def on_unmount(self) -> None:
+        if self.moments is not None:  # a heap dump's tree being built: its process ends
+            self.moments.dumps.stop()
+
     # --- loading and analysis, off the event loop --------------------------------------
     @work(exclusive=True)
     async def load(self) -> None:

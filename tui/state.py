@@ -24,7 +24,6 @@ from heapdiff.inputs.snapshot import Snapshot, load_snapshot
 
 if TYPE_CHECKING:
     from heapdiff.fleet.moment import ServerMoment
-    from heapdiff.retained.dump import HeapDump
     from heapdiff.retained.tree import RetainedTree
 
 T = TypeVar("T")
@@ -65,8 +64,9 @@ class Moments:
     dumps: Dumps = field(init=False)
 
     def __post_init__(self) -> None:
-        self.dumps = Dumps(self.new.heapdump, self.base.heapdump if self.base else None,
-                           self.binary)
+        new, base = (s.heapdump.source if s is not None and s.heapdump else None
+                     for s in (self.new, self.base))
+        self.dumps = Dumps(new, base, self.binary)
 
     @property
     def new_profile(self) -> Profile:
@@ -81,34 +81,47 @@ class Moments:
 
 @dataclass(eq=False)
 class Dumps:
-    """The moments' heap dumps and their dominator trees, built once (in a worker) whatever
-    the settings: every Analysis of the moments shares this."""
+    """The moments' heap dumps and their dominator trees, built once (in a process of its own:
+    tui/apart.py) whatever the settings: every Analysis of the moments shares this."""
 
-    new: HeapDump | None
-    base: HeapDump | None
+    new: str | None  # the new moment's dump file
+    base: str | None
     binary: str | None = None  # names globals, types and finalizers (`retained --binary`)
     _built: list = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _stop: threading.Event = field(default_factory=threading.Event)
 
     def tree(self) -> RetainedTree | None:
         """The new dump's tree (with the base's for growth, as `heapdiff retained --base`);
         None without a dump."""
         with self._lock:
             if not self._built:
-                self._built.append(self._build())
+                from .apart import run_apart
+                self._built.append(None if self.new is None else run_apart(
+                    build_tree, (self.new, self.base, self.binary), self._stop))
             return self._built[0]
 
-    def _build(self) -> RetainedTree | None:
-        if self.new is None:
-            return None
-        from heapdiff.inputs.load import read_input
-        from heapdiff.retained.groups import analysed
-        from heapdiff.retained.tree import RetainedTree
-        from heapdiff.retainers.binary.image import Image
-        image = Image(bytes(read_input(self.binary)), self.binary) if self.binary else None
-        base = RetainedTree(self.base, analysed(self.base, image)) \
-            if self.base is not None else None
-        return RetainedTree(self.new, analysed(self.new, image), base)
+    def stop(self) -> None:
+        """End a build under way (the app quits): its waiting thread returns."""
+        self._stop.set()
+
+
+def build_tree(new: str, base: str | None, binary: str | None) -> RetainedTree:
+    """The dumps read and analysed as `heapdiff retained NEW --base BASE --binary EXE` does."""
+    from heapdiff.common.errors import InputError
+    from heapdiff.inputs.load import describe, load, read_input
+    from heapdiff.retained.dump import HeapDump
+    from heapdiff.retained.groups import analysed
+    from heapdiff.retained.tree import RetainedTree
+    from heapdiff.retainers.binary.image import Image
+
+    def tree(path: str, earlier: RetainedTree | None = None) -> RetainedTree:
+        dump = load(path)
+        if not isinstance(dump, HeapDump):
+            raise InputError(path, f"{describe(dump)}, not a Go heap dump")
+        return RetainedTree(dump, analysed(dump, image), earlier)
+    image = Image(bytes(read_input(binary)), binary) if binary else None
+    return tree(new, tree(base) if base is not None else None)
 
 
 def load_moments(paths: list[str], base_paths: list[str], progress,
