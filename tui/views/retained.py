@@ -26,6 +26,7 @@ from ..plain import plain
 from ..state import Analysis
 from ..search import next_match
 from .base import Heavy, View
+from .tree import MAX_DEPTH
 
 NO_DUMP = ("No heap dump given: fetch one with `heapdiff capture --heapdump /debug/heapdump`, "
            "or give a DUMP beside the profile (heapdiff tui heap.pb.gz heap.heapdump).")
@@ -74,8 +75,12 @@ class DominatorTree(Tree):
     def _list_children(self, parent, node: Node) -> None:
         assert self.retained is not None
         level = self.retained.children(node)
-        for child in level.nodes:
-            parent.add(row(child), data=child, allow_expand=child.children > 0)
+        depth, above = 0, parent
+        while above is not self.root:
+            depth, above = depth + 1, above.parent
+        for child in level.nodes:  # a linked list's chain opens no deeper than MAX_DEPTH
+            parent.add(row(child), data=child,
+                       allow_expand=child.children > 0 and depth + 1 < MAX_DEPTH)
         if level.more:
             parent.add_leaf(more_row(level.more))
 
