@@ -202,3 +202,35 @@ def test_the_export_has_the_summary_and_the_open_tree(binary):
         assert "\n- 2.1MiB, 4,106 objects, 49.9KiB, own 0B: main.cache (global)\n" in text
         assert "\n  - 2.1MiB, 4,106 objects" in text  # its child, one level in
     drive(check, [PROFILE, dump_path("global_map", "later")], binary=binary)
+
+
+def test_a_dump_is_read_only_when_the_view_asks_for_it():
+    """Launch is as fast with a dump as without: the file is recognised, not decoded, until
+    9 builds the tree (in its own process)."""
+    later = dump_path("global_map", "later")
+
+    async def main():
+        app = HeapdiffApp([str(PROFILE), str(later)], [])
+        async with app.run_test(size=SIZE) as pilot:
+            await settled(pilot)
+            assert app.moments.new.heapdump is None
+            assert app.moments.new.deferred == (("heapdump", str(later)),)
+            assert app.moments.dumps._built == []
+            await press(pilot, "9")
+            assert app.moments.dumps._built[0].result.source == str(later)
+    asyncio.run(main())
+
+
+def test_m_reports_the_retained_groups_of_the_dump_the_view_left_unread(tmp_path):
+    later = dump_path("global_map", "later")
+    target = tmp_path / "report.md"
+
+    async def main():
+        app = HeapdiffApp([str(PROFILE), str(later)], [], report_path=str(target))
+        async with app.run_test(size=SIZE) as pilot:
+            await settled(pilot)
+            await press(pilot, "m")
+    asyncio.run(main())
+    report = target.read_text()
+    assert "| root | held as | retained | objects | pointers | dominator path |" in report
+    assert f"heapdiff retained {later}" in report

@@ -64,9 +64,12 @@ class Moments:
     dumps: Dumps = field(init=False)
 
     def __post_init__(self) -> None:
-        new, base = (s.heapdump.source if s is not None and s.heapdump else None
-                     for s in (self.new, self.base))
-        self.dumps = Dumps(new, base, self.binary)
+        self.dumps = Dumps(dump_file(self.new), dump_file(self.base), self.binary)
+
+    def read_whole(self) -> tuple[Snapshot, Snapshot | None]:
+        """The new and base snapshots with the heap dumps left unread read (the report's
+        retained section needs them)."""
+        return read_deferred(self.new), read_deferred(self.base) if self.base else None
 
     @property
     def new_profile(self) -> Profile:
@@ -124,6 +127,31 @@ def build_tree(new: str, base: str | None, binary: str | None) -> RetainedTree:
     return tree(new, tree(base) if base is not None else None)
 
 
+LAZY = frozenset({"heapdump"})  # read when the Retained view asks: launch is as fast with one
+
+
+def dump_file(snapshot: Snapshot | None) -> str | None:
+    """The moment's heap dump: the file left unread, else the one read."""
+    if snapshot is None:
+        return None
+    left = next((source for slot, source in snapshot.deferred if slot == "heapdump"), None)
+    return left or (snapshot.heapdump.source if snapshot.heapdump is not None else None)
+
+
+def read_deferred(snapshot: Snapshot) -> Snapshot:
+    """The snapshot with its heap dump read, if it was left unread."""
+    from heapdiff.common.errors import InputError
+    from heapdiff.inputs.load import load
+    from heapdiff.retained.dump import HeapDump
+    source = next((source for slot, source in snapshot.deferred if slot == "heapdump"), None)
+    if source is None:
+        return snapshot
+    dump = load(source)
+    if not isinstance(dump, HeapDump):  # it changed since it was recognised
+        raise InputError(source, "no longer a Go heap dump")
+    return replace(snapshot, heapdump=dump, deferred=())
+
+
 def load_moments(paths: list[str], base_paths: list[str], progress,
                  source_dir: str | None = None, binary: str | None = None,
                  instance: str | None = None, server: ServerMoment | None = None,
@@ -133,8 +161,9 @@ def load_moments(paths: list[str], base_paths: list[str], progress,
     new files (--instance then names it, and the files' scrapes are read as alone)."""
     files_instance = instance if server is None else None
     new = load_snapshot(paths, progress, files_instance,
-                        [server.artifact()] if server is not None else [])
-    base = load_snapshot(base_paths, progress, files_instance) if base_paths else None
+                        [server.artifact()] if server is not None else [], defer=LAZY)
+    base = load_snapshot(base_paths, progress, files_instance, defer=LAZY) \
+        if base_paths else None
     if new.profile is None:
         from heapdiff.common.errors import InputError
         raise InputError(" ".join(paths), "no heap profile among these inputs")
