@@ -25,6 +25,7 @@ from heapdiff.retainers.binary.image import Image
 from tui.app import HeapdiffApp
 from tui.state import load_moments
 from tui.views.retained import NO_DUMP, DominatorTree, RetainedView
+from tui.widgets.rowtable import RowTable
 
 MANIFEST = next(e for e in json.loads((SAMPLES / "MANIFEST.json").read_text())["samples"]
                 if e["name"] == "retention")
@@ -234,3 +235,24 @@ def test_m_reports_the_retained_groups_of_the_dump_the_view_left_unread(tmp_path
     report = target.read_text()
     assert "| root | held as | retained | objects | pointers | dominator path |" in report
     assert f"heapdiff retained {later}" in report
+
+
+def test_t_shows_the_groups_as_the_cli_ranks_them_with_their_growth(binary):
+    later, base = dump_path("global_map", "later"), dump_path("global_map", "base")
+    printed = cli_groups(later, "--base", base, "--binary", binary)
+
+    async def check(app, pilot, view, tree):
+        await press(pilot, "t")
+        table = view.query_one(RowTable)
+        assert app.focused is table and not tree.display
+        assert len(table.rows) == len(printed)
+        first = table.rows[0]
+        assert first[0] == "+1.6MiB" and first[4] == "main.cache (global)"
+        assert first[6] == " \u2192 ".join(printed[0]["path"])
+        assert table.rows[1][5] == f"allocated at {printed[1]['site']}"  # as the CLI says
+        assert [r[6] for r in table.rows[:10]] == \
+            [" \u2192 ".join(g["path"]) for g in printed[:10]]
+        assert "| growth | retained |" in view.markdown()
+        await press(pilot, "t")
+        assert app.focused is tree
+    drive(check, [PROFILE, later], [BASE_PROFILE, base], binary=binary)

@@ -19,12 +19,14 @@ from heapdiff.analysis.aggregate import NodeInfo
 from heapdiff.common.units import human_bytes
 from heapdiff.render.escape import markdown, terminal
 from heapdiff.render.format import signed_amount
+from heapdiff.retained.groups import Group, Retention
 from heapdiff.retained.tree import Node, RetainedTree
 
 from ..export import paragraphs
 from ..plain import plain
 from ..state import Analysis
 from ..search import next_match
+from ..widgets.rowtable import Column, RowTable
 from .base import Heavy, View
 from .tree import MAX_DEPTH
 
@@ -122,31 +124,65 @@ class DominatorTree(Tree):
         return out
 
 
+def held(g: Group) -> str:
+    """What a group holds, saying what named it, as `heapdiff retained` says it."""
+    if g.is_root:
+        return "everything it dominates"
+    if g.type is not None:
+        return g.type + (f" allocated at {g.site}" if g.site else "")
+    return f"allocated at {g.site}" if g.site else f"{g.size_class}s"
+
+
+def group_table(result: Retention) -> tuple[list[Column], list[tuple[str, ...]], list[int]]:
+    """The groups as `heapdiff retained` ranks them: columns, rows and tones (growth red)."""
+    growth = result.base is not None
+    columns = [Column("growth", 10)] if growth else []
+    columns += [Column("retained", 10), Column("objects", 9), Column("pointers", 9),
+                Column("root", 24, False), Column("held as", 30, False),
+                Column("dominator path", 40, False)]
+    rows: list[tuple[str, ...]] = []
+    tones: list[int] = []
+    for g in result.groups:
+        cells = (human_bytes(g.retained_bytes), f"{g.retained_objects:,}",
+                 human_bytes(g.pointer_bytes), f"{g.root} ({g.root_kind})", held(g),
+                 ARROW.join(g.path))
+        delta = g.delta_bytes or 0
+        rows.append((signed_amount(delta, "bytes"), *cells) if growth else cells)
+        tones.append((delta > 0) - (delta < 0))
+    return columns, rows, tones
+
+
 class RetainedView(View, Vertical):
     slug, key, title = "retained", "9", "Retained"
-    help = (("p", "Retained: the dominator path from the root to the highlighted node"),)
+    help = (("p", "Retained: the dominator path from the root to the highlighted node"),
+            ("t", "Retained: the dominator tree or the groups, as `heapdiff retained` ranks "
+                  "them"))
     DEFAULT_CSS = """
     RetainedView DominatorTree { height: 1fr; }
     RetainedView #retained-path { height: auto; max-height: 8; border-top: hkey $primary; }
     """
-    BINDINGS = [Binding("p", "path", "path to root", show=False)]
+    BINDINGS = [Binding("p", "path", "path to root", show=False),
+                Binding("t", "groups", "tree or groups", show=False)]
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.shown: RetainedTree | None = None
+        self.grouped = False  # t: the groups instead of the tree
 
     def compose(self) -> ComposeResult:
         yield Static("", id="retained-title")
         yield Static("", id="retained-columns")
         yield DominatorTree(id="retained-tree")
+        yield RowTable([], id="retained-groups")
         yield Static("", id="retained-path")
 
     def heavy(self, analysis: Analysis, selected: NodeInfo | None) -> Heavy | None:
         return analysis.pending(analysis.retention)
 
     def focus_target(self) -> Widget | None:
-        tree = self.query_one(DominatorTree)
-        return tree if tree.display else None
+        if self.shown is None:
+            return None
+        return self.query_one(RowTable) if self.grouped else self.query_one(DominatorTree)
 
     def show(self, analysis: Analysis, selected: NodeInfo | None) -> None:
         retained = analysis.retention()
@@ -154,9 +190,10 @@ class RetainedView(View, Vertical):
         title = self.query_one("#retained-title", Static)
         columns = self.query_one("#retained-columns", Static)
         path = self.query_one("#retained-path", Static)
+        table = self.query_one(RowTable)
         if retained is None:
             title.update(plain(NO_DUMP))
-            tree.display = columns.display = path.display = False
+            tree.display = columns.display = path.display = table.display = False
             return
         if retained is self.shown:  # switching tabs keeps the tree as it was
             return
@@ -167,24 +204,47 @@ class RetainedView(View, Vertical):
         path.display = False
         tree.fill(retained)
         tree.move_cursor_to_line(0)
+        header, rows, tones = group_table(retained.result)
+        table.set_columns(header)
+        table.set_rows(rows, tones)
+        self._mode()
+
+    def _mode(self) -> None:
+        tree, table = self.query_one(DominatorTree), self.query_one(RowTable)
+        tree.display = self.query_one("#retained-columns").display = not self.grouped
+        table.display = self.grouped
+        if self.grouped:
+            self.query_one("#retained-path").display = False
+
+    def action_groups(self) -> None:
+        """t: the groups (as `heapdiff retained` ranks them) or the tree."""
+        if self.shown is None:
+            return
+        self.grouped = not self.grouped
+        self._mode()
+        target = self.focus_target()
+        if target is not None:
+            target.focus()
 
     def action_path(self) -> None:
         """p: the dominator path from the root down to the highlighted node."""
         tree = self.query_one(DominatorTree)
         node = tree.cursor_node
         panel = self.query_one("#retained-path", Static)
-        if tree.retained is None or node is None or node.data is None:
+        if self.grouped or tree.retained is None or node is None or node.data is None:
             return
         panel.update(plain(path_line(tree.retained, node.data)))
         panel.display = True
 
     def search_lines(self) -> list[str] | None:
-        if self.shown is None:
-            return None
+        if self.shown is None or self.grouped:
+            return super().search_lines() if self.shown is not None else None
         return [line.plain for _, _, line in self.query_one(DominatorTree).open_lines()]
 
     def search(self, pattern: re.Pattern[str], step: int) -> bool | None:
         """Among the lines open: the tree's cursor moves to a match."""
+        if self.grouped:
+            return super().search(pattern, step)
         lines = self.search_lines()
         if lines is None:
             return None
@@ -201,6 +261,8 @@ class RetainedView(View, Vertical):
                  and s.id in ("retained-title", "retained-path")]
         if self.shown is None:
             return paragraphs(above)
+        if self.grouped:
+            return super().markdown()
         growth = self.shown.base is not None
         lines = [f"dominator tree: {'Δ retained, ' if growth else ''}retained, objects, "
                  "pointer bytes, own bytes, name (named by)\n"]
