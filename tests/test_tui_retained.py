@@ -167,6 +167,21 @@ def test_without_a_dump_the_view_says_in_one_line_how_to_get_one():
     drive(check, [PROFILE])
 
 
+def test_a_truncated_dump_is_said_in_the_view_as_the_cli_says_it(tmp_path):
+    """The dump is read when 9 asks for it, so its error is the view's one line (the CLI's
+    words), not the launch's."""
+    data = dump_path("global_map", "later").read_bytes()
+    cut = tmp_path / "cut.heapdump"
+    cut.write_bytes(data[:len(data) // 2])
+    done = run_heapdiff("retained", cut, timeout=60)
+    assert done.returncode == 2 and done.stderr.startswith(f"heapdiff: {cut}: ")
+
+    async def check(app, pilot, view, tree):
+        assert str(view.query_one("#retained-title", Static).content) == done.stderr.strip()
+        assert not tree.display and app.is_running and not app.crashes
+    drive(check, [PROFILE, cut])
+
+
 def test_a_hostile_name_from_a_dump_is_shown_and_exported_literally():
     """A root renamed in the engine's result (a real dump cannot carry markup in a frame's
     name the way a crafted one could): its line, the path and the export keep it as text."""

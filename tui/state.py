@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from heapdiff.analysis.aggregate import GRANULARITIES, NodeInfo, frame_nodes
 from heapdiff.capture.manifest import Capture
+from heapdiff.common.errors import InputError
 from heapdiff.analysis.diff import Diff, diff_profiles, normalized
 from heapdiff.analysis.sampletypes import TypeList, pair_types
 from heapdiff.analysis.diffoptions import DiffOptions
@@ -90,18 +91,23 @@ class Dumps:
     new: str | None  # the new moment's dump file
     base: str | None
     binary: str | None = None  # names globals, types and finalizers (`retained --binary`)
+    failure: InputError | None = None  # why a dump (or the binary) could not be read
     _built: list = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _stop: threading.Event = field(default_factory=threading.Event)
 
     def tree(self) -> RetainedTree | None:
         """The new dump's tree (with the base's for growth, as `heapdiff retained --base`);
-        None without a dump."""
+        None without a dump, or when one cannot be read (then `failure` says why, once)."""
         with self._lock:
             if not self._built:
                 from .apart import run_apart
-                self._built.append(None if self.new is None else run_apart(
-                    build_tree, (self.new, self.base, self.binary), self._stop))
+                try:
+                    self._built.append(None if self.new is None else run_apart(
+                        build_tree, (self.new, self.base, self.binary), self._stop))
+                except InputError as exc:
+                    self.failure = exc
+                    self._built.append(None)
             return self._built[0]
 
     def stop(self) -> None:
@@ -111,7 +117,6 @@ class Dumps:
 
 def build_tree(new: str, base: str | None, binary: str | None) -> RetainedTree:
     """The dumps read and analysed as `heapdiff retained NEW --base BASE --binary EXE` does."""
-    from heapdiff.common.errors import InputError
     from heapdiff.inputs.load import describe, load, read_input
     from heapdiff.retained.dump import HeapDump
     from heapdiff.retained.groups import analysed
@@ -140,7 +145,6 @@ def dump_file(snapshot: Snapshot | None) -> str | None:
 
 def read_deferred(snapshot: Snapshot) -> Snapshot:
     """The snapshot with its heap dump read, if it was left unread."""
-    from heapdiff.common.errors import InputError
     from heapdiff.inputs.load import load
     from heapdiff.retained.dump import HeapDump
     source = next((source for slot, source in snapshot.deferred if slot == "heapdump"), None)
@@ -165,7 +169,6 @@ def load_moments(paths: list[str], base_paths: list[str], progress,
     base = load_snapshot(base_paths, progress, files_instance, defer=LAZY) \
         if base_paths else None
     if new.profile is None:
-        from heapdiff.common.errors import InputError
         raise InputError(" ".join(paths), "no heap profile among these inputs")
     return Moments(new, base, source_dir, binary,
                    server.flags() if server is not None else (), escapes)

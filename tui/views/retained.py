@@ -192,7 +192,8 @@ class RetainedView(View, Vertical):
         path = self.query_one("#retained-path", Static)
         table = self.query_one(RowTable)
         if retained is None:
-            title.update(plain(NO_DUMP))
+            failure = analysis.dumps.failure if analysis.dumps is not None else None
+            title.update(plain(f"heapdiff: {failure}" if failure else NO_DUMP))
             tree.display = columns.display = path.display = table.display = False
             return
         if retained is self.shown:  # switching tabs keeps the tree as it was
