@@ -271,3 +271,17 @@ def test_t_shows_the_groups_as_the_cli_ranks_them_with_their_growth(binary):
         await press(pilot, "t")
         assert app.focused is tree
     drive(check, [PROFILE, later], [BASE_PROFILE, base], binary=binary)
+
+
+def test_x_writes_the_open_tree_and_the_path_as_markdown(binary, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    async def check(app, pilot, view, tree):
+        await press(pilot, "l", "j", "p", "x")
+    drive(check, [PROFILE.resolve(), dump_path("global_map", "later").resolve()],
+          binary=binary)
+    text = (tmp_path / "heapdiff-view-retained.md").read_text()
+    assert text.startswith("# heapdiff: Retained\n")
+    assert "path: main.cache (global) → main.buildMap main.go:119" in text
+    assert "\n  - 2.1MiB, 4,106 objects, 49.9KiB, own 48B: main.buildMap main.go:119 (site)\n" \
+        in text
