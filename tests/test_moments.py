@@ -39,6 +39,14 @@ def test_a_profile_and_another_artifact_stay_one_moment(tmp_path):
         assert pair.base is None, other
 
 
+def test_a_profile_and_a_heap_dump_are_one_moment():
+    """A dump's header also passes the pprof sniff; it is recognised as a dump, not a NEW."""
+    dump = SAMPLES / "retention" / "global_map" / "later.heapdump"
+    pair = resolve_pair([str(LATER / "heap.pb.gz"), str(dump)], [])
+    assert pair.base is None
+    assert pair.new.paths == (str(LATER / "heap.pb.gz"), str(dump))
+
+
 def test_base_files_are_the_base_moment():
     pair = resolve_pair([str(LATER)], [str(BASE)])
     assert (pair.base.paths, pair.new.paths) == ((str(BASE),), (str(LATER),))

@@ -34,6 +34,7 @@ def after_loading(*keys: str):
 @pytest.mark.parametrize("name, keys", [
     ("top", ()), ("tree_growth", ("2", "g")), ("peek", ("3",)), ("flame", ("4",)),
     ("source", ("5",)), ("memory", ("6",)), ("retainers", ("7",)), ("help", ("question_mark",)),
+    ("retained_without_a_dump", ("9",)),
 ])
 def test_view_snapshot(snap_compare, name, keys):
     assert snap_compare(app(), terminal_size=SIZE, run_before=after_loading(*keys))
@@ -61,3 +62,10 @@ def test_top_snapshot_on_the_light_theme(snap_compare):
 def test_timeline_snapshot_of_the_service_capture(snap_compare):
     assert snap_compare(app(["samples/leaky_service/capture"]), terminal_size=SIZE,
                         run_before=after_loading("8"))
+
+
+
+def test_retained_snapshot_of_a_heap_dump_with_a_node_open_and_its_path(snap_compare):
+    paths = ["samples/leaky_cache/later/heap.pb.gz", "samples/retention/global_map/later.heapdump"]
+    assert snap_compare(app(paths), terminal_size=SIZE,
+                        run_before=after_loading("9", "l", "j", "p"))

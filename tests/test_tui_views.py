@@ -138,8 +138,8 @@ def test_the_help_lists_every_view_and_its_keys():
 class EchoView(View, Static):
     """A view that only says what is selected, after computing the retainers."""
 
-    slug, key, title = "echo", "9", "Echo"
-    help = (("9", "Echo: the selected node"),)
+    slug, key, title = "echo", "0", "Echo"
+    help = (("0", "Echo: the selected node"),)
 
     def heavy(self, analysis, selected):
         return analysis.pending(analysis.retainers)
@@ -154,12 +154,12 @@ class EchoApp(HeapdiffApp):
 
 def test_a_view_added_to_the_list_gets_a_tab_a_key_help_and_its_heavy_part_first():
     async def check(app, pilot):
-        await press(app, pilot, "9")
+        await press(app, pilot, "0")
         assert app.query_one("TabbedContent").active == "echo"
         assert app.analysis.pending(app.analysis.retainers) is None
         assert str(app.query_one(EchoView).render()) == "echo main.(*Cache).Insert"
         await press(app, pilot, "question_mark")
-        assert "- **9**: Echo: the selected node" in app.screen.query_one(Markdown).source
+        assert "- **0**: Echo: the selected node" in app.screen.query_one(Markdown).source
         assert "Show echo" in [c.title for c in app.get_system_commands(app.screen)]
     run(check, EchoApp)
 

@@ -120,6 +120,10 @@ class HeapdiffApp(App):
         self.show_context()
         self.load()
 
+    def on_unmount(self) -> None:
+        if self.moments is not None:  # a heap dump's tree being built: its process ends
+            self.moments.dumps.stop()
+
     # --- loading and analysis, off the event loop --------------------------------------
     @work(exclusive=True)
     async def load(self) -> None:
@@ -516,8 +520,9 @@ class HeapdiffApp(App):
         from heapdiff.gather import gather_snapshots
         from heapdiff.render.markdown import report_markdown
 
+        new, base = moments.read_whole()  # the heap dumps the Retained view left unread
         gathered = gather_snapshots(
-            moments.new, moments.base, self.paths, self.base_paths, binary=self.binary,
+            new, base, self.paths, self.base_paths, binary=self.binary,
             source=self.source_dir, title=self.inputs.title, options=settings.diff_options(),
             server_flags=moments.server_flags)
         return write_new(self.report_path, report_markdown(gathered))

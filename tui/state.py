@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from heapdiff.analysis.aggregate import GRANULARITIES, NodeInfo, frame_nodes
 from heapdiff.capture.manifest import Capture
+from heapdiff.common.errors import InputError
 from heapdiff.analysis.diff import Diff, diff_profiles, normalized
 from heapdiff.analysis.sampletypes import TypeList, pair_types
 from heapdiff.analysis.diffoptions import DiffOptions
@@ -24,6 +25,7 @@ from heapdiff.inputs.snapshot import Snapshot, load_snapshot
 
 if TYPE_CHECKING:
     from heapdiff.fleet.moment import ServerMoment
+    from heapdiff.retained.tree import RetainedTree
 
 T = TypeVar("T")
 
@@ -60,6 +62,15 @@ class Moments:
     binary: str | None = None  # --binary: the Retainers' binary route, as `heapdiff retainers`
     server_flags: tuple[str, ...] = ()  # --prometheus ... --at: the server's moment in `new`
     escapes: bool = False  # --escapes: Source shows the compiler's verdicts (compiles --source)
+    dumps: Dumps = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.dumps = Dumps(dump_file(self.new), dump_file(self.base), self.binary)
+
+    def read_whole(self) -> tuple[Snapshot, Snapshot | None]:
+        """The new and base snapshots with the heap dumps left unread read (the report's
+        retained section needs them)."""
+        return read_deferred(self.new), read_deferred(self.base) if self.base else None
 
     @property
     def new_profile(self) -> Profile:
@@ -72,6 +83,79 @@ class Moments:
         return [self.base.profile] if self.base is not None and self.base.profile else []
 
 
+@dataclass(eq=False)
+class Dumps:
+    """The moments' heap dumps and their dominator trees, built once (in a process of its own:
+    tui/apart.py) whatever the settings: every Analysis of the moments shares this."""
+
+    new: str | None  # the new moment's dump file
+    base: str | None
+    binary: str | None = None  # names globals, types and finalizers (`retained --binary`)
+    failure: InputError | None = None  # why a dump (or the binary) could not be read
+    _built: list = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def tree(self) -> RetainedTree | None:
+        """The new dump's tree (with the base's for growth, as `heapdiff retained --base`);
+        None without a dump, or when one cannot be read (then `failure` says why, once)."""
+        with self._lock:
+            if not self._built:
+                from .apart import run_apart
+                try:
+                    self._built.append(None if self.new is None else run_apart(
+                        build_tree, (self.new, self.base, self.binary), self._stop))
+                except InputError as exc:
+                    self.failure = exc
+                    self._built.append(None)
+            return self._built[0]
+
+    def stop(self) -> None:
+        """End a build under way (the app quits): its waiting thread returns."""
+        self._stop.set()
+
+
+def build_tree(new: str, base: str | None, binary: str | None) -> RetainedTree:
+    """The dumps read and analysed as `heapdiff retained NEW --base BASE --binary EXE` does."""
+    from heapdiff.inputs.load import describe, load, read_input
+    from heapdiff.retained.dump import HeapDump
+    from heapdiff.retained.groups import analysed
+    from heapdiff.retained.tree import RetainedTree
+    from heapdiff.retainers.binary.image import Image
+
+    def tree(path: str, earlier: RetainedTree | None = None) -> RetainedTree:
+        dump = load(path)
+        if not isinstance(dump, HeapDump):
+            raise InputError(path, f"{describe(dump)}, not a Go heap dump")
+        return RetainedTree(dump, analysed(dump, image), earlier)
+    image = Image(bytes(read_input(binary)), binary) if binary else None
+    return tree(new, tree(base) if base is not None else None)
+
+
+LAZY = frozenset({"heapdump"})  # read when the Retained view asks: launch is as fast with one
+
+
+def dump_file(snapshot: Snapshot | None) -> str | None:
+    """The moment's heap dump: the file left unread, else the one read."""
+    if snapshot is None:
+        return None
+    left = next((source for slot, source in snapshot.deferred if slot == "heapdump"), None)
+    return left or (snapshot.heapdump.source if snapshot.heapdump is not None else None)
+
+
+def read_deferred(snapshot: Snapshot) -> Snapshot:
+    """The snapshot with its heap dump read, if it was left unread."""
+    from heapdiff.inputs.load import load
+    from heapdiff.retained.dump import HeapDump
+    source = next((source for slot, source in snapshot.deferred if slot == "heapdump"), None)
+    if source is None:
+        return snapshot
+    dump = load(source)
+    if not isinstance(dump, HeapDump):  # it changed since it was recognised
+        raise InputError(source, "no longer a Go heap dump")
+    return replace(snapshot, heapdump=dump, deferred=())
+
+
 def load_moments(paths: list[str], base_paths: list[str], progress,
                  source_dir: str | None = None, binary: str | None = None,
                  instance: str | None = None, server: ServerMoment | None = None,
@@ -81,10 +165,10 @@ def load_moments(paths: list[str], base_paths: list[str], progress,
     new files (--instance then names it, and the files' scrapes are read as alone)."""
     files_instance = instance if server is None else None
     new = load_snapshot(paths, progress, files_instance,
-                        [server.artifact()] if server is not None else [])
-    base = load_snapshot(base_paths, progress, files_instance) if base_paths else None
+                        [server.artifact()] if server is not None else [], defer=LAZY)
+    base = load_snapshot(base_paths, progress, files_instance, defer=LAZY) \
+        if base_paths else None
     if new.profile is None:
-        from heapdiff.common.errors import InputError
         raise InputError(" ".join(paths), "no heap profile among these inputs")
     return Moments(new, base, source_dir, binary,
                    server.flags() if server is not None else (), escapes)
@@ -105,6 +189,7 @@ class Analysis:
     source_dir: str | None = None  # the moments' --source
     binary: str | None = None  # the moments' --binary
     escapes: bool = False  # the moments' --escapes
+    dumps: Dumps | None = None  # the moments' heap dumps (the Retained view)
     _parts: dict = field(default_factory=dict)
     _locks: dict = field(default_factory=dict)
     _locking: threading.Lock = field(default_factory=threading.Lock)
@@ -189,6 +274,11 @@ class Analysis:
         return self._part(self.retainers, (),
                           lambda: analyse(self.new, self.binary, self.source_dir))
 
+    def retention(self) -> RetainedTree | None:
+        """The heap dumps' dominator tree (Dumps.tree): its first call waits for the build."""
+        return self._part(self.retention, (),
+                          lambda: self.dumps.tree() if self.dumps is not None else None)
+
     # --- node identity --------------------------------------------------------------------
     def closest(self, node: NodeInfo | None) -> NodeInfo | None:
         """The node of this analysis's diff that stands for `node`, one of another
@@ -225,7 +315,8 @@ def analyse(m: Moments, s: Settings, capture: Capture | None = None) -> Analysis
     a = Analysis(settings=s, sample_types=pair_types([TypeList.of(b) for b in bases],
                                                      TypeList.of(new)).types,
                  bases=bases, new=new, diff=d, capture=capture,
-                 source_dir=m.source_dir, binary=m.binary, escapes=m.escapes)
+                 source_dir=m.source_dir, binary=m.binary, escapes=m.escapes,
+                 dumps=m.dumps)
     if m.new.memstats is not None or m.new.rss is not None:
         a.waterfall = waterfall(m.new)
         a.gc = gc_health(m.new)

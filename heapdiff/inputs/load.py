@@ -163,19 +163,29 @@ def looks_like_profile(path: str | Path) -> bool:
     """Whether a regular file's first bytes (gunzipped) are a heap profile's, pprof or debug=1
     text, without reading or decoding the rest: what tells `BASE NEW` from one moment's
     artifacts. Anything unreadable is not: its reader says why when it is read."""
+    kind = head_kind(path, {kind.slot for kind in KINDS if kind.model is Profile})
+    return kind is not None and kind.model is Profile
+
+
+def head_kind(path: str | Path, slots: set[str] | frozenset[str]) -> Kind | None:
+    """The kind recognise() would pick for the file from its first bytes (gunzipped), asked
+    of the kinds up to the last filling one of `slots` (a heap dump's header also passes the
+    pprof sniff; the JSON kinds' sniffs need whole files); None when none of those, or the
+    file cannot be read (its reader says why when it is read)."""
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):
-            return False
+            return None
         with open(path, "rb") as f:
             head = f.read(SNIFF_BYTES)
         if head.startswith(GZIP_MAGIC):
             head = zlib.decompressobj(wbits=31).decompress(head, SNIFF_BYTES)
     except (OSError, zlib.error):  # type: ignore[misc]  # isal's stub: see gunzip
-        return False
+        return None
     if not re.match(rb"\s*\S", head) or head.startswith(tuple(KNOWN_BINARIES)):
-        return False
+        return None
     seen = InputBytes(head, str(path))
-    return any(kind.sniff(seen) for kind in KINDS if kind.model is Profile)
+    last = max((i for i, kind in enumerate(KINDS) if kind.slot in slots), default=-1)
+    return next((kind for kind in KINDS[:last + 1] if kind.sniff(seen)), None)
 
 
 def load(path: str | Path, progress: Report = silent) -> Artifact:

@@ -21,7 +21,7 @@ from ..model import CgroupMem, GCTrace, MemStats, Metrics, ProcMem, Profile, Scr
 from ..retained.dump import HeapDump
 from .decode.cgroup import FILES as CGROUP_FILES, bundle
 from .kinds import Artifact, kind_of, nouns
-from .load import decode, read_input, recognise
+from .load import decode, head_kind, read_input, recognise
 
 T = TypeVar("T")
 
@@ -41,6 +41,9 @@ class Snapshot:
     sources: tuple[str, ...] = ()
     used: tuple[tuple[str, str], ...] = ()  # (source, label) of each field filled, in field order
     notes: tuple[str, ...] = ()  # "FILE: what was passed over", from the files used
+    # (slot, file) of the artifacts recognised and left unread (load_snapshot's defer): the
+    # TUI reads a heap dump when its view asks for it
+    deferred: tuple[tuple[str, str], ...] = ()
 
     @property
     def rss(self) -> int | None:
@@ -62,19 +65,37 @@ class Snapshot:
 
 def load_snapshot(paths: list[str], progress: Report = silent,
                   instance: str | None = None,
-                  read: Sequence[tuple[str, Artifact]] = ()) -> Snapshot:
+                  read: Sequence[tuple[str, Artifact]] = (),
+                  defer: frozenset[str] = frozenset()) -> Snapshot:
     """Every given file, and every file in a given folder that is an artifact (a file given by
     name must be one), then the artifacts already `read` (a server's moment): for a field
     both fill at the same rank, the file. Of an artifact holding several processes (a
-    scrape), the one `instance` names is used; without it, the only one."""
-    loaded = _each_input(paths, lambda data, source: decode(data, source, progress), progress)
+    scrape), the one `instance` names is used; without it, the only one. A file whose kind
+    fills one of the `defer` slots (told by its first bytes) is not read: it is listed in
+    the snapshot's `deferred`."""
+    left: list[tuple[str, str]] = []
+
+    def deferred(path: Path) -> bool:
+        kind = head_kind(path, defer) if defer else None
+        if kind is None or kind.slot not in defer:
+            return False
+        left.append((kind.slot, str(path)))
+        return True
+    loaded = _each_input(paths, lambda data, source: decode(data, source, progress), progress,
+                         deferred)
     loaded += read
-    if not loaded:
+    if not loaded and not left:
         raise InputError(", ".join(paths), f"nothing heapdiff reads here ({nouns()})")
+    if not loaded:
+        return Snapshot(sources=tuple(source for _, source in left), deferred=tuple(left))
     if instance is not None and not any(kind_of(a).choose for _, a in loaded):
         raise InputError(", ".join(paths), f"--instance {instance}: no Prometheus scrape among "
                                            "these inputs")
-    return assemble([(source, _chosen(artifact, instance)) for source, artifact in loaded])
+    snapshot = assemble([(source, _chosen(artifact, instance)) for source, artifact in loaded])
+    if left:
+        snapshot = dataclasses.replace(snapshot, deferred=tuple(left), sources=(
+            *snapshot.sources, *(source for _, source in left)))
+    return snapshot
 
 
 def _chosen(artifact: Artifact, instance: str | None) -> Artifact:
@@ -96,11 +117,13 @@ def profile_file(paths: list[str], progress: Report = silent) -> str | None:
 
 
 def _each_input(paths: list[str], read: Callable[[bytes | bytearray, str], T],
-                progress: Report = silent) -> list[tuple[str, T]]:
+                progress: Report = silent,
+                skip: Callable[[Path], bool] = lambda path: False) -> list[tuple[str, T]]:
     """read() of every given file's bytes, and of every file in a given folder that it can
     read (a folder may hold notes, oracles and the like; a file given by name must be
-    readable). The cgroup files of a folder, or given by name in one folder, are read as one
-    input, named FOLDER/memory.*, where the first of them would be."""
+    readable), but the files skip() takes. The cgroup files of a folder, or given by name in
+    one folder, are read as one input, named FOLDER/memory.*, where the first of them would
+    be."""
     out: list[tuple[str, T]] = []
     groups: dict[Path, list[Path]] = {}
     for p in paths:
@@ -108,7 +131,7 @@ def _each_input(paths: list[str], read: Callable[[bytes | bytearray, str], T],
         if not path.is_dir():
             if path.name in CGROUP_FILES:
                 _gather(groups, path, out, read, progress, given=True)
-            else:
+            elif not skip(path):
                 out.append((str(path), read(read_input(path, progress), str(path))))
             continue
         for f in sorted(path.iterdir()):
@@ -117,7 +140,7 @@ def _each_input(paths: list[str], read: Callable[[bytes | bytearray, str], T],
             try:
                 if f.name in CGROUP_FILES:
                     _gather(groups, f, out, read, progress, given=False)
-                else:
+                elif not skip(f):
                     out.append((str(f), read(read_input(f, progress), str(f))))
             except InputError:
                 pass

@@ -8,6 +8,7 @@ its head). A root's own group is its whole subtree. Objects several roots reach 
 none of them: their group's root is "several roots"."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -70,7 +71,21 @@ class Retention:
     base: Retention | None = None
 
 
+@dataclass(frozen=True, eq=False)
+class Analysed:
+    """A dump's groups with what they were computed from, for a caller that walks the tree
+    itself (the TUI's Retained view: heapdiff/retained/tree.py)."""
+    result: Retention
+    tree: Dominators
+    names: ObjectNames
+    keys: tuple[tuple[str, str], ...]   # root-key node 1 + k is keys[k]: (kind, name)
+
+
 def retention(dump: HeapDump, image: Image | None = None) -> Retention:
+    return analysed(dump, image).result
+
+
+def analysed(dump: HeapDump, image: Image | None = None) -> Analysed:
     if image is not None:
         check_binary(dump, image)
     names = object_names(dump, image)
@@ -79,11 +94,12 @@ def retention(dump: HeapDump, image: Image | None = None) -> Retention:
     largest: dict[tuple, int] = {}
     groups = _root_groups(tree, keys) + _object_groups(dump, tree, keys, names, largest)
     groups.sort(key=lambda g: (-g.retained_bytes, g.key[:2], not g.is_root, g.name))
-    groups[:PATHS] = [replace(g, path=_path(tree, dump, names, keys, largest[g.key]))
+    groups[:PATHS] = [replace(g, path=dominator_path(tree, dump, names, keys, largest[g.key]))
                       if g.key in largest else g for g in groups[:PATHS]]
-    return Retention(dump.source, dump.objects, tree.reachable_bytes, tree.reachable_objects,
-                     int(tree.retained[SUPER, POINTER_BYTES]), int(dump.size.sum()),
-                     tuple(groups))
+    result = Retention(dump.source, dump.objects, tree.reachable_bytes,
+                       tree.reachable_objects, int(tree.retained[SUPER, POINTER_BYTES]),
+                       int(dump.size.sum()), tuple(groups))
+    return Analysed(result, tree, names, tuple(keys))
 
 
 def _root_keys(dump: HeapDump, image: Image | None,
@@ -211,8 +227,8 @@ def _node_label(tree: Dominators, dump: HeapDump, names: ObjectNames, node: int)
     return names.label(obj, int(dump.size[obj]))[1]
 
 
-def _path(tree: Dominators, dump: HeapDump, names: ObjectNames,
-          keys: list[tuple[str, str]], node: int) -> tuple[str, ...]:
+def dominator_path(tree: Dominators, dump: HeapDump, names: ObjectNames,
+                   keys: Sequence[tuple[str, str]], node: int) -> tuple[str, ...]:
     """The dominator chain from the root down to node, runs of one name folded."""
     chain: list[str] = []
     for _ in range(PATH_STEPS):

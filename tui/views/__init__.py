@@ -6,6 +6,7 @@ from .base import View
 from .flame import FlameView
 from .memory import MemoryView
 from .peek import PeekView
+from .retained import RetainedView
 from .retainers import RetainersView
 from .source import SourceView
 from .timeline import TimelineView
@@ -13,4 +14,5 @@ from .top import TopView
 from .tree import CallTreeView
 
 VIEWS: tuple[type[View], ...] = (TopView, CallTreeView, PeekView, FlameView, SourceView,
-                                 MemoryView, RetainersView, TimelineView)
+                                 MemoryView, RetainersView, TimelineView,
+                                 RetainedView)
