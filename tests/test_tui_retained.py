@@ -126,15 +126,15 @@ def test_opening_a_node_lists_its_children_largest_first_as_the_engine_has_them(
 
 def test_p_shows_the_path_the_cli_prints_for_the_nodes_group(binary):
     path = dump_path("global_map", "later")
-    printed = {(g["root"]["name"], g["site"], g["type"]): g["path"]
-               for g in cli_groups(path, "--binary", binary)}
+    printed = {(g["root"]["name"], g["type"]): g["path"]
+               for g in cli_groups(path, "--binary", binary) if g["type"]}
 
     async def check(app, pilot, view, tree):
         await press(pilot, "l", "j", "l", "j", "p")  # main.cache, then two levels down
         depth, node, _ = rows(tree)[tree.cursor_line]
-        assert depth == 2 and node.named_by == "site"
+        assert depth == 2 and node.named_by == "field"  # the map's directory, named by the map
         shown = str(view.query_one("#retained-path", Static).content)
-        assert shown == "path: " + " \u2192 ".join(printed["main.cache", node.name, None])
+        assert shown == "path: " + " \u2192 ".join(printed["main.cache", node.name])
         assert shown.count("\u2192") == 2
     drive(check, [PROFILE, path], binary=binary)
 
@@ -264,7 +264,8 @@ def test_t_shows_the_groups_as_the_cli_ranks_them_with_their_growth(binary):
         first = table.rows[0]
         assert first[0] == "+1.6MiB" and first[4] == "main.cache (global)"
         assert first[6] == " \u2192 ".join(printed[0]["path"])
-        assert table.rows[1][5] == f"allocated at {printed[1]['site']}"  # as the CLI says
+        assert table.rows[1][5] == (f"{printed[1]['type']} (named by {printed[1]['field']}) "
+                                    f"allocated at {printed[1]['site']}")  # as the CLI says
         assert [r[6] for r in table.rows[:10]] == \
             [" \u2192 ".join(g["path"]) for g in printed[:10]]
         assert "| growth | retained |" in view.markdown()
@@ -282,6 +283,6 @@ def test_x_writes_the_open_tree_and_the_path_as_markdown(binary, tmp_path, monke
           binary=binary)
     text = (tmp_path / "heapdiff-view-retained.md").read_text()
     assert text.startswith("# heapdiff: Retained\n")
-    assert "path: main.cache (global) → main.buildMap main.go:119" in text
-    assert "\n  - 2.1MiB, 4,106 objects, 49.9KiB, own 48B: main.buildMap main.go:119 (site)\n" \
+    assert "path: main.cache (global) → map\\[int\\]\\*main.Entry" in text  # Markdown-escaped
+    assert "\n  - 2.1MiB, 4,106 objects, 49.9KiB, own 48B: map\\[int\\]\\*main.Entry (field)\n" \
         in text

@@ -19,6 +19,7 @@ from heapdiff.analysis.aggregate import NodeInfo
 from heapdiff.common.units import human_bytes
 from heapdiff.render.escape import markdown, terminal
 from heapdiff.render.format import signed_amount
+from heapdiff.render.retained import held_as
 from heapdiff.retained.groups import Group, Retention
 from heapdiff.retained.tree import Node, RetainedTree
 
@@ -124,15 +125,6 @@ class DominatorTree(Tree):
         return out
 
 
-def held(g: Group) -> str:
-    """What a group holds, saying what named it, as `heapdiff retained` says it."""
-    if g.is_root:
-        return "everything it dominates"
-    if g.type is not None:
-        return g.type + (f" allocated at {g.site}" if g.site else "")
-    return f"allocated at {g.site}" if g.site else f"{g.size_class}s"
-
-
 def group_table(result: Retention) -> tuple[list[Column], list[tuple[str, ...]], list[int]]:
     """The groups as `heapdiff retained` ranks them: columns, rows and tones (growth red)."""
     growth = result.base is not None
@@ -144,7 +136,7 @@ def group_table(result: Retention) -> tuple[list[Column], list[tuple[str, ...]],
     tones: list[int] = []
     for g in result.groups:
         cells = (human_bytes(g.retained_bytes), f"{g.retained_objects:,}",
-                 human_bytes(g.pointer_bytes), f"{g.root} ({g.root_kind})", held(g),
+                 human_bytes(g.pointer_bytes), f"{g.root} ({g.root_kind})", held_as(g, str),
                  ARROW.join(g.path))
         delta = g.delta_bytes or 0
         rows.append((signed_amount(delta, "bytes"), *cells) if growth else cells)
