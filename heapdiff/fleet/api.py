@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from ..capture.errors import FetchError
-from ..capture.fetch import get
 from ..common.errors import InputError
 
 TIMEOUT = 30.0          # seconds for one request, connecting to the last byte
@@ -67,6 +66,8 @@ class Server:
         return InputError(self.url, message)
 
     def _get(self, endpoint: str, params: dict[str, str], result_type: str) -> list[dict]:
+        from ..capture.fetch import get  # http.client and ssl: only when a server is asked
+
         url = f"{self.url}/api/v1/{endpoint}?{urlencode(params)}"
         try:
             body = get(url, self.timeout, self.max_bytes, error_body=True).body

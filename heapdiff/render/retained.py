@@ -1,12 +1,14 @@
 """`heapdiff retained` as text and JSON (the JSON is a contract: README, "retained")."""
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from ..common.units import human_bytes
-from ..retained.groups import Group, Retention
 from .escape import terminal
 from .format import signed_amount
+
+if TYPE_CHECKING:  # the report imports this module; only a dump's section needs the engine
+    from ..retained.groups import Group, Retention
 
 ARROW = " \u2192 "
 
