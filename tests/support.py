@@ -56,7 +56,7 @@ def retention_binary(directory: Path) -> Path:
     (-trimpath: the same code and data); skips without either."""
     import gzip
 
-    from heapdiff.retainers.source import find_go
+    from heapdiff.common.gotool import find_go
     out = directory / "retention"
     committed = SAMPLES / "binaries" / "retention.gz"
     if committed.exists():

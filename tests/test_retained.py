@@ -6,9 +6,7 @@ finalizers is samples/binaries/retention.gz when committed, else built here with
 toolchain (-trimpath: the same bytes that wrote the dumps)."""
 from __future__ import annotations
 
-import gzip
 import json
-import subprocess
 
 import numpy as np
 import pytest
@@ -17,14 +15,12 @@ from heapdiff.inputs.decode.heapdump import decode_heapdump
 from heapdiff.retained.dominators import BYTES, OBJECTS, POINTER_BYTES, dominators
 from heapdiff.retained.groups import Retention, retention
 from heapdiff.retainers.binary.image import Image
-from heapdiff.common.gotool import find_go
 
-from support import SAMPLES
+from support import SAMPLES, retention_binary
 
 MANIFEST = next(e for e in json.loads((SAMPLES / "MANIFEST.json").read_text())["samples"]
                 if e["name"] == "retention")
 SHAPES = MANIFEST["shapes"]
-COMMITTED_BINARY = SAMPLES / "binaries" / "retention.gz"
 
 
 def dump_path(shape: str, moment: str):
@@ -33,19 +29,7 @@ def dump_path(shape: str, moment: str):
 
 @pytest.fixture(scope="module")
 def binary(tmp_path_factory):
-    if COMMITTED_BINARY.exists():
-        path = tmp_path_factory.mktemp("bin") / "retention"
-        path.write_bytes(gzip.decompress(COMMITTED_BINARY.read_bytes()))
-        return path
-    go = find_go()
-    if go is None:
-        pytest.skip("no Go toolchain to build samples/programs/retention (and no "
-                    "samples/binaries/retention.gz): run samples/ensure-go")
-    out = tmp_path_factory.mktemp("bin") / "retention"
-    subprocess.run([go, "build", "-trimpath", "-o", str(out), "./retention"],
-                   cwd=SAMPLES / "programs", check=True, timeout=300,
-                   env={**__import__("os").environ, "GOTOOLCHAIN": "local"})
-    return out
+    return retention_binary(tmp_path_factory.mktemp("bin"))
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from heapdiff.common.units import human_bytes
 from heapdiff.render.escape import markdown, terminal
 from heapdiff.render.format import signed_amount
 from heapdiff.render.retained import held_as
-from heapdiff.retained.groups import Group, Retention
+from heapdiff.retained.groups import Retention
 from heapdiff.retained.tree import Node, RetainedTree
 
 from ..export import paragraphs
@@ -28,6 +28,7 @@ from ..plain import plain
 from ..state import Analysis
 from ..search import next_match
 from ..widgets.rowtable import Column, RowTable
+from ..widgets.vimtree import VimTree
 from .base import Heavy, View
 from .tree import MAX_DEPTH
 
@@ -56,13 +57,8 @@ def more_row(more: int) -> Text:
     return Text(f"… {more:,} smaller not listed", style="dim")
 
 
-class DominatorTree(Tree):
+class DominatorTree(VimTree):
     """The tree widget: a node's children are listed when it is first opened."""
-
-    BINDINGS = [Binding("k", "cursor_up", "up", show=False),
-                Binding("j", "cursor_down", "down", show=False),
-                Binding("l", "expand_or_select", "open", show=False),
-                Binding("h", "collapse_or_parent", "close", show=False)]
 
     def __init__(self, **kwargs):
         super().__init__("all roots", **kwargs)
@@ -96,22 +92,6 @@ class DominatorTree(Tree):
         node = event.node
         if node.data is not None and not node.children:
             self._list_children(node, node.data)
-
-    def action_expand_or_select(self) -> None:
-        """l: open the node under the cursor (vim's right)."""
-        node = self.cursor_node
-        if node is not None and node.allow_expand and not node.is_expanded:
-            node.expand()
-
-    def action_collapse_or_parent(self) -> None:
-        """h: close the node under the cursor, or go to its parent (vim's left)."""
-        node = self.cursor_node
-        if node is None:
-            return
-        if node.is_expanded:
-            node.collapse()
-        elif node.parent is not None and node.parent is not self.root:
-            self.move_cursor(node.parent)
 
     def open_lines(self) -> list[tuple[int, Node | None, Text]]:
         """The open part of the tree, in order: (depth, node, its line)."""

@@ -8,7 +8,6 @@ import re
 from collections.abc import Callable
 
 from rich.text import Text
-from textual.binding import Binding
 from textual.widgets import Tree
 from textual.worker import get_current_worker
 
@@ -18,6 +17,7 @@ from heapdiff.render.escape import markdown, terminal
 from heapdiff.render.format import amount, signed_amount
 
 from ..state import Analysis
+from ..widgets.vimtree import VimTree
 from .base import Heavy, NodeSelected, View, typing
 
 # Textual's Tree lays out its lines recursively, one Python frame per level, and each line
@@ -38,7 +38,7 @@ def heading(bottom_up: bool, single: bool = False) -> str:
     return f"{COLUMNS[single]} · {DIRECTIONS[bottom_up]}"
 
 
-class CallTreeView(View, Tree):
+class CallTreeView(View, VimTree):
     slug, key, title = "tree", "2", "Tree"
     help = (("h l", "Tree: close or open a node (or go to its parent)"),
             ("b", "Tree: top-down or callers (bottom-up)"),
@@ -47,11 +47,6 @@ class CallTreeView(View, Tree):
     CallTreeView { border-top: hkey $primary; border-title-align: left;
                    border-title-color: $text; border-title-style: bold; }
     """
-    BINDINGS = [Binding("k", "cursor_up", "up", show=False),
-                Binding("j", "cursor_down", "down", show=False),
-                Binding("l", "expand_or_select", "open", show=False),
-                Binding("h", "collapse_or_parent", "close", show=False)]
-
     def __init__(self, **kwargs):
         super().__init__("call tree", **kwargs)
         self.analysis = None
@@ -202,22 +197,6 @@ class CallTreeView(View, Tree):
         """Select a node once the tree has laid out the lines its expansion added."""
         self.select_node(node)
         self.scroll_to_node(node)
-
-    def action_expand_or_select(self) -> None:
-        """l: open the node under the cursor (vim's right)."""
-        node = self.cursor_node
-        if node is not None and node.allow_expand and not node.is_expanded:
-            node.expand()
-
-    def action_collapse_or_parent(self) -> None:
-        """h: close the node under the cursor, or go to its parent (vim's left)."""
-        node = self.cursor_node
-        if node is None:
-            return
-        if node.is_expanded:
-            node.collapse()
-        elif node.parent is not None and node.parent is not self.root:
-            self.move_cursor(node.parent)
 
     # --- search: the paths whose function matches, depth first in the tree's order --------
     def search(self, pattern: re.Pattern[str], step: int) -> bool | None:

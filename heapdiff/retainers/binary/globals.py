@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
 
+from ...inputs.decode.varint import read_varint  # LEB128 is protobuf's varint
+
 # Go's DWARF extensions (cmd/internal/dwarf)
 DW_AT_GO_KIND, DW_AT_GO_ELEM, DW_AT_GO_RUNTIME_TYPE = 0x2900, 0x2902, 0x2904
 DW_AT_LOCATION, DW_AT_TYPE = 0x02, 0x49
@@ -105,7 +107,7 @@ def _scan(info: bytes, abbrev: bytes) -> tuple[list[tuple[int, int]],
         depth = 0
         while at < end:
             die = at
-            code, at = _uleb(info, at)
+            code, at = read_varint(info, at)
             if code == 0:
                 depth -= 1
                 continue
@@ -134,44 +136,31 @@ def _scan(info: bytes, abbrev: bytes) -> tuple[list[tuple[int, int]],
 def _abbreviations(abbrev: bytes, at: int) -> dict[int, tuple[int, bool, list]]:
     table: dict[int, tuple[int, bool, list]] = {}
     while True:
-        code, at = _uleb(abbrev, at)
+        code, at = read_varint(abbrev, at)
         if code == 0:
             return table
-        tag, at = _uleb(abbrev, at)
+        tag, at = read_varint(abbrev, at)
         children = abbrev[at] != 0
         at += 1
         specs = []
         while True:
-            attribute, at = _uleb(abbrev, at)
-            form, at = _uleb(abbrev, at)
+            attribute, at = read_varint(abbrev, at)
+            form, at = read_varint(abbrev, at)
             if attribute == 0 and form == 0:
                 break
             if form == 0x21:            # implicit_const: its value is here, not in the DIE
-                _, at = _uleb(abbrev, at)
+                _, at = read_varint(abbrev, at)
             specs.append((attribute, form))
         table[code] = (tag, children, specs)
-
-
-def _uleb(data: bytes, at: int) -> tuple[int, int]:
-    value = shift = 0
-    while True:
-        byte = data[at]
-        at += 1
-        value |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return value, at
-        shift += 7
-        if shift > 63:
-            raise _Malformed("LEB128 too long")
 
 
 def _skip(data: bytes, at: int, form: int) -> int:
     if form in FIXED:
         return at + FIXED[form]
     if form in LEB:
-        return _uleb(data, at)[1]
+        return read_varint(data, at)[1]
     if form in LEB_BLOCK:
-        length, at = _uleb(data, at)
+        length, at = read_varint(data, at)
         return at + length
     if form in BLOCK_LENGTH:
         size = BLOCK_LENGTH[form]
@@ -179,7 +168,7 @@ def _skip(data: bytes, at: int, form: int) -> int:
     if form == STRING:
         return data.index(b"\0", at) + 1
     if form == 0x16:                    # indirect: the form comes first
-        form, at = _uleb(data, at)
+        form, at = read_varint(data, at)
         return _skip(data, at, form)
     raise _Malformed(f"form 0x{form:x}")
 
@@ -187,7 +176,7 @@ def _skip(data: bytes, at: int, form: int) -> int:
 def _value(data: bytes, at: int, form: int, unit: int) -> tuple[object, int]:
     """An integer (a reference made absolute), or a block's bytes."""
     if form in LEB_BLOCK:
-        length, at = _uleb(data, at)
+        length, at = read_varint(data, at)
         return data[at:at + length], at + length
     if form in BLOCK_LENGTH:
         size = BLOCK_LENGTH[form]
@@ -197,7 +186,7 @@ def _value(data: bytes, at: int, form: int, unit: int) -> tuple[object, int]:
         size = FIXED[form]
         value = int.from_bytes(data[at:at + size], "little")
     elif form in LEB and form not in SIGNED:
-        value, end = _uleb(data, at)
+        value, end = read_varint(data, at)
         size = end - at
     else:
         return None, _skip(data, at, form)
