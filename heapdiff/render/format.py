@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # the engines' records, imported by the commands that make th
     from ..analysis.diff import DiffRow
     from ..capture.timeline import Trend
     from ..memory.gchealth import GCHealth
+    from ..retained.groups import Group
     from ..retainers.analyze import Site
 
 BAR_WIDTH = 24
@@ -204,3 +205,17 @@ def site_cells(s: Site) -> SiteCells:
                      human_bytes(s.inuse_bytes),
                      "" if s.pointer_fraction is None else share(s.pointer_fraction),
                      s.evidence, verdict_label(s))
+
+
+def held_as(g: Group, escape: Callable[[str], str]) -> str:
+    """What a heap dump's group holds, saying what named it: a type (and the field that named
+    it), an allocation site or a size. Each name passes through escape (the identity where the
+    caller escapes the whole line)."""
+    if g.is_root:
+        return "everything it dominates"
+    if g.type is not None:
+        field = f" (named by {escape(g.field)})" if g.field else ""
+        return escape(g.type) + field + (f" allocated at {escape(g.site)}" if g.site else "")
+    if g.site is not None:
+        return f"allocated at {escape(g.site)}"
+    return f"{escape(g.size_class or '')}s"

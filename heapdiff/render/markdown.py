@@ -9,10 +9,9 @@ from ..common.units import human, human_bytes, percent
 from .escape import code_line
 from .escape import markdown as md
 from .escape import mermaid
-from .retained import held_as
 from . import verdict as verdict_text
-from .format import (bar, bar_scale, diff_cells, gc_summary, share, signed, site_cells,
-                     size_labels)
+from .format import (bar, bar_scale, diff_cells, gc_summary, held_as, share, signed,
+                     site_cells, size_labels)
 
 GROWTH_ROWS = 15
 RETAINER_ROWS = 10

@@ -1,11 +1,11 @@
 """`heapdiff retained` as text and JSON (the JSON is a contract: README, "retained")."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from ..common.units import human_bytes
 from .escape import terminal
-from .format import signed_amount
+from .format import held_as, signed_amount
 
 if TYPE_CHECKING:  # the report imports this module; only a dump's section needs the engine
     from ..retained.groups import Group, Retention
@@ -35,19 +35,6 @@ def retained_json(r: Retention, groups: list[Group], scan_heap: int | None) -> d
     return doc
 
 
-def held_as(g: Group, escape: Callable[[str], str] = terminal) -> str:
-    """What a group holds, saying what named it: a type, an allocation site or a size. Names
-    are escaped for the terminal (escape: the identity where the caller escapes the whole)."""
-    if g.is_root:
-        return "everything it dominates"
-    if g.type is not None:
-        field = f" (named by {escape(g.field)})" if g.field else ""
-        return escape(g.type) + field + (f" allocated at {escape(g.site)}" if g.site else "")
-    if g.site is not None:
-        return f"allocated at {escape(g.site)}"
-    return f"{escape(g.size_class or '')}s"
-
-
 def _root(g: Group) -> str:
     return f"{terminal(g.root)} ({g.root_kind})"
 
@@ -68,7 +55,7 @@ def retained_text(r: Retention, groups: list[Group], scan_heap: int | None) -> s
     else:
         out.append(f"  {'retained':>10} {'objects':>9} {'pointers':>9}  root: held as")
     for g in groups:
-        held = held_as(g)
+        held = held_as(g, terminal)
         figures = f"{human_bytes(g.retained_bytes):>10} {g.retained_objects:>9,} " \
                   f"{human_bytes(g.pointer_bytes):>9}"
         if g.delta_bytes is not None:

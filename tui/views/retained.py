@@ -18,8 +18,7 @@ from textual.widgets import Static, Tree
 from heapdiff.analysis.aggregate import NodeInfo
 from heapdiff.common.units import human_bytes
 from heapdiff.render.escape import markdown, terminal
-from heapdiff.render.format import signed_amount
-from heapdiff.render.retained import held_as
+from heapdiff.render.format import held_as, signed_amount
 from heapdiff.retained.groups import Retention
 from heapdiff.retained.tree import Node, RetainedTree
 
