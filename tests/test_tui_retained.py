@@ -9,9 +9,12 @@ import asyncio
 import dataclasses
 import gzip
 import json
+import threading
+import time
 
 import numpy as np
 import pytest
+from textual.app import App
 from textual.widgets import Static
 
 from support import SAMPLES, run_heapdiff
@@ -22,9 +25,10 @@ from heapdiff.retained.dominators import BYTES
 from heapdiff.retained.groups import analysed
 from heapdiff.retained.tree import RetainedTree
 from heapdiff.retainers.binary.image import Image
+from tui.apart import run_apart
 from tui.app import HeapdiffApp
-from tui.state import load_moments
-from tui.views.retained import NO_DUMP, DominatorTree, RetainedView
+from tui.state import Dumps, load_moments
+from tui.views.retained import NO_DUMP, BuildStatus, DominatorTree, RetainedView
 from tui.widgets.rowtable import RowTable
 
 MANIFEST = next(e for e in json.loads((SAMPLES / "MANIFEST.json").read_text())["samples"]
@@ -286,3 +290,38 @@ def test_x_writes_the_open_tree_and_the_path_as_markdown(binary, tmp_path, monke
     assert "path: main.cache (global) → map\\[int\\]\\*main.Entry" in text  # Markdown-escaped
     assert "\n  - 2.1MiB, 4,106 objects, 49.9KiB, own 48B: map\\[int\\]\\*main.Entry (field)\n" \
         in text
+
+
+def reports_slowly(steps: list[str], progress) -> int:
+    """A part for run_apart's process: each step reported, then a pause the poll can see."""
+    for step in steps:
+        progress(step)
+        time.sleep(0.4)
+    return len(steps)
+
+
+def test_the_process_building_the_tree_reports_its_steps_to_the_waiting_thread():
+    heard: list[str] = []
+    steps = ["reading later.heapdump", "the dominator tree"]
+    assert run_apart(reports_slowly, (steps,), threading.Event(), heard.append) == 2
+    assert heard == steps
+
+
+def test_while_the_tree_builds_the_view_shows_what_its_process_last_said():
+    dumps = Dumps(new="later.heapdump", base=None)
+    dumps.status = "naming [bold]1,234 objects"  # a path in a status is data: never markup
+
+    class Host(App):
+        def compose(self):
+            yield BuildStatus(dumps)
+
+    async def run() -> tuple[str, str]:
+        async with Host().run_test() as pilot:
+            await pilot.pause(0.1)
+            first = str(pilot.app.query_one("#retained-status", Static).content)
+            dumps.status = "the dominator tree"
+            await pilot.pause(BuildStatus.STEP * 3)
+            return first, str(pilot.app.query_one("#retained-status", Static).content)
+    first, later = asyncio.run(run())
+    assert first == "● naming [bold]1,234 objects (0 s)"
+    assert later.startswith("● the dominator tree (") and later.endswith(" s)")

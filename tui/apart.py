@@ -17,23 +17,28 @@ from pathlib import Path
 from typing import Any
 
 from heapdiff.common.errors import InputError
+from heapdiff.common.progress import Report
 
-POLL = 0.1  # how often the waiting thread looks whether it was asked to stop
+POLL = 0.1  # how often the waiting thread looks whether it was asked to stop, and at progress
 HEAD = "value.pickle"
 CALL = "call.pickle"
+PROGRESS = "progress.txt"  # the child's latest progress message
 
 
 class Stopped(Exception):
     """The part was abandoned (the app quit) before its process finished."""
 
 
-def run_apart(function: Callable[..., Any], args: tuple, stop: threading.Event) -> Any:
+def run_apart(function: Callable[..., Any], args: tuple, stop: threading.Event,
+              progress: Report | None = None) -> Any:
     """function(*args) in a new interpreter (a fork would copy the app's threads' locks, and
     multiprocessing's spawn wants a real stderr, which Textual replaces); its exception is
     raised here, an InputError as the same one-line error. stop set: the process is ended
-    and Stopped raised."""
+    and Stopped raised. With progress, function is called with progress= too, and what it
+    reports reaches progress here (from this thread), a message at most every POLL."""
     with tempfile.TemporaryDirectory(prefix="heapdiff-apart-") as folder:
-        (Path(folder) / CALL).write_bytes(pickle.dumps((function, args)))
+        (Path(folder) / CALL).write_bytes(pickle.dumps((function, args, progress is not None)))
+        said = ""
         process = subprocess.Popen(
             [sys.executable, "-c", f"from tui.apart import child; child({folder!r})"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -47,6 +52,9 @@ def run_apart(function: Callable[..., Any], args: tuple, stop: threading.Event) 
                 process.kill()
                 process.wait()
                 raise Stopped()
+            if progress is not None and (message := _said(Path(folder))) != said:
+                said = message
+                progress(message)
         head = Path(folder) / HEAD
         if not head.exists():  # killed (the OOM killer) or crashed before writing
             raise RuntimeError(f"the process computing {function.__name__} ended with status "
@@ -68,12 +76,25 @@ def _mapped(path: Path) -> bytes | mmap.mmap:
         return mmap.mmap(f.fileno(), size, access=mmap.ACCESS_COPY) if size else b""
 
 
+def _said(folder: Path) -> str:
+    try:
+        return (folder / PROGRESS).read_text()
+    except OSError:  # not yet written
+        return ""
+
+
 def child(folder: str) -> None:
     """The new interpreter's part: the call in `folder`, its value or failure written there."""
-    function, args = pickle.loads((Path(folder) / CALL).read_bytes())
+    function, args, reports = pickle.loads((Path(folder) / CALL).read_bytes())
     value, failure = None, None
+
+    def progress(message: str) -> None:
+        partial = Path(folder) / f"{PROGRESS}.part"
+        partial.write_text(message)
+        partial.replace(Path(folder) / PROGRESS)  # whole, for the thread that reads it
+
     try:
-        value = function(*args)
+        value = function(*args, progress=progress) if reports else function(*args)
     except InputError as exc:
         failure = ("input", exc.source, exc.message)
     except Exception as exc:  # noqa: BLE001 - said in the parent, as the thread would

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, TypeVar
 from heapdiff.analysis.aggregate import GRANULARITIES, NodeInfo, frame_nodes
 from heapdiff.capture.manifest import Capture
 from heapdiff.common.errors import InputError
+from heapdiff.common.progress import Report, silent
 from heapdiff.analysis.diff import Diff, diff_profiles, normalized
 from heapdiff.analysis.sampletypes import TypeList, pair_types
 from heapdiff.analysis.diffoptions import DiffOptions
@@ -92,9 +93,13 @@ class Dumps:
     base: str | None
     binary: str | None = None  # names globals, types and finalizers (`retained --binary`)
     failure: InputError | None = None  # why a dump (or the binary) could not be read
+    status: str = ""  # what the tree's process is doing, while it builds (the view shows it)
     _built: list = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _stop: threading.Event = field(default_factory=threading.Event)
+
+    def _report(self, message: str) -> None:
+        self.status = message
 
     def tree(self) -> RetainedTree | None:
         """The new dump's tree (with the base's for growth, as `heapdiff retained --base`);
@@ -104,7 +109,8 @@ class Dumps:
                 from .apart import run_apart
                 try:
                     self._built.append(None if self.new is None else run_apart(
-                        build_tree, (self.new, self.base, self.binary), self._stop))
+                        build_tree, (self.new, self.base, self.binary), self._stop,
+                        self._report))
                 except InputError as exc:
                     self.failure = exc
                     self._built.append(None)
@@ -115,7 +121,8 @@ class Dumps:
         self._stop.set()
 
 
-def build_tree(new: str, base: str | None, binary: str | None) -> RetainedTree:
+def build_tree(new: str, base: str | None, binary: str | None,
+               progress: Report = silent) -> RetainedTree:
     """The dumps read and analysed as `heapdiff retained NEW --base BASE --binary EXE` does."""
     from heapdiff.inputs.load import describe, load, read_input
     from heapdiff.retained.dump import HeapDump
@@ -124,10 +131,11 @@ def build_tree(new: str, base: str | None, binary: str | None) -> RetainedTree:
     from heapdiff.retainers.binary.image import Image
 
     def tree(path: str, earlier: RetainedTree | None = None) -> RetainedTree:
-        dump = load(path)
+        progress(f"reading {path}")
+        dump = load(path, progress)
         if not isinstance(dump, HeapDump):
             raise InputError(path, f"{describe(dump)}, not a Go heap dump")
-        return RetainedTree(dump, analysed(dump, image), earlier)
+        return RetainedTree(dump, analysed(dump, image, progress), earlier)
     image = Image(bytes(read_input(binary)), binary) if binary else None
     return tree(new, tree(base) if base is not None else None)
 

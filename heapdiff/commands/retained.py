@@ -56,10 +56,9 @@ def run(args) -> int:
                                                "JSON dump")
             value = metrics.get("/gc/scan/heap:bytes")
             scan_heap = int(value) if value is not None else None
-        progress("the dominator tree")
-        result = retention(dump_at(args.dump), image)
+        result = retention(dump_at(args.dump), image, progress)
         if args.base:
-            result = compare(result, retention(dump_at(args.base), image))
+            result = compare(result, retention(dump_at(args.base), image, progress))
     groups = limit_rows(list(result.groups), args.nodecount, args.format == "text")
     if args.format == "json":
         emit(json_text(retained_json(result, groups, scan_heap)), None)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..common.progress import Report, silent
 from ..retainers.binary.image import Image
 from .dominators import (BYTES, OBJECTS, POINTER_BYTES, SUPER, Dominators, distinct,
                          distinct_rows, dominators, preorder)
@@ -81,16 +82,21 @@ class Analysed:
     keys: tuple[tuple[str, str], ...]   # root-key node 1 + k is keys[k]: (kind, name)
 
 
-def retention(dump: HeapDump, image: Image | None = None) -> Retention:
-    return analysed(dump, image).result
+def retention(dump: HeapDump, image: Image | None = None,
+              progress: Report = silent) -> Retention:
+    return analysed(dump, image, progress).result
 
 
-def analysed(dump: HeapDump, image: Image | None = None) -> Analysed:
+def analysed(dump: HeapDump, image: Image | None = None,
+             progress: Report = silent) -> Analysed:
     if image is not None:
         check_binary(dump, image)
+    progress(f"naming {dump.objects:,} objects")
     names = object_names(dump, image)
     keys, root_key = _root_keys(dump, image, names)
+    progress("the dominator tree")
     tree = dominators(dump, root_key, len(keys))
+    progress("grouping by root, type and site")
     largest: dict[tuple, int] = {}
     groups = _root_groups(tree, keys) + _object_groups(dump, tree, keys, names, largest)
     groups.sort(key=lambda g: (-g.retained_bytes, g.key[:2], not g.is_root, g.name))

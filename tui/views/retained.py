@@ -7,6 +7,7 @@ text, never markup."""
 from __future__ import annotations
 
 import re
+import time
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -24,7 +25,7 @@ from heapdiff.retained.tree import Node, RetainedTree
 
 from ..export import paragraphs
 from ..plain import plain
-from ..state import Analysis
+from ..state import Analysis, Dumps
 from ..search import next_match
 from ..widgets.rowtable import Column, RowTable
 from ..widgets.vimtree import VimTree
@@ -123,6 +124,31 @@ def group_table(result: Retention) -> tuple[list[Column], list[tuple[str, ...]],
     return columns, rows, tones
 
 
+class BuildStatus(Static):
+    """The view's loading widget while its process builds the dominator trees: what the process
+    last said it was doing, and the time it has taken (a 1 GiB heap's dump takes tens of
+    seconds). One widget: Textual lays a loading widget over the view without mounting
+    children of its own."""
+
+    DEFAULT_CSS = """
+    BuildStatus { width: 100%; height: 100%; content-align: center middle; color: $accent; }
+    """
+    STEP = 0.25  # seconds between two looks at the status
+
+    def __init__(self, dumps: Dumps | None) -> None:
+        super().__init__(id="retained-status")
+        self.dumps = dumps
+        self.started = time.monotonic()
+
+    def on_mount(self) -> None:
+        self.tick()
+        self.set_interval(self.STEP, self.tick)
+
+    def tick(self) -> None:
+        said = self.dumps.status if self.dumps is not None else ""
+        self.update(plain(f"● {said or 'starting'} ({time.monotonic() - self.started:.0f} s)"))
+
+
 class RetainedView(View, Vertical):
     slug, key, title = "retained", "9", "Retained"
     help = (("p", "Retained: the dominator path from the root to the highlighted node"),
@@ -139,6 +165,7 @@ class RetainedView(View, Vertical):
         super().__init__(**kwargs)
         self.shown: RetainedTree | None = None
         self.grouped = False  # t: the groups instead of the tree
+        self.dumps: Dumps | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="retained-title")
@@ -148,7 +175,11 @@ class RetainedView(View, Vertical):
         yield Static("", id="retained-path")
 
     def heavy(self, analysis: Analysis, selected: NodeInfo | None) -> Heavy | None:
+        self.dumps = analysis.dumps  # whose status the loading widget shows
         return analysis.pending(analysis.retention)
+
+    def get_loading_widget(self) -> Widget:
+        return BuildStatus(self.dumps)
 
     def focus_target(self) -> Widget | None:
         if self.shown is None:
