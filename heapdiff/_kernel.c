@@ -335,16 +335,33 @@ static int nodes_valid(const Walk *w)
     return 1;
 }
 
-/* Frame f's nodes: *first..*end in w->nodes; 0 when the location or its offsets are out of
- * range. */
-static inline int frame_nodes(const Walk *w, int64_t f, int64_t *first, int64_t *end)
+/* Location loc's nodes: *first..*end in w->nodes; 0 when the location or its offsets are out
+ * of range. */
+static inline int location_nodes(const Walk *w, int64_t loc, int64_t *first, int64_t *end)
 {
-    int64_t loc = load_int(w->locs->buf, w->locs->itemsize, f);
     if (loc < 0 || loc >= w->locations)
         return 0;
     *first = w->node_offs[loc];
     *end = w->node_offs[loc + 1];
     return 0 <= *first && *first <= *end && *end <= w->node_frames;
+}
+
+/* Frame f's nodes, as location_nodes. */
+static inline int frame_nodes(const Walk *w, int64_t f, int64_t *first, int64_t *end)
+{
+    return location_nodes(w, load_int(w->locs->buf, w->locs->itemsize, f), first, end);
+}
+
+/* weight into cum of each of nodes[first..end] that sample i has not counted yet: a node
+ * remembers (last) the last sample that counted it. Sums wrap as Go's int64 sums do. */
+static inline void add_once(const int32_t *nodes, int64_t first, int64_t end, int64_t *last,
+                            Py_ssize_t i, uint64_t *cum, uint64_t weight)
+{
+    for (int64_t j = first; j < end; j++)
+        if (last[nodes[j]] != i) {
+            last[nodes[j]] = i;
+            cum[nodes[j]] += weight;
+        }
 }
 
 /* cum(stack_offsets, stack_locations, weights, node_offsets, nodes, cum) -> True, or None.
@@ -392,16 +409,9 @@ static PyObject *cum(PyObject *self, PyObject *args)
             if (w8 == 0)
                 continue;
             ok = sample_frames(&w, i, &f, &f_end);
-            for (; f < f_end && ok; f++) {
-                ok = frame_nodes(&w, f, &j, &j_end);
-                for (; j < j_end && ok; j++) {
-                    int32_t node = w.nodes[j];
-                    if (last[node] != i) {
-                        last[node] = i;
-                        out[node] += w8;  /* wraps as Go's int64 sum does */
-                    }
-                }
-            }
+            for (; f < f_end && ok; f++)
+                if ((ok = frame_nodes(&w, f, &j, &j_end)))
+                    add_once(w.nodes, j, j_end, last, i, out, w8);
         }
         Py_END_ALLOW_THREADS
     }
@@ -787,11 +797,12 @@ static inline int sample_varint(const uint8_t **p, const uint8_t *end, uint64_t 
     return *p - q == 1 || (*p)[-1] != 0;
 }
 
-/* What stack_sums reads and adds to. */
+/* What stack_sums reads and adds to: the locations' nodes as cum walks them (w), and how a
+ * location id finds its location (dense). */
 typedef struct {
-    const int64_t *dense, *node_offs;
-    const int32_t *nodes;
-    Py_ssize_t ids, locations, node_frames, num_types, index;
+    Walk w;
+    const int64_t *dense;
+    Py_ssize_t ids, num_types, index;
     uint64_t *flat, *cum;
     int64_t *last;
 } Sums;
@@ -800,19 +811,12 @@ typedef struct {
  * location has the id or the location has no node. */
 static inline int add_frame(const Sums *s, Py_ssize_t i, uint64_t id, int leaf, uint64_t weight)
 {
-    int64_t loc;
-    if (id >= (uint64_t)s->ids || (loc = s->dense[id]) < 0 || loc >= s->locations)
-        return 0;
-    int64_t j = s->node_offs[loc], j_end = s->node_offs[loc + 1];
-    if (j < 0 || j >= j_end || j_end > s->node_frames)
+    int64_t j, j_end;
+    if (id >= (uint64_t)s->ids || !location_nodes(&s->w, s->dense[id], &j, &j_end) || j == j_end)
         return 0;
     if (leaf)
-        s->flat[s->nodes[j]] += weight;
-    for (; j < j_end; j++)
-        if (s->last[s->nodes[j]] != i) {
-            s->last[s->nodes[j]] = i;
-            s->cum[s->nodes[j]] += weight;
-        }
+        s->flat[s->w.nodes[j]] += weight;
+    add_once(s->w.nodes, j, j_end, s->last, i, s->cum, weight);
     return 1;
 }
 
@@ -885,18 +889,16 @@ static PyObject *stack_sums(PyObject *self, PyObject *args)
     const uint8_t *data = v[DATA].buf;
     const int64_t *starts = v[STARTS_].buf, *ends = v[ENDS_].buf;
     Py_ssize_t samples = v[STARTS_].len / 8, num_nodes = v[FLAT].len / 8;
+    s.w = (Walk){NULL, v[NODE_OFFS].buf, NULL, v[NODES].buf, 0, v[NODE_OFFS].len / 8 - 1,
+                 v[NODES].len / 4, num_nodes};
     s.dense = v[DENSE_IDS].buf;
-    s.node_offs = v[NODE_OFFS].buf;
-    s.nodes = v[NODES].buf;
     s.ids = v[DENSE_IDS].len / 8;
-    s.locations = v[NODE_OFFS].len / 8 - 1;
-    s.node_frames = v[NODES].len / 4;
     s.flat = v[FLAT].buf;
     s.cum = v[CUM].buf;
     int ok = v[STARTS_].itemsize == 8 && v[ENDS_].len == v[STARTS_].len
              && v[DENSE_IDS].itemsize == 8 && v[NODE_OFFS].itemsize == 8 && v[NODES].itemsize == 4
              && v[FLAT].itemsize == 8 && v[CUM].itemsize == 8 && v[CUM].len == v[FLAT].len
-             && 0 <= s.index && s.index < s.num_types && s.locations >= 0;
+             && 0 <= s.index && s.index < s.num_types && s.w.locations >= 0;
     s.last = ok ? PyMem_Malloc(sizeof(int64_t) * (num_nodes ? num_nodes : 1)) : NULL;
     if (ok && !s.last) {
         release_buffers(v, N);
@@ -904,10 +906,9 @@ static PyObject *stack_sums(PyObject *self, PyObject *args)
     }
     uint64_t total = 0;
     Py_BEGIN_ALLOW_THREADS
+    ok = ok && nodes_valid(&s.w);
     for (Py_ssize_t k = 0; ok && k < num_nodes; k++)
         s.last[k] = -1;
-    for (Py_ssize_t j = 0; ok && j < s.node_frames; j++)
-        ok = 0 <= s.nodes[j] && s.nodes[j] < num_nodes;
     for (Py_ssize_t i = 0; ok && i < samples; i++) {
         uint64_t weight = 0;
         Py_ssize_t count = 0;
