@@ -124,17 +124,14 @@ class Dumps:
 def build_tree(new: str, base: str | None, binary: str | None,
                progress: Report = silent) -> RetainedTree:
     """The dumps read and analysed as `heapdiff retained NEW --base BASE --binary EXE` does."""
-    from heapdiff.inputs.load import describe, load, read_input
-    from heapdiff.retained.dump import HeapDump
+    from heapdiff.inputs.load import load_heapdump, read_input
     from heapdiff.retained.groups import analysed
     from heapdiff.retained.tree import RetainedTree
     from heapdiff.retainers.binary.image import Image
 
     def tree(path: str, earlier: RetainedTree | None = None) -> RetainedTree:
         progress(f"reading {path}")
-        dump = load(path, progress)
-        if not isinstance(dump, HeapDump):
-            raise InputError(path, f"{describe(dump)}, not a Go heap dump")
+        dump = load_heapdump(path, progress)
         return RetainedTree(dump, analysed(dump, image, progress), earlier)
     image = Image(bytes(read_input(binary)), binary) if binary else None
     return tree(new, tree(base) if base is not None else None)
@@ -143,25 +140,26 @@ def build_tree(new: str, base: str | None, binary: str | None,
 LAZY = frozenset({"heapdump"})  # read when the Retained view asks: launch is as fast with one
 
 
+def unread_dump(snapshot: Snapshot) -> str | None:
+    """The moment's heap dump file load_snapshot left unread (LAZY), if any."""
+    return next((source for slot, source in snapshot.deferred if slot == "heapdump"), None)
+
+
 def dump_file(snapshot: Snapshot | None) -> str | None:
     """The moment's heap dump: the file left unread, else the one read."""
     if snapshot is None:
         return None
-    left = next((source for slot, source in snapshot.deferred if slot == "heapdump"), None)
-    return left or (snapshot.heapdump.source if snapshot.heapdump is not None else None)
+    return unread_dump(snapshot) or \
+        (snapshot.heapdump.source if snapshot.heapdump is not None else None)
 
 
 def read_deferred(snapshot: Snapshot) -> Snapshot:
-    """The snapshot with its heap dump read, if it was left unread."""
-    from heapdiff.inputs.load import load
-    from heapdiff.retained.dump import HeapDump
-    source = next((source for slot, source in snapshot.deferred if slot == "heapdump"), None)
-    if source is None:
-        return snapshot
-    dump = load(source)
-    if not isinstance(dump, HeapDump):  # it changed since it was recognised
-        raise InputError(source, "no longer a Go heap dump")
-    return replace(snapshot, heapdump=dump, deferred=())
+    """The snapshot with its heap dump read, if it was left unread (one that changed since
+    it was recognised is the usual one-line error)."""
+    from heapdiff.inputs.load import load_heapdump
+    source = unread_dump(snapshot)
+    return snapshot if source is None else \
+        replace(snapshot, heapdump=load_heapdump(source), deferred=())
 
 
 def load_moments(paths: list[str], base_paths: list[str], progress,

@@ -32,19 +32,11 @@ def register(commands) -> None:
 
 
 def run(args) -> int:
-    from ..inputs.load import describe, load
+    from ..inputs.load import describe, load, load_heapdump, read_input
     from ..model import Metrics
     from ..render.retained import retained_json, retained_text
-    from ..retained.dump import HeapDump
     from ..retained.groups import compare, retention
     from ..retainers.binary.image import Image
-    from ..inputs.load import read_input
-
-    def dump_at(path: str) -> HeapDump:
-        artifact = load(path, progress)
-        if not isinstance(artifact, HeapDump):
-            raise InputError(path, f"{describe(artifact)}, not a Go heap dump")
-        return artifact
 
     with TerminalProgress() as progress:
         image = Image(bytes(read_input(args.binary)), args.binary) if args.binary else None
@@ -56,9 +48,10 @@ def run(args) -> int:
                                                "JSON dump")
             value = metrics.get("/gc/scan/heap:bytes")
             scan_heap = int(value) if value is not None else None
-        result = retention(dump_at(args.dump), image, progress)
+        result = retention(load_heapdump(args.dump, progress), image, progress)
         if args.base:
-            result = compare(result, retention(dump_at(args.base), image, progress))
+            result = compare(result, retention(load_heapdump(args.base, progress), image,
+                                               progress))
     groups = limit_rows(list(result.groups), args.nodecount, args.format == "text")
     if args.format == "json":
         emit(json_text(retained_json(result, groups, scan_heap)), None)

@@ -19,6 +19,7 @@ from ..common.errors import InputError
 from ..common.malloc import LARGE_INPUT, fix_mmap_threshold
 from ..common.progress import Report, silent
 from ..model import Profile
+from ..retained.dump import HeapDump
 from .kinds import KINDS, Artifact, InputBytes, Kind, kind_of, text_kinds_named
 from .limits import InflateLimit, inflate_limit, input_limit
 
@@ -196,6 +197,13 @@ def load_profile(path: str | Path, progress: Report = silent) -> Profile:
     artifact = load(path, progress)
     if not isinstance(artifact, Profile):
         raise InputError(str(path), f"{describe(artifact)}, not a profile")
+    return artifact
+
+
+def load_heapdump(path: str | Path, progress: Report = silent) -> HeapDump:
+    artifact = load(path, progress)
+    if not isinstance(artifact, HeapDump):
+        raise InputError(str(path), f"{describe(artifact)}, not a Go heap dump")
     return artifact
 
 
