@@ -170,16 +170,15 @@ def _allocs(new: Snapshot, base: Snapshot | None, source: str, progress: Report)
 def _retained(new: Snapshot, base: Snapshot | None, binary: str | None,
               progress: Report) -> Retention:
     """The heap dump's groups, compared with the base moment's dump when it has one."""
-    from .inputs.load import read_input
     from .retained.groups import compare, retention
-    from .retainers.binary.image import Image
+    from .retainers.binary.image import read_image
 
     assert new.heapdump is not None
     progress("the heap dump's dominator tree")
-    image = Image(bytes(read_input(binary)), binary) if binary else None
-    result = retention(new.heapdump, image)
+    image = read_image(binary) if binary else None
+    result = retention(new.heapdump, image, progress)
     if base is not None and base.heapdump is not None:
-        result = compare(result, retention(base.heapdump, image))
+        result = compare(result, retention(base.heapdump, image, progress))
     return result
 
 

@@ -124,16 +124,16 @@ class Dumps:
 def build_tree(new: str, base: str | None, binary: str | None,
                progress: Report = silent) -> RetainedTree:
     """The dumps read and analysed as `heapdiff retained NEW --base BASE --binary EXE` does."""
-    from heapdiff.inputs.load import load_heapdump, read_input
+    from heapdiff.inputs.load import load_heapdump
     from heapdiff.retained.groups import analysed
     from heapdiff.retained.tree import RetainedTree
-    from heapdiff.retainers.binary.image import Image
+    from heapdiff.retainers.binary.image import read_image
 
     def tree(path: str, earlier: RetainedTree | None = None) -> RetainedTree:
         progress(f"reading {path}")
         dump = load_heapdump(path, progress)
         return RetainedTree(dump, analysed(dump, image, progress), earlier)
-    image = Image(bytes(read_input(binary)), binary) if binary else None
+    image = read_image(binary) if binary else None
     return tree(new, tree(base) if base is not None else None)
 
 

@@ -32,14 +32,14 @@ def register(commands) -> None:
 
 
 def run(args) -> int:
-    from ..inputs.load import describe, load, load_heapdump, read_input
+    from ..inputs.load import describe, load, load_heapdump
     from ..model import Metrics
     from ..render.retained import retained_json, retained_text
     from ..retained.groups import compare, retention
-    from ..retainers.binary.image import Image
+    from ..retainers.binary.image import read_image
 
     with TerminalProgress() as progress:
-        image = Image(bytes(read_input(args.binary)), args.binary) if args.binary else None
+        image = read_image(args.binary) if args.binary else None
         scan_heap = None
         if args.metrics:
             metrics = load(args.metrics, progress)

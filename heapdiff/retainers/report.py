@@ -10,7 +10,6 @@ from ..analysis.live import live_heap
 from ..common.errors import InputError
 from ..inputs.delta import delta_note
 from ..memory.gchealth import median_mark_cpu_ms
-from ..inputs.load import read_input
 from ..model import GCTrace, Metrics, Profile
 from .analyze import Site, advice, rank, scan_bytes, sites_of, with_binary
 
@@ -68,9 +67,9 @@ def _resolve(profile: Profile, binary: str | None, source: str | None, go: str |
 
 def _binary_route(profile: Profile, sites: list[Site], path: str) -> list[Site]:
     from .binary.callsite import Decoder
-    from .binary.image import Image
+    from .binary.image import read_image
 
-    image = Image(bytes(read_input(path)), path)
+    image = read_image(path)
     ids = {m.build_id for m in profile.mappings if m.build_id}
     if ids and image.build_id not in ids:
         raise InputError(path, f"build id {image.build_id or '(none)'} is not the profile's "

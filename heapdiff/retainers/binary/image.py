@@ -118,3 +118,10 @@ def _build_id(elf: ELFFile) -> str:
                 if note["n_type"] == "NT_GNU_BUILD_ID":
                     return note["n_desc"]
     return ""
+
+
+def read_image(path: str) -> Image:
+    """The binary at path, read as every input is (its size limit, its one-line errors)."""
+    from ...inputs.load import read_input
+
+    return Image(bytes(read_input(path)), path)
