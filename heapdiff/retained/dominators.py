@@ -178,18 +178,23 @@ def _idom(graph: Any) -> np.ndarray:
     return np.where(np.isnan(idom), -1, idom).astype(np.int64)
 
 
-def _children_first(idom: np.ndarray, reached: np.ndarray) -> np.ndarray:
-    """The reached nodes, deepest first (a node's dominator after it): depths summed up the
-    tree by pointer jumping, as preorder() does."""
-    itself = np.arange(idom.size)
-    up = np.where(idom >= 0, idom, itself)
-    depth = (idom >= 0).astype(np.int64)      # roots of the forest (SUPER, unreached) add 0
+def summed_up(parent: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Each node's value plus its ancestors', by pointer jumping (log depth array steps, no
+    loop per node). parent -1: a root of the forest (SUPER, an unreached node), whose value
+    must be 0."""
+    up = np.where(parent >= 0, parent, np.arange(parent.size))
+    sums = values
     while True:
         above = up[up]
         if np.array_equal(above, up):
-            break
-        depth = depth + depth[up]
+            return sums
+        sums = sums + sums[up]
         up = above
+
+
+def _children_first(idom: np.ndarray, reached: np.ndarray) -> np.ndarray:
+    """The reached nodes, deepest first (a node's dominator after it)."""
+    depth = summed_up(idom, (idom >= 0).astype(np.int64))
     nodes = np.flatnonzero(reached)
     return nodes[np.argsort(-depth[nodes], kind="stable")]
 
@@ -197,8 +202,7 @@ def _children_first(idom: np.ndarray, reached: np.ndarray) -> np.ndarray:
 def preorder(tree: Dominators) -> tuple[np.ndarray, np.ndarray]:
     """Each node's first and last position in a preorder walk of the dominator tree: u
     dominates v iff first[u] <= first[v] <= last[u]. A node's first is the sum, over it and
-    its dominators, of 1 + the subtrees of the siblings before it: summed up the tree by
-    pointer jumping (log depth array steps, no loop per node)."""
+    its dominators, of 1 + the subtrees of the siblings before it (summed_up)."""
     size = tree.retained[:, NODES]
     parent = tree.idom
     child = np.flatnonzero(parent >= 0)
@@ -207,17 +211,9 @@ def preorder(tree: Dominators) -> tuple[np.ndarray, np.ndarray]:
     before = np.cumsum(sizes) - sizes
     starts = np.r_[True, parent[by_parent][1:] != parent[by_parent][:-1]]
     before -= np.maximum.accumulate(np.where(starts, before, 0))
-    step = np.zeros(parent.size, np.int64)
+    step = np.zeros(parent.size, np.int64)      # SUPER and unreached nodes: 0
     step[by_parent] = 1 + before
-    itself = np.arange(parent.size)
-    up = np.where(parent >= 0, parent, itself)   # SUPER and unreached nodes: themselves
-    first = step                                 # the sum of step from a node up to up[node]
-    while True:
-        above = up[up]
-        if np.array_equal(above, up):
-            break
-        first = first + np.where(up != itself, first[up], 0)
-        up = above
+    first = summed_up(parent, step)
     return first, first + size - 1
 
 
