@@ -3,8 +3,9 @@
 samples it framed, else in plain Python.
 
 flat of a node: the samples whose leaf frame is the node; cum: the samples whose stack holds
-it at least once. In Python, samples are summed per stack first, then each stack's nodes are found once.
-Zero-valued samples add nothing (pprof skips them); the route takes no negative values.
+it at least once. In Python, samples are summed per stack first, then each stack's nodes are
+found once. Zero-valued samples add nothing (pprof skips them); the route takes no negative
+values.
 """
 from __future__ import annotations
 
