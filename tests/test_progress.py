@@ -30,6 +30,14 @@ def test_a_terminal_sees_progress_and_a_cleared_line():
     assert stream.getvalue().endswith("\r\x1b[K")
 
 
+def test_a_file_name_in_a_message_reaches_the_terminal_as_data():
+    stream = FakeTerminal()
+    with TerminalProgress(stream, delay=0, interval=0) as progress:
+        progress("framing the heap dump big\x1b[31mRED\u202e.dump")
+    assert "big\\x1b[31mRED\\u202e.dump" in stream.getvalue()
+    assert "\x1b[31m" not in stream.getvalue() and "\u202e" not in stream.getvalue()
+
+
 def test_a_pipe_sees_nothing():
     stream = io.StringIO()
     with TerminalProgress(stream, delay=0, interval=0) as progress:

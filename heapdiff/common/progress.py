@@ -9,6 +9,8 @@ import sys
 import time
 from collections.abc import Callable
 
+from ..render.escape import terminal
+
 TYPE_CHECKING = False  # typing's constant without typing's import (start-up: records.py)
 if TYPE_CHECKING:
     from typing import TextIO
@@ -38,7 +40,8 @@ class TerminalProgress:
             return
         self.last = now
         self.shown = True
-        self.stream.write(f"\r\x1b[Kheapdiff: {message}")
+        # a message names files and sources: their controls are shown, never acted on
+        self.stream.write(f"\r\x1b[Kheapdiff: {terminal(message)}")
         self.stream.flush()
 
     def __enter__(self) -> TerminalProgress:
